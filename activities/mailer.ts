@@ -1,0 +1,32 @@
+import nodemailer from 'nodemailer';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<{ messageId?: string }>;
+  close(): void;
+}
+
+/** SMTP through nodemailer. `smtpUrl` is e.g. smtp://user:pass@host:587. */
+export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
+  const transport = nodemailer.createTransport(smtpUrl);
+  return {
+    async send(message) {
+      const info = await transport.sendMail({ from, ...message });
+      return { messageId: info.messageId };
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** SMTP reply codes 5xx mean the server refused for good; anything else may pass on retry. */
+export function isPermanentMailError(error: unknown): boolean {
+  const code = (error as { responseCode?: unknown }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}

@@ -1,0 +1,119 @@
+import type { Pool } from 'pg';
+
+/** Append-only: never edit a shipped migration, add the next version instead. */
+const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'incidents, timeline, phases, breaches, pages, outbox',
+    sql: `
+      CREATE TABLE IF NOT EXISTS incidents (
+        number          bigserial PRIMARY KEY,
+        incident_id     text GENERATED ALWAYS AS ('INC-' || number) STORED UNIQUE,
+        workflow_id     text NOT NULL,
+        first_run_id    text NOT NULL,
+        title           text NOT NULL,
+        severity        text NOT NULL CHECK (severity IN ('P0','P1','P2','P3')),
+        service         text NOT NULL,
+        source          text NOT NULL,
+        status          text NOT NULL DEFAULT 'open',
+        phase           text NOT NULL DEFAULT 'detect',
+        declared_by     text NOT NULL,
+        declared_at     timestamptz NOT NULL,
+        commander       text,
+        acknowledged_by text,
+        acknowledged_at timestamptz,
+        escalation_level int NOT NULL DEFAULT -1,
+        root_cause      text,
+        resolution      text,
+        resolved_by     text,
+        resolved_at     timestamptz,
+        updated_at      timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (workflow_id, first_run_id)
+      );
+      CREATE TABLE IF NOT EXISTS timeline_events (
+        incident_number bigint NOT NULL REFERENCES incidents(number),
+        seq      int NOT NULL,
+        at       timestamptz NOT NULL,
+        actor    text NOT NULL,
+        kind     text NOT NULL,
+        text     text NOT NULL,
+        PRIMARY KEY (incident_number, seq)
+      );
+      CREATE TABLE IF NOT EXISTS incident_phases (
+        incident_number bigint NOT NULL REFERENCES incidents(number),
+        phase      text NOT NULL,
+        started_at timestamptz NOT NULL,
+        started_by text NOT NULL,
+        ended_at   timestamptz,
+        ended_by   text,
+        PRIMARY KEY (incident_number, phase)
+      );
+      CREATE TABLE IF NOT EXISTS sla_breaches (
+        incident_number bigint NOT NULL REFERENCES incidents(number),
+        kind  text NOT NULL CHECK (kind IN ('ack','phase')),
+        phase text NOT NULL DEFAULT '',
+        at    timestamptz NOT NULL,
+        text  text NOT NULL,
+        PRIMARY KEY (incident_number, kind, phase)
+      );
+      CREATE TABLE IF NOT EXISTS pages (
+        incident_number bigint NOT NULL REFERENCES incidents(number),
+        dedup_key   text NOT NULL,
+        kind        text NOT NULL,
+        recipient   text NOT NULL,
+        channel     text NOT NULL,
+        address     text NOT NULL,
+        subject     text NOT NULL,
+        status      text NOT NULL CHECK (status IN ('sending','sent','outbox','failed')),
+        attempts    int NOT NULL DEFAULT 0,
+        message_id  text,
+        last_error  text,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        sent_at     timestamptz,
+        PRIMARY KEY (incident_number, dedup_key)
+      );
+      CREATE TABLE IF NOT EXISTS outbox (
+        id              bigserial PRIMARY KEY,
+        incident_number bigint NOT NULL REFERENCES incidents(number),
+        dedup_key       text NOT NULL,
+        channel         text NOT NULL,
+        address         text NOT NULL,
+        subject         text NOT NULL,
+        body            text NOT NULL,
+        reason          text NOT NULL,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (incident_number, dedup_key)
+      );
+    `,
+  },
+];
+
+/** Idempotent, and safe when several workers start at once (advisory lock). */
+export async function migrate(pool: Pool): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('SELECT pg_advisory_lock(727001)');
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await client.query('COMMIT');
+        applied.push(m.version);
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(727001)').catch(() => undefined);
+    client.release();
+  }
+  return applied;
+}

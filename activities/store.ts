@@ -1,0 +1,142 @@
+import type { Pool, PoolClient } from 'pg';
+import type { IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from './types';
+
+export type LedgerClaim = { claimed: true; attempts: number } | { claimed: false; status: string };
+
+/** The incident store: every write is idempotent so activity retries are harmless. */
+export class IncidentStore {
+  constructor(readonly pool: Pool) {}
+
+  async register(input: RegisterIncidentInput): Promise<number> {
+    // The no-op update makes RETURNING yield the existing row on a retried registration.
+    const { rows } = await this.pool.query<{ number: string }>(
+      `INSERT INTO incidents (workflow_id, first_run_id, title, severity, service, source, declared_by, declared_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (workflow_id, first_run_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
+       RETURNING number`,
+      [input.workflowId, input.firstRunId, input.title, input.severity, input.service, input.source, input.declaredBy, input.declaredAt],
+    );
+    return Number(rows[0]!.number);
+  }
+
+  async sync(snapshot: IncidentSnapshot): Promise<void> {
+    await this.transaction(async (db) => {
+      const s = snapshot.state;
+      await db.query(
+        `UPDATE incidents SET title=$2, severity=$3, service=$4, status=$5, phase=$6, commander=$7,
+           acknowledged_by=$8, acknowledged_at=$9, escalation_level=$10, root_cause=$11, resolution=$12,
+           resolved_by=$13, resolved_at=$14, updated_at=now()
+         WHERE number=$1`,
+        [
+          snapshot.number,
+          s.title,
+          s.severity,
+          s.service,
+          s.status,
+          s.phase,
+          s.commander ?? null,
+          s.acknowledgedBy ?? null,
+          s.acknowledgedAt ?? null,
+          s.escalationLevel,
+          s.rootCause ?? null,
+          s.resolution ?? null,
+          s.resolvedBy ?? null,
+          s.resolvedAt ?? null,
+        ],
+      );
+      for (const e of snapshot.events) {
+        await db.query(
+          `INSERT INTO timeline_events (incident_number, seq, at, actor, kind, text) VALUES ($1,$2,$3,$4,$5,$6)
+           ON CONFLICT DO NOTHING`,
+          [snapshot.number, e.seq, e.at, e.actor, e.kind, e.text],
+        );
+      }
+      for (const p of snapshot.phases) {
+        await db.query(
+          `INSERT INTO incident_phases (incident_number, phase, started_at, started_by, ended_at, ended_by)
+           VALUES ($1,$2,$3,$4,$5,$6)
+           ON CONFLICT (incident_number, phase) DO UPDATE SET ended_at = EXCLUDED.ended_at, ended_by = EXCLUDED.ended_by`,
+          [snapshot.number, p.phase, p.startedAt, p.startedBy, p.endedAt ?? null, p.endedBy ?? null],
+        );
+      }
+      for (const b of snapshot.breaches) {
+        await db.query(`INSERT INTO sla_breaches (incident_number, kind, phase, at, text) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`, [
+          snapshot.number,
+          b.kind,
+          b.phase ?? '',
+          b.at,
+          b.text,
+        ]);
+      }
+    });
+  }
+
+  /**
+   * Claims a ledger row for a message. A row already sent (or parked in the outbox) is never
+   * claimed again, which is what keeps retries and restarted workers from paging twice.
+   */
+  async claim(msg: OutboundMessage): Promise<LedgerClaim> {
+    return this.transaction(async (db) => {
+      await db.query(
+        `INSERT INTO pages (incident_number, dedup_key, kind, recipient, channel, address, subject, status)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,'sending') ON CONFLICT DO NOTHING`,
+        [msg.incidentNumber, msg.dedupKey, msg.kind, msg.recipient.id, msg.channel, msg.recipient.email, msg.subject],
+      );
+      const { rows } = await db.query<{ status: string; attempts: number }>(
+        `UPDATE pages SET attempts = attempts + 1 WHERE incident_number=$1 AND dedup_key=$2 AND status = 'sending'
+         RETURNING status, attempts`,
+        [msg.incidentNumber, msg.dedupKey],
+      );
+      if (rows[0]) return { claimed: true, attempts: rows[0].attempts };
+      const existing = await db.query<{ status: string }>('SELECT status FROM pages WHERE incident_number=$1 AND dedup_key=$2', [
+        msg.incidentNumber,
+        msg.dedupKey,
+      ]);
+      return { claimed: false, status: existing.rows[0]!.status };
+    });
+  }
+
+  async markSent(msg: OutboundMessage, messageId: string | undefined): Promise<void> {
+    await this.pool.query(
+      `UPDATE pages SET status='sent', sent_at=now(), message_id=$3, last_error=NULL WHERE incident_number=$1 AND dedup_key=$2`,
+      [msg.incidentNumber, msg.dedupKey, messageId ?? null],
+    );
+  }
+
+  async markFailed(msg: OutboundMessage, error: string, permanent: boolean): Promise<void> {
+    await this.pool.query(
+      `UPDATE pages SET last_error=$3, status = CASE WHEN $4 THEN 'failed' ELSE status END WHERE incident_number=$1 AND dedup_key=$2`,
+      [msg.incidentNumber, msg.dedupKey, error, permanent],
+    );
+  }
+
+  async toOutbox(msg: OutboundMessage, reason: string): Promise<void> {
+    await this.transaction(async (db) => {
+      await db.query(
+        `INSERT INTO outbox (incident_number, dedup_key, channel, address, subject, body, reason) VALUES ($1,$2,$3,$4,$5,$6,$7)
+         ON CONFLICT DO NOTHING`,
+        [msg.incidentNumber, msg.dedupKey, msg.channel, msg.recipient.email, msg.subject, msg.body, reason],
+      );
+      await db.query(`UPDATE pages SET status='outbox', last_error=$3 WHERE incident_number=$1 AND dedup_key=$2`, [
+        msg.incidentNumber,
+        msg.dedupKey,
+        reason,
+      ]);
+    });
+  }
+
+  private async transaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const result = await fn(db);
+      await db.query('COMMIT');
+      return result;
+    } catch (error) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      db.release();
+    }
+  }
+}

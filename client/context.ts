@@ -1,0 +1,60 @@
+import os from 'node:os';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadConfig } from '../config/env';
+import type { IncidentState } from '../workflows/definitions';
+import { CliError, ExitCode } from './errors';
+import { connect, findIncident, type IncidentRef } from './temporal';
+import { formatState } from './format';
+
+export interface GlobalOptions {
+  json?: boolean;
+  as?: string;
+  address?: string;
+  namespace?: string;
+}
+
+/** Parses options with zod; the error names the offending option. */
+export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown, positional: string[] = []): z.infer<T> {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = String(issue.path[0] ?? 'input');
+    const field = positional.includes(key) ? `<${key}>` : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new CliError(`${field}: ${issue.message}`, ExitCode.InvalidInput);
+  }
+  return result.data;
+}
+
+export function globals(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+/** Who is acting: --as, else the OS user. Recorded on the timeline. */
+export function actor(options: GlobalOptions): string {
+  const name = (options.as ?? os.userInfo().username).trim();
+  if (!name) throw new CliError('--as must not be empty', ExitCode.InvalidInput);
+  return name;
+}
+
+export async function clientFor(options: GlobalOptions) {
+  const config = loadConfig();
+  return connect({ address: options.address ?? config.TEMPORAL_ADDRESS, namespace: options.namespace ?? config.TEMPORAL_NAMESPACE });
+}
+
+export async function withIncident<T>(options: GlobalOptions, id: string, fn: (ref: IncidentRef) => Promise<T>): Promise<T> {
+  const client = await clientFor(options);
+  try {
+    return await fn(await findIncident(client, id));
+  } finally {
+    await client.connection.close();
+  }
+}
+
+export function output(options: GlobalOptions, data: unknown, human: string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
+}
+
+export function outputState(options: GlobalOptions, state: IncidentState, headline: string): void {
+  output(options, state, `${headline}\n\n${formatState(state, { timelineTail: 5 })}`);
+}

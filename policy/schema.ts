@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration';
+
+const SEVERITY = z.enum(['P0', 'P1', 'P2', 'P3']);
+const duration = z.string().regex(DURATION_PATTERN, 'expected a duration such as 30s, 15m, 2h or 1d');
+const contactId = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'contact ids are lower-case slugs');
+
+/**
+ * A recipient reference: "oncall" (the rotation, resolved at paging time),
+ * "role:<role>" (the contact holding that role), "commander" (the incident commander,
+ * falling back to role:incident-commander) or a contact id.
+ */
+const target = z.string().min(1);
+
+const severityRule = z.object({
+  label: z.string().min(1),
+  description: z.string().default(''),
+  /** Time allowed for an acknowledgement before escalation. "0s" means immediate. */
+  ackSla: duration,
+  /** Page every level of the escalation path at once (the plan's P0 rule). */
+  pageAllLevels: z.boolean().default(false),
+  /** Cadence of stakeholder status updates until resolved; omit for none. */
+  statusUpdateEvery: duration.optional(),
+  /** Executives must hear about the incident within this time. */
+  executiveNotifyWithin: duration.optional(),
+});
+
+const contact = z.object({
+  id: contactId,
+  name: z.string().min(1),
+  email: z.email(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'phone numbers are E.164, e.g. +15550100001')
+    .optional(),
+  roles: z.array(z.string().min(1)).default([]),
+});
+
+const escalationLevel = z.object({
+  name: z.string().min(1),
+  targets: z.array(target).min(1),
+  /** Offset of this level on the plan's path; level 0 is paged at declaration. */
+  after: duration,
+  /** Restrict the level to some severities (the plan's CEO level is P0 only). */
+  severities: z.array(SEVERITY).optional(),
+});
+
+export const policySchema = z
+  .object({
+    name: z.string().min(1),
+    version: z.string().default('1'),
+    defaultSeverity: SEVERITY.default('P2'),
+    severities: z.object({ P0: severityRule, P1: severityRule, P2: severityRule, P3: severityRule }),
+    /** Cumulative budgets from declaration: a phase must have ended by then. */
+    phaseBudgets: z
+      .object({
+        detect: duration,
+        triage: duration,
+        contain: duration,
+        investigate: duration,
+        resolve: duration,
+        recover: duration,
+        review: duration,
+      })
+      .partial(),
+    escalation: z.object({
+      levels: z.array(escalationLevel).min(1),
+      repeat: z.object({
+        /** Capped at 9, as PagerDuty caps its repeats. */
+        times: z.number().int().min(0).max(9),
+        interval: duration,
+      }),
+    }),
+    contacts: z.array(contact).min(1),
+    oncall: z.object({
+      rotation: z.array(contactId).min(1),
+      /** An instant at which rotation[0] took over, e.g. "2026-01-05T09:00:00Z" (Monday 09:00 UTC). */
+      start: z.iso.datetime({ offset: true }),
+      shift: duration,
+    }),
+    notify: z.object({
+      phaseChange: z.array(target).default([]),
+      statusUpdates: z.array(target).default([]),
+      budgetBreach: z.array(target).default([]),
+      resolution: z.array(target).default([]),
+      executives: z.array(target).default([]),
+    }),
+    templates: z.object({
+      initialNotification: z.string().min(1),
+      resolutionNotification: z.string().min(1),
+      statusUpdate: z.string().min(1),
+      page: z.string().min(1),
+      postMortem: z.string().min(1),
+    }),
+    statusPageUrl: z.string().default('https://status.example.com/incidents/{id}'),
+  })
+  .superRefine((policy, ctx) => {
+    const ids = new Set<string>();
+    policy.contacts.forEach((c, i) => {
+      if (ids.has(c.id)) ctx.addIssue({ code: 'custom', path: ['contacts', i, 'id'], message: `duplicate contact id "${c.id}"` });
+      ids.add(c.id);
+    });
+    const roles = new Set(policy.contacts.flatMap((c) => c.roles));
+    const checkTarget = (t: string, path: (string | number)[]) => {
+      if (t === 'oncall' || t === 'commander') return;
+      if (t.startsWith('role:')) {
+        if (!roles.has(t.slice(5))) ctx.addIssue({ code: 'custom', path, message: `no contact holds role "${t.slice(5)}"` });
+      } else if (!ids.has(t)) {
+        ctx.addIssue({ code: 'custom', path, message: `unknown contact "${t}"` });
+      }
+    };
+    policy.escalation.levels.forEach((l, i) => l.targets.forEach((t, j) => checkTarget(t, ['escalation', 'levels', i, 'targets', j])));
+    for (const [key, targets] of Object.entries(policy.notify)) {
+      targets.forEach((t, j) => checkTarget(t, ['notify', key, j]));
+    }
+    policy.oncall.rotation.forEach((id, i) => {
+      if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['oncall', 'rotation', i], message: `unknown contact "${id}"` });
+    });
+  });
+
+export type ResponsePolicy = z.infer<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+export type Contact = ResponsePolicy['contacts'][number];
+export type EscalationLevel = ResponsePolicy['escalation']['levels'][number];

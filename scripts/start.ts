@@ -1,0 +1,80 @@
+/**
+ * `npm start`: the whole system on embedded defaults. Starts (or reuses) a Temporal dev server
+ * with its Web UI, the store (DATABASE_URL or an embedded PostgreSQL) and the worker.
+ */
+import path from 'node:path';
+import { loadConfig } from '../config/env';
+import { loadPolicy } from '../policy/load';
+import { startWorker } from '../workers/run';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
+import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli, startDevServer, type DevServer } from './temporal-cli';
+
+const log = (line: string) => console.log(line);
+
+async function main() {
+  const config = loadConfig();
+  const policy = loadPolicy(config.POLICY_FILE); // fail fast, before starting anything
+  const dataDir = path.resolve(config.DATA_DIR);
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((e: Error) => console.error(e.message));
+  };
+
+  try {
+    let server: DevServer | undefined;
+    let uiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
+    if (await isTemporalUp(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE)) {
+      log(`Using the Temporal server already running at ${config.TEMPORAL_ADDRESS}`);
+      await ensureSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+    } else {
+      const cli = await resolveTemporalCli(log);
+      const port = Number(config.TEMPORAL_ADDRESS.split(':').pop());
+      log(`Starting the Temporal dev server (${cli})...`);
+      server = await startDevServer({
+        cliPath: cli,
+        port,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFile: path.join(dataDir, 'temporal.sqlite'),
+        logFile: path.join(dataDir, 'temporal.log'),
+      });
+      uiUrl = server.uiUrl!;
+      cleanups.push(() => server!.stop());
+    }
+
+    let databaseUrl = config.DATABASE_URL;
+    let pg: EmbeddedPostgresHandle | undefined;
+    if (!databaseUrl) {
+      log(`Starting the embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}...`);
+      pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_PG_PORT, log });
+      databaseUrl = pg.url;
+      cleanups.push(() => pg!.stop());
+    }
+
+    const { done } = await startWorker({ ...config, DATABASE_URL: databaseUrl }, log);
+    log(
+      [
+        '',
+        'Incident orchestrator is running.',
+        `  Temporal server: ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`,
+        `  Temporal Web UI: ${uiUrl}`,
+        `  Store:           ${pg ? `embedded PostgreSQL ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${path.join(dataDir, 'postgres')})` : 'DATABASE_URL'}`,
+        `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : 'outbox table (SMTP_URL not set)'}`,
+        `  Policy:          ${policy.name}${config.POLICY_FILE ? ` (${config.POLICY_FILE})` : ' (built-in defaults)'}`,
+        '',
+        'In another terminal:',
+        '  npx incidentctl declare --title "API 5xx spike" --severity P1 --service api',
+        '  npx incidentctl list',
+        '',
+        'Press Ctrl-C to stop.',
+      ].join('\n'),
+    );
+    await done;
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});

@@ -1,0 +1,209 @@
+/**
+ * Finds (or builds) the Temporal CLI and runs its dev server. Used by `npm start` and by the
+ * tests' global setup, so both run the very same server.
+ *
+ * Resolution order: TEMPORAL_CLI, `temporal` on PATH, the per-user cache, a build with Go.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync, openSync, renameSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_SPECS, searchAttributes } from '../workflows/definitions';
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const MODULE = 'github.com/temporalio/cli/cmd/temporal';
+
+type Log = (line: string) => void;
+
+export function cacheRoot(): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'incident-orchestrator');
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    if (dir && isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export async function resolveTemporalCli(log: Log = console.error): Promise<string> {
+  const configured = process.env.TEMPORAL_CLI?.trim();
+  if (configured) {
+    if (!isExecutable(configured)) throw new Error(`TEMPORAL_CLI=${configured} is not an executable file`);
+    return configured;
+  }
+  const fromPath = onPath('temporal');
+  if (fromPath) return fromPath;
+
+  const cached = path.join(cacheRoot(), `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'temporal');
+  if (isExecutable(cached)) return cached;
+
+  const go = onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  if (go) {
+    log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${path.dirname(cached)}.`);
+    log('This happens once per machine and takes a few minutes (about 4 on 2 cores)...');
+    mkdirSync(path.dirname(cached), { recursive: true });
+    // Build into a private folder, then rename: a concurrent start never sees a half-written binary.
+    const gobin = mkdtempSync(path.join(path.dirname(cached), 'build-'));
+    const started = Date.now();
+    try {
+      await promisify(execFile)(go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
+        env: { ...process.env, GOBIN: gobin, GOFLAGS: '-mod=mod' },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      renameSync(path.join(gobin, 'temporal'), cached);
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr ?? '';
+      throw new Error(`go install ${MODULE}@${TEMPORAL_CLI_VERSION} failed:\n${stderr || (error as Error).message}`, { cause: error });
+    } finally {
+      rmSync(gobin, { recursive: true, force: true });
+    }
+    log(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)}s: ${cached}`);
+    return cached;
+  }
+
+  throw new Error(
+    [
+      'The Temporal CLI was not found and Go is not installed to build it.',
+      'Install it with one of:',
+      '  - brew install temporal',
+      '  - the release archive for your platform from https://github.com/temporalio/cli/releases (put `temporal` on PATH)',
+      `  - go install ${MODULE}@${TEMPORAL_CLI_VERSION}`,
+      'or point TEMPORAL_CLI at an existing binary.',
+    ].join('\n'),
+  );
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function isTemporalUp(address: string, namespace = 'default'): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 1000 });
+    await connection.workflowService.describeNamespace({ namespace });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  cliPath: string;
+  port?: number;
+  /** Omit for a headless server. */
+  uiPort?: number;
+  /** SQLite file that keeps incidents across restarts; omit for an in-memory server. */
+  dbFile?: string;
+  logFile?: string;
+  extraArgs?: string[];
+  readyTimeoutMs?: number;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const port = options.port ?? (await freePort());
+  const address = `127.0.0.1:${port}`;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
+  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1');
+  else args.push('--headless');
+  if (options.dbFile) {
+    mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const spec of SEARCH_ATTRIBUTE_SPECS) args.push('--search-attribute', spec);
+  args.push('--log-level', 'warn', ...(options.extraArgs ?? []));
+
+  const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', out, out] });
+  let exited: string | undefined;
+  child.on('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (!(await isTemporalUp(address))) {
+    if (exited) throw new Error(`temporal server start-dev ${exited}${options.logFile ? `; see ${options.logFile}` : ''}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal server start-dev did not become ready on ${address} in time`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    address,
+    uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+// `npm run temporal:cli` resolves (building if needed) and prints the path.
+if (require.main === module) {
+  resolveTemporalCli()
+    .then((cli) => console.log(cli))
+    .catch((error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    });
+}
+
+/** For a server this project did not start: register any missing search attribute. */
+export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect({ address, connectTimeout: 3000 });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
+    const missing = Object.values(searchAttributes).filter((k) => !known.has(k.name));
+    if (missing.length) {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(
+          missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+        ),
+      });
+    }
+    return missing.map((k) => k.name);
+  } finally {
+    await connection.close();
+  }
+}

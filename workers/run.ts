@@ -1,0 +1,41 @@
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Pool } from 'pg';
+import type { AppConfig } from '../config/env';
+import { createSmtpMailer } from '../activities/mailer';
+import { migrate } from '../activities/migrations';
+import { IncidentStore } from '../activities/store';
+import { loadPolicy } from '../policy/load';
+import { createIncidentWorker } from './create-worker';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has drained and every client is closed. */
+  done: Promise<void>;
+}
+
+/** Connects the store, mailer and Temporal, then runs until SIGINT/SIGTERM (or worker.shutdown()). */
+export async function startWorker(
+  config: AppConfig & { DATABASE_URL: string },
+  log: (line: string) => void = console.log,
+): Promise<RunningWorker> {
+  const policy = loadPolicy(config.POLICY_FILE);
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  await migrate(pool);
+  const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
+  if (!mailer) log("WARNING: SMTP_URL is not set: pages and notifications go to the outbox table and the log, not to anyone's inbox.");
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createIncidentWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    deps: { store: new IncidentStore(pool), mailer, policy },
+  });
+  log(`Worker serving task queue "${config.TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (policy: ${policy.name})`);
+  const done = worker.run().finally(async () => {
+    mailer?.close();
+    await connection.close();
+    await pool.end();
+  });
+  return { worker, done };
+}

@@ -1,0 +1,229 @@
+/**
+ * The one place where the incident workflow's contract lives: message names and payloads,
+ * state shape, error types, search attributes and the task queue. The workflow, worker,
+ * CLI, webhook and tests all import from here.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { ResponsePolicy } from '../policy/schema';
+
+export const DEFAULT_TASK_QUEUE = 'incidents';
+export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
+
+export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const PHASES = ['detect', 'triage', 'contain', 'investigate', 'resolve', 'recover', 'review'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export type IncidentSource = 'alertmanager' | 'manual';
+
+/** Failure types carried by ApplicationFailure.type; callers branch on these, never on message text. */
+export enum ErrorType {
+  InvalidInput = 'InvalidInput',
+  InvalidTransition = 'InvalidTransition',
+  IncidentResolved = 'IncidentResolved',
+  DeliveryRejected = 'DeliveryRejected',
+  StoreConflict = 'StoreConflict',
+}
+
+export const searchAttributes = {
+  incidentId: defineSearchAttributeKey('IncidentId', SearchAttributeType.KEYWORD),
+  severity: defineSearchAttributeKey('IncidentSeverity', SearchAttributeType.KEYWORD),
+  phase: defineSearchAttributeKey('IncidentPhase', SearchAttributeType.KEYWORD),
+  service: defineSearchAttributeKey('IncidentService', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('IncidentStatus', SearchAttributeType.KEYWORD),
+} as const;
+
+/** What the dev server must register at start (`--search-attribute Name=Keyword`). */
+export const SEARCH_ATTRIBUTE_SPECS = Object.values(searchAttributes).map((key) => `${key.name}=Keyword`);
+
+export interface AlertRef {
+  fingerprint: string;
+  name: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt?: string;
+}
+
+export interface IncidentInput {
+  title: string;
+  severity: Severity;
+  service: string;
+  source: IncidentSource;
+  declaredBy: string;
+  alerts?: AlertRef[];
+  commander?: string;
+  /**
+   * Snapshot of the response policy: a running incident never changes its escalation chain
+   * underneath itself. When omitted, the workflow takes the worker's policy once, at start.
+   */
+  policy?: ResponsePolicy;
+  /** Continue-as-new once history reaches this many events, even before the server suggests it. */
+  historyLimit?: number;
+  /** Set only by continueAsNew. */
+  carried?: CarriedIncident;
+}
+
+/** Pending work queued by handlers, drained by the workflow's main loop. */
+export type Notice =
+  | { type: 'initial' }
+  | { type: 'executive' }
+  | { type: 'phase'; phase: Phase; by: string }
+  | { type: 'manual-escalation'; n: number; level: number; by: string; reason?: string }
+  | { type: 'breach'; key: string; text: string }
+  | { type: 'resolution' };
+
+/** Workflow bookkeeping that survives continueAsNew alongside the state. */
+export interface IncidentBook {
+  nextSeq: number;
+  persistedSeq: number;
+  /** Escalation entries already paged, by key: re-planning and replays never page twice. */
+  paged: string[];
+  manualEscalations: number;
+  statusUpdatesSent: number;
+  lastStatusAt: string;
+  breachKeys: string[];
+  executiveNotified: boolean;
+  notices: Notice[];
+  /** Timeline events dropped from the carried state; all of them are in the store. */
+  truncatedEvents: number;
+}
+
+export interface CarriedIncident {
+  state: IncidentState;
+  book: IncidentBook;
+}
+
+export type TimelineKind =
+  | 'declared'
+  | 'alert'
+  | 'page'
+  | 'ack'
+  | 'escalation'
+  | 'phase'
+  | 'note'
+  | 'sla-breach'
+  | 'severity'
+  | 'commander'
+  | 'status-update'
+  | 'notification'
+  | 'resolved'
+  | 'warning';
+
+export interface TimelineEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  kind: TimelineKind;
+  text: string;
+}
+
+export interface PhaseRecord {
+  phase: Phase;
+  startedAt: string;
+  startedBy: string;
+  endedAt?: string;
+  endedBy?: string;
+}
+
+export interface Deadlines {
+  /** When the next automatic escalation fires, if unacknowledged. */
+  nextEscalation?: string;
+  nextStatusUpdate?: string;
+  /** The earliest budget of the current or an earlier phase still running. */
+  phaseBudget?: { phase: Phase; at: string };
+}
+
+export interface IncidentState {
+  incidentId: string;
+  number: number;
+  title: string;
+  severity: Severity;
+  service: string;
+  source: IncidentSource;
+  status: IncidentStatus;
+  phase: Phase;
+  declaredAt: string;
+  declaredBy: string;
+  commander?: string;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  /** Highest escalation level paged so far (0 = on-call); -1 before the first page. */
+  escalationLevel: number;
+  escalationCycle: number;
+  phases: PhaseRecord[];
+  alerts: AlertRef[];
+  rootCause?: string;
+  resolution?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  deadlines: Deadlines;
+  breaches: SlaBreach[];
+  timeline: TimelineEvent[];
+  /** How many earlier events were left out of `timeline` to keep history bounded (all are in the store). */
+  timelineTruncated: number;
+}
+
+export interface SlaBreach {
+  kind: 'ack' | 'phase';
+  phase?: Phase;
+  at: string;
+  text: string;
+}
+
+// --- updates: the caller gets an answer, and bad transitions are rejected with a reason ---
+export interface ActorArgs {
+  by: string;
+}
+export interface AcknowledgeArgs extends ActorArgs {}
+export interface EscalateArgs extends ActorArgs {
+  reason?: string;
+}
+export interface ChangeSeverityArgs extends ActorArgs {
+  severity: Severity;
+  reason?: string;
+}
+export interface AddNoteArgs extends ActorArgs {
+  text: string;
+}
+export interface AssignCommanderArgs extends ActorArgs {
+  commander: string;
+}
+export interface AdvancePhaseArgs extends ActorArgs {
+  /** Defaults to the next phase. Phases only move forward. */
+  to?: Phase;
+}
+export interface ResolveArgs extends ActorArgs {
+  rootCause: string;
+  resolution: string;
+}
+
+export const acknowledgeUpdate = defineUpdate<IncidentState, [AcknowledgeArgs]>('acknowledge');
+export const escalateUpdate = defineUpdate<IncidentState, [EscalateArgs]>('escalate');
+export const changeSeverityUpdate = defineUpdate<IncidentState, [ChangeSeverityArgs]>('changeSeverity');
+export const addNoteUpdate = defineUpdate<IncidentState, [AddNoteArgs]>('addNote');
+export const assignCommanderUpdate = defineUpdate<IncidentState, [AssignCommanderArgs]>('assignCommander');
+export const advancePhaseUpdate = defineUpdate<IncidentState, [AdvancePhaseArgs]>('advancePhase');
+export const resolveUpdate = defineUpdate<IncidentState, [ResolveArgs]>('resolve');
+
+/** Alerts joining an open incident; used by the Alertmanager webhook through signalWithStart. */
+export const alertsSignal = defineSignal<[AlertRef[]]>('alerts');
+
+export const stateQuery = defineQuery<IncidentState | null>('state');
+
+export function isSeverity(value: string): value is Severity {
+  return (SEVERITIES as readonly string[]).includes(value);
+}
+
+export function isPhase(value: string): value is Phase {
+  return (PHASES as readonly string[]).includes(value);
+}
+
+export function formatIncidentId(n: number): string {
+  return `INC-${n}`;
+}

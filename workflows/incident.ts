@@ -1,0 +1,560 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { DeliveryResult, OutboundMessage } from '../activities/types';
+import { durationMs, formatDuration } from '../policy/duration';
+import type { Contact, ResponsePolicy } from '../policy/schema';
+import {
+  ErrorType,
+  PHASES,
+  acknowledgeUpdate,
+  addNoteUpdate,
+  advancePhaseUpdate,
+  alertsSignal,
+  assignCommanderUpdate,
+  changeSeverityUpdate,
+  escalateUpdate,
+  formatIncidentId,
+  resolveUpdate,
+  searchAttributes,
+  stateQuery,
+  type AcknowledgeArgs,
+  type AddNoteArgs,
+  type AdvancePhaseArgs,
+  type AssignCommanderArgs,
+  type ChangeSeverityArgs,
+  type EscalateArgs,
+  type IncidentBook,
+  type ResolveArgs,
+  type IncidentInput,
+  type IncidentState,
+  type Notice,
+  type Phase,
+  type TimelineKind,
+} from './definitions';
+import { escalationKey, levelsFor, planEscalation } from './escalation';
+import { notificationMessage, pageMessage } from './messages';
+import { resolveTargets } from './recipients';
+import {
+  validateAcknowledge,
+  validateAddNote,
+  validateAdvancePhase,
+  validateAssignCommander,
+  validateChangeSeverity,
+  validateEscalate,
+  validateResolve,
+} from './validators';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const activityOptions: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.StoreConflict],
+  },
+};
+const { registerIncident, syncIncident, deliver, currentPolicy } = proxyActivities<Activities>(activityOptions);
+
+/** Events kept in workflow state across continueAsNew; the store keeps every one. */
+const CARRIED_TIMELINE_EVENTS = 200;
+const SYSTEM = 'system';
+
+export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
+  // Assigned before the main loop; handlers that need it reject until the incident is registered.
+  let policy: ResponsePolicy = input.policy!;
+  const nowMs = () => Date.now();
+  const nowIso = () => new Date(Date.now()).toISOString();
+
+  const state: IncidentState = input.carried?.state ?? {
+    incidentId: '',
+    number: 0,
+    title: input.title,
+    severity: input.severity,
+    service: input.service,
+    source: input.source,
+    status: 'open',
+    phase: 'detect',
+    declaredAt: nowIso(),
+    declaredBy: input.declaredBy,
+    commander: input.commander,
+    escalationLevel: -1,
+    escalationCycle: 0,
+    phases: [{ phase: 'detect', startedAt: nowIso(), startedBy: input.declaredBy }],
+    alerts: input.alerts ?? [],
+    deadlines: {},
+    breaches: [],
+    timeline: [],
+    timelineTruncated: 0,
+  };
+  const book: IncidentBook = input.carried?.book ?? {
+    nextSeq: 1,
+    persistedSeq: 0,
+    paged: [],
+    manualEscalations: 0,
+    statusUpdatesSent: 0,
+    lastStatusAt: state.declaredAt,
+    breachKeys: [],
+    executiveNotified: false,
+    notices: [{ type: 'initial' }],
+    truncatedEvents: 0,
+  };
+  const declaredMs = Date.parse(state.declaredAt);
+
+  // Bumped on every change so the main loop wakes; not carried, it only orders wake-ups.
+  let version = 0;
+  let storeDirty = true;
+  const changed = () => {
+    version++;
+    storeDirty = true;
+  };
+  const record = (kind: TimelineKind, actor: string, text: string) => {
+    state.timeline.push({ seq: book.nextSeq++, at: nowIso(), actor, kind, text });
+    changed();
+  };
+  const notice = (n: Notice) => {
+    book.notices.push(n);
+    changed();
+  };
+
+  const applicableLevels = () => levelsFor(policy, state.severity);
+  const nextManualLevel = () => applicableLevels().find((l) => l > state.escalationLevel);
+
+  const endPhase = (by: string) => {
+    const current = state.phases[state.phases.length - 1];
+    if (current && !current.endedAt) Object.assign(current, { endedAt: nowIso(), endedBy: by });
+  };
+  const enterPhase = (phase: Phase, by: string) => {
+    const from = state.phase;
+    endPhase(by);
+    // Skipped phases are recorded as zero-length so the phase table stays complete.
+    for (let i = PHASES.indexOf(from) + 1; i < PHASES.indexOf(phase); i++) {
+      state.phases.push({ phase: PHASES[i]!, startedAt: nowIso(), startedBy: by, endedAt: nowIso(), endedBy: by });
+    }
+    state.phases.push({ phase, startedAt: nowIso(), startedBy: by });
+    state.phase = phase;
+    record('phase', by, `Phase ${from} → ${phase}`);
+  };
+
+  // Handlers are registered before the first await so no early message is lost.
+  // Deadlines are derived, so every answer recomputes them rather than showing a stale plan.
+  const reply = () => {
+    if (state.number) computeDeadlines();
+    return state;
+  };
+  setHandler(stateQuery, reply);
+
+  setHandler(
+    acknowledgeUpdate,
+    ({ by }) => {
+      state.status = 'acknowledged';
+      state.acknowledgedBy = by;
+      state.acknowledgedAt = nowIso();
+      record('ack', by, `Acknowledged by ${by}; automatic escalation stopped`);
+      return reply();
+    },
+    { validator: (args: AcknowledgeArgs) => validateAcknowledge(state, args) },
+  );
+
+  setHandler(
+    escalateUpdate,
+    ({ by, reason }) => {
+      const level = nextManualLevel()!;
+      state.escalationLevel = level;
+      // The automatic plan must not page this level again in the current cycle.
+      book.paged.push(escalationKey(state.escalationCycle, level));
+      const n = ++book.manualEscalations;
+      record('escalation', by, `Manual escalation to ${policy.escalation.levels[level]!.name}${reason ? `: ${reason}` : ''}`);
+      notice({ type: 'manual-escalation', n, level, by, reason });
+      return reply();
+    },
+    { validator: (args: EscalateArgs) => validateEscalate(state, args, nextManualLevel()) },
+  );
+
+  setHandler(
+    changeSeverityUpdate,
+    ({ by, severity, reason }) => {
+      const from = state.severity;
+      state.severity = severity;
+      record('severity', by, `Severity ${from} → ${severity}${reason ? `: ${reason}` : ''}; SLAs and update cadence re-planned`);
+      if (policy.severities[severity].executiveNotifyWithin) notice({ type: 'executive' });
+      return reply();
+    },
+    { validator: (args: ChangeSeverityArgs) => validateChangeSeverity(state, args) },
+  );
+
+  setHandler(
+    addNoteUpdate,
+    ({ by, text }) => {
+      record('note', by, text.trim());
+      return reply();
+    },
+    { validator: (args: AddNoteArgs) => validateAddNote(state, args) },
+  );
+
+  setHandler(
+    assignCommanderUpdate,
+    ({ by, commander }) => {
+      state.commander = commander.trim();
+      record('commander', by, `Incident commander: ${state.commander}`);
+      return reply();
+    },
+    { validator: (args: AssignCommanderArgs) => validateAssignCommander(state, args) },
+  );
+
+  setHandler(
+    advancePhaseUpdate,
+    ({ by, to }) => {
+      const phase = to ?? PHASES[PHASES.indexOf(state.phase) + 1]!;
+      enterPhase(phase, by);
+      notice({ type: 'phase', phase, by });
+      return reply();
+    },
+    { validator: (args: AdvancePhaseArgs) => validateAdvancePhase(state, args) },
+  );
+
+  setHandler(
+    resolveUpdate,
+    ({ by, rootCause, resolution }) => {
+      state.rootCause = rootCause.trim();
+      state.resolution = resolution.trim();
+      state.status = 'resolved';
+      state.resolvedAt = nowIso();
+      state.resolvedBy = by;
+      record('resolved', by, `Resolved. Root cause: ${state.rootCause}. Resolution: ${state.resolution}`);
+      enterPhase('review', by);
+      notice({ type: 'resolution' });
+      return reply();
+    },
+    { validator: (args: ResolveArgs) => validateResolve(state, args) },
+  );
+
+  setHandler(alertsSignal, (alerts) => {
+    for (const alert of alerts) {
+      const known = state.alerts.find((a) => a.fingerprint === alert.fingerprint);
+      if (known && known.status === alert.status) continue;
+      if (known) known.status = alert.status;
+      else state.alerts.push(alert);
+      record('alert', 'alertmanager', `${alert.status === 'firing' ? 'Alert firing' : 'Alert resolved'}: ${alert.name}`);
+    }
+  });
+
+  // ---- side effects, all through activities ----
+
+  const flush = async () => {
+    if (!storeDirty || !state.number) return;
+    const events = state.timeline.filter((e) => e.seq > book.persistedSeq);
+    const { timeline: _timeline, phases, breaches, ...rest } = state;
+    await syncIncident.executeWithOptions({ ...activityOptions, summary: `Record ${state.incidentId} (${state.phase}, ${state.status})` }, [
+      { number: state.number, state: rest, events, phases, breaches },
+    ]);
+    book.persistedSeq = events.length ? events[events.length - 1]!.seq : book.persistedSeq;
+    storeDirty = false;
+    publishSearchAttributes();
+  };
+
+  let published = '';
+  const publishSearchAttributes = () => {
+    const values = [state.incidentId, state.severity, state.phase, state.service, state.status];
+    if (values.join('|') === published) return;
+    published = values.join('|');
+    upsertSearchAttributes([
+      { key: searchAttributes.incidentId, value: state.incidentId },
+      { key: searchAttributes.severity, value: state.severity },
+      { key: searchAttributes.phase, value: state.phase },
+      { key: searchAttributes.service, value: state.service },
+      { key: searchAttributes.status, value: state.status },
+    ]);
+  };
+
+  const send = async (
+    dedupKey: string,
+    kind: OutboundMessage['kind'],
+    contact: Contact,
+    via: string,
+    message: { subject: string; body: string },
+    summary: string,
+  ): Promise<void> => {
+    const payload: OutboundMessage = {
+      incidentNumber: state.number,
+      incidentId: state.incidentId,
+      dedupKey,
+      kind,
+      recipient: { id: contact.id, name: contact.name, email: contact.email },
+      channel: 'email',
+      ...message,
+    };
+    const who = `${contact.name} (${via})`;
+    try {
+      const result: DeliveryResult = await deliver.executeWithOptions({ ...activityOptions, summary }, [payload]);
+      const verb = kind === 'page' ? 'Paged' : 'Notified';
+      if (result.status === 'sent')
+        record(kind === 'page' ? 'page' : 'notification', SYSTEM, `${verb} ${who} by email: ${message.subject}`);
+      if (result.status === 'outbox')
+        record('warning', SYSTEM, `${verb} ${who}: email not delivered, kept in the outbox: ${message.subject}`);
+    } catch (error) {
+      const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.message : String(error);
+      record('warning', SYSTEM, `Failed to ${kind === 'page' ? 'page' : 'notify'} ${who} by email: ${cause}`);
+    }
+  };
+
+  const sendToTargets = async (
+    targets: string[],
+    dedupPrefix: string,
+    kind: OutboundMessage['kind'],
+    message: { subject: string; body: string },
+    label: string,
+  ) => {
+    const { recipients, unresolved } = resolveTargets(policy, targets, { nowMs: nowMs(), commander: state.commander });
+    for (const target of unresolved) record('warning', SYSTEM, `${label}: nobody to notify for "${target}"`);
+    await Promise.all(
+      recipients.map((r) =>
+        send(
+          `${dedupPrefix}:${r.contact.id}`,
+          kind,
+          r.contact,
+          r.via,
+          message,
+          `${label}: ${kind === 'page' ? 'page' : 'notify'} ${r.contact.name} (${r.via}) by email`,
+        ),
+      ),
+    );
+  };
+
+  const pageLevel = async (level: number, dedupPrefix: string) => {
+    const def = policy.escalation.levels[level]!;
+    await sendToTargets(def.targets, dedupPrefix, 'page', pageMessage(policy, state, def.name, nowMs()), def.name);
+  };
+
+  const runEscalations = async () => {
+    if (state.status !== 'open') return;
+    const due = planEscalation(policy, state.severity, declaredMs).filter((e) => e.atMs <= nowMs() && !book.paged.includes(e.key));
+    if (due.length === 0) return;
+    for (const entry of due) {
+      book.paged.push(entry.key);
+      state.escalationLevel = Math.max(state.escalationLevel, entry.level);
+      state.escalationCycle = Math.max(state.escalationCycle, entry.cycle);
+      const name = policy.escalation.levels[entry.level]!.name;
+      if (entry.cycle > 0) record('escalation', SYSTEM, `Repeat ${entry.cycle}/${policy.escalation.repeat.times}: paging ${name} again`);
+      else if (entry.level !== applicableLevels()[0] && !policy.severities[state.severity].pageAllLevels) {
+        record('escalation', SYSTEM, `Not acknowledged: escalating to ${name}`);
+      }
+    }
+    // Pages of one step go out together (P0 pages every level at once).
+    await Promise.all(due.map((e) => pageLevel(e.level, `page:${e.key}`)));
+  };
+
+  const ackDeadlineMs = () => {
+    const sla = durationMs(policy.severities[state.severity].ackSla);
+    return declaredMs + (sla > 0 ? sla : durationMs(policy.escalation.repeat.interval));
+  };
+
+  const phaseDeadlines = () =>
+    PHASES.flatMap((phase) => {
+      const budget = policy.phaseBudgets[phase];
+      const key = `phase:${phase}`;
+      if (!budget || book.breachKeys.includes(key) || PHASES.indexOf(state.phase) > PHASES.indexOf(phase)) return [];
+      return [{ phase, key, budget, atMs: declaredMs + durationMs(budget) }];
+    });
+
+  const breach = (key: string, kind: 'ack' | 'phase', text: string, phase?: Phase) => {
+    book.breachKeys.push(key);
+    state.breaches.push({ kind, phase, at: nowIso(), text });
+    record('sla-breach', SYSTEM, text);
+    notice({ type: 'breach', key, text });
+  };
+
+  const checkBudgets = () => {
+    if (state.status === 'resolved') return;
+    if (state.status === 'open' && !book.breachKeys.includes('ack') && nowMs() >= ackDeadlineMs()) {
+      breach('ack', 'ack', `${state.severity} not acknowledged within ${formatDuration(ackDeadlineMs() - declaredMs)}`);
+    }
+    for (const d of phaseDeadlines()) {
+      if (nowMs() >= d.atMs) breach(d.key, 'phase', `Phase ${d.phase} not finished within its ${d.budget} budget`, d.phase);
+    }
+  };
+
+  const statusCadenceMs = () => {
+    const every = policy.severities[state.severity].statusUpdateEvery;
+    return every ? durationMs(every) : undefined;
+  };
+
+  const runStatusUpdates = async () => {
+    const cadence = statusCadenceMs();
+    if (state.status === 'resolved' || cadence === undefined) return;
+    if (nowMs() < Date.parse(book.lastStatusAt) + cadence) return;
+    const n = ++book.statusUpdatesSent;
+    book.lastStatusAt = nowIso();
+    record('status-update', SYSTEM, `Status update #${n} (every ${formatDuration(cadence)})`);
+    await sendToTargets(
+      policy.notify.statusUpdates,
+      `status:${n}`,
+      'notification',
+      notificationMessage(policy, state, nowMs(), 'status'),
+      `Status update #${n}`,
+    );
+  };
+
+  const runNotices = async () => {
+    while (book.notices.length > 0) {
+      const n = book.notices.shift()!;
+      storeDirty = true;
+      switch (n.type) {
+        case 'initial':
+          await sendToTargets(
+            policy.notify.statusUpdates,
+            'initial',
+            'notification',
+            notificationMessage(policy, state, nowMs(), 'initial'),
+            'Initial notification',
+          );
+          if (policy.severities[state.severity].executiveNotifyWithin) book.notices.push({ type: 'executive' });
+          break;
+        case 'executive':
+          if (book.executiveNotified) break;
+          book.executiveNotified = true;
+          await sendToTargets(
+            policy.notify.executives,
+            'executive',
+            'notification',
+            notificationMessage(policy, state, nowMs(), 'executive'),
+            'Executive notification',
+          );
+          break;
+        case 'phase':
+          await sendToTargets(
+            policy.notify.phaseChange,
+            `phase:${n.phase}`,
+            'notification',
+            notificationMessage(policy, state, nowMs(), 'phase', `${n.by} moved ${state.incidentId} to ${n.phase}.`),
+            `Phase ${n.phase}`,
+          );
+          break;
+        case 'manual-escalation':
+          await pageLevel(n.level, `page:m${n.n}-l${n.level}`);
+          break;
+        case 'breach':
+          await sendToTargets(
+            policy.notify.budgetBreach,
+            `breach:${n.key}`,
+            'notification',
+            notificationMessage(policy, state, nowMs(), 'breach', n.text),
+            'SLA breach',
+          );
+          break;
+        case 'resolution':
+          await sendToTargets(
+            policy.notify.resolution,
+            'resolution',
+            'notification',
+            notificationMessage(policy, state, nowMs(), 'resolution'),
+            'Resolution',
+          );
+          break;
+      }
+    }
+  };
+
+  const computeDeadlines = (): { atMs: number; summary: string } | undefined => {
+    const candidates: { atMs: number; summary: string }[] = [];
+    state.deadlines = {};
+    if (state.status === 'open') {
+      const next = planEscalation(policy, state.severity, declaredMs).find((e) => !book.paged.includes(e.key));
+      if (next) {
+        state.deadlines.nextEscalation = new Date(next.atMs).toISOString();
+        const level = policy.escalation.levels[next.level]!.name;
+        candidates.push({
+          atMs: next.atMs,
+          summary:
+            next.cycle > 0
+              ? `Unacknowledged: repeat ${next.cycle} pages ${level}`
+              : `${state.severity} ack SLA ${policy.severities[state.severity].ackSla}, then page ${level}`,
+        });
+      }
+      if (!book.breachKeys.includes('ack')) candidates.push({ atMs: ackDeadlineMs(), summary: `${state.severity} ack SLA deadline` });
+    }
+    if (state.status !== 'resolved') {
+      const cadence = statusCadenceMs();
+      if (cadence !== undefined) {
+        const at = Date.parse(book.lastStatusAt) + cadence;
+        state.deadlines.nextStatusUpdate = new Date(at).toISOString();
+        candidates.push({ atMs: at, summary: `${state.severity} status update every ${formatDuration(cadence)}` });
+      }
+      const budget = phaseDeadlines()[0];
+      if (budget) {
+        state.deadlines.phaseBudget = { phase: budget.phase, at: new Date(budget.atMs).toISOString() };
+        candidates.push({ atMs: budget.atMs, summary: `Phase ${budget.phase} budget ${budget.budget}` });
+      }
+    }
+    return candidates.sort((a, b) => a.atMs - b.atMs)[0];
+  };
+
+  // ---- lifecycle ----
+
+  if (!policy) policy = await currentPolicy.executeWithOptions({ ...activityOptions, summary: 'Snapshot the response policy' }, []);
+  if (!state.number) {
+    const info = workflowInfo();
+    const { number } = await registerIncident.executeWithOptions({ ...activityOptions, summary: `Register incident: ${state.title}` }, [
+      {
+        workflowId: info.workflowId,
+        firstRunId: info.firstExecutionRunId,
+        title: state.title,
+        severity: state.severity,
+        service: state.service,
+        source: state.source,
+        declaredBy: state.declaredBy,
+        declaredAt: state.declaredAt,
+      },
+    ]);
+    state.number = number;
+    state.incidentId = formatIncidentId(number);
+    record(
+      'declared',
+      state.declaredBy,
+      `${state.incidentId} declared: [${state.severity}] ${state.title} (service ${state.service}, source ${state.source})`,
+    );
+    if (state.commander) record('commander', state.declaredBy, `Incident commander: ${state.commander}`);
+  }
+
+  for (;;) {
+    const seen = version;
+    checkBudgets();
+    await runEscalations();
+    await runNotices();
+    await runStatusUpdates();
+    await flush();
+    if (state.status === 'resolved' && book.notices.length === 0) break;
+
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
+      await condition(allHandlersFinished);
+      await runNotices();
+      await flush();
+      const dropped = Math.max(0, state.timeline.length - CARRIED_TIMELINE_EVENTS);
+      state.timeline = state.timeline.slice(dropped);
+      state.timelineTruncated += dropped;
+      await continueAsNew<typeof incidentWorkflow>({ ...input, policy, carried: { state, book } });
+    }
+
+    const next = computeDeadlines();
+    if (version !== seen) continue;
+    if (next) await condition(() => version !== seen, Math.max(next.atMs - nowMs(), 1), { summary: next.summary });
+    else await condition(() => version !== seen);
+  }
+
+  await condition(allHandlersFinished);
+  state.deadlines = {};
+  return state;
+}

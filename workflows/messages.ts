@@ -1,0 +1,79 @@
+import { durationMs, formatDuration } from '../policy/duration';
+import { renderTemplate } from '../policy/render';
+import type { ResponsePolicy } from '../policy/schema';
+import type { IncidentState } from './definitions';
+
+const STATUS_LABEL = { open: 'Investigating', acknowledged: 'Identified', resolved: 'Resolved' } as const;
+
+export function statusUrl(policy: ResponsePolicy, state: IncidentState): string {
+  return policy.statusPageUrl.replace('{id}', state.incidentId);
+}
+
+function cadence(policy: ResponsePolicy, state: IncidentState): string {
+  const every = policy.severities[state.severity].statusUpdateEvery;
+  return every ? `Every ${formatDuration(durationMs(every))}` : 'On resolution';
+}
+
+/** The fields every template can use. */
+export function templateFields(policy: ResponsePolicy, state: IncidentState, nowMs: number) {
+  const latest = [...state.timeline].reverse().find((e) => e.kind === 'note' || e.kind === 'phase');
+  return {
+    id: state.incidentId,
+    title: state.title,
+    service: state.service,
+    severity: state.severity,
+    severityLabel: policy.severities[state.severity].label,
+    phase: state.phase,
+    statusLabel: STATUS_LABEL[state.status],
+    started: state.declaredAt,
+    elapsed: formatDuration(nowMs - Date.parse(state.declaredAt)),
+    impact: `${state.service} (${state.severity} ${policy.severities[state.severity].label})`,
+    updateCadence: cadence(policy, state),
+    statusUrl: statusUrl(policy, state),
+    acknowledgedBy: state.acknowledgedBy ?? 'nobody yet',
+    commander: state.commander ?? 'unassigned',
+    latest: latest ? `${latest.at} ${latest.actor}: ${latest.text}` : 'no notes yet',
+    rootCause: state.rootCause ?? '',
+    resolution: state.resolution ?? '',
+    duration: formatDuration((state.resolvedAt ? Date.parse(state.resolvedAt) : nowMs) - Date.parse(state.declaredAt)),
+    postMortemUrl: `incidentctl postmortem ${state.incidentId}`,
+  };
+}
+
+export function pageMessage(policy: ResponsePolicy, state: IncidentState, levelName: string, nowMs: number) {
+  return {
+    subject: `[${state.severity}] ${state.incidentId}: ${state.title} (page: ${levelName})`,
+    body: renderTemplate(policy.templates.page, { ...templateFields(policy, state, nowMs), level: levelName }),
+  };
+}
+
+export function notificationMessage(
+  policy: ResponsePolicy,
+  state: IncidentState,
+  nowMs: number,
+  kind: 'initial' | 'status' | 'resolution' | 'phase' | 'breach' | 'executive',
+  detail = '',
+) {
+  const fields = templateFields(policy, state, nowMs);
+  const prefix = `[${state.severity}] ${state.incidentId}`;
+  switch (kind) {
+    case 'initial':
+      return { subject: `${prefix} Incident detected: ${state.title}`, body: renderTemplate(policy.templates.initialNotification, fields) };
+    case 'executive':
+      return {
+        subject: `${prefix} Executive notification: ${state.title}`,
+        body: renderTemplate(policy.templates.initialNotification, fields),
+      };
+    case 'status':
+      return { subject: `${prefix} Status update: ${state.title}`, body: renderTemplate(policy.templates.statusUpdate, fields) };
+    case 'resolution':
+      return { subject: `${prefix} Resolved: ${state.title}`, body: renderTemplate(policy.templates.resolutionNotification, fields) };
+    case 'phase':
+      return {
+        subject: `${prefix} Phase ${state.phase}: ${state.title}`,
+        body: `${detail}\n\n${renderTemplate(policy.templates.statusUpdate, fields)}`,
+      };
+    case 'breach':
+      return { subject: `${prefix} SLA breach: ${detail}`, body: `${detail}\n\n${renderTemplate(policy.templates.statusUpdate, fields)}` };
+  }
+}

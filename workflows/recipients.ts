@@ -1,0 +1,41 @@
+import { onCallAt } from '../policy/oncall';
+import type { Contact, ResponsePolicy } from '../policy/schema';
+
+export interface Recipient {
+  contact: Contact;
+  /** Why this contact was chosen, e.g. "on-call" or "role:cto". */
+  via: string;
+}
+
+export interface ResolvedTargets {
+  recipients: Recipient[];
+  /** Targets that resolved to nobody; the workflow records each as a warning, never drops it silently. */
+  unresolved: string[];
+}
+
+export function resolveTargets(policy: ResponsePolicy, targets: string[], context: { nowMs: number; commander?: string }): ResolvedTargets {
+  const byId = new Map(policy.contacts.map((c) => [c.id, c]));
+  const withRole = (role: string) => policy.contacts.filter((c) => c.roles.includes(role));
+  const recipients: Recipient[] = [];
+  const unresolved: string[] = [];
+  const add = (contacts: Contact[], via: string, target: string) => {
+    if (contacts.length === 0) unresolved.push(target);
+    for (const contact of contacts) {
+      if (!recipients.some((r) => r.contact.id === contact.id)) recipients.push({ contact, via });
+    }
+  };
+  for (const target of targets) {
+    if (target === 'oncall') {
+      const id = onCallAt(policy, context.nowMs).now.contactId;
+      add(byId.has(id) ? [byId.get(id)!] : [], 'on-call', target);
+    } else if (target === 'commander') {
+      const named = context.commander ? byId.get(context.commander) : undefined;
+      add(named ? [named] : withRole('incident-commander'), 'commander', target);
+    } else if (target.startsWith('role:')) {
+      add(withRole(target.slice(5)), target.slice(5), target);
+    } else {
+      add(byId.has(target) ? [byId.get(target)!] : [], target, target);
+    }
+  }
+  return { recipients, unresolved };
+}

@@ -1,0 +1,88 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import {
+  ErrorType,
+  PHASES,
+  isPhase,
+  isSeverity,
+  type AddNoteArgs,
+  type AdvancePhaseArgs,
+  type AssignCommanderArgs,
+  type ChangeSeverityArgs,
+  type EscalateArgs,
+  type IncidentState,
+  type ResolveArgs,
+} from './definitions';
+
+export const MAX_TEXT = 4000;
+
+function invalid(message: string): never {
+  throw ApplicationFailure.nonRetryable(message, ErrorType.InvalidInput);
+}
+function rejected(message: string): never {
+  throw ApplicationFailure.nonRetryable(message, ErrorType.InvalidTransition);
+}
+
+function requireText(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') invalid(`${field} must not be empty`);
+  if (value.length > MAX_TEXT) invalid(`${field} is longer than ${MAX_TEXT} characters`);
+  return value;
+}
+
+function requireOpen(state: IncidentState, by: unknown): void {
+  requireText(by, 'by');
+  if (!state.number) rejected('the incident is still being registered; retry in a moment');
+  if (state.status === 'resolved') {
+    throw ApplicationFailure.nonRetryable(
+      `${state.incidentId || 'incident'} was resolved at ${state.resolvedAt} by ${state.resolvedBy}; it accepts no changes`,
+      ErrorType.IncidentResolved,
+    );
+  }
+}
+
+export function validateAcknowledge(state: IncidentState, args: { by: string }): void {
+  requireOpen(state, args?.by);
+  if (state.acknowledgedBy) rejected(`already acknowledged by ${state.acknowledgedBy} at ${state.acknowledgedAt}`);
+}
+
+export function validateEscalate(state: IncidentState, args: EscalateArgs, nextLevel: number | undefined): void {
+  requireOpen(state, args?.by);
+  if (args.reason !== undefined && typeof args.reason !== 'string') invalid('reason must be text');
+  if (nextLevel === undefined) {
+    rejected(`already at the last escalation level for ${state.severity}; raise the severity to reach further`);
+  }
+}
+
+export function validateChangeSeverity(state: IncidentState, args: ChangeSeverityArgs): void {
+  requireOpen(state, args?.by);
+  if (typeof args.severity !== 'string' || !isSeverity(args.severity))
+    invalid(`severity must be one of P0, P1, P2, P3 (got "${String(args.severity)}")`);
+  if (args.severity === state.severity) rejected(`severity is already ${state.severity}`);
+}
+
+export function validateAddNote(state: IncidentState, args: AddNoteArgs): void {
+  requireOpen(state, args?.by);
+  requireText(args.text, 'note');
+}
+
+export function validateAssignCommander(state: IncidentState, args: AssignCommanderArgs): void {
+  requireOpen(state, args?.by);
+  requireText(args.commander, 'commander');
+  if (args.commander === state.commander) rejected(`${args.commander} is already the commander`);
+}
+
+export function validateAdvancePhase(state: IncidentState, args: AdvancePhaseArgs): void {
+  requireOpen(state, args?.by);
+  const current = PHASES.indexOf(state.phase);
+  if (args.to !== undefined && (typeof args.to !== 'string' || !isPhase(args.to))) {
+    invalid(`phase must be one of ${PHASES.join(', ')} (got "${String(args.to)}")`);
+  }
+  const target = args.to ? PHASES.indexOf(args.to) : current + 1;
+  if (target <= current) rejected(`phases only move forward; ${state.incidentId} is already in ${state.phase}`);
+  if (PHASES[target] === 'review') rejected('the review phase starts on resolution: use resolve with a root cause and resolution');
+}
+
+export function validateResolve(state: IncidentState, args: ResolveArgs): void {
+  requireOpen(state, args?.by);
+  requireText(args.rootCause, 'root cause');
+  requireText(args.resolution, 'resolution');
+}
