@@ -1,0 +1,135 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ErrorType, acknowledgeUpdate, changeSeverityUpdate, escalateUpdate, resolveUpdate, stateQuery } from '../workflows/definitions';
+import { declareIncident, openTestEnv, sleep, startTestWorker, testPolicy, uniqueQueue, waitFor, type RunningTestWorker, type TestEnv } from './helpers/harness';
+import { startSmtp, type TestSmtp } from './helpers/smtp';
+
+let env: TestEnv;
+let smtp: TestSmtp;
+let worker: RunningTestWorker;
+const policy = testPolicy();
+const taskQueue = uniqueQueue('escalation');
+
+beforeAll(async () => {
+  env = await openTestEnv();
+  smtp = await startSmtp();
+  worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+});
+afterAll(async () => {
+  await worker.stop();
+  await smtp.close();
+  await env.close();
+});
+
+const pagesFor = (id: string) => smtp.mails.filter((m) => m.subject.startsWith(`[`) && m.subject.includes(`${id}:`) && m.subject.includes('(page:'));
+const pageTo = (id: string, address: string) => pagesFor(id).filter((m) => m.to.includes(address));
+
+test('without an acknowledgement, escalation pages each level in turn and email arrives', async () => {
+  // Test policy: P1 ack SLA 3s; on-call at 0s, engineering lead at 3s, CTO at 6s; CEO is P0 only.
+  const { state } = await declareIncident(env, taskQueue, { policy, severity: 'P1' });
+  const id = state.incidentId;
+  const start = Date.now();
+  const onCall = await waitFor(() => pagesFor(id).find((m) => m.subject.includes('On-call engineer')), 'on-call page');
+  const lead = await waitFor(() => pageTo(id, 'eng-lead@example.com')[0], 'engineering lead page');
+  const cto = await waitFor(() => pageTo(id, 'cto@example.com')[0], 'CTO page');
+  expect(onCall.receivedAt - start).toBeLessThan(2500);
+  expect(lead.receivedAt - start).toBeGreaterThanOrEqual(2500);
+  expect(cto.receivedAt).toBeGreaterThan(lead.receivedAt + 2000);
+  expect(pageTo(id, 'ceo@example.com')).toHaveLength(0);
+
+  const final = await waitFor(async () => {
+    const s = await env.client.workflow.getHandle(`${(await env.pool.query('SELECT workflow_id FROM incidents WHERE incident_id=$1', [id])).rows[0].workflow_id}`).query(stateQuery);
+    return s && s.escalationLevel === 2 ? s : undefined;
+  }, 'escalation level 2');
+  expect(final.timeline.filter((e) => e.kind === 'escalation').map((e) => e.text)).toEqual(
+    expect.arrayContaining(['Not acknowledged: escalating to Engineering lead', 'Not acknowledged: escalating to CTO']),
+  );
+  expect(final.breaches).toEqual([expect.objectContaining({ kind: 'ack' })]);
+  const breachRows = await env.pool.query('SELECT kind FROM sla_breaches WHERE incident_number=$1', [final.number]);
+  expect(breachRows.rows).toEqual([{ kind: 'ack' }]);
+});
+
+test('an acknowledgement stops escalation, and no page arrives after it', async () => {
+  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P1' });
+  const id = state.incidentId;
+  await waitFor(() => pagesFor(id).length > 0, 'on-call page');
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
+  const ackedAt = Date.now();
+  // Well past the engineering lead (3s), CTO (6s) and repeat (10s) deadlines.
+  await sleep(11_000);
+  const after = smtp.mails.filter((m) => m.subject.includes(`${id}:`) && m.subject.includes('(page:') && m.receivedAt > ackedAt);
+  expect(after).toEqual([]);
+  expect(pagesFor(id)).toHaveLength(1);
+  const current = await handle.query(stateQuery);
+  expect(current?.deadlines.nextEscalation).toBeUndefined();
+  expect(current?.breaches).toEqual([]);
+
+  // A second acknowledgement is refused with a typed reason.
+  const error = await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-b' }] }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(((error as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(ErrorType.InvalidTransition);
+  expect(((error as WorkflowUpdateFailedError).cause as ApplicationFailure).message).toContain('already acknowledged by engineer-a');
+});
+
+test('a P0 pages every level of the path at once and notifies executives', async () => {
+  const { state } = await declareIncident(env, taskQueue, { policy, severity: 'P0', title: 'Complete application down' });
+  const id = state.incidentId;
+  const start = Date.now();
+  const addresses = ['engineer-', 'eng-lead@example.com', 'cto@example.com', 'ceo@example.com'];
+  const pages = await waitFor(() => {
+    const got = pagesFor(id);
+    return addresses.every((a) => got.some((m) => m.to.some((t) => t.startsWith(a)))) ? got : undefined;
+  }, 'pages to every level');
+  expect(Math.max(...pages.map((p) => p.receivedAt)) - start).toBeLessThan(3000);
+  const exec = await waitFor(() => {
+    const got = smtp.mails.filter((m) => m.subject.includes(`${id} Executive notification`));
+    return got.length >= 2 ? got : undefined;
+  }, 'executive notification');
+  expect(exec.flatMap((m) => m.to).sort()).toEqual(['ceo@example.com', 'cto@example.com']);
+});
+
+test('a change of severity re-plans the SLA', async () => {
+  // P3's SLA is 120s in the test policy: nothing would escalate during this test...
+  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P3' });
+  const id = state.incidentId;
+  await waitFor(() => pagesFor(id).length === 1, 'on-call page');
+  const before = await handle.query(stateQuery);
+  expect(Date.parse(before!.deadlines.nextEscalation!) - Date.parse(before!.declaredAt)).toBe(120_000);
+  // ...until it becomes a P1, whose 3s SLA has already run out.
+  const changedAt = Date.now();
+  const after = await handle.executeUpdate(changeSeverityUpdate, { args: [{ by: 'ic', severity: 'P1', reason: 'customers affected' }] });
+  expect(Date.parse(after.deadlines.nextEscalation!) - Date.parse(after.declaredAt)).toBe(3_000);
+  const lead = await waitFor(() => pageTo(id, 'eng-lead@example.com')[0], 'engineering lead page after re-plan', 10_000);
+  expect(lead.receivedAt - changedAt).toBeLessThan(3_000);
+  expect(lead.subject).toContain('[P1]');
+});
+
+test('manual escalation pages the next level, and an update to a resolved incident is rejected with its type', async () => {
+  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P2' });
+  const id = state.incidentId;
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
+  const escalated = await handle.executeUpdate(escalateUpdate, { args: [{ by: 'engineer-a', reason: 'need database help' }] });
+  expect(escalated.escalationLevel).toBe(1);
+  await waitFor(() => pageTo(id, 'eng-lead@example.com')[0], 'manual escalation page');
+
+  const bad = await handle.executeUpdate(changeSeverityUpdate, { args: [{ by: 'x', severity: 'P7' as 'P1' }] }).catch((e: unknown) => e);
+  expect(((bad as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe(ErrorType.InvalidInput);
+
+  // Hold the workflow open across the resolution: its validators must refuse further changes.
+  await Promise.all([
+    handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'slow disk', resolution: 'moved volume' }] }),
+    handle
+      .executeUpdate(acknowledgeUpdate, { args: [{ by: 'late' }] })
+      .then(() => {
+        throw new Error('update accepted after resolution');
+      })
+      .catch((e: unknown) => {
+        const type = ((e as WorkflowUpdateFailedError).cause as ApplicationFailure | undefined)?.type;
+        // Either the validator saw the resolution (IncidentResolved), or the incident was already acknowledged.
+        expect([ErrorType.IncidentResolved, ErrorType.InvalidTransition]).toContain(type);
+      }),
+  ]);
+  const late = await handle.executeUpdate(escalateUpdate, { args: [{ by: 'late' }] }).catch((e: unknown) => e);
+  expect(late).toBeInstanceOf(Error);
+  if (late instanceof WorkflowUpdateFailedError) expect((late.cause as ApplicationFailure).type).toBe(ErrorType.IncidentResolved);
+});

@@ -1,0 +1,55 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { migrate } from '../activities/migrations';
+import { startEmbeddedPostgres } from '../scripts/embedded-postgres';
+import { freePort, resolveTemporalCli, startDevServer } from '../scripts/temporal-cli';
+
+declare global {
+  // Shared with global-teardown, which runs in the same process.
+  var __incidentTestCleanup: (() => Promise<void>)[] | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const cleanups: (() => Promise<void>)[] = [];
+  globalThis.__incidentTestCleanup = cleanups;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'incident-tests-'));
+  // The embedded PostgreSQL runs as its own user when we are root, and must reach its folder.
+  chmodSync(dir, 0o755);
+  cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+
+  const started = Date.now();
+  const cli = await resolveTemporalCli((line) => process.stderr.write(`${line}\n`));
+  const server = await startDevServer({ cliPath: cli, logFile: path.join(os.tmpdir(), 'incident-tests-temporal.log') });
+  cleanups.push(() => server.stop());
+  process.env.TEST_TEMPORAL_ADDRESS = server.address;
+
+  let baseUrl = process.env.TEST_DATABASE_URL;
+  if (!baseUrl) {
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() });
+    cleanups.push(() => pg.stop());
+    baseUrl = pg.url;
+  }
+  // A schema of its own per run keeps runs apart on a shared server, and is dropped at the end.
+  const schema = `incident_test_${process.pid}_${Date.now()}`;
+  const admin = new Pool({ connectionString: baseUrl, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  cleanups.push(async () => {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  });
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  process.env.TEST_DB_URL = url.toString();
+  const pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 1 });
+  await migrate(pool);
+  await pool.end();
+
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} } });
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+  process.stderr.write(`\nTest harness ready in ${Date.now() - started} ms: Temporal ${server.address}, schema ${schema}\n`);
+}

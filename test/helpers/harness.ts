@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Pool } from 'pg';
+import { createSmtpMailer } from '../../activities/mailer';
+import { IncidentStore } from '../../activities/store';
+import defaultPolicy from '../../policy/default-policy.json';
+import { parsePolicy } from '../../policy/load';
+import type { PolicyInput, ResponsePolicy } from '../../policy/schema';
+import { createIncidentWorker } from '../../workers/create-worker';
+import { INCIDENT_WORKFLOW_TYPE, stateQuery, type IncidentInput, type IncidentState } from '../../workflows/definitions';
+
+/** The plan's policy with durations shrunk to seconds. Durations are data. */
+export function testPolicy(overrides: Partial<PolicyInput> = {}): ResponsePolicy {
+  const base = JSON.parse(JSON.stringify(defaultPolicy)) as PolicyInput;
+  base.severities.P0 = { ...base.severities.P0, ackSla: '0s', statusUpdateEvery: '30s' };
+  base.severities.P1 = { ...base.severities.P1, ackSla: '3s', statusUpdateEvery: '30s' };
+  base.severities.P2 = { ...base.severities.P2, ackSla: '6s', statusUpdateEvery: '60s' };
+  base.severities.P3 = { ...base.severities.P3, ackSla: '120s' };
+  base.phaseBudgets = { detect: '60s', triage: '90s', contain: '120s', investigate: '180s', resolve: '240s' };
+  base.escalation.levels = base.escalation.levels.map((level, i) => ({ ...level, after: `${i * 3}s` }));
+  base.escalation.repeat = { times: 1, interval: '4s' };
+  return parsePolicy({ ...base, ...overrides }, 'test policy');
+}
+
+export interface TestEnv {
+  address: string;
+  client: Client;
+  native: NativeConnection;
+  pool: Pool;
+  store: IncidentStore;
+  close(): Promise<void>;
+}
+
+export async function openTestEnv(): Promise<TestEnv> {
+  const address = process.env.TEST_TEMPORAL_ADDRESS!;
+  const connection = await Connection.connect({ address });
+  const native = await NativeConnection.connect({ address });
+  const pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 5 });
+  return {
+    address,
+    client: new Client({ connection }),
+    native,
+    pool,
+    store: new IncidentStore(pool),
+    async close() {
+      await connection.close();
+      await native.close();
+      await pool.end();
+    },
+  };
+}
+
+export const uniqueQueue = (name: string) => `test-${name}-${randomUUID().slice(0, 8)}`;
+
+let bundleCode: string | undefined;
+export function workflowBundle() {
+  bundleCode ??= readFileSync(process.env.TEST_WORKFLOW_BUNDLE!, 'utf8');
+  return { code: bundleCode };
+}
+
+export interface RunningTestWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startTestWorker(
+  env: TestEnv,
+  options: { taskQueue: string; policy: ResponsePolicy; smtpUrl?: string; outboxAfterAttempts?: number },
+): Promise<RunningTestWorker> {
+  const mailer = options.smtpUrl ? createSmtpMailer(options.smtpUrl, 'incidents@test.local') : undefined;
+  const worker = await createIncidentWorker({
+    connection: env.native,
+    namespace: 'default',
+    taskQueue: options.taskQueue,
+    workflowBundle: workflowBundle(),
+    deps: { store: env.store, mailer, policy: options.policy, outboxAfterAttempts: options.outboxAfterAttempts },
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      mailer?.close();
+    },
+  };
+}
+
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function declareIncident(
+  env: TestEnv,
+  taskQueue: string,
+  input: Partial<IncidentInput> & { policy: ResponsePolicy },
+): Promise<{ handle: WorkflowHandle; state: IncidentState }> {
+  const handle = await env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+    workflowId: `incident-test-${randomUUID()}`,
+    taskQueue,
+    args: [{ title: 'Checkout API errors', severity: 'P1', service: 'checkout', source: 'manual', declaredBy: 'tester', ...input } satisfies IncidentInput],
+  });
+  const state = await waitFor(async () => {
+    const s = await handle.query(stateQuery);
+    return s?.incidentId ? s : undefined;
+  }, 'incident registration');
+  return { handle, state };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
