@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { ExitCode } from '../client/errors';
+import { ErrorType, type IncidentState } from '../workflows/definitions';
+import { openTestEnv, startTestWorker, testPolicy, uniqueQueue, type RunningTestWorker, type TestEnv } from './helpers/harness';
+
+const BIN = path.resolve(__dirname, '../bin/incidentctl.js');
+let env: TestEnv;
+let worker: RunningTestWorker;
+const taskQueue = uniqueQueue('cli');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `incidentctl` binary, as a user would. */
+function cli(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  env = await openTestEnv();
+  // No SMTP: pages land in the outbox, which is enough to drive the CLI.
+  worker = await startTestWorker(env, { taskQueue, policy: testPolicy() });
+});
+afterAll(async () => {
+  await worker.stop();
+  await env.close();
+});
+
+test('declare, ack, note, advance, show, list and resolve through incidentctl', async () => {
+  const declared = await cli('declare', '--title', 'Auth partially down', '--severity', 'p1', '--service', 'auth', '--as', 'carol', '--json');
+  expect(declared).toMatchObject({ code: 0 });
+  const { incidentId } = JSON.parse(declared.stdout) as { incidentId: string };
+  expect(incidentId).toMatch(/^INC-\d+$/);
+
+  expect((await cli('ack', incidentId, '--as', 'dave')).code).toBe(0);
+  expect((await cli('note', incidentId, 'login', 'errors', 'from', 'eu-west', '--as', 'dave')).code).toBe(0);
+  expect((await cli('commander', incidentId, 'ic', '--as', 'dave')).code).toBe(0);
+  const advanced = await cli('advance', incidentId, '--as', 'dave');
+  expect(advanced.stdout).toContain('is in phase triage');
+
+  const list = await cli('list', '--severity', 'P1', '--service', 'auth', '--json');
+  expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ incidentId, severity: 'P1', phase: 'triage', status: 'acknowledged', title: 'Auth partially down' }));
+
+  const shown = JSON.parse((await cli('show', incidentId, '--json')).stdout) as IncidentState;
+  expect(shown.declaredBy).toBe('carol');
+  expect(shown.acknowledgedBy).toBe('dave');
+  expect(shown.timeline).toContainEqual(expect.objectContaining({ kind: 'note', actor: 'dave', text: 'login errors from eu-west' }));
+
+  const resolved = await cli('resolve', incidentId, '--root-cause', 'bad config push', '--resolution', 'reverted', '--as', 'dave');
+  expect(resolved.code).toBe(0);
+  const human = await cli('show', incidentId);
+  expect(human.stdout).toContain('root cause: bad config push');
+  // A resolved incident accepts no changes, with a clear message and the "rejected" exit code.
+  const late = await cli('ack', incidentId, '--json');
+  expect(late.code).toBe(ExitCode.Rejected);
+  expect(JSON.parse(late.stderr)).toMatchObject({ type: ErrorType.IncidentResolved });
+  expect(late.stderr).toContain('resolved');
+});
+
+test('error paths get clear messages and distinct exit codes, and change nothing', async () => {
+  const declared = await cli('declare', '--title', 'Queue backlog', '--severity', 'P2', '--service', 'jobs', '--json');
+  const { incidentId } = JSON.parse(declared.stdout) as { incidentId: string };
+  await cli('ack', incidentId, '--as', 'erin');
+  const before = JSON.parse((await cli('show', incidentId, '--json')).stdout) as IncidentState;
+
+  const unknown = await cli('show', 'INC-999999');
+  expect(unknown.code).toBe(ExitCode.NotFound);
+  expect(unknown.stderr).toContain('no incident INC-999999');
+
+  const twice = await cli('ack', incidentId, '--as', 'frank');
+  expect(twice.code).toBe(ExitCode.Rejected);
+  expect(twice.stderr).toContain('already acknowledged by erin');
+
+  const badSeverity = await cli('severity', incidentId, 'P9');
+  expect(badSeverity.code).toBe(ExitCode.InvalidInput);
+  expect(badSeverity.stderr).toContain('<severity>: must be one of P0, P1, P2, P3');
+
+  const emptyNote = await cli('note', incidentId, '   ');
+  expect(emptyNote.code).toBe(ExitCode.InvalidInput);
+  expect(emptyNote.stderr).toContain('note must not be empty');
+
+  const backwards = await cli('advance', incidentId, '--to', 'detect');
+  expect(backwards.code).toBe(ExitCode.Rejected);
+  expect(backwards.stderr).toContain('phases only move forward');
+
+  const missing = await cli('resolve', incidentId, '--root-cause', 'x');
+  expect(missing.code).toBe(ExitCode.InvalidInput);
+  expect(missing.stderr).toContain("required option '--resolution <text>' not specified");
+
+  const unreachable = await cli('ack', incidentId, '--address', '127.0.0.1:1');
+  expect(unreachable.code).toBe(ExitCode.Unavailable);
+  expect(unreachable.stderr).toContain('cannot reach the Temporal server at 127.0.0.1:1');
+
+  const after = JSON.parse((await cli('show', incidentId, '--json')).stdout) as IncidentState;
+  expect(after.timeline.map((e) => e.seq)).toEqual(before.timeline.map((e) => e.seq));
+  expect(after.severity).toBe('P2');
+  expect(after.phase).toBe('detect');
+});

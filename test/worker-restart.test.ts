@@ -1,0 +1,69 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { acknowledgeUpdate, stateQuery } from '../workflows/definitions';
+import { declareIncident, openTestEnv, sleep, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
+import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { spawnWorkerProcess, type WorkerProcess } from './helpers/worker-process';
+
+let env: TestEnv;
+let smtp: TestSmtp;
+let worker: WorkerProcess | undefined;
+beforeAll(async () => {
+  env = await openTestEnv();
+  smtp = await startSmtp();
+});
+afterAll(async () => {
+  await worker?.kill('SIGKILL');
+  await smtp.close();
+  await env.close();
+});
+
+test('a worker killed mid-incident and restarted continues escalating, and duplicates no page', async () => {
+  // P1: on-call at 0s, engineering lead at 8s, CTO at 11s, then one repeat of the path 4s later.
+  const base = testPolicy();
+  const policy = testPolicy({ severities: { ...base.severities, P1: { ...base.severities.P1, ackSla: '8s' } } });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'incident-policy-'));
+  const policyFile = path.join(dir, 'policy.json');
+  writeFileSync(policyFile, JSON.stringify(policy));
+  const taskQueue = uniqueQueue('restart');
+  const workerEnv = {
+    TEMPORAL_ADDRESS: env.address,
+    TASK_QUEUE: taskQueue,
+    DATABASE_URL: process.env.TEST_DB_URL!,
+    SMTP_URL: smtp.url,
+    POLICY_FILE: policyFile,
+  };
+
+  worker = await spawnWorkerProcess(workerEnv);
+  // No policy in the input: the incident snapshots the worker's policy file.
+  const { handle, state } = await declareIncident(env, taskQueue, { policy: undefined as never });
+  const id = state.incidentId;
+  const mailsOf = () => smtp.mails.filter((m) => m.subject.includes(`${id}`));
+  await waitFor(() => mailsOf().some((m) => m.to[0]!.startsWith('engineer-')), 'on-call page');
+  await sleep(1000);
+
+  await worker.kill('SIGKILL');
+  const killedAt = Date.now();
+  // The engineering lead's deadline passes while no worker is alive.
+  await sleep(Math.max(0, Date.parse(state.declaredAt) + 9000 - Date.now()));
+  expect(mailsOf().filter((m) => m.to.includes('eng-lead@example.com') && m.subject.includes('(page:'))).toHaveLength(0);
+
+  worker = await spawnWorkerProcess(workerEnv);
+  const lead = await waitFor(() => mailsOf().find((m) => m.to.includes('eng-lead@example.com') && m.subject.includes('(page:')), 'engineering lead page after restart', 40_000);
+  expect(lead.receivedAt).toBeGreaterThan(killedAt);
+  await waitFor(() => mailsOf().find((m) => m.to.includes('cto@example.com') && m.subject.includes('(page:')), 'CTO page', 40_000);
+  // The repeat cycle pages everyone again; then acknowledge and stop.
+  await waitFor(async () => ((await handle.query(stateQuery))?.escalationCycle ?? 0) >= 1, 'repeat cycle', 40_000);
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
+  await sleep(1500);
+
+  // Each ledger key reached the SMTP server exactly once.
+  const keys = mailsOf().map((m) => String(m.headers.get('x-incident-dedup-key')));
+  expect(keys.length).toBeGreaterThan(5);
+  expect(new Set(keys).size).toBe(keys.length);
+  const ledger = await env.pool.query("SELECT dedup_key FROM pages WHERE incident_number = $1 AND status = 'sent'", [state.number]);
+  expect(ledger.rows.map((r: { dedup_key: string }) => r.dedup_key).sort()).toEqual([...keys].sort());
+  const pageKeys = keys.filter((k) => k.startsWith('page:'));
+  expect(pageKeys).toEqual(expect.arrayContaining(['page:c0-l0:' + pageKeys[0]!.split(':')[2], 'page:c0-l1:eng-lead', 'page:c0-l2:cto', 'page:c1-l1:eng-lead']));
+});
