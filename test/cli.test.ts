@@ -38,7 +38,18 @@ afterAll(async () => {
 });
 
 test('declare, ack, note, advance, show, list and resolve through incidentctl', async () => {
-  const declared = await cli('declare', '--title', 'Auth partially down', '--severity', 'p1', '--service', 'auth', '--as', 'carol', '--json');
+  const declared = await cli(
+    'declare',
+    '--title',
+    'Auth partially down',
+    '--severity',
+    'p1',
+    '--service',
+    'auth',
+    '--as',
+    'carol',
+    '--json',
+  );
   expect(declared).toMatchObject({ code: 0 });
   const { incidentId } = JSON.parse(declared.stdout) as { incidentId: string };
   expect(incidentId).toMatch(/^INC-\d+$/);
@@ -50,7 +61,9 @@ test('declare, ack, note, advance, show, list and resolve through incidentctl', 
   expect(advanced.stdout).toContain('is in phase triage');
 
   const list = await cli('list', '--severity', 'P1', '--service', 'auth', '--json');
-  expect(JSON.parse(list.stdout)).toContainEqual(expect.objectContaining({ incidentId, severity: 'P1', phase: 'triage', status: 'acknowledged', title: 'Auth partially down' }));
+  expect(JSON.parse(list.stdout)).toContainEqual(
+    expect.objectContaining({ incidentId, severity: 'P1', phase: 'triage', status: 'acknowledged', title: 'Auth partially down' }),
+  );
 
   const shown = JSON.parse((await cli('show', incidentId, '--json')).stdout) as IncidentState;
   expect(shown.declaredBy).toBe('carol');

@@ -1,7 +1,17 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, acknowledgeUpdate, changeSeverityUpdate, escalateUpdate, resolveUpdate, stateQuery } from '../workflows/definitions';
-import { declareIncident, openTestEnv, sleep, startTestWorker, testPolicy, uniqueQueue, waitFor, type RunningTestWorker, type TestEnv } from './helpers/harness';
+import {
+  declareIncident,
+  openTestEnv,
+  sleep,
+  startTestWorker,
+  testPolicy,
+  uniqueQueue,
+  waitFor,
+  type RunningTestWorker,
+  type TestEnv,
+} from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
 
 let env: TestEnv;
@@ -21,7 +31,8 @@ afterAll(async () => {
   await env.close();
 });
 
-const pagesFor = (id: string) => smtp.mails.filter((m) => m.subject.startsWith(`[`) && m.subject.includes(`${id}:`) && m.subject.includes('(page:'));
+const pagesFor = (id: string) =>
+  smtp.mails.filter((m) => m.subject.startsWith(`[`) && m.subject.includes(`${id}:`) && m.subject.includes('(page:'));
 const pageTo = (id: string, address: string) => pagesFor(id).filter((m) => m.to.includes(address));
 
 test('without an acknowledgement, escalation pages each level in turn and email arrives', async () => {
@@ -38,7 +49,9 @@ test('without an acknowledgement, escalation pages each level in turn and email 
   expect(pageTo(id, 'ceo@example.com')).toHaveLength(0);
 
   const final = await waitFor(async () => {
-    const s = await env.client.workflow.getHandle(`${(await env.pool.query('SELECT workflow_id FROM incidents WHERE incident_id=$1', [id])).rows[0].workflow_id}`).query(stateQuery);
+    const s = await env.client.workflow
+      .getHandle(`${(await env.pool.query('SELECT workflow_id FROM incidents WHERE incident_id=$1', [id])).rows[0].workflow_id}`)
+      .query(stateQuery);
     return s && s.escalationLevel === 2 ? s : undefined;
   }, 'escalation level 2');
   expect(final.timeline.filter((e) => e.kind === 'escalation').map((e) => e.text)).toEqual(

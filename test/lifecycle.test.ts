@@ -1,4 +1,12 @@
-import { PHASES, acknowledgeUpdate, addNoteUpdate, advancePhaseUpdate, assignCommanderUpdate, resolveUpdate, type IncidentState } from '../workflows/definitions';
+import {
+  PHASES,
+  acknowledgeUpdate,
+  addNoteUpdate,
+  advancePhaseUpdate,
+  assignCommanderUpdate,
+  resolveUpdate,
+  type IncidentState,
+} from '../workflows/definitions';
 import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
 
@@ -35,7 +43,9 @@ test('a P1 is declared, acknowledged, advanced through every phase and resolved,
       state = await handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'bob' }] });
       expect(state.phase).toBe(phase);
     }
-    state = await handle.executeUpdate(resolveUpdate, { args: [{ by: 'bob', rootCause: 'expired webhook secret', resolution: 'rotated the secret' }] });
+    state = await handle.executeUpdate(resolveUpdate, {
+      args: [{ by: 'bob', rootCause: 'expired webhook secret', resolution: 'rotated the secret' }],
+    });
     expect(state.status).toBe('resolved');
     expect(state.phase).toBe('review');
 
@@ -59,11 +69,18 @@ test('a P1 is declared, acknowledged, advanced through every phase and resolved,
       root_cause: 'expired webhook secret',
       resolution: 'rotated the secret',
     });
-    const phases = await env.pool.query('SELECT phase, started_by, ended_by FROM incident_phases WHERE incident_number = $1 ORDER BY started_at, phase', [number]);
+    const phases = await env.pool.query(
+      'SELECT phase, started_by, ended_by FROM incident_phases WHERE incident_number = $1 ORDER BY started_at, phase',
+      [number],
+    );
     expect(phases.rows.map((r: { phase: string }) => r.phase).sort()).toEqual([...PHASES].sort());
-    const events = await env.pool.query('SELECT seq, kind, actor, text FROM timeline_events WHERE incident_number = $1 ORDER BY seq', [number]);
+    const events = await env.pool.query('SELECT seq, kind, actor, text FROM timeline_events WHERE incident_number = $1 ORDER BY seq', [
+      number,
+    ]);
     expect(events.rows.map((r: { seq: number }) => r.seq)).toEqual(final.timeline.map((e) => e.seq));
-    expect(events.rows).toContainEqual(expect.objectContaining({ kind: 'note', actor: 'alice', text: 'Stripe webhook 500s since deploy 8812' }));
+    expect(events.rows).toContainEqual(
+      expect.objectContaining({ kind: 'note', actor: 'alice', text: 'Stripe webhook 500s since deploy 8812' }),
+    );
 
     // Phase changes and the resolution went to people by email.
     await waitFor(() => smtp.mails.find((m) => m.subject.includes(`${id} Resolved`)), 'resolution notification');

@@ -50,7 +50,11 @@ test('a worker killed mid-incident and restarted continues escalating, and dupli
   expect(mailsOf().filter((m) => m.to.includes('eng-lead@example.com') && m.subject.includes('(page:'))).toHaveLength(0);
 
   worker = await spawnWorkerProcess(workerEnv);
-  const lead = await waitFor(() => mailsOf().find((m) => m.to.includes('eng-lead@example.com') && m.subject.includes('(page:')), 'engineering lead page after restart', 40_000);
+  const lead = await waitFor(
+    () => mailsOf().find((m) => m.to.includes('eng-lead@example.com') && m.subject.includes('(page:')),
+    'engineering lead page after restart',
+    40_000,
+  );
   expect(lead.receivedAt).toBeGreaterThan(killedAt);
   await waitFor(() => mailsOf().find((m) => m.to.includes('cto@example.com') && m.subject.includes('(page:')), 'CTO page', 40_000);
   // The repeat cycle pages everyone again; then acknowledge and stop.
@@ -65,5 +69,7 @@ test('a worker killed mid-incident and restarted continues escalating, and dupli
   const ledger = await env.pool.query("SELECT dedup_key FROM pages WHERE incident_number = $1 AND status = 'sent'", [state.number]);
   expect(ledger.rows.map((r: { dedup_key: string }) => r.dedup_key).sort()).toEqual([...keys].sort());
   const pageKeys = keys.filter((k) => k.startsWith('page:'));
-  expect(pageKeys).toEqual(expect.arrayContaining(['page:c0-l0:' + pageKeys[0]!.split(':')[2], 'page:c0-l1:eng-lead', 'page:c0-l2:cto', 'page:c1-l1:eng-lead']));
+  expect(pageKeys).toEqual(
+    expect.arrayContaining(['page:c0-l0:' + pageKeys[0]!.split(':')[2], 'page:c0-l1:eng-lead', 'page:c0-l2:cto', 'page:c1-l1:eng-lead']),
+  );
 });

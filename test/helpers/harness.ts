@@ -92,7 +92,8 @@ export async function waitFor<T>(probe: () => T | Promise<T>, what: string, time
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value as NonNullable<T>;
+    // An empty list is "not yet", like undefined or false.
+    if (value && !(Array.isArray(value) && value.length === 0)) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -106,7 +107,16 @@ export async function declareIncident(
   const handle = await env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
     workflowId: `incident-test-${randomUUID()}`,
     taskQueue,
-    args: [{ title: 'Checkout API errors', severity: 'P1', service: 'checkout', source: 'manual', declaredBy: 'tester', ...input } satisfies IncidentInput],
+    args: [
+      {
+        title: 'Checkout API errors',
+        severity: 'P1',
+        service: 'checkout',
+        source: 'manual',
+        declaredBy: 'tester',
+        ...input,
+      } satisfies IncidentInput,
+    ],
   });
   const state = await waitFor(async () => {
     const s = await handle.query(stateQuery);

@@ -1,0 +1,91 @@
+/**
+ * `npm run histories:capture` runs these scenarios on the real dev server and saves their
+ * histories to test/histories/. replay.test.ts replays them on every CI run, so a workflow
+ * change that breaks determinism for incidents already running fails CI. Capture again only
+ * for a deliberate, patched() change.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolveTemporalCli } from '../scripts/temporal-cli';
+import type { WorkflowHandle } from '@temporalio/client';
+import {
+  acknowledgeUpdate,
+  addNoteUpdate,
+  advancePhaseUpdate,
+  assignCommanderUpdate,
+  changeSeverityUpdate,
+  escalateUpdate,
+  resolveUpdate,
+  stateQuery,
+} from '../workflows/definitions';
+import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
+import { startSmtp, type TestSmtp } from './helpers/smtp';
+
+let env: TestEnv;
+let smtp: TestSmtp;
+beforeAll(async () => {
+  env = await openTestEnv();
+  smtp = await startSmtp();
+});
+afterAll(async () => {
+  await smtp.close();
+  await env.close();
+});
+
+/** Exported with the Temporal CLI, the same JSON a user gets from `temporal workflow show --output json`. */
+async function save(name: string, handle: WorkflowHandle, runId?: string) {
+  const runArgs = runId ? ['--run-id', runId] : [];
+  const { stdout } = await promisify(execFile)(
+    await resolveTemporalCli(),
+    ['workflow', 'show', '--workflow-id', handle.workflowId, ...runArgs, '--output', 'json', '--address', env.address],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), stdout);
+}
+
+test('capture workflow histories', async () => {
+  const taskQueue = uniqueQueue('capture');
+  const base = testPolicy();
+  const policy = testPolicy({
+    phaseBudgets: { detect: '2s', triage: '60s' },
+    severities: { ...base.severities, P1: { ...base.severities.P1, statusUpdateEvery: '2s' } },
+  });
+  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  try {
+    // P1: unacknowledged until the engineering lead is paged, then the whole lifecycle.
+    const p1 = await declareIncident(env, taskQueue, { policy, severity: 'P1', title: 'Payment processing failures' });
+    await waitFor(async () => ((await p1.handle.query(stateQuery))?.escalationLevel ?? 0) >= 1, 'escalation');
+    await p1.handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
+    await p1.handle.executeUpdate(assignCommanderUpdate, { args: [{ by: 'engineer-a', commander: 'ic' }] });
+    await p1.handle.executeUpdate(addNoteUpdate, { args: [{ by: 'ic', text: 'webhook secret rotated upstream' }] });
+    for (let i = 0; i < 5; i++) await p1.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'ic' }] });
+    await p1.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'expired secret', resolution: 'rotated' }] });
+    await p1.handle.result();
+    await save('p1-escalated-lifecycle', p1.handle);
+
+    // P2 raised to P0, manual escalation, skipped phases.
+    const p0 = await declareIncident(env, taskQueue, { policy, severity: 'P2', title: 'Database compromised' });
+    await p0.handle.executeUpdate(changeSeverityUpdate, { args: [{ by: 'sec-lead', severity: 'P0', reason: 'data breach confirmed' }] });
+    await p0.handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'sec-lead' }] });
+    await p0.handle.executeUpdate(escalateUpdate, { args: [{ by: 'sec-lead', reason: 'need the DBA' }] }).catch(() => undefined);
+    await p0.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'sec-lead', to: 'investigate' }] });
+    await p0.handle.executeUpdate(resolveUpdate, { args: [{ by: 'sec-lead', rootCause: 'leaked key', resolution: 'revoked' }] });
+    await p0.handle.result();
+    await save('p0-upgraded-manual-escalation', p0.handle);
+
+    // A run that ends in continue-as-new.
+    const long = await declareIncident(env, taskQueue, { policy, severity: 'P1', historyLimit: 50 });
+    const firstRun = (await long.handle.describe()).runId;
+    await waitFor(
+      async () => (await env.client.workflow.getHandle(long.handle.workflowId).describe()).runId !== firstRun,
+      'continue-as-new',
+      60_000,
+    );
+    await save('p1-continued-as-new', long.handle, firstRun);
+    await env.client.workflow.getHandle(long.handle.workflowId).terminate('capture done');
+  } finally {
+    await worker.stop();
+  }
+});
