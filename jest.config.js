@@ -11,5 +11,6 @@ module.exports = {
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   setupFiles: ['<rootDir>/test/setup-runtime.ts'],
   testTimeout: 90_000,
+  verbose: true,
   reporters: ['default', ['<rootDir>/test/summary-reporter.js', {}]],
 };

@@ -438,7 +438,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
             policy.notify.phaseChange,
             `phase:${n.phase}`,
             'notification',
-            notificationMessage(policy, state, nowMs(), 'phase', `${n.by} moved ${state.incidentId} to ${n.phase}.`),
+            notificationMessage(policy, state, nowMs(), 'phase', n.phase),
             `Phase ${n.phase}`,
           );
           break;

@@ -52,6 +52,7 @@ export function notificationMessage(
   state: IncidentState,
   nowMs: number,
   kind: 'initial' | 'status' | 'resolution' | 'phase' | 'breach' | 'executive',
+  /** For 'phase', the phase entered (notices may be sent after later moves); for 'breach', what was breached. */
   detail = '',
 ) {
   const fields = templateFields(policy, state, nowMs);
@@ -70,8 +71,8 @@ export function notificationMessage(
       return { subject: `${prefix} Resolved: ${state.title}`, body: renderTemplate(policy.templates.resolutionNotification, fields) };
     case 'phase':
       return {
-        subject: `${prefix} Phase ${state.phase}: ${state.title}`,
-        body: `${detail}\n\n${renderTemplate(policy.templates.statusUpdate, fields)}`,
+        subject: `${prefix} Phase ${detail}: ${state.title}`,
+        body: `${state.incidentId} entered the ${detail} phase.\n\n${renderTemplate(policy.templates.statusUpdate, fields)}`,
       };
     case 'breach':
       return { subject: `${prefix} SLA breach: ${detail}`, body: `${detail}\n\n${renderTemplate(policy.templates.statusUpdate, fields)}` };
