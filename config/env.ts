@@ -34,6 +34,22 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('Incident Orchestrator <incidents@localhost>'),
   POLICY_FILE: optionalText,
   DATA_DIR: z.string().min(1).default('.data'),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: port.default(3000),
+  WEBHOOK_TOKEN: optionalText,
+  WEBHOOK_USER: optionalText,
+  WEBHOOK_PASSWORD: optionalText,
+  /** Local development only: accept webhook posts without credentials. */
+  WEBHOOK_INSECURE: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  WEBHOOK_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  WEBHOOK_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).default(5000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -45,7 +61,12 @@ export class ConfigError extends Error {
 
 /** Reads the environment once; a missing or invalid variable is named in the error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const result = envSchema.safeParse(env);
+  const result = envSchema
+    .refine((c) => Boolean(c.WEBHOOK_USER) === Boolean(c.WEBHOOK_PASSWORD), {
+      path: ['WEBHOOK_PASSWORD'],
+      message: 'WEBHOOK_USER and WEBHOOK_PASSWORD are set together',
+    })
+    .safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);

@@ -93,6 +93,15 @@ export const policySchema = z
       postMortem: z.string().min(1),
     }),
     statusPageUrl: z.string().default('https://status.example.com/incidents/{id}'),
+    /** How Alertmanager alerts become incidents. */
+    alertmanager: z
+      .object({
+        /** `severity` label value -> incident severity; a `priority: P0..P3` label is taken as it is. */
+        severityMap: z.record(z.string(), SEVERITY),
+        /** Severities that resolve on their own when every alert of the group clears. */
+        autoResolve: z.array(SEVERITY),
+      })
+      .default({ severityMap: { critical: 'P1', warning: 'P3' }, autoResolve: ['P3'] }),
   })
   .superRefine((policy, ctx) => {
     const ids = new Set<string>();

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { loadConfig } from '../config/env';
 import { loadPolicy } from '../policy/load';
+import { startHttpServer, webhookAuth } from '../client/http/server';
 import { startWorker } from '../workers/run';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli, startDevServer, type DevServer } from './temporal-cli';
@@ -51,6 +52,9 @@ async function main() {
     }
 
     const { done } = await startWorker({ ...config, DATABASE_URL: databaseUrl }, log);
+    const { auth, generatedTokenFile } = webhookAuth(config, dataDir);
+    const http = await startHttpServer(config, policy, auth);
+    cleanups.push(() => http.close());
     log(
       [
         '',
@@ -60,6 +64,7 @@ async function main() {
         `  Store:           ${pg ? `embedded PostgreSQL ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${path.join(dataDir, 'postgres')})` : 'DATABASE_URL'}`,
         `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : 'outbox table (SMTP_URL not set)'}`,
         `  Policy:          ${policy.name}${config.POLICY_FILE ? ` (${config.POLICY_FILE})` : ' (built-in defaults)'}`,
+        `  Webhook:         POST ${http.url}/alertmanager (${auth.kind}${generatedTokenFile ? `, token in ${generatedTokenFile}` : ''}); also /healthz, /readyz, /metrics`,
         '',
         'In another terminal:',
         '  npx incidentctl declare --title "API 5xx spike" --severity P1 --service api',

@@ -63,6 +63,8 @@ export interface IncidentInput {
    * underneath itself. When omitted, the workflow takes the worker's policy once, at start.
    */
   policy?: ResponsePolicy;
+  /** The Alertmanager group this incident belongs to, for incidents started from alerts. */
+  groupKey?: string;
   /** Continue-as-new once history reaches this many events, even before the server suggests it. */
   historyLimit?: number;
   /** Set only by continueAsNew. */
@@ -90,6 +92,9 @@ export interface IncidentBook {
   breachKeys: string[];
   executiveNotified: boolean;
   notices: Notice[];
+  /** Alert batches received, not yet applied by the main loop. */
+  alertBatches?: AlertBatch[];
+  alertsCleared?: boolean;
   /** Timeline events dropped from the carried state; all of them are in the store. */
   truncatedEvents: number;
 }
@@ -211,8 +216,18 @@ export const assignCommanderUpdate = defineUpdate<IncidentState, [AssignCommande
 export const advancePhaseUpdate = defineUpdate<IncidentState, [AdvancePhaseArgs]>('advancePhase');
 export const resolveUpdate = defineUpdate<IncidentState, [ResolveArgs]>('resolve');
 
-/** Alerts joining an open incident; used by the Alertmanager webhook through signalWithStart. */
-export const alertsSignal = defineSignal<[AlertRef[]]>('alerts');
+/** One Alertmanager notification for the incident's group. */
+export interface AlertBatch {
+  alerts: AlertRef[];
+  truncatedAlerts: number;
+  /** Mapping remarks for the timeline, e.g. an unknown severity label. */
+  notes: string[];
+  receivedAt: string;
+  groupStatus: 'firing' | 'resolved';
+}
+
+/** Alerts starting or joining an incident; the webhook sends it with signalWithStart. */
+export const alertsSignal = defineSignal<[AlertBatch]>('alerts');
 
 export const stateQuery = defineQuery<IncidentState | null>('state');
 

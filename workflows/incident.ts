@@ -241,14 +241,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     { validator: (args: ResolveArgs) => validateResolve(state, args) },
   );
 
-  setHandler(alertsSignal, (alerts) => {
-    for (const alert of alerts) {
-      const known = state.alerts.find((a) => a.fingerprint === alert.fingerprint);
-      if (known && known.status === alert.status) continue;
-      if (known) known.status = alert.status;
-      else state.alerts.push(alert);
-      record('alert', 'alertmanager', `${alert.status === 'firing' ? 'Alert firing' : 'Alert resolved'}: ${alert.name}`);
-    }
+  setHandler(alertsSignal, (batch) => {
+    (book.alertBatches ??= []).push(batch);
+    changed();
   });
 
   // ---- side effects, all through activities ----
@@ -336,6 +331,48 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const pageLevel = async (level: number, dedupPrefix: string) => {
     const def = policy.escalation.levels[level]!;
     await sendToTargets(def.targets, dedupPrefix, 'page', pageMessage(policy, state, def.name, nowMs()), def.name);
+  };
+
+  /** Applies queued Alertmanager batches: dedup by fingerprint, notes, and "alerts cleared". */
+  const applyAlerts = () => {
+    const batches = book.alertBatches ?? [];
+    if (batches.length === 0 || state.status === 'resolved') return;
+    book.alertBatches = [];
+    for (const batch of batches) {
+      for (const note of batch.notes) record('note', 'alertmanager', note);
+      if (batch.truncatedAlerts > 0) record('warning', 'alertmanager', `${batch.truncatedAlerts} alerts were truncated by Alertmanager`);
+      for (const alert of batch.alerts) {
+        const known = state.alerts.find((a) => a.fingerprint === alert.fingerprint);
+        if (known?.status === alert.status) continue;
+        if (known) known.status = alert.status;
+        else state.alerts.push(alert);
+        const summary = alert.annotations?.summary ? `: ${alert.annotations.summary}` : '';
+        record(
+          'alert',
+          'alertmanager',
+          `${alert.status === 'firing' ? 'Alert firing' : 'Alert resolved'}: ${alert.name} [${alert.fingerprint}]${summary}`,
+        );
+      }
+    }
+    const cleared = state.alerts.length > 0 && state.alerts.every((a) => a.status === 'resolved');
+    if (cleared && !book.alertsCleared) {
+      book.alertsCleared = true;
+      record('alert', 'alertmanager', 'Alerts cleared: every alert of the group reports resolved');
+      if (policy.alertmanager.autoResolve.includes(state.severity)) {
+        state.rootCause = 'Not recorded: the alerts cleared on their own';
+        state.resolution = `Auto-resolved by policy: ${state.severity} incidents resolve when their alerts clear`;
+        state.status = 'resolved';
+        state.resolvedAt = nowIso();
+        state.resolvedBy = 'alertmanager';
+        record('resolved', 'alertmanager', state.resolution);
+        enterPhase('review', 'alertmanager');
+        notice({ type: 'resolution' });
+      } else {
+        record('note', SYSTEM, `${state.severity} waits for a human to resolve: an alert clearing is not a root cause`);
+      }
+    } else if (!cleared && book.alertsCleared) {
+      book.alertsCleared = false;
+    }
   };
 
   const runEscalations = async () => {
@@ -530,6 +567,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   for (;;) {
     const seen = version;
+    applyAlerts();
     checkBudgets();
     await runEscalations();
     await runNotices();

@@ -1,0 +1,111 @@
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { ResponsePolicy } from '../../policy/schema';
+import { ingestGroup } from '../webhook/ingest';
+import { mapGroup } from '../webhook/mapping';
+import { parseWebhookPayload } from '../webhook/payload';
+import { authorized, type WebhookAuth } from './auth';
+import { createMetrics, type Metrics } from './metrics';
+
+export interface AppDeps {
+  client: Client;
+  taskQueue: string;
+  policy: ResponsePolicy;
+  auth: WebhookAuth;
+  /** Bodies over this many bytes get 413. */
+  bodyLimit?: number;
+  /** Past this, a slow or unreachable Temporal gets 503 so Alertmanager retries. */
+  temporalDeadlineMs?: number;
+  metrics?: Metrics;
+  logger?: boolean;
+}
+
+class TemporalDeadline extends Error {}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TemporalDeadline(`Temporal did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The HTTP app, without listening: tests inject requests or listen on port 0. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const metrics = deps.metrics ?? createMetrics();
+  const deadlineMs = deps.temporalDeadlineMs ?? 5_000;
+  const app = Fastify({ bodyLimit: deps.bodyLimit ?? 1024 * 1024, logger: deps.logger ?? false, return503OnClosing: true });
+
+  // Alertmanager always sends JSON; parse any content type as JSON rather than answer 415 to it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      done(Object.assign(new Error(`malformed JSON: ${(error as Error).message}`), { statusCode: 400, code: 'MALFORMED_JSON' }), undefined);
+    }
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    done();
+  });
+
+  // The one error handler: bad input is a 4xx that names the problem; nothing else leaks a stack.
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply.code(413).send({ error: `body larger than ${deps.bodyLimit ?? 1024 * 1024} bytes` });
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(400).send({ error: error.message });
+    app.log.error(error);
+    return reply.code(503).send({ error: 'temporarily unable to accept alerts; retry' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url}` }));
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await withDeadline(deps.client.workflowService.getSystemInfo({}), deadlineMs);
+      return { status: 'ready' };
+    } catch (error) {
+      return reply.code(503).send({ status: 'unavailable', error: (error as Error).message });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.post('/alertmanager', async (request, reply) => {
+    const stop = metrics.latency.startTimer({ route: '/alertmanager' });
+    try {
+      if (!authorized(deps.auth, request.headers.authorization)) {
+        return await reply
+          .code(401)
+          .header('www-authenticate', deps.auth.kind === 'basic' ? 'Basic' : 'Bearer')
+          .send({ error: 'missing or bad credentials' });
+      }
+      const parsed = parseWebhookPayload(request.body);
+      if (!parsed.ok) return await reply.code(400).send({ error: 'invalid Alertmanager payload', issues: parsed.errors });
+      const { payload } = parsed;
+      for (const alert of payload.alerts) metrics.alerts.inc({ status: alert.status });
+      const group = mapGroup(payload, deps.policy, new Date().toISOString());
+      try {
+        const outcome = await withDeadline(ingestGroup(deps.client, deps.taskQueue, group), deadlineMs);
+        metrics.incidents.inc({ outcome });
+        return { status: 'accepted', outcome, workflowId: group.workflowId, alerts: payload.alerts.length };
+      } catch (error) {
+        request.log.warn({ err: error }, 'Temporal did not accept the alerts');
+        return await reply
+          .code(503)
+          .header('retry-after', '1')
+          .send({ error: `Temporal did not accept the alerts: ${(error as Error).message}` });
+      }
+    } finally {
+      stop();
+    }
+  });
+
+  return app;
+}

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { AppConfig } from '../../config/env';
+import type { ResponsePolicy } from '../../policy/schema';
+import { buildApp } from './app';
+import type { WebhookAuth } from './auth';
+
+/**
+ * Credentials from the environment. Without any, a server refuses to start unless WEBHOOK_INSECURE
+ * is set, except that `npm start` passes `generateTokenIn` to keep a generated token on disk.
+ */
+export function webhookAuth(config: AppConfig, generateTokenIn?: string): { auth: WebhookAuth; generatedTokenFile?: string } {
+  if (config.WEBHOOK_TOKEN) return { auth: { kind: 'bearer', token: config.WEBHOOK_TOKEN } };
+  if (config.WEBHOOK_USER && config.WEBHOOK_PASSWORD)
+    return { auth: { kind: 'basic', user: config.WEBHOOK_USER, password: config.WEBHOOK_PASSWORD } };
+  if (config.WEBHOOK_INSECURE) return { auth: { kind: 'insecure' } };
+  if (generateTokenIn) {
+    const file = path.join(generateTokenIn, 'webhook-token');
+    if (!existsSync(file)) {
+      mkdirSync(generateTokenIn, { recursive: true });
+      writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
+    }
+    return { auth: { kind: 'bearer', token: readFileSync(file, 'utf8').trim() }, generatedTokenFile: file };
+  }
+  throw new Error(
+    'set WEBHOOK_TOKEN, or WEBHOOK_USER and WEBHOOK_PASSWORD, for the Alertmanager webhook (WEBHOOK_INSECURE=true for local development only)',
+  );
+}
+
+export async function startHttpServer(config: AppConfig, policy: ResponsePolicy, auth: WebhookAuth) {
+  // Lazy: the server starts, and /readyz reports, even while Temporal is down.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = buildApp({
+    client,
+    taskQueue: config.TASK_QUEUE,
+    policy,
+    auth,
+    bodyLimit: config.WEBHOOK_BODY_LIMIT,
+    temporalDeadlineMs: config.WEBHOOK_TEMPORAL_DEADLINE_MS,
+  });
+  const url = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  return {
+    url,
+    /** Graceful: stops accepting, finishes in-flight requests, then closes the Temporal connection. */
+    async close() {
+      await app.close();
+      await connection.close();
+    },
+  };
+}
