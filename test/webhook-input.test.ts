@@ -15,7 +15,13 @@ let base: string;
 beforeAll(async () => {
   env = await openTestEnv();
   // A real Temporal client; no worker polls this queue, so accepted groups just wait there.
-  app = buildApp({ client: env.client, taskQueue: uniqueQueue('webhook-input'), policy, auth: { kind: 'bearer', token: TOKEN }, bodyLimit: 64 * 1024 });
+  app = buildApp({
+    client: env.client,
+    taskQueue: uniqueQueue('webhook-input'),
+    policy,
+    auth: { kind: 'bearer', token: TOKEN },
+    bodyLimit: 64 * 1024,
+  });
   // Real HTTP on an ephemeral port, as Alertmanager would call it.
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
@@ -46,7 +52,12 @@ describe('payload schema', () => {
 
   test('maps labels to severity, service and title', () => {
     const group = mapGroup(firingFixture(), policy, '2026-11-27T10:00:00Z');
-    expect(group.input).toMatchObject({ severity: 'P1', service: 'checkout-db', title: 'PostgreSQL connection pool exhausted', source: 'alertmanager' });
+    expect(group.input).toMatchObject({
+      severity: 'P1',
+      service: 'checkout-db',
+      title: 'PostgreSQL connection pool exhausted',
+      source: 'alertmanager',
+    });
     expect(group.workflowId).toBe(workflowIdForGroup(firingFixture().groupKey));
     expect(mapGroup(groupPayload('g', { a: 'firing' }, { severity: 'warning' }), policy, '').input.severity).toBe('P3');
     expect(mapGroup(groupPayload('g', { a: 'firing' }, { priority: 'P0' }), policy, '').input.severity).toBe('P0');
@@ -118,7 +129,9 @@ test('fuzz: 3000 malformed bodies always get an answer, never a 5xx', async () =
     ])();
   const mutate = (value: unknown, depth = 0): unknown => {
     if (value && typeof value === 'object' && depth < 6) {
-      const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [...(value as unknown[])] : { ...(value as Record<string, unknown>) };
+      const copy: Record<string, unknown> | unknown[] = Array.isArray(value)
+        ? [...(value as unknown[])]
+        : { ...(value as Record<string, unknown>) };
       const keys = Object.keys(copy);
       const key = keys.length ? pick(keys) : 'extra';
       const action = rand();

@@ -25,7 +25,8 @@ afterAll(async () => {
   await env.close();
 });
 
-const stateOf = async (groupKey: string) => (await env.client.workflow.getHandle(workflowIdForGroup(groupKey)).query(stateQuery)) as IncidentState;
+const stateOf = async (groupKey: string) =>
+  (await env.client.workflow.getHandle(workflowIdForGroup(groupKey)).query(stateQuery)) as IncidentState;
 const runsOf = async (groupKey: string) => {
   const runs = [];
   for await (const w of env.client.workflow.list({ query: `WorkflowId = "${workflowIdForGroup(groupKey)}"` })) runs.push(w);
@@ -37,7 +38,12 @@ test('50 concurrent posts for one group open exactly one incident; later posts j
   const fingerprints = ['fp1', 'fp2', 'fp3', 'fp4', 'fp5'];
   const responses = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
-      webhook.post(groupPayload(groupKey, Object.fromEntries(fingerprints.filter((_, j) => (i + j) % 2 === 0 || j === i % 5).map((f) => [f, 'firing'] as const)))),
+      webhook.post(
+        groupPayload(
+          groupKey,
+          Object.fromEntries(fingerprints.filter((_, j) => (i + j) % 2 === 0 || j === i % 5).map((f) => [f, 'firing'] as const)),
+        ),
+      ),
     ),
   );
   expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
@@ -48,13 +54,18 @@ test('50 concurrent posts for one group open exactly one incident; later posts j
     const s = await stateOf(groupKey);
     return s.incidentId && s.alerts.length === 5 ? s : undefined;
   }, 'all five alerts applied');
-  expect(state).toMatchObject({ source: 'alertmanager', severity: 'P1', service: 'checkout-db', title: 'PostgreSQL connection pool exhausted' });
+  expect(state).toMatchObject({
+    source: 'alertmanager',
+    severity: 'P1',
+    service: 'checkout-db',
+    title: 'PostgreSQL connection pool exhausted',
+  });
   expect(state.timeline.filter((e) => e.kind === 'alert')).toHaveLength(5);
   expect(await runsOf(groupKey)).toHaveLength(1);
-  const stored = await env.pool.query("SELECT count(*)::int AS n FROM incidents WHERE source = 'alertmanager' AND title = $1 AND workflow_id = $2", [
-    'PostgreSQL connection pool exhausted',
-    workflowIdForGroup(groupKey),
-  ]);
+  const stored = await env.pool.query(
+    "SELECT count(*)::int AS n FROM incidents WHERE source = 'alertmanager' AND title = $1 AND workflow_id = $2",
+    ['PostgreSQL connection pool exhausted', workflowIdForGroup(groupKey)],
+  );
   expect(stored.rows[0].n).toBe(1);
 
   // A new alert joins the same incident and lands on its timeline.
@@ -88,7 +99,7 @@ test('a P3 group auto-resolves when its alerts clear, and firing again opens a n
   expect(opened.severity).toBe('P3');
 
   await webhook.post(groupPayload(groupKey, { d1: 'resolved' }, { severity: 'warning', alertname: 'DiskSpaceLow' }));
-  const handle = env.client.workflow.getHandle(workflowIdForGroup(groupKey), (await handleRun(groupKey))!);
+  const handle = env.client.workflow.getHandle(workflowIdForGroup(groupKey), (await handleRun(groupKey)));
   const final = (await handle.result()) as IncidentState;
   expect(final).toMatchObject({ status: 'resolved', resolvedBy: 'alertmanager', phase: 'review' });
 

@@ -2,10 +2,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WebhookPayload } from '../../client/webhook/payload';
 
-export const firingFixture = (): WebhookPayload => JSON.parse(readFileSync(path.join(__dirname, '../fixtures/alertmanager-firing.json'), 'utf8')) as WebhookPayload;
+export const firingFixture = (): WebhookPayload =>
+  JSON.parse(readFileSync(path.join(__dirname, '../fixtures/alertmanager-firing.json'), 'utf8')) as WebhookPayload;
 
 /** A payload for one group, with the given alerts (fingerprint -> status). */
-export function groupPayload(groupKey: string, alerts: Record<string, 'firing' | 'resolved'>, labels: Record<string, string> = {}): WebhookPayload {
+export function groupPayload(
+  groupKey: string,
+  alerts: Record<string, 'firing' | 'resolved'>,
+  labels: Record<string, string> = {},
+): WebhookPayload {
   const base = firingFixture();
   const entries = Object.entries(alerts);
   const template = base.alerts[0]!;

@@ -13,7 +13,12 @@ export interface TestWebhook {
 }
 
 /** The real HTTP app on an ephemeral port. */
-export async function startWebhook(client: Client, taskQueue: string, policy: ResponsePolicy, temporalDeadlineMs = 5000): Promise<TestWebhook> {
+export async function startWebhook(
+  client: Client,
+  taskQueue: string,
+  policy: ResponsePolicy,
+  temporalDeadlineMs = 5000,
+): Promise<TestWebhook> {
   const app = buildApp({ client, taskQueue, policy, auth: { kind: 'bearer', token: WEBHOOK_TOKEN }, temporalDeadlineMs });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
