@@ -99,7 +99,7 @@ test('a P3 group auto-resolves when its alerts clear, and firing again opens a n
   expect(opened.severity).toBe('P3');
 
   await webhook.post(groupPayload(groupKey, { d1: 'resolved' }, { severity: 'warning', alertname: 'DiskSpaceLow' }));
-  const handle = env.client.workflow.getHandle(workflowIdForGroup(groupKey), (await handleRun(groupKey)));
+  const handle = env.client.workflow.getHandle(workflowIdForGroup(groupKey), await handleRun(groupKey));
   const final = (await handle.result()) as IncidentState;
   expect(final).toMatchObject({ status: 'resolved', resolvedBy: 'alertmanager', phase: 'review' });
 
