@@ -147,7 +147,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   args.push('--log-level', 'warn', ...(options.extraArgs ?? []));
 
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', out, out] });
+  // A small shell keeps the server tied to us: when our end of its stdin closes (stop(), or this
+  // process dying in any way, SIGKILL included), it stops the server. No orphaned servers.
+  const watchdog = 'exec 3<&0; "$0" "$@" </dev/null & pid=$!; cat <&3 >/dev/null; kill -TERM $pid 2>/dev/null; wait $pid';
+  const child = spawn('/bin/sh', ['-c', watchdog, options.cliPath, ...args], { stdio: ['pipe', out, out] });
   let exited: string | undefined;
   child.on('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
 
@@ -155,7 +158,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   while (!(await isTemporalUp(address))) {
     if (exited) throw new Error(`temporal server start-dev ${exited}${options.logFile ? `; see ${options.logFile}` : ''}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      child.stdin!.end();
       throw new Error(`temporal server start-dev did not become ready on ${address} in time`);
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -172,7 +175,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
           clearTimeout(timer);
           resolve();
         });
-        child.kill('SIGTERM');
+        child.stdin!.end();
       }),
   };
 }
