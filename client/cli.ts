@@ -30,6 +30,10 @@ export function buildProgram(): Command {
 
 /** The one error handler: every failure becomes a message on stderr and a meaningful exit code. */
 export async function run(argv: string[]): Promise<number> {
+  // `incidentctl list | head` closes our stdout early; that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(ExitCode.Ok);
+  });
   try {
     await buildProgram().parseAsync(argv);
     return ExitCode.Ok;
