@@ -2,11 +2,14 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType } from '../workflows/definitions';
 import { isPermanentMailError, type Mailer } from './mailer';
+import { renderDraft } from './postmortem-draft';
+import { UnknownRecordError, type ActionItem, type Digest, type ReviewStore, type SeverityReport } from './review-store';
 import type { IncidentStore } from './store';
 import type { DeliveryResult, IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from './types';
 
 export interface ActivityDeps {
   store: IncidentStore;
+  reviews: ReviewStore;
   /** The worker's validated policy; incidents snapshot it at start. */
   policy: ResponsePolicy;
   /** Absent when no SMTP server is configured: messages then go to the outbox table. */
@@ -17,6 +20,16 @@ export interface ActivityDeps {
 
 function messageIdFor(msg: OutboundMessage): string {
   return `<${`${msg.incidentId}.${msg.dedupKey}`.replace(/[^A-Za-z0-9.-]/g, '.')}@incident-orchestrator>`;
+}
+
+/** Unknown ids are bad input: retrying cannot help. */
+async function known<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof UnknownRecordError) throw ApplicationFailure.nonRetryable(error.message, ErrorType.NotFound);
+    throw error;
+  }
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -33,6 +46,68 @@ export function createActivities(deps: ActivityDeps) {
 
     async syncIncident(snapshot: IncidentSnapshot): Promise<void> {
       await deps.store.sync(snapshot);
+    },
+
+    async draftPostMortem(input: { incidentNumber: number; template: string; dueAt: string }): Promise<string> {
+      const draft = renderDraft(input.template, await known(() => deps.reviews.draftData(input.incidentNumber)));
+      await deps.reviews.saveDraft(input.incidentNumber, input.dueAt, draft);
+      return draft;
+    },
+
+    async submitPostMortem(input: { incidentNumber: number; by: string; markdown: string; at: string }): Promise<void> {
+      await deps.reviews.submit(input.incidentNumber, input.by, input.markdown, input.at);
+    },
+
+    async recordReminder(input: { incidentNumber: number; n: number }): Promise<void> {
+      await deps.reviews.recordReminder(input.incidentNumber, input.n);
+    },
+
+    addActionItem(input: {
+      incidentId: string;
+      text: string;
+      owner: string;
+      due: string;
+      by: string;
+      requestId: string;
+    }): Promise<ActionItem> {
+      return known(() => deps.reviews.addActionItem(input));
+    },
+
+    completeActionItem(input: { id: string; by: string }): Promise<ActionItem> {
+      return known(() => deps.reviews.completeActionItem(input.id, input.by));
+    },
+
+    incidentReport(input: { sinceSeconds: number; now: string }): Promise<SeverityReport[]> {
+      return deps.reviews.report(input.sinceSeconds, input.now);
+    },
+
+    collectDigest(input: { now: string }): Promise<Digest> {
+      return deps.reviews.digest(input.now);
+    },
+
+    /** Mail that belongs to no single incident (the digest). Without SMTP it goes to the log. */
+    async sendEmail(input: {
+      to: { name: string; email: string }[];
+      subject: string;
+      body: string;
+      messageKey: string;
+    }): Promise<{ status: 'sent' | 'logged' }> {
+      if (!deps.mailer) {
+        log.warn('email not sent: no SMTP server configured', {
+          to: input.to.map((t) => t.email),
+          subject: input.subject,
+          body: input.body,
+        });
+        return { status: 'logged' };
+      }
+      await deps.mailer.send({
+        to: input.to.map((t) => `"${t.name.replace(/"/g, '')}" <${t.email}>`).join(', '),
+        subject: input.subject,
+        text: input.body,
+        messageId: `<${input.messageKey.replace(/[^A-Za-z0-9.-]/g, '.')}@incident-orchestrator>`,
+        headers: {},
+      });
+      return { status: 'sent' };
     },
 
     /** Sends one page or notification at most once per (incident, dedupKey), whatever retries or restarts happen. */

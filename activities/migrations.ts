@@ -86,6 +86,36 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'post-mortems and action items',
+    sql: `
+      CREATE TABLE IF NOT EXISTS postmortems (
+        incident_number bigint PRIMARY KEY REFERENCES incidents(number),
+        status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','submitted')),
+        due_at          timestamptz NOT NULL,
+        draft           text NOT NULL,
+        markdown        text,
+        reminders_sent  int NOT NULL DEFAULT 0,
+        submitted_by    text,
+        submitted_at    timestamptz,
+        created_at      timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE IF NOT EXISTS action_items (
+        id              bigserial PRIMARY KEY,
+        incident_number bigint NOT NULL REFERENCES incidents(number),
+        text            text NOT NULL,
+        owner           text NOT NULL,
+        due_date        date NOT NULL,
+        status          text NOT NULL DEFAULT 'open' CHECK (status IN ('open','done')),
+        created_by      text NOT NULL,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        done_by         text,
+        done_at         timestamptz,
+        request_id      text UNIQUE
+      );
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

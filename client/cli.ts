@@ -4,6 +4,10 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env';
 import { CliError, ExitCode } from './errors';
 import * as ack from './commands/ack';
+import * as action from './commands/action';
+import * as digest from './commands/digest';
+import * as postmortem from './commands/postmortem';
+import * as report from './commands/report';
 import * as advance from './commands/advance';
 import * as commander from './commands/commander';
 import * as declare from './commands/declare';
@@ -23,7 +27,24 @@ export function buildProgram(): Command {
     .option('--namespace <ns>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [declare, list, show, ack, escalate, severity, note, commander, advance, resolve]) command.register(program);
+  for (const command of [
+    declare,
+    list,
+    show,
+    ack,
+    escalate,
+    severity,
+    note,
+    commander,
+    advance,
+    resolve,
+    postmortem,
+    action,
+    digest,
+    report,
+  ]) {
+    command.register(program);
+  }
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

@@ -1,4 +1,12 @@
-import { Client, Connection, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ErrorType, searchAttributes, INCIDENT_WORKFLOW_TYPE, type IncidentState } from '../workflows/definitions';
@@ -77,6 +85,33 @@ export async function runUpdate<Arg>(ref: IncidentRef, update: UpdateDefinition<
     }
     if (error instanceof WorkflowNotFoundError) {
       throw new CliError(`${ref.incidentId} is resolved and closed; it accepts no changes`, ExitCode.Rejected, ErrorType.IncidentResolved);
+    }
+    throw error;
+  }
+}
+
+/** Runs one of the short store workflows and returns its result, with typed failures mapped to exit codes. */
+export async function runStoreWorkflow<T>(client: Client, workflowType: string, arg: unknown, taskQueue: string): Promise<T> {
+  try {
+    return (await client.workflow.execute(workflowType, {
+      taskQueue,
+      workflowId: `${workflowType}-${randomUUID()}`,
+      args: [arg],
+      workflowExecutionTimeout: '1 minute',
+    })) as T;
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) {
+      let cause: unknown = error.cause;
+      while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+      if (cause instanceof ApplicationFailure) {
+        const code =
+          cause.type === ErrorType.NotFound
+            ? ExitCode.NotFound
+            : cause.type === ErrorType.InvalidInput
+              ? ExitCode.InvalidInput
+              : ExitCode.Rejected;
+        throw new CliError(cause.message, code, cause.type ?? undefined);
+      }
     }
     throw error;
   }

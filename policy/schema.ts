@@ -93,6 +93,30 @@ export const policySchema = z
       postMortem: z.string().min(1),
     }),
     statusPageUrl: z.string().default('https://status.example.com/incidents/{id}'),
+    /** The post-incident review: reminders, due time, distribution and the weekly digest. */
+    review: z
+      .object({
+        firstReminder: duration,
+        due: duration,
+        overdueEvery: duration,
+        remind: z.array(target).min(1),
+        overdueCopy: z.array(target),
+        distribution: z.array(target).min(1),
+        requiredSections: z.array(z.string().min(1)),
+        digestCron: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression'),
+        digestRecipients: z.array(target).min(1),
+      })
+      .default({
+        firstReminder: '24h',
+        due: '48h',
+        overdueEvery: '24h',
+        remind: ['commander'],
+        overdueCopy: ['role:engineering-lead'],
+        distribution: ['role:engineering-lead'],
+        requiredSections: ['Summary', 'Root Cause', 'Resolution', 'Impact', 'What Went Well', 'What Could Be Improved', 'Action Items'],
+        digestCron: '0 9 * * MON',
+        digestRecipients: ['role:engineering-lead'],
+      }),
     /** How Alertmanager alerts become incidents. */
     alertmanager: z
       .object({
@@ -121,6 +145,9 @@ export const policySchema = z
     policy.escalation.levels.forEach((l, i) => l.targets.forEach((t, j) => checkTarget(t, ['escalation', 'levels', i, 'targets', j])));
     for (const [key, targets] of Object.entries(policy.notify)) {
       targets.forEach((t, j) => checkTarget(t, ['notify', key, j]));
+    }
+    for (const key of ['remind', 'overdueCopy', 'distribution', 'digestRecipients'] as const) {
+      policy.review[key].forEach((t, j) => checkTarget(t, ['review', key, j]));
     }
     policy.oncall.rotation.forEach((id, i) => {
       if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['oncall', 'rotation', i], message: `unknown contact "${id}"` });

@@ -20,6 +20,7 @@ import type { WebhookPayload } from '../client/webhook/payload';
 import { createSmtpMailer } from '../activities/mailer';
 import { migrate } from '../activities/migrations';
 import { IncidentStore } from '../activities/store';
+import { ReviewStore } from '../activities/review-store';
 import { loadPolicy } from '../policy/load';
 import { createIncidentWorker } from '../workers/create-worker';
 import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../workflows/definitions';
@@ -158,7 +159,7 @@ async function main() {
       connection: native,
       namespace: 'default',
       taskQueue,
-      deps: { store: new IncidentStore(db), mailer: createSmtpMailer(smtpUrl, 'bench@local'), policy },
+      deps: { store: new IncidentStore(db), reviews: new ReviewStore(db), mailer: createSmtpMailer(smtpUrl, 'bench@local'), policy },
     });
     const workerRun = worker.run();
     cleanups.push(async () => {

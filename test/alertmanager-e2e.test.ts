@@ -33,7 +33,7 @@ async function startWorker() {
     namespace: 'default',
     taskQueue,
     workflowBundle: workflowBundle(),
-    deps: { store: env.store, mailer: createSmtpMailer(smtp.url, 'am@test.local'), policy },
+    deps: { store: env.store, reviews: env.reviews, mailer: createSmtpMailer(smtp.url, 'am@test.local'), policy },
   });
   worker = { worker: w, native, running: w.run() };
 }

@@ -79,6 +79,16 @@ test('declare, ack, note, advance, show, list and resolve through incidentctl', 
   expect(late.code).toBe(ExitCode.Rejected);
   expect(JSON.parse(late.stderr)).toMatchObject({ type: ErrorType.IncidentResolved });
   expect(late.stderr).toContain('resolved');
+
+  // The report is computed in SQL by the worker; the CLI needs only Temporal.
+  const report = await cli('report', '--since', '1d', '--json');
+  expect(report.code).toBe(0);
+  const p1 = (
+    JSON.parse(report.stdout) as { severities: { severity: string; incidents: number; mttaSeconds: { p50: number } }[] }
+  ).severities.find((r) => r.severity === 'P1')!;
+  expect(p1.incidents).toBeGreaterThanOrEqual(1);
+  expect(p1.mttaSeconds.p50).toBeGreaterThanOrEqual(0);
+  expect((await cli('report', '--since', 'forever')).code).toBe(ExitCode.InvalidInput);
 });
 
 test('error paths get clear messages and distinct exit codes, and change nothing', async () => {

@@ -17,8 +17,12 @@ import {
   assignCommanderUpdate,
   changeSeverityUpdate,
   escalateUpdate,
+  refreshDraftUpdate,
   resolveUpdate,
+  reviewStateQuery,
+  reviewWorkflowId,
   stateQuery,
+  submitPostMortemUpdate,
 } from '../workflows/definitions';
 import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
@@ -35,6 +39,9 @@ afterAll(async () => {
 });
 
 /** Exported with the Temporal CLI, the same JSON a user gets from `temporal workflow show --output json`. */
+// Histories of earlier code versions stay (e.g. *-v1.json, before the review child): they keep patched() honest.
+const TAG = process.env.HISTORY_TAG ?? 'v2';
+
 async function save(name: string, handle: WorkflowHandle, runId?: string) {
   const runArgs = runId ? ['--run-id', runId] : [];
   const { stdout } = await promisify(execFile)(
@@ -42,7 +49,7 @@ async function save(name: string, handle: WorkflowHandle, runId?: string) {
     ['workflow', 'show', '--workflow-id', handle.workflowId, ...runArgs, '--output', 'json', '--address', env.address],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), stdout);
+  writeFileSync(path.join(__dirname, 'histories', `${name}-${TAG}.json`), stdout);
 }
 
 test('capture workflow histories', async () => {
@@ -51,6 +58,7 @@ test('capture workflow histories', async () => {
   const policy = testPolicy({
     phaseBudgets: { detect: '2s', triage: '60s' },
     severities: { ...base.severities, P1: { ...base.severities.P1, statusUpdateEvery: '2s' } },
+    review: { ...base.review, firstReminder: '1s', due: '2s', overdueEvery: '1s' },
   });
   const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
   try {
@@ -62,8 +70,19 @@ test('capture workflow histories', async () => {
     await p1.handle.executeUpdate(addNoteUpdate, { args: [{ by: 'ic', text: 'webhook secret rotated upstream' }] });
     for (let i = 0; i < 5; i++) await p1.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'ic' }] });
     await p1.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'expired secret', resolution: 'rotated' }] });
-    await p1.handle.result();
+    const p1State = (await p1.handle.result()) as { incidentId: string };
     await save('p1-escalated-lifecycle', p1.handle);
+    // Its review: a reminder, a refused submission, then an accepted one.
+    const review = env.client.workflow.getHandle(reviewWorkflowId(p1State.incidentId));
+    await waitFor(async () => (await review.query(reviewStateQuery)).reminders.length >= 1, 'first reminder', 30_000);
+    await review.executeUpdate(refreshDraftUpdate);
+    await review.executeUpdate(submitPostMortemUpdate, { args: [{ by: 'ic', markdown: '# empty' }] }).catch(() => undefined);
+    const filled = ['Summary', 'Root Cause', 'Resolution', 'Impact', 'What Went Well', 'What Could Be Improved', 'Action Items']
+      .map((h) => `## ${h}\nfilled\n`)
+      .join('\n');
+    await review.executeUpdate(submitPostMortemUpdate, { args: [{ by: 'ic', markdown: filled }] });
+    await review.result();
+    await save('review-reminded-submitted', review);
 
     // P2 raised to P0, manual escalation, skipped phases.
     const p0 = await declareIncident(env, taskQueue, { policy, severity: 'P2', title: 'Database compromised' });

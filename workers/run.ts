@@ -1,9 +1,12 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { ensureDigestSchedule } from './digest-schedule';
 import { Pool } from 'pg';
 import type { AppConfig } from '../config/env';
 import { createSmtpMailer } from '../activities/mailer';
 import { migrate } from '../activities/migrations';
 import { IncidentStore } from '../activities/store';
+import { ReviewStore } from '../activities/review-store';
 import { loadPolicy } from '../policy/load';
 import { createIncidentWorker } from './create-worker';
 
@@ -24,12 +27,19 @@ export async function startWorker(
   const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   if (!mailer) log("WARNING: SMTP_URL is not set: pages and notifications go to the outbox table and the log, not to anyone's inbox.");
 
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureDigestSchedule(
+    new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+    config.TASK_QUEUE,
+    policy.review.digestCron,
+  );
+  await clientConnection.close();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createIncidentWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
-    deps: { store: new IncidentStore(pool), mailer, policy },
+    deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, policy },
   });
   log(`Worker serving task queue "${config.TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (policy: ${policy.name})`);
   const done = worker.run().finally(async () => {

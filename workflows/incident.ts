@@ -4,8 +4,11 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
@@ -26,6 +29,7 @@ import {
   escalateUpdate,
   formatIncidentId,
   resolveUpdate,
+  reviewWorkflowId,
   searchAttributes,
   stateQuery,
   type AcknowledgeArgs,
@@ -45,6 +49,7 @@ import {
 import { escalationKey, levelsFor, planEscalation } from './escalation';
 import { notificationMessage, pageMessage } from './messages';
 import { resolveTargets } from './recipients';
+import { reviewWorkflow } from './review';
 import {
   validateAcknowledge,
   validateAddNote,
@@ -590,6 +595,38 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (version !== seen) continue;
     if (next) await condition(() => version !== seen, Math.max(next.atMs - nowMs(), 1), { summary: next.summary });
     else await condition(() => version !== seen);
+  }
+
+  // The review outlives the incident: the alert group is free for a new incident while it runs.
+  if (patched('post-incident-review')) {
+    const reviewId = reviewWorkflowId(state.incidentId);
+    const incidentWorkflowId = workflowInfo().workflowId;
+    const dueAt = new Date(Date.parse(state.resolvedAt!) + durationMs(policy.review.due)).toISOString();
+    await startChild(reviewWorkflow, {
+      workflowId: reviewId,
+      args: [
+        {
+          incidentId: state.incidentId,
+          incidentNumber: state.number,
+          title: state.title,
+          severity: state.severity,
+          commander: state.commander,
+          resolvedAt: state.resolvedAt!,
+          incidentWorkflowId,
+          policy,
+        },
+      ],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      memo: { incidentId: state.incidentId, incidentWorkflowId, title: state.title },
+      typedSearchAttributes: [
+        { key: searchAttributes.incidentId, value: state.incidentId },
+        { key: searchAttributes.severity, value: state.severity },
+        { key: searchAttributes.service, value: state.service },
+      ],
+      staticSummary: `Post-incident review of ${state.incidentId}, due ${dueAt}`,
+    });
+    record('phase', SYSTEM, `Post-incident review ${reviewId} opened; post-mortem due ${dueAt}`);
+    await flush();
   }
 
   await condition(allHandlersFinished);

@@ -36,7 +36,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const deadlineMs = deps.temporalDeadlineMs ?? 5_000;
   // The abort cancels the gRPC call and its retries, so a timed-out request leaves nothing running;
   // the race is a backstop that bounds the answer time regardless.
-  const temporalCall = <T>(fn: () => Promise<T>) => withDeadline(deps.client.withAbortSignal(AbortSignal.timeout(deadlineMs), fn), deadlineMs + 250);
+  const temporalCall = <T>(fn: () => Promise<T>) =>
+    withDeadline(deps.client.withAbortSignal(AbortSignal.timeout(deadlineMs), fn), deadlineMs + 250);
   const app = Fastify({ bodyLimit: deps.bodyLimit ?? 1024 * 1024, logger: deps.logger ?? false, return503OnClosing: true });
 
   // Alertmanager always sends JSON; parse any content type as JSON rather than answer 415 to it.

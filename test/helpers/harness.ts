@@ -5,6 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { createSmtpMailer } from '../../activities/mailer';
 import { IncidentStore } from '../../activities/store';
+import { ReviewStore } from '../../activities/review-store';
 import defaultPolicy from '../../policy/default-policy.json';
 import { parsePolicy } from '../../policy/load';
 import type { PolicyInput, ResponsePolicy } from '../../policy/schema';
@@ -21,6 +22,8 @@ export function testPolicy(overrides: Partial<PolicyInput> = {}): ResponsePolicy
   base.phaseBudgets = { detect: '60s', triage: '90s', contain: '120s', investigate: '180s', resolve: '240s' };
   base.escalation.levels = base.escalation.levels.map((level, i) => ({ ...level, after: `${i * 3}s` }));
   base.escalation.repeat = { times: 1, interval: '4s' };
+  // Reviews opened by other tests stay quiet; the review tests shrink these further.
+  base.review = { ...base.review!, firstReminder: '60s', due: '120s', overdueEvery: '60s' };
   return parsePolicy({ ...base, ...overrides }, 'test policy');
 }
 
@@ -30,6 +33,7 @@ export interface TestEnv {
   native: NativeConnection;
   pool: Pool;
   store: IncidentStore;
+  reviews: ReviewStore;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,7 @@ export async function openTestEnv(): Promise<TestEnv> {
     native,
     pool,
     store: new IncidentStore(pool),
+    reviews: new ReviewStore(pool),
     async close() {
       await connection.close();
       await native.close();
@@ -75,7 +80,7 @@ export async function startTestWorker(
     namespace: 'default',
     taskQueue: options.taskQueue,
     workflowBundle: workflowBundle(),
-    deps: { store: env.store, mailer, policy: options.policy, outboxAfterAttempts: options.outboxAfterAttempts },
+    deps: { store: env.store, reviews: env.reviews, mailer, policy: options.policy, outboxAfterAttempts: options.outboxAfterAttempts },
   });
   const running = worker.run();
   return {

@@ -1,0 +1,231 @@
+import type { Pool } from 'pg';
+
+export interface DraftData {
+  incident: {
+    number: number;
+    incident_id: string;
+    title: string;
+    severity: string;
+    service: string;
+    commander: string | null;
+    declared_at: Date;
+    acknowledged_at: Date | null;
+    acknowledged_by: string | null;
+    resolved_at: Date | null;
+    root_cause: string | null;
+    resolution: string | null;
+  };
+  events: { at: Date; actor: string; kind: string; text: string }[];
+  actionItems: ActionItem[];
+}
+
+export interface ActionItem {
+  id: string;
+  incidentId: string;
+  text: string;
+  owner: string;
+  due: string;
+  status: 'open' | 'done';
+}
+
+export interface SeverityReport {
+  severity: string;
+  incidents: number;
+  mttaSeconds: { p50: number | null; p90: number | null };
+  mttrSeconds: { p50: number | null; p90: number | null };
+  slaBreaches: { ack: number; byPhase: Record<string, number> };
+  postMortems: { onTime: number; late: number; missing: number; pending: number };
+  openActionItems: number;
+}
+
+export interface Digest {
+  openReviews: { incidentId: string; title: string; dueAt: string }[];
+  overduePostMortems: { incidentId: string; title: string; dueAt: string; remindersSent: number }[];
+  overdueActionItems: ActionItem[];
+}
+
+const actionItemId = (id: string | number) => `A-${id}`;
+type ItemRow = { id: string; incident_id: string; text: string; owner: string; due: string; status: 'open' | 'done' };
+type TimesRow = {
+  severity: string;
+  incidents: number;
+  mtta_p50: number | null;
+  mtta_p90: number | null;
+  mttr_p50: number | null;
+  mttr_p90: number | null;
+};
+type BreachRow = { severity: string; kind: string; phase: string; n: number };
+type ReviewRow = { severity: string; on_time: number; late: number; missing: number; pending: number };
+type CountRow = { severity: string; n: number };
+const rowToItem = (r: ItemRow): ActionItem => ({
+  id: actionItemId(r.id),
+  incidentId: r.incident_id,
+  text: r.text,
+  owner: r.owner,
+  due: r.due,
+  status: r.status,
+});
+
+export class UnknownRecordError extends Error {}
+
+/** Post-mortems, action items and reports: all in SQL against the incident store. */
+export class ReviewStore {
+  constructor(readonly pool: Pool) {}
+
+  async incidentNumber(incidentId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ number: string }>('SELECT number FROM incidents WHERE incident_id = $1', [incidentId]);
+    if (!rows[0]) throw new UnknownRecordError(`no incident ${incidentId}`);
+    return Number(rows[0].number);
+  }
+
+  async draftData(number: number): Promise<DraftData> {
+    const incident = await this.pool.query<DraftData['incident']>('SELECT * FROM incidents WHERE number = $1', [number]);
+    if (!incident.rows[0]) throw new UnknownRecordError(`no incident number ${number}`);
+    const events = await this.pool.query<DraftData['events'][number]>(
+      'SELECT at, actor, kind, text FROM timeline_events WHERE incident_number = $1 ORDER BY seq',
+      [number],
+    );
+    return { incident: incident.rows[0], events: events.rows, actionItems: await this.actionItems(number) };
+  }
+
+  async actionItems(number: number): Promise<ActionItem[]> {
+    const { rows } = await this.pool.query<ItemRow>(
+      `SELECT a.id, i.incident_id, a.text, a.owner, to_char(a.due_date, 'YYYY-MM-DD') AS due, a.status
+       FROM action_items a JOIN incidents i ON i.number = a.incident_number WHERE a.incident_number = $1 ORDER BY a.id`,
+      [number],
+    );
+    return rows.map(rowToItem);
+  }
+
+  async saveDraft(number: number, dueAt: string, draft: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO postmortems (incident_number, due_at, draft) VALUES ($1, $2, $3)
+       ON CONFLICT (incident_number) DO UPDATE SET draft = EXCLUDED.draft WHERE postmortems.status = 'pending'`,
+      [number, dueAt, draft],
+    );
+  }
+
+  async recordReminder(number: number, n: number): Promise<void> {
+    await this.pool.query('UPDATE postmortems SET reminders_sent = GREATEST(reminders_sent, $2) WHERE incident_number = $1', [number, n]);
+  }
+
+  async submit(number: number, by: string, markdown: string, at: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE postmortems SET status = 'submitted', markdown = $3, submitted_by = $2, submitted_at = COALESCE(submitted_at, $4)
+       WHERE incident_number = $1`,
+      [number, by, markdown, at],
+    );
+  }
+
+  /** `requestId` makes a retried add return the same item instead of a second one. */
+  async addActionItem(input: {
+    incidentId: string;
+    text: string;
+    owner: string;
+    due: string;
+    by: string;
+    requestId: string;
+  }): Promise<ActionItem> {
+    const number = await this.incidentNumber(input.incidentId);
+    const { rows } = await this.pool.query<ItemRow>(
+      `WITH added AS (
+         INSERT INTO action_items (incident_number, text, owner, due_date, created_by, request_id) VALUES ($1,$2,$3,$4,$5,$6)
+         ON CONFLICT (request_id) DO NOTHING RETURNING id)
+       SELECT a.id, i.incident_id, a.text, a.owner, to_char(a.due_date, 'YYYY-MM-DD') AS due, a.status
+       FROM action_items a JOIN incidents i ON i.number = a.incident_number
+       WHERE a.id = COALESCE((SELECT id FROM added), (SELECT id FROM action_items WHERE request_id = $6))`,
+      [number, input.text, input.owner, input.due, input.by, input.requestId],
+    );
+    return rowToItem(rows[0]!);
+  }
+
+  async completeActionItem(id: string, by: string): Promise<ActionItem> {
+    const match = /^A-(\d+)$/i.exec(id.trim());
+    if (!match) throw new UnknownRecordError(`"${id}" is not an action item id (expected e.g. A-7)`);
+    const { rows } = await this.pool.query<ItemRow>(
+      `WITH done AS (UPDATE action_items SET status = 'done', done_by = $2, done_at = now() WHERE id = $1 AND status = 'open' RETURNING id)
+       SELECT a.id, i.incident_id, a.text, a.owner, to_char(a.due_date, 'YYYY-MM-DD') AS due, a.status
+       FROM action_items a JOIN incidents i ON i.number = a.incident_number WHERE a.id = $1`,
+      [match[1], by],
+    );
+    if (!rows[0]) throw new UnknownRecordError(`no action item ${id}`);
+    return { ...rowToItem(rows[0]), status: 'done' };
+  }
+
+  async report(sinceSeconds: number, now: string): Promise<SeverityReport[]> {
+    const scope = `WITH inc AS (SELECT * FROM incidents WHERE declared_at >= $1::timestamptz - make_interval(secs => $2))`;
+    const args = [now, sinceSeconds];
+    const [times, breaches, reviews, actions] = await Promise.all([
+      this.pool.query<TimesRow>(
+        `${scope} SELECT severity, count(*)::int AS incidents,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - declared_at)) AS mtta_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - declared_at)) AS mtta_p90,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - declared_at)) AS mttr_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - declared_at)) AS mttr_p90
+         FROM inc GROUP BY severity`,
+        args,
+      ),
+      this.pool.query<BreachRow>(
+        `${scope} SELECT i.severity, b.kind, b.phase, count(*)::int AS n FROM sla_breaches b JOIN inc i ON i.number = b.incident_number GROUP BY 1, 2, 3`,
+        args,
+      ),
+      this.pool.query<ReviewRow>(
+        `${scope} SELECT i.severity,
+           count(*) FILTER (WHERE p.status = 'submitted' AND p.submitted_at <= p.due_at)::int AS on_time,
+           count(*) FILTER (WHERE p.status = 'submitted' AND p.submitted_at > p.due_at)::int AS late,
+           count(*) FILTER (WHERE p.status = 'pending' AND p.due_at < $1::timestamptz)::int AS missing,
+           count(*) FILTER (WHERE p.status = 'pending' AND p.due_at >= $1::timestamptz)::int AS pending
+         FROM postmortems p JOIN inc i ON i.number = p.incident_number GROUP BY 1`,
+        args,
+      ),
+      this.pool.query<CountRow>(
+        `${scope} SELECT i.severity, count(*)::int AS n FROM action_items a JOIN inc i ON i.number = a.incident_number WHERE a.status = 'open' GROUP BY 1`,
+        args,
+      ),
+    ]);
+    const num = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
+    return ['P0', 'P1', 'P2', 'P3'].map((severity) => {
+      const t = times.rows.find((r) => r.severity === severity);
+      const b = breaches.rows.filter((r) => r.severity === severity);
+      const r = reviews.rows.find((x) => x.severity === severity);
+      const a = actions.rows.find((x) => x.severity === severity);
+      return {
+        severity,
+        incidents: t?.incidents ?? 0,
+        mttaSeconds: { p50: num(t?.mtta_p50), p90: num(t?.mtta_p90) },
+        mttrSeconds: { p50: num(t?.mttr_p50), p90: num(t?.mttr_p90) },
+        slaBreaches: {
+          ack: b.filter((x) => x.kind === 'ack').reduce((s, x) => s + x.n, 0),
+          byPhase: Object.fromEntries(b.filter((x) => x.kind === 'phase').map((x) => [x.phase, x.n])),
+        },
+        postMortems: { onTime: r?.on_time ?? 0, late: r?.late ?? 0, missing: r?.missing ?? 0, pending: r?.pending ?? 0 },
+        openActionItems: a?.n ?? 0,
+      };
+    });
+  }
+
+  async digest(now: string): Promise<Digest> {
+    const reviews = await this.pool.query(
+      `SELECT i.incident_id, i.title, p.due_at, p.reminders_sent FROM postmortems p JOIN incidents i ON i.number = p.incident_number
+       WHERE p.status = 'pending' ORDER BY p.due_at`,
+    );
+    const overdueItems = await this.pool.query<ItemRow>(
+      `SELECT a.id, i.incident_id, a.text, a.owner, to_char(a.due_date, 'YYYY-MM-DD') AS due, a.status
+       FROM action_items a JOIN incidents i ON i.number = a.incident_number
+       WHERE a.status = 'open' AND a.due_date < ($1::timestamptz)::date ORDER BY a.due_date, a.id`,
+      [now],
+    );
+    const nowMs = Date.parse(now);
+    type Row = { incident_id: string; title: string; due_at: Date; reminders_sent: number };
+    const rows = reviews.rows as Row[];
+    return {
+      openReviews: rows
+        .filter((r) => r.due_at.getTime() >= nowMs)
+        .map((r) => ({ incidentId: r.incident_id, title: r.title, dueAt: r.due_at.toISOString() })),
+      overduePostMortems: rows
+        .filter((r) => r.due_at.getTime() < nowMs)
+        .map((r) => ({ incidentId: r.incident_id, title: r.title, dueAt: r.due_at.toISOString(), remindersSent: r.reminders_sent })),
+      overdueActionItems: overdueItems.rows.map(rowToItem),
+    };
+  }
+}

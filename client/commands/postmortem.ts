@@ -1,0 +1,78 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Command } from 'commander';
+import { ErrorType, refreshDraftUpdate, reviewWorkflowId, submitPostMortemUpdate, type ReviewState } from '../../workflows/definitions';
+import { actor, clientFor, globals, output } from '../context';
+import { CliError, ExitCode } from '../errors';
+
+function incidentIdOf(id: string): string {
+  const match = /^INC-(\d+)$/i.exec(id.trim());
+  if (!match) throw new CliError(`"${id}" is not an incident id (expected e.g. INC-42)`, ExitCode.InvalidInput);
+  return `INC-${Number(match[1])}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('postmortem')
+    .description('print the post-mortem draft (from the real timeline), write it to a file, or submit it')
+    .argument('<id>', 'incident id, e.g. INC-42')
+    .option('--out <file>', 'write the draft to this file')
+    .option('--submit <file>', 'submit this Markdown file; required sections must be filled')
+    .action(async (id: string, raw: { out?: string; submit?: string }, command: Command) => {
+      const g = globals(command);
+      const incidentId = incidentIdOf(id);
+      let markdown: string | undefined;
+      if (raw.submit) {
+        try {
+          markdown = readFileSync(raw.submit, 'utf8');
+        } catch (error) {
+          throw new CliError(`cannot read ${raw.submit}: ${(error as Error).message}`, ExitCode.InvalidInput);
+        }
+      }
+      const client = await clientFor(g);
+      try {
+        const handle = client.workflow.getHandle(reviewWorkflowId(incidentId));
+        const running = await handle.describe().then(
+          (d) => d.status.name === 'RUNNING',
+          (error: unknown) => {
+            if (error instanceof WorkflowNotFoundError)
+              throw new CliError(`no post-incident review for ${incidentId}; reviews open when an incident is resolved`, ExitCode.NotFound);
+            throw error;
+          },
+        );
+        if (markdown !== undefined) {
+          if (!running)
+            throw new CliError(`the post-mortem of ${incidentId} was already submitted`, ExitCode.Rejected, ErrorType.AlreadySubmitted);
+          const state = await handle
+            .executeUpdate(submitPostMortemUpdate, { args: [{ by: actor(g), markdown }] })
+            .catch((error: unknown) => {
+              if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+                throw new CliError(
+                  `${incidentId}: ${error.cause.message}`,
+                  error.cause.type === ErrorType.InvalidInput ? ExitCode.InvalidInput : ExitCode.Rejected,
+                  error.cause.type ?? undefined,
+                );
+              }
+              throw error;
+            });
+          output(g, state, `Post-mortem of ${incidentId} submitted by ${state.submittedBy} and sent to the distribution list.`);
+          return;
+        }
+        const state = running ? await handle.executeUpdate(refreshDraftUpdate) : ((await handle.result()) as ReviewState);
+        const text = state.markdown ?? state.draft;
+        if (raw.out) {
+          writeFileSync(raw.out, text);
+          output(
+            g,
+            { ...state, file: raw.out },
+            `${state.markdown ? 'Submitted post-mortem' : 'Draft'} of ${incidentId} written to ${raw.out} (due ${state.dueAt}).`,
+          );
+        } else {
+          output(g, state, text);
+        }
+      } finally {
+        await client.connection.close();
+      }
+    });
+}

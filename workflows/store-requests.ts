@@ -1,0 +1,72 @@
+/**
+ * Short workflows that run one store operation for a caller that only talks to Temporal
+ * (incidentctl needs no database credentials), and the scheduled weekly digest.
+ */
+import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { ActionItem, Digest, SeverityReport } from '../activities/review-store';
+import { ErrorType, type ActionItemRequest } from './definitions';
+import { resolveTargets } from './recipients';
+
+type Activities = ReturnType<typeof createActivities>;
+const options: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '500ms',
+    maximumInterval: '10s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [ErrorType.NotFound, ErrorType.InvalidInput],
+  },
+};
+const acts = proxyActivities<Activities>(options);
+
+export async function actionItemWorkflow(request: ActionItemRequest): Promise<ActionItem> {
+  if (request.op === 'add') {
+    // The workflow id is unique per request, so a retried activity adds the item once.
+    return acts.addActionItem({ ...request, requestId: workflowInfo().workflowId });
+  }
+  return acts.completeActionItem({ id: request.id, by: request.by });
+}
+
+export async function reportWorkflow(input: { sinceSeconds: number }): Promise<SeverityReport[]> {
+  return acts.incidentReport({ sinceSeconds: input.sinceSeconds, now: new Date(Date.now()).toISOString() });
+}
+
+function renderDigest(digest: Digest): string {
+  const lines = ['Weekly post-incident digest', ''];
+  lines.push(
+    `Open reviews (${digest.openReviews.length}):`,
+    ...digest.openReviews.map((r) => `  - ${r.incidentId} ${r.title} (due ${r.dueAt})`),
+    '',
+  );
+  lines.push(
+    `Overdue post-mortems (${digest.overduePostMortems.length}):`,
+    ...digest.overduePostMortems.map((r) => `  - ${r.incidentId} ${r.title} (due ${r.dueAt}, ${r.remindersSent} reminders sent)`),
+    '',
+  );
+  lines.push(
+    `Overdue action items (${digest.overdueActionItems.length}):`,
+    ...digest.overdueActionItems.map((a) => `  - ${a.id} [${a.incidentId}] ${a.text} (owner ${a.owner}, due ${a.due})`),
+  );
+  return lines.join('\n');
+}
+
+/** Run by the weekly Schedule (and `incidentctl digest --now`): emails the engineering lead. */
+export async function digestWorkflow(): Promise<Digest & { sentTo: string[] }> {
+  const policy = await acts.currentPolicy();
+  const digest = await acts.collectDigest({ now: new Date(Date.now()).toISOString() });
+  const { recipients } = resolveTargets(policy, policy.review.digestRecipients, { nowMs: Date.now() });
+  const subject = `Post-incident digest: ${digest.overduePostMortems.length} overdue post-mortems, ${digest.overdueActionItems.length} overdue action items`;
+  await acts.sendEmail.executeWithOptions(
+    { ...options, summary: `Email the digest to ${recipients.map((r) => r.contact.name).join(', ')}` },
+    [
+      {
+        to: recipients.map((r) => ({ name: r.contact.name, email: r.contact.email })),
+        subject,
+        body: renderDigest(digest),
+        messageKey: workflowInfo().workflowId,
+      },
+    ],
+  );
+  return { ...digest, sentTo: recipients.map((r) => r.contact.email) };
+}
