@@ -5,6 +5,7 @@ import { isPermanentMailError, type Mailer } from './mailer';
 import { renderDraft } from './postmortem-draft';
 import { UnknownRecordError, type ActionItem, type Digest, type ReviewStore, type SeverityReport } from './review-store';
 import type { IncidentStore } from './store';
+import { describeTwilioError, isPermanentTwilioError, sayTwiml, type PhoneMessenger } from './twilio';
 import type { DeliveryResult, IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from './types';
 
 export interface ActivityDeps {
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   policy: ResponsePolicy;
   /** Absent when no SMTP server is configured: messages then go to the outbox table. */
   mailer?: Mailer;
+  /** SMS and voice; absent without Twilio credentials: those pages then go to the outbox table. */
+  phone?: PhoneMessenger;
   /** After this many failed SMTP attempts a message is parked in the outbox instead of retried forever. */
   outboxAfterAttempts?: number;
 }
@@ -34,6 +37,71 @@ async function known<T>(fn: () => Promise<T>): Promise<T> {
 
 export function createActivities(deps: ActivityDeps) {
   const outboxAfterAttempts = deps.outboxAfterAttempts ?? 6;
+
+  /** A failure: permanent ones are non-retryable (the workflow falls through to the next channel). */
+  const failed = async (
+    msg: OutboundMessage,
+    attempts: number,
+    error: unknown,
+    permanent: boolean,
+    reason: string,
+  ): Promise<DeliveryResult> => {
+    await deps.store.markFailed(msg, reason, permanent);
+    if (permanent) throw ApplicationFailure.nonRetryable(reason, ErrorType.DeliveryRejected);
+    if (attempts >= outboxAfterAttempts) {
+      await deps.store.toOutbox(msg, `${msg.channel} failed ${attempts} times: ${reason}`);
+      log.error('message parked in outbox after repeated failures', { channel: msg.channel, reason });
+      return { status: 'outbox', channel: msg.channel };
+    }
+    throw error;
+  };
+
+  const sendEmailMessage = async (msg: OutboundMessage, attempts: number): Promise<DeliveryResult> => {
+    if (!deps.mailer) {
+      await deps.store.toOutbox(msg, 'no SMTP server configured');
+      log.warn('message kept in outbox: no SMTP server configured', { to: msg.recipient.email, subject: msg.subject });
+      return { status: 'outbox', channel: msg.channel };
+    }
+    try {
+      const info = await deps.mailer.send({
+        to: `"${msg.recipient.name.replace(/"/g, '')}" <${msg.recipient.email}>`,
+        subject: msg.subject,
+        text: msg.body,
+        // A stable Message-ID lets receiving servers drop a copy sent again after a crash mid-send.
+        messageId: messageIdFor(msg),
+        headers: { 'X-Incident-Id': msg.incidentId, 'X-Incident-Dedup-Key': msg.dedupKey },
+      });
+      await deps.store.markSent(msg, info.messageId);
+      return { status: 'sent', channel: msg.channel, messageId: info.messageId };
+    } catch (error) {
+      const reason = (error as Error).message;
+      return failed(
+        msg,
+        attempts,
+        error,
+        isPermanentMailError(error),
+        isPermanentMailError(error) ? `SMTP refused ${msg.recipient.email}: ${reason}` : reason,
+      );
+    }
+  };
+
+  const sendPhoneMessage = async (msg: OutboundMessage, attempts: number): Promise<DeliveryResult> => {
+    const phone = msg.recipient.phone;
+    if (!phone) throw ApplicationFailure.nonRetryable(`${msg.recipient.name} has no phone number`, ErrorType.DeliveryRejected);
+    if (!deps.phone) {
+      await deps.store.toOutbox(msg, 'no Twilio credentials configured');
+      log.warn(`${msg.channel} kept in outbox: no Twilio credentials configured`, { to: phone, body: msg.body });
+      return { status: 'outbox', channel: msg.channel };
+    }
+    try {
+      const { sid } = msg.channel === 'sms' ? await deps.phone.sms(phone, msg.body) : await deps.phone.call(phone, sayTwiml(msg.body));
+      await deps.store.markSent(msg, sid);
+      return { status: 'sent', channel: msg.channel, messageId: sid };
+    } catch (error) {
+      const permanent = isPermanentTwilioError(error);
+      return failed(msg, attempts, error, permanent, `${msg.channel} to ${phone}: ${describeTwilioError(error)}`);
+    }
+  };
 
   return {
     currentPolicy(): Promise<ResponsePolicy> {
@@ -113,37 +181,13 @@ export function createActivities(deps: ActivityDeps) {
     /** Sends one page or notification at most once per (incident, dedupKey), whatever retries or restarts happen. */
     async deliver(msg: OutboundMessage): Promise<DeliveryResult> {
       const claim = await deps.store.claim(msg);
-      if (!claim.claimed) return { status: 'duplicate', channel: msg.channel };
-      if (!deps.mailer) {
-        await deps.store.toOutbox(msg, 'no SMTP server configured');
-        log.warn('message kept in outbox: no SMTP server configured', { to: msg.recipient.email, subject: msg.subject });
-        return { status: 'outbox', channel: msg.channel };
-      }
-      try {
-        const info = await deps.mailer.send({
-          to: `"${msg.recipient.name.replace(/"/g, '')}" <${msg.recipient.email}>`,
-          subject: msg.subject,
-          text: msg.body,
-          // A stable Message-ID lets receiving servers drop a copy sent again after a crash mid-send.
-          messageId: messageIdFor(msg),
-          headers: { 'X-Incident-Id': msg.incidentId, 'X-Incident-Dedup-Key': msg.dedupKey },
-        });
-        await deps.store.markSent(msg, info.messageId);
-        return { status: 'sent', channel: msg.channel, messageId: info.messageId };
-      } catch (error) {
-        const reason = (error as Error).message;
-        const permanent = isPermanentMailError(error);
-        await deps.store.markFailed(msg, reason, permanent);
-        if (permanent) {
-          throw ApplicationFailure.nonRetryable(`SMTP refused ${msg.recipient.email}: ${reason}`, ErrorType.DeliveryRejected);
-        }
-        if (claim.attempts >= outboxAfterAttempts) {
-          await deps.store.toOutbox(msg, `SMTP failed ${claim.attempts} times: ${reason}`);
-          log.error('message parked in outbox after repeated SMTP failures', { to: msg.recipient.email, reason });
-          return { status: 'outbox', channel: msg.channel };
-        }
-        throw error;
-      }
+      if (!claim.claimed) return { status: claim.status === 'skipped' ? 'skipped' : 'duplicate', channel: msg.channel };
+      if (msg.channel === 'email') return sendEmailMessage(msg, claim.attempts);
+      return sendPhoneMessage(msg, claim.attempts);
+    },
+
+    async recordAcknowledgement(input: { incidentNumber: number; by: string; at: string }): Promise<void> {
+      await deps.store.recordAcknowledgement(input.incidentNumber, input.by, input.at);
     },
   };
 }

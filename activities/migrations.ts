@@ -116,6 +116,14 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'pages skipped after an acknowledgement',
+    sql: `
+      ALTER TABLE pages DROP CONSTRAINT IF EXISTS pages_status_check;
+      ALTER TABLE pages ADD CONSTRAINT pages_status_check CHECK (status IN ('sending','sent','outbox','failed','skipped'));
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -1,6 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from './types';
 
+const addressOf = (msg: OutboundMessage) => (msg.channel === 'email' ? msg.recipient.email : (msg.recipient.phone ?? ''));
+
 export type LedgerClaim = { claimed: true; attempts: number } | { claimed: false; status: string };
 
 /** The incident store: every write is idempotent so activity retries are harmless. */
@@ -77,10 +79,25 @@ export class IncidentStore {
    */
   async claim(msg: OutboundMessage): Promise<LedgerClaim> {
     return this.transaction(async (db) => {
+      if (msg.stopIfAcknowledged) {
+        // Serialises with recordAcknowledgement: a page that has not gone out yet sees the ack.
+        const { rows } = await db.query<{ stop: boolean }>(
+          'SELECT (acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL) AS stop FROM incidents WHERE number = $1 FOR SHARE',
+          [msg.incidentNumber],
+        );
+        if (rows[0]?.stop) {
+          await db.query(
+            `INSERT INTO pages (incident_number, dedup_key, kind, recipient, channel, address, subject, status)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,'skipped') ON CONFLICT DO NOTHING`,
+            [msg.incidentNumber, msg.dedupKey, msg.kind, msg.recipient.id, msg.channel, addressOf(msg), msg.subject],
+          );
+          return { claimed: false, status: 'skipped' };
+        }
+      }
       await db.query(
         `INSERT INTO pages (incident_number, dedup_key, kind, recipient, channel, address, subject, status)
          VALUES ($1,$2,$3,$4,$5,$6,$7,'sending') ON CONFLICT DO NOTHING`,
-        [msg.incidentNumber, msg.dedupKey, msg.kind, msg.recipient.id, msg.channel, msg.recipient.email, msg.subject],
+        [msg.incidentNumber, msg.dedupKey, msg.kind, msg.recipient.id, msg.channel, addressOf(msg), msg.subject],
       );
       const { rows } = await db.query<{ status: string; attempts: number }>(
         `UPDATE pages SET attempts = attempts + 1 WHERE incident_number=$1 AND dedup_key=$2 AND status = 'sending'
@@ -94,6 +111,14 @@ export class IncidentStore {
       ]);
       return { claimed: false, status: existing.rows[0]!.status };
     });
+  }
+
+  /** Written before the acknowledgement is confirmed to the person, so no page goes out after it. */
+  async recordAcknowledgement(number: number, by: string, at: string): Promise<void> {
+    await this.pool.query(
+      'UPDATE incidents SET acknowledged_by = $2, acknowledged_at = COALESCE(acknowledged_at, $3), status = $4 WHERE number = $1',
+      [number, by, at, 'acknowledged'],
+    );
   }
 
   async markSent(msg: OutboundMessage, messageId: string | undefined): Promise<void> {
@@ -115,7 +140,7 @@ export class IncidentStore {
       await db.query(
         `INSERT INTO outbox (incident_number, dedup_key, channel, address, subject, body, reason) VALUES ($1,$2,$3,$4,$5,$6,$7)
          ON CONFLICT DO NOTHING`,
-        [msg.incidentNumber, msg.dedupKey, msg.channel, msg.recipient.email, msg.subject, msg.body, reason],
+        [msg.incidentNumber, msg.dedupKey, msg.channel, addressOf(msg), msg.subject, msg.body, reason],
       );
       await db.query(`UPDATE pages SET status='outbox', last_error=$3 WHERE incident_number=$1 AND dedup_key=$2`, [
         msg.incidentNumber,

@@ -1,3 +1,4 @@
+import type { Channel } from '../policy/schema';
 import type { IncidentState, Severity, IncidentSource, TimelineEvent, PhaseRecord, SlaBreach } from '../workflows/definitions';
 
 export interface RegisterIncidentInput {
@@ -27,14 +28,16 @@ export interface OutboundMessage {
   /** Unique per incident: the ledger key that makes a retried or replayed send a no-op. */
   dedupKey: string;
   kind: MessageKind;
-  recipient: { id: string; name: string; email: string };
-  channel: 'email';
+  recipient: { id: string; name: string; email: string; phone?: string };
+  channel: Channel;
   subject: string;
   body: string;
+  /** Escalation pages: skip when the incident was acknowledged or resolved meanwhile (pages in flight). */
+  stopIfAcknowledged?: boolean;
 }
 
 export interface DeliveryResult {
-  status: 'sent' | 'outbox' | 'duplicate';
-  channel: 'email';
+  status: 'sent' | 'outbox' | 'duplicate' | 'skipped';
+  channel: Channel;
   messageId?: string;
 }

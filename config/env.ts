@@ -31,6 +31,15 @@ const envSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   EMBEDDED_PG_PORT: port.default(54329),
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
+  TWILIO_ACCOUNT_SID: optionalText,
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_FROM: z
+    .string()
+    .trim()
+    .regex(/^(\+[1-9]\d{6,14})?$/, 'expected an E.164 number such as +15550100000')
+    .optional(),
+  /** Another base URL for Twilio's REST API, e.g. a stand-in; leave unset in production. */
+  TWILIO_API_BASE_URL: optionalUrl(['http', 'https']),
   MAIL_FROM: z.string().min(3).default('Incident Orchestrator <incidents@localhost>'),
   POLICY_FILE: optionalText,
   DATA_DIR: z.string().min(1).default('.data'),
@@ -62,6 +71,10 @@ export class ConfigError extends Error {
 /** Reads the environment once; a missing or invalid variable is named in the error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const result = envSchema
+    .refine((c) => [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN, c.TWILIO_FROM].filter(Boolean).length % 3 === 0, {
+      path: ['TWILIO_FROM'],
+      message: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM are set together',
+    })
     .refine((c) => Boolean(c.WEBHOOK_USER) === Boolean(c.WEBHOOK_PASSWORD), {
       path: ['WEBHOOK_PASSWORD'],
       message: 'WEBHOOK_USER and WEBHOOK_PASSWORD are set together',

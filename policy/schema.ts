@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
 
 const SEVERITY = z.enum(['P0', 'P1', 'P2', 'P3']);
+export const CHANNELS = ['call', 'sms', 'email'] as const;
+export type Channel = (typeof CHANNELS)[number];
 const duration = z.string().regex(DURATION_PATTERN, 'expected a duration such as 30s, 15m, 2h or 1d');
 const contactId = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'contact ids are lower-case slugs');
 
@@ -23,6 +25,8 @@ const severityRule = z.object({
   statusUpdateEvery: duration.optional(),
   /** Executives must hear about the incident within this time. */
   executiveNotifyWithin: duration.optional(),
+  /** How a page reaches each person, in order; a channel that fails for good falls through to the next. */
+  channels: z.array(z.enum(CHANNELS)).min(1).default(['email']),
 });
 
 const contact = z.object({

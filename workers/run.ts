@@ -4,6 +4,7 @@ import { ensureDigestSchedule } from './digest-schedule';
 import { Pool } from 'pg';
 import type { AppConfig } from '../config/env';
 import { createSmtpMailer } from '../activities/mailer';
+import { createTwilioMessenger } from '../activities/twilio';
 import { migrate } from '../activities/migrations';
 import { IncidentStore } from '../activities/store';
 import { ReviewStore } from '../activities/review-store';
@@ -25,6 +26,17 @@ export async function startWorker(
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool);
   const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
+  const phone =
+    config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM
+      ? createTwilioMessenger({
+          accountSid: config.TWILIO_ACCOUNT_SID,
+          authToken: config.TWILIO_AUTH_TOKEN,
+          from: config.TWILIO_FROM,
+          apiBaseUrl: config.TWILIO_API_BASE_URL,
+        })
+      : undefined;
+  if (!phone)
+    log('WARNING: Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM): SMS and calls go to the outbox table.');
   if (!mailer) log("WARNING: SMTP_URL is not set: pages and notifications go to the outbox table and the log, not to anyone's inbox.");
 
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -39,7 +51,7 @@ export async function startWorker(
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
-    deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, policy },
+    deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, phone, policy },
   });
   log(`Worker serving task queue "${config.TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (policy: ${policy.name})`);
   const done = worker.run().finally(async () => {

@@ -16,7 +16,7 @@ import {
 import type { createActivities } from '../activities';
 import type { DeliveryResult, OutboundMessage } from '../activities/types';
 import { durationMs, formatDuration } from '../policy/duration';
-import type { Contact, ResponsePolicy } from '../policy/schema';
+import type { Channel, Contact, ResponsePolicy } from '../policy/schema';
 import {
   ErrorType,
   PHASES,
@@ -47,7 +47,7 @@ import {
   type TimelineKind,
 } from './definitions';
 import { escalationKey, levelsFor, planEscalation } from './escalation';
-import { notificationMessage, pageMessage } from './messages';
+import { callText, notificationMessage, pageMessage, smsText } from './messages';
 import { resolveTargets } from './recipients';
 import { reviewWorkflow } from './review';
 import {
@@ -71,7 +71,7 @@ const activityOptions: ActivityOptions = {
     nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.StoreConflict],
   },
 };
-const { registerIncident, syncIncident, deliver, currentPolicy } = proxyActivities<Activities>(activityOptions);
+const { registerIncident, syncIncident, deliver, currentPolicy, recordAcknowledgement } = proxyActivities<Activities>(activityOptions);
 
 /** Events kept in workflow state across continueAsNew; the store keeps every one. */
 const CARRIED_TIMELINE_EVENTS = 200;
@@ -163,11 +163,17 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   setHandler(
     acknowledgeUpdate,
-    ({ by }) => {
+    async ({ by }) => {
       state.status = 'acknowledged';
       state.acknowledgedBy = by;
       state.acknowledgedAt = nowIso();
       record('ack', by, `Acknowledged by ${by}; automatic escalation stopped`);
+      // In the store before the person hears "acknowledged": pages still in flight then stand down.
+      if (patched('ack-recorded-in-store') && state.number) {
+        await recordAcknowledgement.executeWithOptions({ ...activityOptions, summary: `Record the acknowledgement by ${by}` }, [
+          { incidentNumber: state.number, by, at: state.acknowledgedAt },
+        ]);
+      }
       return reply();
     },
     { validator: (args: AcknowledgeArgs) => validateAcknowledge(state, args) },
@@ -279,34 +285,71 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     ]);
   };
 
+  const channelsFor = (): Channel[] => policy.severities[state.severity].channels ?? ['email'];
+
+  const deliverOne = async (payload: OutboundMessage, who: string, summary: string): Promise<boolean> => {
+    const by = payload.channel === 'email' ? 'email' : payload.channel === 'sms' ? 'SMS' : 'voice call';
+    const verb = payload.kind === 'page' ? 'Paged' : 'Notified';
+    try {
+      const result: DeliveryResult = await deliver.executeWithOptions({ ...activityOptions, summary }, [payload]);
+      if (result.status === 'sent')
+        record(payload.kind === 'page' ? 'page' : 'notification', SYSTEM, `${verb} ${who} by ${by}: ${payload.subject}`);
+      if (result.status === 'outbox')
+        record('warning', SYSTEM, `${verb} ${who}: ${by} not delivered, kept in the outbox: ${payload.subject}`);
+      if (result.status === 'skipped') record('page', SYSTEM, `Page to ${who} by ${by} not sent: the incident was acknowledged meanwhile`);
+      return true;
+    } catch (error) {
+      const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.message : String(error);
+      record('warning', SYSTEM, `Failed to ${payload.kind === 'page' ? 'page' : 'notify'} ${who} by ${by}: ${cause}`);
+      return false;
+    }
+  };
+
+  /**
+   * One person, through the severity's channels in order (pages) or by email (notifications).
+   * A channel that fails for good, or a contact without a phone, falls through to the next;
+   * when none worked, email is the last resort. Nothing is skipped silently.
+   */
   const send = async (
     dedupKey: string,
     kind: OutboundMessage['kind'],
     contact: Contact,
     via: string,
     message: { subject: string; body: string },
-    summary: string,
+    label: string,
+    stopIfAcknowledged = false,
   ): Promise<void> => {
-    const payload: OutboundMessage = {
-      incidentNumber: state.number,
-      incidentId: state.incidentId,
-      dedupKey,
-      kind,
-      recipient: { id: contact.id, name: contact.name, email: contact.email },
-      channel: 'email',
-      ...message,
-    };
     const who = `${contact.name} (${via})`;
-    try {
-      const result: DeliveryResult = await deliver.executeWithOptions({ ...activityOptions, summary }, [payload]);
-      const verb = kind === 'page' ? 'Paged' : 'Notified';
-      if (result.status === 'sent')
-        record(kind === 'page' ? 'page' : 'notification', SYSTEM, `${verb} ${who} by email: ${message.subject}`);
-      if (result.status === 'outbox')
-        record('warning', SYSTEM, `${verb} ${who}: email not delivered, kept in the outbox: ${message.subject}`);
-    } catch (error) {
-      const cause = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.message : String(error);
-      record('warning', SYSTEM, `Failed to ${kind === 'page' ? 'page' : 'notify'} ${who} by email: ${cause}`);
+    const channels: Channel[] = kind === 'page' ? channelsFor() : ['email'];
+    const base = { incidentNumber: state.number, incidentId: state.incidentId, kind, subject: message.subject, stopIfAcknowledged };
+    const recipient = { id: contact.id, name: contact.name, email: contact.email, phone: contact.phone };
+    let delivered = false;
+    for (const channel of channels) {
+      if (stopIfAcknowledged && state.status !== 'open') return;
+      if (channel !== 'email' && !contact.phone) {
+        record('warning', SYSTEM, `${who} has no phone number: no ${channel === 'sms' ? 'SMS' : 'call'}; using the next channel`);
+        continue;
+      }
+      const body = channel === 'email' ? message.body : channel === 'sms' ? smsText(state) : callText(state);
+      // Email keeps the original ledger key so incidents paged before phone channels existed stay deduplicated.
+      const payload: OutboundMessage = {
+        ...base,
+        recipient,
+        channel,
+        body,
+        dedupKey: channel === 'email' ? dedupKey : `${dedupKey}:${channel}`,
+      };
+      const how = channel === 'email' ? 'by email' : channel === 'sms' ? 'by SMS' : 'by phone';
+      if (await deliverOne(payload, who, `${label}: ${kind === 'page' ? 'page' : 'notify'} ${contact.name} (${via}) ${how}`))
+        delivered = true;
+    }
+    if (!delivered && !channels.includes('email') && !(stopIfAcknowledged && state.status !== 'open')) {
+      record('warning', SYSTEM, `No ${channels.join('/')} reached ${who}; falling back to email`);
+      await deliverOne(
+        { ...base, recipient, channel: 'email', body: message.body, dedupKey },
+        who,
+        `${label}: fallback email to ${contact.name}`,
+      );
     }
   };
 
@@ -316,26 +359,18 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     kind: OutboundMessage['kind'],
     message: { subject: string; body: string },
     label: string,
+    stopIfAcknowledged = false,
   ) => {
     const { recipients, unresolved } = resolveTargets(policy, targets, { nowMs: nowMs(), commander: state.commander });
     for (const target of unresolved) record('warning', SYSTEM, `${label}: nobody to notify for "${target}"`);
     await Promise.all(
-      recipients.map((r) =>
-        send(
-          `${dedupPrefix}:${r.contact.id}`,
-          kind,
-          r.contact,
-          r.via,
-          message,
-          `${label}: ${kind === 'page' ? 'page' : 'notify'} ${r.contact.name} (${r.via}) by email`,
-        ),
-      ),
+      recipients.map((r) => send(`${dedupPrefix}:${r.contact.id}`, kind, r.contact, r.via, message, label, stopIfAcknowledged)),
     );
   };
 
-  const pageLevel = async (level: number, dedupPrefix: string) => {
+  const pageLevel = async (level: number, dedupPrefix: string, stopIfAcknowledged: boolean) => {
     const def = policy.escalation.levels[level]!;
-    await sendToTargets(def.targets, dedupPrefix, 'page', pageMessage(policy, state, def.name, nowMs()), def.name);
+    await sendToTargets(def.targets, dedupPrefix, 'page', pageMessage(policy, state, def.name, nowMs()), def.name, stopIfAcknowledged);
   };
 
   /** Applies queued Alertmanager batches: dedup by fingerprint, notes, and "alerts cleared". */
@@ -395,7 +430,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       }
     }
     // Pages of one step go out together (P0 pages every level at once).
-    await Promise.all(due.map((e) => pageLevel(e.level, `page:${e.key}`)));
+    await Promise.all(due.map((e) => pageLevel(e.level, `page:${e.key}`, true)));
   };
 
   const ackDeadlineMs = () => {
@@ -485,7 +520,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
           );
           break;
         case 'manual-escalation':
-          await pageLevel(n.level, `page:m${n.n}-l${n.level}`);
+          await pageLevel(n.level, `page:m${n.n}-l${n.level}`, false);
           break;
         case 'breach':
           await sendToTargets(

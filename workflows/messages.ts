@@ -78,3 +78,17 @@ export function notificationMessage(
       return { subject: `${prefix} SLA breach: ${detail}`, body: `${detail}\n\n${renderTemplate(policy.templates.statusUpdate, fields)}` };
   }
 }
+
+/** One SMS segment where possible: severity, id, title and how to acknowledge. */
+export function smsText(state: IncidentState): string {
+  const tail = ` Reply "ACK ${state.incidentId}" or run: incidentctl ack ${state.incidentId}`;
+  const head = `[${state.severity}] ${state.incidentId}: `;
+  const room = Math.max(10, 160 - head.length - tail.length);
+  const title = state.title.length > room ? `${state.title.slice(0, room - 1)}…` : state.title;
+  return `${head}${title}.${tail}`;
+}
+
+/** What the voice call says. */
+export function callText(state: IncidentState): string {
+  return `Incident ${state.incidentId.replace('-', ' ')}, severity ${state.severity.split('').join(' ')}: ${state.title}. To acknowledge, reply ACK ${state.incidentId} to the text message, or run incidentctl ack ${state.incidentId}.`;
+}

@@ -4,6 +4,8 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { createSmtpMailer } from '../../activities/mailer';
+import { createTwilioMessenger } from '../../activities/twilio';
+import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN } from './twilio-standin';
 import { IncidentStore } from '../../activities/store';
 import { ReviewStore } from '../../activities/review-store';
 import defaultPolicy from '../../policy/default-policy.json';
@@ -15,10 +17,11 @@ import { INCIDENT_WORKFLOW_TYPE, stateQuery, type IncidentInput, type IncidentSt
 /** The plan's policy with durations shrunk to seconds. Durations are data. */
 export function testPolicy(overrides: Partial<PolicyInput> = {}): ResponsePolicy {
   const base = JSON.parse(JSON.stringify(defaultPolicy)) as PolicyInput;
-  base.severities.P0 = { ...base.severities.P0, ackSla: '0s', statusUpdateEvery: '30s' };
-  base.severities.P1 = { ...base.severities.P1, ackSla: '3s', statusUpdateEvery: '30s' };
-  base.severities.P2 = { ...base.severities.P2, ackSla: '6s', statusUpdateEvery: '60s' };
-  base.severities.P3 = { ...base.severities.P3, ackSla: '120s' };
+  // Email only unless a test asks for phone channels.
+  base.severities.P0 = { ...base.severities.P0, ackSla: '0s', statusUpdateEvery: '30s', channels: ['email'] };
+  base.severities.P1 = { ...base.severities.P1, ackSla: '3s', statusUpdateEvery: '30s', channels: ['email'] };
+  base.severities.P2 = { ...base.severities.P2, ackSla: '6s', statusUpdateEvery: '60s', channels: ['email'] };
+  base.severities.P3 = { ...base.severities.P3, ackSla: '120s', channels: ['email'] };
   base.phaseBudgets = { detect: '60s', triage: '90s', contain: '120s', investigate: '180s', resolve: '240s' };
   base.escalation.levels = base.escalation.levels.map((level, i) => ({ ...level, after: `${i * 3}s` }));
   base.escalation.repeat = { times: 1, interval: '4s' };
@@ -72,15 +75,26 @@ export interface RunningTestWorker {
 
 export async function startTestWorker(
   env: TestEnv,
-  options: { taskQueue: string; policy: ResponsePolicy; smtpUrl?: string; outboxAfterAttempts?: number },
+  options: { taskQueue: string; policy: ResponsePolicy; smtpUrl?: string; twilioUrl?: string; outboxAfterAttempts?: number },
 ): Promise<RunningTestWorker> {
   const mailer = options.smtpUrl ? createSmtpMailer(options.smtpUrl, 'incidents@test.local') : undefined;
+  // The real twilio client, pointed at the stand-in through its own api.baseUrl hook.
+  const phone = options.twilioUrl
+    ? createTwilioMessenger({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, from: TWILIO_FROM, apiBaseUrl: options.twilioUrl })
+    : undefined;
   const worker = await createIncidentWorker({
     connection: env.native,
     namespace: 'default',
     taskQueue: options.taskQueue,
     workflowBundle: workflowBundle(),
-    deps: { store: env.store, reviews: env.reviews, mailer, policy: options.policy, outboxAfterAttempts: options.outboxAfterAttempts },
+    deps: {
+      store: env.store,
+      reviews: env.reviews,
+      mailer,
+      phone,
+      policy: options.policy,
+      outboxAfterAttempts: options.outboxAfterAttempts,
+    },
   });
   const running = worker.run();
   return {

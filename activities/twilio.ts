@@ -1,0 +1,52 @@
+import twilio from 'twilio';
+
+export interface PhoneMessenger {
+  sms(to: string, body: string): Promise<{ sid: string }>;
+  call(to: string, twiml: string): Promise<{ sid: string }>;
+}
+
+export interface TwilioSettings {
+  accountSid: string;
+  authToken: string;
+  from: string;
+  /** Another base URL for Twilio's REST API (a stand-in in tests); the twilio client's own `api.baseUrl` hook. */
+  apiBaseUrl?: string;
+}
+
+/** SMS and voice through the twilio package: the code that talks to the real service. */
+export function createTwilioMessenger(settings: TwilioSettings): PhoneMessenger {
+  const client = twilio(settings.accountSid, settings.authToken);
+  if (settings.apiBaseUrl) client.api.baseUrl = settings.apiBaseUrl;
+  return {
+    async sms(to, body) {
+      const message = await client.messages.create({ to, from: settings.from, body });
+      return { sid: message.sid };
+    },
+    async call(to, twiml) {
+      const call = await client.calls.create({ to, from: settings.from, twiml });
+      return { sid: call.sid };
+    },
+  };
+}
+
+/**
+ * Twilio's answer decides retry versus fallback: a 4xx such as 21211 (invalid number) will not
+ * get better by retrying; 429, 5xx and network errors may.
+ */
+export function isPermanentTwilioError(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
+}
+
+export function describeTwilioError(error: unknown): string {
+  const e = error as { status?: number; code?: number; message?: string };
+  return [e.code ? `Twilio error ${e.code}` : undefined, e.status ? `HTTP ${e.status}` : undefined, e.message].filter(Boolean).join(': ');
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** TwiML that speaks the page twice. */
+export function sayTwiml(text: string): string {
+  const safe = text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+  return `<Response><Say>${safe}</Say><Pause length="1"/><Say>${safe}</Say></Response>`;
+}

@@ -1,0 +1,132 @@
+import { acknowledgeUpdate, stateQuery } from '../workflows/definitions';
+import {
+  declareIncident,
+  openTestEnv,
+  sleep,
+  startTestWorker,
+  testPolicy,
+  uniqueQueue,
+  waitFor,
+  type RunningTestWorker,
+  type TestEnv,
+} from './helpers/harness';
+import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { TWILIO_FROM, startTwilioStandin, type TwilioStandin } from './helpers/twilio-standin';
+
+let env: TestEnv;
+let smtp: TestSmtp;
+let twilio: TwilioStandin;
+let worker: RunningTestWorker;
+const taskQueue = uniqueQueue('phone');
+const base = testPolicy();
+// The plan's channel rules, no repeats, and an engineer whose number Twilio rejects.
+const policy = testPolicy({
+  severities: {
+    P0: { ...base.severities.P0, channels: ['call', 'sms', 'email'] },
+    P1: { ...base.severities.P1, channels: ['call', 'sms', 'email'] },
+    P2: { ...base.severities.P2, channels: ['sms', 'email'] },
+    P3: { ...base.severities.P3, channels: ['sms'] },
+  },
+  escalation: { ...base.escalation, repeat: { times: 0, interval: '4s' } },
+});
+const PHONES = Object.fromEntries(policy.contacts.map((c) => [c.id, c.phone]));
+
+beforeAll(async () => {
+  env = await openTestEnv();
+  smtp = await startSmtp();
+  twilio = await startTwilioStandin();
+  worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url, twilioUrl: twilio.url });
+});
+afterAll(async () => {
+  await worker.stop();
+  await twilio.close();
+  await smtp.close();
+  await env.close();
+});
+
+const phoneRequestsFor = (id: string) => twilio.requests.filter((r) => (r.Body ?? r.Twiml ?? '').includes(id));
+const emailPagesFor = (id: string) => smtp.mails.filter((m) => m.subject.includes(`${id}:`) && m.subject.includes('(page:'));
+
+test('a P0 with no acknowledgement calls, texts and emails every level, each exactly once', async () => {
+  const { state } = await declareIncident(env, taskQueue, { policy, severity: 'P0', title: 'Complete application down' });
+  const id = state.incidentId;
+  const levels = ['eng-lead', 'cto', 'ceo'];
+  await waitFor(() => phoneRequestsFor(id).length >= 8 && emailPagesFor(id).length >= 4, 'calls, texts and emails to four people', 20_000);
+  await sleep(2000);
+  const requests = phoneRequestsFor(id);
+  const onCall = requests.find((r) => !levels.some((l) => PHONES[l] === r.To))!.To;
+  for (const phone of [onCall, ...levels.map((l) => PHONES[l]!)]) {
+    expect(requests.filter((r) => r.To === phone && r.kind === 'call')).toHaveLength(1);
+    expect(requests.filter((r) => r.To === phone && r.kind === 'sms')).toHaveLength(1);
+  }
+  expect(requests).toHaveLength(8);
+  const emailed = emailPagesFor(id).flatMap((m) => m.to);
+  expect(emailed).toHaveLength(4);
+  expect(emailed).toEqual(
+    expect.arrayContaining(['ceo@example.com', 'cto@example.com', 'eng-lead@example.com', expect.stringMatching(/^engineer-/)]),
+  );
+  const sms = requests.find((r) => r.kind === 'sms')!;
+  expect(sms).toMatchObject({ From: TWILIO_FROM });
+  expect(sms.Body).toContain(`[P0] ${id}: Complete application down`);
+  expect(sms.Body).toContain(`ACK ${id}`);
+  expect(sms.Body!.length).toBeLessThanOrEqual(160);
+  const call = requests.find((r) => r.kind === 'call')!;
+  expect(call.Twiml).toMatch(/^<Response><Say>Incident INC \d+, severity P 0: Complete application down\./);
+});
+
+test('a permanent Twilio error falls back to the next channel; a 5xx is retried and sent once', async () => {
+  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P3', title: 'Disk space low' });
+  // P3 pages by SMS only; the on-call engineer's number is rejected with 21211, so email takes over.
+  const onCallPhone = await waitFor(async () => {
+    const s = await handle.query(stateQuery);
+    return s?.timeline.find((e) => e.kind === 'page' || e.kind === 'warning') ? s : undefined;
+  }, 'first page attempt');
+  expect(onCallPhone.timeline.some((e) => e.kind === 'page' && e.text.includes('by SMS'))).toBe(true);
+
+  const contact = policy.contacts.find((c) => c.id === 'engineer-b')!;
+  twilio.rejectNumber(contact.phone!, 21211);
+  const rejected = await declareIncident(env, taskQueue, {
+    policy: { ...policy, oncall: { ...policy.oncall, rotation: ['engineer-b'] } },
+    severity: 'P3',
+    title: 'Cert expiring',
+  });
+  const timeline = await waitFor(async () => {
+    const s = await rejected.handle.query(stateQuery);
+    return s?.timeline.some((e) => e.text.includes('falling back to email')) ? s.timeline : undefined;
+  }, 'fallback to email');
+  expect(timeline.some((e) => e.kind === 'warning' && e.text.includes('21211'))).toBe(true);
+  await waitFor(() => emailPagesFor(rejected.state.incidentId).find((m) => m.to.includes(contact.email)), 'fallback email');
+  const row = await env.pool.query("SELECT status FROM pages WHERE incident_number = $1 AND channel = 'sms'", [rejected.state.number]);
+  expect(row.rows).toEqual([{ status: 'failed' }]);
+
+  twilio.failNext(1, 503);
+  const retried = await declareIncident(env, taskQueue, { policy, severity: 'P3', title: 'Queue slow' });
+  await waitFor(() => phoneRequestsFor(retried.state.incidentId).length === 1, 'SMS after a retry', 20_000);
+  await sleep(1500);
+  expect(phoneRequestsFor(retried.state.incidentId)).toHaveLength(1);
+  void state;
+});
+
+test('an acknowledgement stops pages already in flight on every channel', async () => {
+  // P1: on-call at once, engineering lead at 3s. Twilio answers slowly, so the lead's call is in flight when the ack lands.
+  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P1', title: 'Checkout errors' });
+  const id = state.incidentId;
+  await waitFor(() => emailPagesFor(id).length === 1, 'on-call page on all channels', 15_000);
+  twilio.setDelay(1500);
+  try {
+    const leadPhone = PHONES['eng-lead'];
+    await waitFor(() => twilio.requests.find((r) => r.To === leadPhone && (r.Twiml ?? '').includes(id)), 'lead call in flight', 15_000);
+    await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
+    const ackedAt = Date.now();
+    await sleep(4000);
+    const after = [
+      ...phoneRequestsFor(id).map((r) => r.receivedAt),
+      ...smtp.mails.filter((m) => m.subject.includes(`${id}:`)).map((m) => m.receivedAt),
+    ].filter((t) => t > ackedAt);
+    expect(after).toEqual([]);
+    expect(twilio.requests.filter((r) => r.To === leadPhone && r.kind === 'sms' && (r.Body ?? '').includes(id))).toHaveLength(0);
+    expect(emailPagesFor(id).filter((m) => m.to.includes('eng-lead@example.com'))).toHaveLength(0);
+  } finally {
+    twilio.setDelay(0);
+  }
+});
