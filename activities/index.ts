@@ -1,4 +1,5 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { ackLink, type AckLinkSettings } from './ack-links';
 import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType } from '../workflows/definitions';
 import { isPermanentMailError, type Mailer } from './mailer';
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   policy: ResponsePolicy;
   /** Absent when no SMTP server is configured: messages then go to the outbox table. */
   mailer?: Mailer;
+  /** Signed acknowledge links in email pages; absent = no links. */
+  ackLinks?: AckLinkSettings;
   /** SMS and voice; absent without Twilio credentials: those pages then go to the outbox table. */
   phone?: PhoneMessenger;
   /** After this many failed SMTP attempts a message is parked in the outbox instead of retried forever. */
@@ -63,10 +66,14 @@ export function createActivities(deps: ActivityDeps) {
       return { status: 'outbox', channel: msg.channel };
     }
     try {
+      const link =
+        msg.kind === 'page' && deps.ackLinks
+          ? ackLink(deps.ackLinks, msg.incidentId, msg.recipient.id, Date.now(), Context.current().info.workflowExecution?.workflowId)
+          : undefined;
       const info = await deps.mailer.send({
         to: `"${msg.recipient.name.replace(/"/g, '')}" <${msg.recipient.email}>`,
         subject: msg.subject,
-        text: msg.body,
+        text: link ? `${msg.body}\n\nOr acknowledge as ${msg.recipient.name} with one click:\n  ${link}\n` : msg.body,
         // A stable Message-ID lets receiving servers drop a copy sent again after a crash mid-send.
         messageId: messageIdFor(msg),
         headers: { 'X-Incident-Id': msg.incidentId, 'X-Incident-Dedup-Key': msg.dedupKey },

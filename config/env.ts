@@ -59,10 +59,21 @@ const envSchema = z.object({
     .min(1024)
     .default(1024 * 1024),
   WEBHOOK_TEMPORAL_DEADLINE_MS: z.coerce.number().int().min(100).default(5000),
+  /** Where people and Twilio reach the HTTP server; acknowledge links and Twilio signatures use it. */
+  PUBLIC_URL: optionalUrl(['http', 'https']),
+  /** Signs acknowledge links in emails; npm start generates one into DATA_DIR when unset. */
+  ACK_LINK_SECRET: optionalText,
+  ACK_LINK_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3600),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;
+
+export const publicUrl = (config: AppConfig) => config.PUBLIC_URL ?? `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { loadConfig } from '../config/env';
 import { loadPolicy } from '../policy/load';
-import { startHttpServer, webhookAuth } from '../client/http/server';
+import { persistedSecret, startHttpServer, webhookAuth } from '../client/http/server';
 import { startWorker } from '../workers/run';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli, startDevServer, type DevServer } from './temporal-cli';
@@ -13,7 +13,12 @@ import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli, startDevServe
 const log = (line: string) => console.log(line);
 
 async function main() {
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // Acknowledge links need a signing secret; keep a generated one with the data.
+  const config = {
+    ...loaded,
+    ACK_LINK_SECRET: loaded.ACK_LINK_SECRET ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'ack-link-secret'),
+  };
   const policy = loadPolicy(config.POLICY_FILE); // fail fast, before starting anything
   const dataDir = path.resolve(config.DATA_DIR);
   const cleanups: (() => Promise<void>)[] = [];

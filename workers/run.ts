@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { ensureDigestSchedule } from './digest-schedule';
 import { Pool } from 'pg';
-import type { AppConfig } from '../config/env';
+import { publicUrl, type AppConfig } from '../config/env';
 import { createSmtpMailer } from '../activities/mailer';
 import { createTwilioMessenger } from '../activities/twilio';
 import { migrate } from '../activities/migrations';
@@ -37,6 +37,9 @@ export async function startWorker(
       : undefined;
   if (!phone)
     log('WARNING: Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM): SMS and calls go to the outbox table.');
+  const ackLinks = config.ACK_LINK_SECRET
+    ? { secret: config.ACK_LINK_SECRET, publicUrl: publicUrl(config), ttlSeconds: config.ACK_LINK_TTL_SECONDS }
+    : undefined;
   if (!mailer) log("WARNING: SMTP_URL is not set: pages and notifications go to the outbox table and the log, not to anyone's inbox.");
 
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -51,7 +54,7 @@ export async function startWorker(
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
-    deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, phone, policy },
+    deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, phone, policy, ackLinks },
   });
   log(`Worker serving task queue "${config.TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (policy: ${policy.name})`);
   const done = worker.run().finally(async () => {

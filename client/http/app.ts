@@ -4,6 +4,7 @@ import type { ResponsePolicy } from '../../policy/schema';
 import { ingestGroup } from '../webhook/ingest';
 import { mapGroup } from '../webhook/mapping';
 import { parseWebhookPayload } from '../webhook/payload';
+import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
 import { authorized, type WebhookAuth } from './auth';
 import { createMetrics, type Metrics } from './metrics';
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   temporalDeadlineMs?: number;
   metrics?: Metrics;
   logger?: boolean;
+  /** Acknowledge links and SMS replies; see registerAcknowledgeRoutes. */
+  acknowledge?: Omit<AcknowledgeRoutesDeps, 'client' | 'policy'>;
 }
 
 class TemporalDeadline extends Error {}
@@ -38,7 +41,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // the race is a backstop that bounds the answer time regardless.
   const temporalCall = <T>(fn: () => Promise<T>) =>
     withDeadline(deps.client.withAbortSignal(AbortSignal.timeout(deadlineMs), fn), deadlineMs + 250);
-  const app = Fastify({ bodyLimit: deps.bodyLimit ?? 1024 * 1024, logger: deps.logger ?? false, return503OnClosing: true });
+  // maxParamLength: signed acknowledge links are longer than fastify's default of 100.
+  const app = Fastify({
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    logger: deps.logger ?? false,
+    return503OnClosing: true,
+    maxParamLength: 2000,
+  });
 
   // Alertmanager always sends JSON; parse any content type as JSON rather than answer 415 to it.
   app.removeAllContentTypeParsers();
@@ -48,6 +57,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     } catch (error) {
       done(Object.assign(new Error(`malformed JSON: ${(error as Error).message}`), { statusCode: 400, code: 'MALFORMED_JSON' }), undefined);
     }
+  });
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
   app.addHook('onResponse', (request, reply, done) => {
@@ -67,6 +80,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url}` }));
 
   app.get('/healthz', () => ({ status: 'ok' }));
+
+  registerAcknowledgeRoutes(app, { client: deps.client, policy: deps.policy, publicUrl: 'http://127.0.0.1', ...deps.acknowledge });
 
   app.get('/readyz', async (_request, reply) => {
     try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { AppConfig } from '../../config/env';
+import { publicUrl, type AppConfig } from '../../config/env';
 import type { ResponsePolicy } from '../../policy/schema';
 import { buildApp } from './app';
 import type { WebhookAuth } from './auth';
@@ -17,16 +17,24 @@ export function webhookAuth(config: AppConfig, generateTokenIn?: string): { auth
     return { auth: { kind: 'basic', user: config.WEBHOOK_USER, password: config.WEBHOOK_PASSWORD } };
   if (config.WEBHOOK_INSECURE) return { auth: { kind: 'insecure' } };
   if (generateTokenIn) {
-    const file = path.join(generateTokenIn, 'webhook-token');
-    if (!existsSync(file)) {
-      mkdirSync(generateTokenIn, { recursive: true });
-      writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
-    }
-    return { auth: { kind: 'bearer', token: readFileSync(file, 'utf8').trim() }, generatedTokenFile: file };
+    return {
+      auth: { kind: 'bearer', token: persistedSecret(generateTokenIn, 'webhook-token') },
+      generatedTokenFile: path.join(generateTokenIn, 'webhook-token'),
+    };
   }
   throw new Error(
     'set WEBHOOK_TOKEN, or WEBHOOK_USER and WEBHOOK_PASSWORD, for the Alertmanager webhook (WEBHOOK_INSECURE=true for local development only)',
   );
+}
+
+/** A secret kept in DATA_DIR, made on first use: `npm start` works with no configuration. */
+export function persistedSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 export async function startHttpServer(config: AppConfig, policy: ResponsePolicy, auth: WebhookAuth) {
@@ -40,6 +48,7 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
     auth,
     bodyLimit: config.WEBHOOK_BODY_LIMIT,
     temporalDeadlineMs: config.WEBHOOK_TEMPORAL_DEADLINE_MS,
+    acknowledge: { ackSecret: config.ACK_LINK_SECRET, twilioAuthToken: config.TWILIO_AUTH_TOKEN, publicUrl: publicUrl(config) },
   });
   const url = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   return {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
+import type { AckLinkSettings } from '../../activities/ack-links';
 import { createSmtpMailer } from '../../activities/mailer';
 import { createTwilioMessenger } from '../../activities/twilio';
 import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN } from './twilio-standin';
@@ -75,7 +76,14 @@ export interface RunningTestWorker {
 
 export async function startTestWorker(
   env: TestEnv,
-  options: { taskQueue: string; policy: ResponsePolicy; smtpUrl?: string; twilioUrl?: string; outboxAfterAttempts?: number },
+  options: {
+    taskQueue: string;
+    policy: ResponsePolicy;
+    smtpUrl?: string;
+    twilioUrl?: string;
+    outboxAfterAttempts?: number;
+    ackLinks?: AckLinkSettings;
+  },
 ): Promise<RunningTestWorker> {
   const mailer = options.smtpUrl ? createSmtpMailer(options.smtpUrl, 'incidents@test.local') : undefined;
   // The real twilio client, pointed at the stand-in through its own api.baseUrl hook.
@@ -94,6 +102,7 @@ export async function startTestWorker(
       phone,
       policy: options.policy,
       outboxAfterAttempts: options.outboxAfterAttempts,
+      ackLinks: options.ackLinks,
     },
   });
   const running = worker.run();

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../client/http/app';
+import { buildApp, type AppDeps } from '../../client/http/app';
 import type { ResponsePolicy } from '../../policy/schema';
 
 export const WEBHOOK_TOKEN = 'webhook-test-token';
@@ -18,8 +18,9 @@ export async function startWebhook(
   taskQueue: string,
   policy: ResponsePolicy,
   temporalDeadlineMs = 5000,
+  acknowledge?: AppDeps['acknowledge'],
 ): Promise<TestWebhook> {
-  const app = buildApp({ client, taskQueue, policy, auth: { kind: 'bearer', token: WEBHOOK_TOKEN }, temporalDeadlineMs });
+  const app = buildApp({ client, taskQueue, policy, auth: { kind: 'bearer', token: WEBHOOK_TOKEN }, temporalDeadlineMs, acknowledge });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     app,

@@ -1,0 +1,72 @@
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FastifyInstance } from 'fastify';
+import twilio from 'twilio';
+import { verifyAckToken } from '../../activities/ack-links';
+import type { ResponsePolicy } from '../../policy/schema';
+import { acknowledgeUpdate } from '../../workflows/definitions';
+import { CliError } from '../errors';
+import { findIncident } from '../temporal';
+
+export interface AcknowledgeRoutesDeps {
+  client: Client;
+  policy: ResponsePolicy;
+  /** Secret that signs acknowledge links in emails. */
+  ackSecret?: string;
+  /** Twilio's auth token, which signs its webhook requests. */
+  twilioAuthToken?: string;
+  /** The URL Twilio posts to, exactly as configured there (signatures cover it). */
+  publicUrl: string;
+}
+
+type AckOutcome = { status: 200 | 403 | 404; message: string };
+
+async function acknowledgeAs(client: Client, incidentId: string, by: string, workflowId?: string): Promise<AckOutcome> {
+  try {
+    const ref = await findIncident(client, workflowId ?? incidentId);
+    if (!ref.running) return { status: 403, message: `${incidentId} is already resolved.` };
+    await ref.handle.executeUpdate(acknowledgeUpdate, { args: [{ by }] });
+    return { status: 200, message: `${incidentId} acknowledged by ${by}. Escalation has stopped.` };
+  } catch (error) {
+    if (error instanceof CliError && error.exitCode === 3) return { status: 404, message: `No incident ${incidentId}.` };
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
+      return { status: 403, message: error.cause.message };
+    throw error;
+  }
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const page = (title: string, message: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
+const twiml = (message: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escapeHtml(message)}</Message></Response>`;
+
+/** Acknowledging from the page: a signed link in the email, or an SMS reply "ACK INC-42". */
+export function registerAcknowledgeRoutes(app: FastifyInstance, deps: AcknowledgeRoutesDeps): void {
+  app.get<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
+    if (!deps.ackSecret) return reply.code(404).type('text/html').send(page('Not available', 'Acknowledge links are not configured.'));
+    const check = verifyAckToken(deps.ackSecret, request.params.token, Date.now());
+    if (!check.ok) return reply.code(403).type('text/html').send(page('Link refused', check.reason));
+    const contact = deps.policy.contacts.find((c) => c.id === check.claim.c);
+    const outcome = await acknowledgeAs(deps.client, check.claim.i, contact?.name ?? check.claim.c, check.claim.w);
+    return reply
+      .code(outcome.status)
+      .type('text/html')
+      .send(page(outcome.status === 200 ? 'Acknowledged' : 'Not acknowledged', outcome.message));
+  });
+
+  app.post('/twilio/sms', async (request, reply) => {
+    const params = (request.body ?? {}) as Record<string, string>;
+    const signature = request.headers['x-twilio-signature'];
+    const url = `${deps.publicUrl.replace(/\/$/, '')}/twilio/sms`;
+    if (!deps.twilioAuthToken || typeof signature !== 'string' || !twilio.validateRequest(deps.twilioAuthToken, signature, url, params)) {
+      return reply.code(403).type('text/plain').send('invalid Twilio signature');
+    }
+    reply.type('text/xml');
+    const contact = deps.policy.contacts.find((c) => c.phone && c.phone === params.From);
+    if (!contact) return twiml('Sorry, this number is not on the incident response list, so it cannot acknowledge incidents.');
+    const match = /^\s*ACK\s+(INC-\d+)\s*$/i.exec(params.Body ?? '');
+    if (!match) return twiml('To acknowledge, reply: ACK INC-<number>');
+    const outcome = await acknowledgeAs(deps.client, match[1]!.toUpperCase(), contact.name);
+    return twiml(outcome.message);
+  });
+}

@@ -1,0 +1,111 @@
+import twilio from 'twilio';
+import { ackToken } from '../activities/ack-links';
+import { stateQuery } from '../workflows/definitions';
+import {
+  declareIncident,
+  openTestEnv,
+  sleep,
+  startTestWorker,
+  testPolicy,
+  uniqueQueue,
+  waitFor,
+  type RunningTestWorker,
+  type TestEnv,
+} from './helpers/harness';
+import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { TWILIO_TOKEN } from './helpers/twilio-standin';
+import { startWebhook, type TestWebhook } from './helpers/webhook';
+
+const SECRET = 'ack-link-test-secret';
+let env: TestEnv;
+let smtp: TestSmtp;
+let worker: RunningTestWorker;
+let http: TestWebhook;
+const taskQueue = uniqueQueue('ack');
+const policy = testPolicy();
+
+beforeAll(async () => {
+  env = await openTestEnv();
+  smtp = await startSmtp();
+  // The server's URL is needed for links and signatures, so listen first and tell the app where it is.
+  http = await startWebhook(env.client, taskQueue, policy, 5000, {
+    ackSecret: SECRET,
+    twilioAuthToken: TWILIO_TOKEN,
+    publicUrl: 'http://incidents.test',
+  });
+  worker = await startTestWorker(env, {
+    taskQueue,
+    policy,
+    smtpUrl: smtp.url,
+    ackLinks: { secret: SECRET, publicUrl: http.url, ttlSeconds: 3600 },
+  });
+});
+afterAll(async () => {
+  await worker.stop();
+  await http.close();
+  await smtp.close();
+  await env.close();
+});
+
+const get = async (url: string) => {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.text() };
+};
+
+test('the signed link in an email page acknowledges as that contact; forged, expired and replayed links get 403', async () => {
+  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P1' });
+  const page = await waitFor(
+    () => smtp.mails.find((m) => m.subject.includes(`${state.incidentId}:`) && m.subject.includes('(page:')),
+    'email page',
+  );
+  const link = /(http:\/\/127\.0\.0\.1:\d+\/ack\/[\w-]+\.[\w-]+)/.exec(page.text)?.[1];
+  expect(link).toBeDefined();
+
+  const forged = await get(`${link!.slice(0, -2)}xx`);
+  expect(forged.status).toBe(403);
+  const expired = await get(
+    `${http.url}/ack/${ackToken(SECRET, { i: state.incidentId, c: 'engineer-a', e: Math.floor(Date.now() / 1000) - 10 })}`,
+  );
+  expect(expired).toMatchObject({ status: 403, body: expect.stringContaining('expired') });
+  expect((await handle.query(stateQuery))!.acknowledgedBy).toBeUndefined();
+
+  const opened = await get(link!);
+  expect(opened.status).toBe(200);
+  expect(opened.body).toContain(`${state.incidentId} acknowledged by`);
+  const acked = (await handle.query(stateQuery))!;
+  expect(acked.acknowledgedBy).toMatch(/^Engineer [A-D]$/);
+
+  const replayed = await get(link!);
+  expect(replayed.status).toBe(403);
+  expect(replayed.body).toContain('already acknowledged');
+  // Escalation stopped: the engineering lead (3s) is never paged.
+  await sleep(3500);
+  expect(smtp.mails.filter((m) => m.subject.includes(`${state.incidentId}:`) && m.to.includes('eng-lead@example.com'))).toHaveLength(0);
+});
+
+test('an SMS reply "ACK INC-N" signed by Twilio acknowledges as the sender; unsigned or unknown senders change nothing', async () => {
+  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P2' });
+  // Replies find the incident through visibility, as they would seconds after the page.
+  await waitFor(async () => (await env.client.workflow.count(`IncidentId = "${state.incidentId}"`)).count > 0, 'incident visible');
+  const url = 'http://incidents.test/twilio/sms';
+  const sender = policy.contacts.find((c) => c.id === 'dba')!;
+  const post = (params: Record<string, string>, signature?: string) =>
+    fetch(`${http.url}/twilio/sms`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) },
+      body: new URLSearchParams(params).toString(),
+    }).then(async (r) => ({ status: r.status, body: await r.text() }));
+  const params = { From: sender.phone!, To: '+15550109999', Body: `ack ${state.incidentId}`, MessageSid: 'SM123' };
+
+  expect((await post(params)).status).toBe(403);
+  expect((await post(params, 'bm90IGEgc2lnbmF0dXJl')).status).toBe(403);
+  const stranger = { ...params, From: '+15559990000' };
+  const refused = await post(stranger, twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, stranger));
+  expect(refused).toMatchObject({ status: 200, body: expect.stringContaining('not on the incident response list') });
+  expect((await handle.query(stateQuery))!.acknowledgedBy).toBeUndefined();
+
+  const accepted = await post(params, twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, params));
+  expect(accepted.status).toBe(200);
+  expect(accepted.body).toContain(`<Response><Message>${state.incidentId} acknowledged by Database Admin`);
+  expect((await handle.query(stateQuery))!.acknowledgedBy).toBe('Database Admin');
+});
