@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ackLink, type AckLinkSettings } from './ack-links';
+import { OnCallStore, type OnCallAnswer, type Override } from './oncall-store';
 import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType } from '../workflows/definitions';
 import { isPermanentMailError, type Mailer } from './mailer';
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   policy: ResponsePolicy;
   /** Absent when no SMTP server is configured: messages then go to the outbox table. */
   mailer?: Mailer;
+  /** Rotation overrides; absent = the rotation alone. */
+  oncall?: OnCallStore;
   /** Signed acknowledge links in email pages; absent = no links. */
   ackLinks?: AckLinkSettings;
   /** SMS and voice; absent without Twilio credentials: those pages then go to the outbox table. */
@@ -191,6 +194,23 @@ export function createActivities(deps: ActivityDeps) {
       if (!claim.claimed) return { status: claim.status === 'skipped' ? 'skipped' : 'duplicate', channel: msg.channel };
       if (msg.channel === 'email') return sendEmailMessage(msg, claim.attempts);
       return sendPhoneMessage(msg, claim.attempts);
+    },
+
+    /** Who is on call at `at`: overrides from the store over the incident's rotation snapshot. */
+    async whoIsOnCall(input: { oncall: ResponsePolicy['oncall']; at: string }): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
+      const store = deps.oncall ?? new OnCallStore(deps.store.pool);
+      return store.whoAt({ oncall: input.oncall }, Date.parse(input.at));
+    },
+
+    async addOnCallOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string }): Promise<Override> {
+      if (!deps.policy.contacts.some((c) => c.id === input.contactId)) {
+        throw ApplicationFailure.nonRetryable(
+          `unknown contact "${input.contactId}"; contacts: ${deps.policy.contacts.map((c) => c.id).join(', ')}`,
+          ErrorType.InvalidInput,
+        );
+      }
+      const store = deps.oncall ?? new OnCallStore(deps.store.pool);
+      return store.addOverride(input);
     },
 
     async recordAcknowledgement(input: { incidentNumber: number; by: string; at: string }): Promise<void> {

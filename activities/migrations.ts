@@ -124,6 +124,22 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE pages ADD CONSTRAINT pages_status_check CHECK (status IN ('sending','sent','outbox','failed','skipped'));
     `,
   },
+  {
+    version: 4,
+    name: 'on-call overrides',
+    sql: `
+      CREATE TABLE IF NOT EXISTS oncall_overrides (
+        id         bigserial PRIMARY KEY,
+        contact_id text NOT NULL,
+        starts_at  timestamptz NOT NULL,
+        ends_at    timestamptz NOT NULL CHECK (ends_at > starts_at),
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        request_id text UNIQUE
+      );
+      CREATE INDEX IF NOT EXISTS oncall_overrides_window ON oncall_overrides (starts_at, ends_at);
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -14,6 +14,7 @@ import * as declare from './commands/declare';
 import * as escalate from './commands/escalate';
 import * as list from './commands/list';
 import * as note from './commands/note';
+import * as oncall from './commands/oncall';
 import * as resolve from './commands/resolve';
 import * as severity from './commands/severity';
 import * as show from './commands/show';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     action,
     digest,
     report,
+    oncall,
   ]) {
     command.register(program);
   }

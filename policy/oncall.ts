@@ -9,7 +9,7 @@ export interface OnCallShift {
 }
 
 /** Who holds the rotation at `atMs`, and the shift after that. */
-export function onCallAt(policy: ResponsePolicy, atMs: number): { now: OnCallShift; next: OnCallShift } {
+export function onCallAt(policy: Pick<ResponsePolicy, 'oncall'>, atMs: number): { now: OnCallShift; next: OnCallShift } {
   const { rotation, start, shift } = policy.oncall;
   const shiftMs = durationMs(shift);
   const startMs = Date.parse(start);

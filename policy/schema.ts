@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
 
 const SEVERITY = z.enum(['P0', 'P1', 'P2', 'P3']);
+export const NOBODY = '-';
 export const CHANNELS = ['call', 'sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
 const duration = z.string().regex(DURATION_PATTERN, 'expected a duration such as 30s, 15m, 2h or 1d');
@@ -77,7 +78,8 @@ export const policySchema = z
     }),
     contacts: z.array(contact).min(1),
     oncall: z.object({
-      rotation: z.array(contactId).min(1),
+      /** Contact ids, one per shift, in order; "-" marks a shift with nobody on call (the next level is paged). */
+      rotation: z.array(z.union([contactId, z.literal('-')])).min(1),
       /** An instant at which rotation[0] took over, e.g. "2026-01-05T09:00:00Z" (Monday 09:00 UTC). */
       start: z.iso.datetime({ offset: true }),
       shift: duration,
@@ -154,7 +156,8 @@ export const policySchema = z
       policy.review[key].forEach((t, j) => checkTarget(t, ['review', key, j]));
     }
     policy.oncall.rotation.forEach((id, i) => {
-      if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['oncall', 'rotation', i], message: `unknown contact "${id}"` });
+      if (id !== NOBODY && !ids.has(id))
+        ctx.addIssue({ code: 'custom', path: ['oncall', 'rotation', i], message: `unknown contact "${id}"` });
     });
   });
 

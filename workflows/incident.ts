@@ -71,7 +71,8 @@ const activityOptions: ActivityOptions = {
     nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.StoreConflict],
   },
 };
-const { registerIncident, syncIncident, deliver, currentPolicy, recordAcknowledgement } = proxyActivities<Activities>(activityOptions);
+const { registerIncident, syncIncident, deliver, currentPolicy, recordAcknowledgement, whoIsOnCall } =
+  proxyActivities<Activities>(activityOptions);
 
 /** Events kept in workflow state across continueAsNew; the store keeps every one. */
 const CARRIED_TIMELINE_EVENTS = 200;
@@ -360,17 +361,49 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     message: { subject: string; body: string },
     label: string,
     stopIfAcknowledged = false,
+    onCall?: { contactId?: string; source: string },
   ) => {
-    const { recipients, unresolved } = resolveTargets(policy, targets, { nowMs: nowMs(), commander: state.commander });
+    const { recipients, unresolved } = resolveTargets(policy, targets, { nowMs: nowMs(), commander: state.commander, onCall });
     for (const target of unresolved) record('warning', SYSTEM, `${label}: nobody to notify for "${target}"`);
     await Promise.all(
       recipients.map((r) => send(`${dedupPrefix}:${r.contact.id}`, kind, r.contact, r.via, message, label, stopIfAcknowledged)),
     );
   };
 
-  const pageLevel = async (level: number, dedupPrefix: string, stopIfAcknowledged: boolean) => {
+  const pageLevel = async (level: number, dedupPrefix: string, stopIfAcknowledged: boolean): Promise<void> => {
     const def = policy.escalation.levels[level]!;
-    await sendToTargets(def.targets, dedupPrefix, 'page', pageMessage(policy, state, def.name, nowMs()), def.name, stopIfAcknowledged);
+    let onCall: { contactId?: string; source: string } | undefined;
+    // "The on-call engineer" is resolved at the moment of paging, overrides from the store included.
+    if (def.targets.includes('oncall') && patched('oncall-overrides')) {
+      const who = await whoIsOnCall.executeWithOptions({ ...activityOptions, summary: 'Who is on call now' }, [
+        { oncall: policy.oncall, at: nowIso() },
+      ]);
+      onCall = who.now;
+      if (!who.now.contactId) {
+        const next = applicableLevels().find((l) => l > level);
+        record(
+          'warning',
+          SYSTEM,
+          `Nobody is on call (rotation gap until ${who.now.to})${next !== undefined ? `: paging ${policy.escalation.levels[next]!.name} instead` : ''}`,
+        );
+        if (next !== undefined) {
+          const cycle = Number(/^page:c(\d+)-/.exec(dedupPrefix)?.[1] ?? state.escalationCycle);
+          book.paged.push(escalationKey(cycle, next));
+          state.escalationLevel = Math.max(state.escalationLevel, next);
+          await pageLevel(next, `${dedupPrefix}-gap-l${next}`, stopIfAcknowledged);
+        }
+        return;
+      }
+    }
+    await sendToTargets(
+      def.targets,
+      dedupPrefix,
+      'page',
+      pageMessage(policy, state, def.name, nowMs()),
+      def.name,
+      stopIfAcknowledged,
+      onCall,
+    );
   };
 
   /** Applies queued Alertmanager batches: dedup by fingerprint, notes, and "alerts cleared". */

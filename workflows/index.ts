@@ -1,4 +1,4 @@
 // The workflow bundle's entry point: every workflow type the worker serves.
 export { incidentWorkflow } from './incident';
 export { reviewWorkflow } from './review';
-export { actionItemWorkflow, digestWorkflow, reportWorkflow } from './store-requests';
+export { actionItemWorkflow, digestWorkflow, onCallOverrideWorkflow, onCallWorkflow, reportWorkflow } from './store-requests';

@@ -13,7 +13,11 @@ export interface ResolvedTargets {
   unresolved: string[];
 }
 
-export function resolveTargets(policy: ResponsePolicy, targets: string[], context: { nowMs: number; commander?: string }): ResolvedTargets {
+export function resolveTargets(
+  policy: ResponsePolicy,
+  targets: string[],
+  context: { nowMs: number; commander?: string; onCall?: { contactId?: string; source: string } },
+): ResolvedTargets {
   const byId = new Map(policy.contacts.map((c) => [c.id, c]));
   const withRole = (role: string) => policy.contacts.filter((c) => c.roles.includes(role));
   const recipients: Recipient[] = [];
@@ -26,8 +30,10 @@ export function resolveTargets(policy: ResponsePolicy, targets: string[], contex
   };
   for (const target of targets) {
     if (target === 'oncall') {
-      const id = onCallAt(policy, context.nowMs).now.contactId;
-      add(byId.has(id) ? [byId.get(id)!] : [], 'on-call', target);
+      // The store's answer (overrides included) when the workflow asked for it; else the rotation alone.
+      const id = context.onCall ? context.onCall.contactId : onCallAt(policy, context.nowMs).now.contactId;
+      const via = context.onCall?.source === 'override' ? 'on-call override' : 'on-call';
+      add(id && byId.has(id) ? [byId.get(id)!] : [], via, target);
     } else if (target === 'commander') {
       const named = context.commander ? byId.get(context.commander) : undefined;
       add(named ? [named] : withRole('incident-commander'), 'commander', target);

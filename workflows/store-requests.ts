@@ -4,6 +4,7 @@
  */
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import type { OnCallAnswer, Override } from '../activities/oncall-store';
 import type { ActionItem, Digest, SeverityReport } from '../activities/review-store';
 import { ErrorType, type ActionItemRequest } from './definitions';
 import { resolveTargets } from './recipients';
@@ -69,4 +70,15 @@ export async function digestWorkflow(): Promise<Digest & { sentTo: string[] }> {
     ],
   );
   return { ...digest, sentTo: recipients.map((r) => r.contact.email) };
+}
+
+/** Who is on call now and next, overrides included (`incidentctl oncall`). */
+export async function onCallWorkflow(): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
+  const policy = await acts.currentPolicy();
+  return acts.whoIsOnCall({ oncall: policy.oncall, at: new Date(Date.now()).toISOString() });
+}
+
+/** `incidentctl override`: the workflow id makes a retried add idempotent. */
+export async function onCallOverrideWorkflow(input: { contactId: string; from: string; to: string; by: string }): Promise<Override> {
+  return acts.addOnCallOverride({ ...input, requestId: workflowInfo().workflowId });
 }

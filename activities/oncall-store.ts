@@ -1,0 +1,57 @@
+import type { Pool } from 'pg';
+import { onCallAt } from '../policy/oncall';
+import { NOBODY, type ResponsePolicy } from '../policy/schema';
+
+export interface OnCallAnswer {
+  /** Undefined when nobody is on call (a rotation gap). */
+  contactId?: string;
+  source: 'override' | 'rotation' | 'gap';
+  from: string;
+  to: string;
+}
+
+export interface Override {
+  id: string;
+  contactId: string;
+  from: string;
+  to: string;
+  createdBy: string;
+}
+
+/** The rotation, with overrides from the store on top: the latest override covering a moment wins. */
+export class OnCallStore {
+  constructor(readonly pool: Pool) {}
+
+  async whoAt(policy: Pick<ResponsePolicy, 'oncall'>, atMs: number): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
+    const shift = onCallAt(policy, atMs);
+    const answer = async (at: number, fallback: { contactId: string; from: string; to: string }): Promise<OnCallAnswer> => {
+      const { rows } = await this.pool.query<{ contact_id: string; starts_at: Date; ends_at: Date }>(
+        `SELECT contact_id, starts_at, ends_at FROM oncall_overrides WHERE starts_at <= $1 AND ends_at > $1 ORDER BY created_at DESC, id DESC LIMIT 1`,
+        [new Date(at).toISOString()],
+      );
+      const o = rows[0];
+      if (o) return { contactId: o.contact_id, source: 'override', from: o.starts_at.toISOString(), to: o.ends_at.toISOString() };
+      if (fallback.contactId === NOBODY) return { source: 'gap', from: fallback.from, to: fallback.to };
+      return { contactId: fallback.contactId, source: 'rotation', from: fallback.from, to: fallback.to };
+    };
+    return { now: await answer(atMs, shift.now), next: await answer(Date.parse(shift.now.to), shift.next) };
+  }
+
+  async addOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string }): Promise<Override> {
+    const { rows } = await this.pool.query<{ id: string; contact_id: string; starts_at: Date; ends_at: Date; created_by: string }>(
+      `WITH added AS (
+         INSERT INTO oncall_overrides (contact_id, starts_at, ends_at, created_by, request_id) VALUES ($1,$2,$3,$4,$5)
+         ON CONFLICT (request_id) DO NOTHING RETURNING *)
+       SELECT * FROM added UNION ALL SELECT * FROM oncall_overrides WHERE request_id = $5 LIMIT 1`,
+      [input.contactId, input.from, input.to, input.by, input.requestId],
+    );
+    const r = rows[0]!;
+    return {
+      id: `O-${r.id}`,
+      contactId: r.contact_id,
+      from: r.starts_at.toISOString(),
+      to: r.ends_at.toISOString(),
+      createdBy: r.created_by,
+    };
+  }
+}

@@ -1,0 +1,107 @@
+import { onCallAt } from '../policy/oncall';
+import { stateQuery } from '../workflows/definitions';
+import { runCli } from './helpers/cli';
+import {
+  declareIncident,
+  openTestEnv,
+  startTestWorker,
+  testPolicy,
+  uniqueQueue,
+  waitFor,
+  type RunningTestWorker,
+  type TestEnv,
+} from './helpers/harness';
+import { startSmtp, type TestSmtp } from './helpers/smtp';
+
+let env: TestEnv;
+let smtp: TestSmtp;
+let worker: RunningTestWorker;
+const taskQueue = uniqueQueue('oncall');
+const policy = testPolicy();
+const cliEnv = () => ({ TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue });
+const overrideIds: string[] = [];
+
+beforeAll(async () => {
+  env = await openTestEnv();
+  smtp = await startSmtp();
+  worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+});
+afterAll(async () => {
+  // Overrides live in the shared store: leave none behind for other suites.
+  await env.pool.query('DELETE FROM oncall_overrides WHERE id = ANY($1::bigint[])', [overrideIds.map((id) => id.slice(2))]);
+  await worker.stop();
+  await smtp.close();
+  await env.close();
+});
+
+test('the rotation and its overrides pick the right person, at the moment of paging', async () => {
+  const expected = onCallAt(policy, Date.now());
+  const shown = await runCli(cliEnv(), 'oncall', '--json');
+  expect(shown.code).toBe(0);
+  const who = JSON.parse(shown.stdout) as { now: { contactId: string; source: string }; next: { contactId: string } };
+  expect(who.now).toMatchObject({ contactId: expected.now.contactId, source: 'rotation' });
+  expect(who.next.contactId).toBe(expected.next.contactId);
+
+  const bad = await runCli(
+    cliEnv(),
+    'override',
+    '--user',
+    'ghost',
+    '--from',
+    new Date().toISOString(),
+    '--to',
+    new Date(Date.now() + 60_000).toISOString(),
+  );
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('unknown contact "ghost"');
+  const backwards = await runCli(
+    cliEnv(),
+    'override',
+    '--user',
+    'dba',
+    '--from',
+    new Date().toISOString(),
+    '--to',
+    new Date(Date.now() - 60_000).toISOString(),
+  );
+  expect(backwards).toMatchObject({ code: 2, stderr: expect.stringContaining('--to: must be after --from') });
+
+  const added = await runCli(
+    cliEnv(),
+    'override',
+    '--user',
+    'dba',
+    '--from',
+    new Date(Date.now() - 60_000).toISOString(),
+    '--to',
+    new Date(Date.now() + 120_000).toISOString(),
+    '--json',
+  );
+  expect(added.code).toBe(0);
+  overrideIds.push((JSON.parse(added.stdout) as { id: string }).id);
+  const now = JSON.parse((await runCli(cliEnv(), 'oncall', '--json')).stdout) as { now: { contactId: string; source: string } };
+  expect(now.now).toMatchObject({ contactId: 'dba', source: 'override' });
+
+  const { state } = await declareIncident(env, taskQueue, { policy, severity: 'P2' });
+  const page = await waitFor(
+    () => smtp.mails.find((m) => m.subject.includes(`${state.incidentId}:`) && m.subject.includes('(page:')),
+    'on-call page',
+  );
+  expect(page.to).toEqual(['dba@example.com']);
+});
+
+test('a gap in the rotation pages the next level and records why', async () => {
+  await env.pool.query('DELETE FROM oncall_overrides WHERE id = ANY($1::bigint[])', [overrideIds.map((id) => id.slice(2))]);
+  const gapPolicy = testPolicy({ oncall: { ...policy.oncall, rotation: ['-'] } });
+  const { handle, state } = await declareIncident(env, taskQueue, { policy: gapPolicy, severity: 'P2' });
+  const page = await waitFor(
+    () => smtp.mails.find((m) => m.subject.includes(`${state.incidentId}:`) && m.subject.includes('(page:')),
+    'next level paged',
+  );
+  expect(page.to).toEqual(['eng-lead@example.com']);
+  const s = (await handle.query(stateQuery))!;
+  expect(s.timeline.find((e) => e.kind === 'warning')?.text).toMatch(
+    /^Nobody is on call \(rotation gap until .*\): paging Engineering lead instead$/,
+  );
+  expect(s.escalationLevel).toBe(1);
+});
