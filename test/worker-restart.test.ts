@@ -4,17 +4,21 @@ import path from 'node:path';
 import { acknowledgeUpdate, stateQuery } from '../workflows/definitions';
 import { declareIncident, openTestEnv, sleep, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioStandin } from './helpers/twilio-standin';
 import { spawnWorkerProcess, type WorkerProcess } from './helpers/worker-process';
 
 let env: TestEnv;
 let smtp: TestSmtp;
 let worker: WorkerProcess | undefined;
+let twilio: TwilioStandin;
 beforeAll(async () => {
   env = await openTestEnv();
   smtp = await startSmtp();
+  twilio = await startTwilioStandin();
 });
 afterAll(async () => {
   await worker?.kill('SIGKILL');
+  await twilio.close();
   await smtp.close();
   await env.close();
 });
@@ -22,7 +26,9 @@ afterAll(async () => {
 test('a worker killed mid-incident and restarted continues escalating, and duplicates no page', async () => {
   // P1: on-call at 0s, engineering lead at 8s, CTO at 11s, then one repeat of the path 4s later.
   const base = testPolicy();
-  const policy = testPolicy({ severities: { ...base.severities, P1: { ...base.severities.P1, ackSla: '8s' } } });
+  const policy = testPolicy({
+    severities: { ...base.severities, P1: { ...base.severities.P1, ackSla: '8s', channels: ['sms', 'email'] } },
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'incident-policy-'));
   const policyFile = path.join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify(policy));
@@ -33,6 +39,11 @@ test('a worker killed mid-incident and restarted continues escalating, and dupli
     DATABASE_URL: process.env.TEST_DB_URL!,
     SMTP_URL: smtp.url,
     POLICY_FILE: policyFile,
+    // The real twilio client in the worker process, pointed at the stand-in.
+    TWILIO_ACCOUNT_SID: TWILIO_SID,
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    TWILIO_FROM,
+    TWILIO_API_BASE_URL: twilio.url,
   };
 
   worker = await spawnWorkerProcess(workerEnv);
@@ -66,8 +77,17 @@ test('a worker killed mid-incident and restarted continues escalating, and dupli
   const keys = mailsOf().map((m) => String(m.headers.get('x-incident-dedup-key')));
   expect(keys.length).toBeGreaterThan(5);
   expect(new Set(keys).size).toBe(keys.length);
-  const ledger = await env.pool.query("SELECT dedup_key FROM pages WHERE incident_number = $1 AND status = 'sent'", [state.number]);
+  const ledger = await env.pool.query("SELECT dedup_key FROM pages WHERE incident_number = $1 AND status = 'sent' AND channel = 'email'", [
+    state.number,
+  ]);
   expect(ledger.rows.map((r: { dedup_key: string }) => r.dedup_key).sort()).toEqual([...keys].sort());
+  // And every SMS page went out once: one text per email page, to the same people.
+  const emailPagesTo = (email: string) => mailsOf().filter((m) => m.to.includes(email) && m.subject.includes('(page:')).length;
+  for (const contact of policy.contacts.filter((c) => emailPagesTo(c.email) > 0)) {
+    expect(twilio.requests.filter((r) => r.kind === 'sms' && r.To === contact.phone && r.Body!.includes(`${id}:`))).toHaveLength(
+      emailPagesTo(contact.email),
+    );
+  }
   const pageKeys = keys.filter((k) => k.startsWith('page:'));
   expect(pageKeys).toEqual(
     expect.arrayContaining(['page:c0-l0:' + pageKeys[0]!.split(':')[2], 'page:c0-l1:eng-lead', 'page:c0-l2:cto', 'page:c1-l1:eng-lead']),
