@@ -18,6 +18,7 @@ import * as oncall from './commands/oncall';
 import * as resolve from './commands/resolve';
 import * as severity from './commands/severity';
 import * as show from './commands/show';
+import * as update from './commands/update';
 
 export function buildProgram(): Command {
   const program = new Command('incidentctl')
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
     digest,
     report,
     oncall,
+    update,
   ]) {
     command.register(program);
   }

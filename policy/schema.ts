@@ -99,6 +99,14 @@ export const policySchema = z
       postMortem: z.string().min(1),
     }),
     statusPageUrl: z.string().default('https://status.example.com/incidents/{id}'),
+    /** Customer email for P0/P1 incidents affecting more than `thresholdPct` of users. */
+    customerNotice: z
+      .object({
+        severities: z.array(SEVERITY),
+        thresholdPct: z.number().min(0).max(100),
+        recipients: z.array(z.object({ name: z.string().min(1), email: z.email() })).min(1),
+      })
+      .default({ severities: ['P0', 'P1'], thresholdPct: 10, recipients: [{ name: 'Customers', email: 'customers@example.com' }] }),
     /** The post-incident review: reminders, due time, distribution and the weekly digest. */
     review: z
       .object({

@@ -80,7 +80,8 @@ export type Notice =
   | { type: 'phase'; phase: Phase; by: string }
   | { type: 'manual-escalation'; n: number; level: number; by: string; reason?: string }
   | { type: 'breach'; key: string; text: string }
-  | { type: 'resolution' };
+  | { type: 'resolution' }
+  | { type: 'customers' };
 
 /** Workflow bookkeeping that survives continueAsNew alongside the state. */
 export interface IncidentBook {
@@ -93,6 +94,7 @@ export interface IncidentBook {
   lastStatusAt: string;
   breachKeys: string[];
   executiveNotified: boolean;
+  customersNotified?: boolean;
   notices: Notice[];
   /** Alert batches received, not yet applied by the main loop. */
   alertBatches?: AlertBatch[];
@@ -174,6 +176,15 @@ export interface IncidentState {
   timeline: TimelineEvent[];
   /** How many earlier events were left out of `timeline` to keep history bounded (all are in the store). */
   timelineTruncated: number;
+  /** Updates for the public status page; nothing else of the incident is public. */
+  publicUpdates?: PublicUpdate[];
+  /** Share of users affected, as last reported. */
+  usersAffectedPct?: number;
+}
+
+export interface PublicUpdate {
+  at: string;
+  text: string;
 }
 
 export interface SlaBreach {
@@ -210,6 +221,15 @@ export interface ResolveArgs extends ActorArgs {
   resolution: string;
 }
 
+export interface PublicUpdateArgs extends ActorArgs {
+  text: string;
+}
+export interface SetImpactArgs extends ActorArgs {
+  usersPct: number;
+}
+
+export const postPublicUpdate = defineUpdate<IncidentState, [PublicUpdateArgs]>('postPublicUpdate');
+export const setImpactUpdate = defineUpdate<IncidentState, [SetImpactArgs]>('setImpact');
 export const acknowledgeUpdate = defineUpdate<IncidentState, [AcknowledgeArgs]>('acknowledge');
 export const escalateUpdate = defineUpdate<IncidentState, [EscalateArgs]>('escalate');
 export const changeSeverityUpdate = defineUpdate<IncidentState, [ChangeSeverityArgs]>('changeSeverity');

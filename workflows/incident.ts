@@ -28,8 +28,10 @@ import {
   changeSeverityUpdate,
   escalateUpdate,
   formatIncidentId,
+  postPublicUpdate,
   resolveUpdate,
   reviewWorkflowId,
+  setImpactUpdate,
   searchAttributes,
   stateQuery,
   type AcknowledgeArgs,
@@ -39,6 +41,8 @@ import {
   type ChangeSeverityArgs,
   type EscalateArgs,
   type IncidentBook,
+  type PublicUpdateArgs,
+  type SetImpactArgs,
   type ResolveArgs,
   type IncidentInput,
   type IncidentState,
@@ -57,7 +61,9 @@ import {
   validateAssignCommander,
   validateChangeSeverity,
   validateEscalate,
+  validatePublicUpdate,
   validateResolve,
+  validateSetImpact,
 } from './validators';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -251,6 +257,31 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       return reply();
     },
     { validator: (args: ResolveArgs) => validateResolve(state, args) },
+  );
+
+  setHandler(
+    postPublicUpdate,
+    ({ by, text }) => {
+      (state.publicUpdates ??= []).push({ at: nowIso(), text: text.trim() });
+      record('note', by, `Public status update: ${text.trim()}`);
+      return reply();
+    },
+    { validator: (args: PublicUpdateArgs) => validatePublicUpdate(state, args) },
+  );
+
+  setHandler(
+    setImpactUpdate,
+    ({ by, usersPct }) => {
+      state.usersAffectedPct = usersPct;
+      record('note', by, `Impact: ${usersPct}% of users affected`);
+      const notice = policy.customerNotice;
+      if (notice.severities.includes(state.severity) && usersPct > notice.thresholdPct && !book.customersNotified) {
+        book.customersNotified = true;
+        book.notices.push({ type: 'customers' });
+      }
+      return reply();
+    },
+    { validator: (args: SetImpactArgs) => validateSetImpact(state, args) },
   );
 
   setHandler(alertsSignal, (batch) => {
@@ -564,6 +595,28 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
             'SLA breach',
           );
           break;
+        case 'customers': {
+          const message = notificationMessage(policy, state, nowMs(), 'initial');
+          await Promise.all(
+            policy.customerNotice.recipients.map((r, i) =>
+              deliverOne(
+                {
+                  incidentNumber: state.number,
+                  incidentId: state.incidentId,
+                  kind: 'notification',
+                  dedupKey: `customers:${i}`,
+                  recipient: { id: `customers-${i}`, name: r.name, email: r.email },
+                  channel: 'email',
+                  subject: `Service incident: ${state.title}`,
+                  body: message.body,
+                },
+                `${r.name} (customers)`,
+                `Customer email to ${r.name}`,
+              ),
+            ),
+          );
+          break;
+        }
         case 'resolution':
           await sendToTargets(
             policy.notify.resolution,

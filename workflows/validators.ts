@@ -86,3 +86,15 @@ export function validateResolve(state: IncidentState, args: ResolveArgs): void {
   requireText(args.rootCause, 'root cause');
   requireText(args.resolution, 'resolution');
 }
+
+export function validatePublicUpdate(state: IncidentState, args: { by: string; text: string }): void {
+  requireOpen(state, args?.by);
+  requireText(args.text, 'update');
+}
+
+export function validateSetImpact(state: IncidentState, args: { by: string; usersPct: number }): void {
+  requireOpen(state, args?.by);
+  if (typeof args.usersPct !== 'number' || !Number.isFinite(args.usersPct) || args.usersPct < 0 || args.usersPct > 100) {
+    invalid(`users affected must be a percentage from 0 to 100 (got ${String(args.usersPct)})`);
+  }
+}

@@ -6,6 +6,7 @@ import { mapGroup } from '../webhook/mapping';
 import { parseWebhookPayload } from '../webhook/payload';
 import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
 import { authorized, type WebhookAuth } from './auth';
+import { registerStatusRoutes } from './status-page';
 import { createMetrics, type Metrics } from './metrics';
 
 export interface AppDeps {
@@ -81,6 +82,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/healthz', () => ({ status: 'ok' }));
 
+  registerStatusRoutes(app, deps.client);
   registerAcknowledgeRoutes(app, { client: deps.client, policy: deps.policy, publicUrl: 'http://127.0.0.1', ...deps.acknowledge });
 
   app.get('/readyz', async (_request, reply) => {

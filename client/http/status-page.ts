@@ -1,0 +1,105 @@
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import {
+  INCIDENT_WORKFLOW_TYPE,
+  searchAttributes,
+  stateQuery,
+  type IncidentState,
+  type Phase,
+  type PublicUpdate,
+} from '../../workflows/definitions';
+
+export type PublicState = 'investigating' | 'identified' | 'monitoring' | 'resolved';
+
+/** What the public sees of an incident: no notes, runbook output or contacts. */
+export interface PublicIncident {
+  id: string;
+  title: string;
+  severity: string;
+  state: PublicState;
+  startedAt: string;
+  resolvedAt?: string;
+  updates: PublicUpdate[];
+}
+
+const PHASE_STATE: Record<Phase, PublicState> = {
+  detect: 'investigating',
+  triage: 'investigating',
+  contain: 'identified',
+  investigate: 'identified',
+  resolve: 'monitoring',
+  recover: 'monitoring',
+  review: 'resolved',
+};
+
+const toPublic = (s: IncidentState): PublicIncident => ({
+  id: s.incidentId,
+  title: s.title,
+  severity: s.severity,
+  state: s.status === 'resolved' ? 'resolved' : PHASE_STATE[s.phase],
+  startedAt: s.declaredAt,
+  resolvedAt: s.resolvedAt,
+  updates: s.publicUpdates ?? [],
+});
+
+const RESOLVED_WINDOW_DAYS = 14;
+const LIMIT = 50;
+
+export async function statusData(
+  client: Client,
+  nowMs = Date.now(),
+): Promise<{ generatedAt: string; open: PublicIncident[]; resolved: PublicIncident[] }> {
+  const base = `WorkflowType = "${INCIDENT_WORKFLOW_TYPE}" AND ${searchAttributes.severity.name} IN ("P0", "P1")`;
+  const since = new Date(nowMs - RESOLVED_WINDOW_DAYS * 86_400_000).toISOString();
+  const collect = async (query: string, read: (workflowId: string, runId: string) => Promise<IncidentState | null>) => {
+    const found: Promise<IncidentState | null>[] = [];
+    for await (const w of client.workflow.list({ query })) {
+      found.push(read(w.workflowId, w.runId).catch(() => null));
+      if (found.length >= LIMIT) break;
+    }
+    return (await Promise.all(found)).filter((s): s is IncidentState => Boolean(s?.incidentId)).map(toPublic);
+  };
+  const [open, resolved] = await Promise.all([
+    collect(`${base} AND ExecutionStatus = "Running"`, (id, run) => client.workflow.getHandle(id, run).query(stateQuery)),
+    collect(
+      `${base} AND ExecutionStatus = "Completed" AND CloseTime > "${since}"`,
+      async (id, run) => (await client.workflow.getHandle(id, run).result()) as IncidentState,
+    ),
+  ]);
+  const newest = (a: PublicIncident, b: PublicIncident) => b.startedAt.localeCompare(a.startedAt);
+  return {
+    generatedAt: new Date(nowMs).toISOString(),
+    open: open.sort(newest),
+    resolved: resolved.filter((i) => i.state === 'resolved').sort(newest),
+  };
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function renderIncident(i: PublicIncident): string {
+  const updates = [...i.updates]
+    .reverse()
+    .map((u) => `<li><time>${escapeHtml(u.at)}</time> ${escapeHtml(u.text)}</li>`)
+    .join('');
+  return `<article class="incident ${i.state}" data-id="${escapeHtml(i.id)}"><h3>${escapeHtml(i.title)}</h3>
+<p><strong class="state">${i.state[0]!.toUpperCase()}${i.state.slice(1)}</strong> · ${escapeHtml(i.severity)} · started <time>${escapeHtml(i.startedAt)}</time>${i.resolvedAt ? ` · resolved <time>${escapeHtml(i.resolvedAt)}</time>` : ''}</p>
+${updates ? `<ul class="updates">${updates}</ul>` : ''}</article>`;
+}
+
+export function renderStatusPage(data: Awaited<ReturnType<typeof statusData>>): string {
+  const banner = data.open.length
+    ? `<p class="banner degraded">${data.open.length} active incident${data.open.length > 1 ? 's' : ''}</p>`
+    : '<p class="banner ok">All systems operational</p>';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Status</title>
+<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1f2328}.banner{padding:1rem;border-radius:.5rem;font-weight:600}.ok{background:#dafbe1}.degraded{background:#fff1c2}.incident{border-left:4px solid #d29922;padding:.25rem 1rem;margin:1rem 0}.incident.resolved{border-color:#2da44e}.updates{color:#57606a}</style></head>
+<body><h1>Service status</h1>${banner}
+<h2>Active incidents</h2>${data.open.map(renderIncident).join('') || '<p>None.</p>'}
+<h2>Resolved in the last ${RESOLVED_WINDOW_DAYS} days</h2>${data.resolved.map(renderIncident).join('') || '<p>None.</p>'}
+<footer><small>Updated ${escapeHtml(data.generatedAt)}</small></footer></body></html>`;
+}
+
+/** The public status page: GET /status (HTML) and GET /status.json (its data). */
+export function registerStatusRoutes(app: FastifyInstance, client: Client): void {
+  app.get('/status.json', () => statusData(client));
+  app.get('/status', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await statusData(client))));
+}
