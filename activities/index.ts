@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ackLink, type AckLinkSettings } from './ack-links';
+import { pageMetrics } from './metrics';
 import { OnCallStore, type OnCallAnswer, type Override } from './oncall-store';
 import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType } from '../workflows/definitions';
@@ -25,6 +26,10 @@ export interface ActivityDeps {
   phone?: PhoneMessenger;
   /** After this many failed SMTP attempts a message is parked in the outbox instead of retried forever. */
   outboxAfterAttempts?: number;
+}
+
+function observeFirstPage(sent: { firstPageSeconds?: number }): void {
+  if (sent.firstPageSeconds !== undefined) pageMetrics.firstPage.observe(sent.firstPageSeconds);
 }
 
 function messageIdFor(msg: OutboundMessage): string {
@@ -81,7 +86,7 @@ export function createActivities(deps: ActivityDeps) {
         messageId: messageIdFor(msg),
         headers: { 'X-Incident-Id': msg.incidentId, 'X-Incident-Dedup-Key': msg.dedupKey },
       });
-      await deps.store.markSent(msg, info.messageId);
+      observeFirstPage(await deps.store.markSent(msg, info.messageId));
       return { status: 'sent', channel: msg.channel, messageId: info.messageId };
     } catch (error) {
       const reason = (error as Error).message;
@@ -105,7 +110,7 @@ export function createActivities(deps: ActivityDeps) {
     }
     try {
       const { sid } = msg.channel === 'sms' ? await deps.phone.sms(phone, msg.body) : await deps.phone.call(phone, sayTwiml(msg.body));
-      await deps.store.markSent(msg, sid);
+      observeFirstPage(await deps.store.markSent(msg, sid));
       return { status: 'sent', channel: msg.channel, messageId: sid };
     } catch (error) {
       const permanent = isPermanentTwilioError(error);
@@ -190,10 +195,21 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Sends one page or notification at most once per (incident, dedupKey), whatever retries or restarts happen. */
     async deliver(msg: OutboundMessage): Promise<DeliveryResult> {
+      const count = (outcome: string) => pageMetrics.pages.inc({ kind: msg.kind, channel: msg.channel, outcome });
       const claim = await deps.store.claim(msg);
-      if (!claim.claimed) return { status: claim.status === 'skipped' ? 'skipped' : 'duplicate', channel: msg.channel };
-      if (msg.channel === 'email') return sendEmailMessage(msg, claim.attempts);
-      return sendPhoneMessage(msg, claim.attempts);
+      if (!claim.claimed) {
+        const status = claim.status === 'skipped' ? 'skipped' : 'duplicate';
+        count(status);
+        return { status, channel: msg.channel };
+      }
+      try {
+        const result = msg.channel === 'email' ? await sendEmailMessage(msg, claim.attempts) : await sendPhoneMessage(msg, claim.attempts);
+        count(result.status);
+        return result;
+      } catch (error) {
+        count(error instanceof ApplicationFailure && error.nonRetryable ? 'failed' : 'retried');
+        throw error;
+      }
     },
 
     /** Who is on call at `at`: overrides from the store over the incident's rotation snapshot. */

@@ -121,11 +121,18 @@ export class IncidentStore {
     );
   }
 
-  async markSent(msg: OutboundMessage, messageId: string | undefined): Promise<void> {
-    await this.pool.query(
-      `UPDATE pages SET status='sent', sent_at=now(), message_id=$3, last_error=NULL WHERE incident_number=$1 AND dedup_key=$2`,
+  /** Returns the seconds from opening to this page when it is the incident's first page sent. */
+  async markSent(msg: OutboundMessage, messageId: string | undefined): Promise<{ firstPageSeconds?: number }> {
+    const { rows } = await this.pool.query<{ first: boolean; seconds: number }>(
+      `WITH sent AS (
+         UPDATE pages SET status='sent', sent_at=now(), message_id=$3, last_error=NULL WHERE incident_number=$1 AND dedup_key=$2 RETURNING kind, sent_at)
+       SELECT (sent.kind = 'page' AND NOT EXISTS (
+                 SELECT 1 FROM pages p WHERE p.incident_number = $1 AND p.kind = 'page' AND p.status = 'sent' AND p.dedup_key <> $2)) AS first,
+              extract(epoch FROM sent.sent_at - i.declared_at)::float8 AS seconds
+       FROM sent JOIN incidents i ON i.number = $1`,
       [msg.incidentNumber, msg.dedupKey, messageId ?? null],
     );
+    return rows[0]?.first ? { firstPageSeconds: rows[0].seconds } : {};
   }
 
   async markFailed(msg: OutboundMessage, error: string, permanent: boolean): Promise<void> {

@@ -1,3 +1,4 @@
+import { pageMetrics } from '../activities/metrics';
 import { acknowledgeUpdate, stateQuery } from '../workflows/definitions';
 import {
   declareIncident,
@@ -72,6 +73,16 @@ test('a P0 with no acknowledgement calls, texts and emails every level, each exa
   expect(sms.Body!.length).toBeLessThanOrEqual(160);
   const call = requests.find((r) => r.kind === 'call')!;
   expect(call.Twiml).toMatch(/^<Response><Say>Incident INC \d+, severity P 0: Complete application down\./);
+
+  // The same pages, counted for /metrics: by channel and outcome, and the time to the first page.
+  const counted = (await pageMetrics.pages.get()).values;
+  for (const channel of ['call', 'sms', 'email']) {
+    expect(
+      counted.find((v) => v.labels.kind === 'page' && v.labels.channel === channel && v.labels.outcome === 'sent')?.value,
+    ).toBeGreaterThanOrEqual(4);
+  }
+  const firstPage = (await pageMetrics.firstPage.get()).values.find((v) => v.metricName === 'incident_first_page_seconds_count');
+  expect(firstPage?.value).toBeGreaterThanOrEqual(1);
 });
 
 test('a permanent Twilio error falls back to the next channel; a 5xx is retried and sent once', async () => {

@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import { pageRegistry } from '../../activities/metrics';
 import type { ResponsePolicy } from '../../policy/schema';
 import { ingestGroup } from '../webhook/ingest';
 import { mapGroup } from '../webhook/mapping';
@@ -95,7 +97,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.get('/metrics', async (_request, reply) => {
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    // Paging metrics live where pages are sent; merged here when the worker shares this process.
+    const merged = Registry.merge([metrics.registry, pageRegistry]);
+    return reply.type(merged.contentType).send(await merged.metrics());
   });
 
   app.post('/alertmanager', async (request, reply) => {
