@@ -13,9 +13,10 @@ afterAll(async () => {
   await env.close();
 });
 
-test('without SMTP, pages go to the outbox table and the timeline says so', async () => {
+test('without SMTP or Twilio, pages (email, SMS, calls) go to the outbox table and the timeline says so', async () => {
   const taskQueue = uniqueQueue('outbox');
-  const policy = testPolicy();
+  const base = testPolicy();
+  const policy = testPolicy({ severities: { ...base.severities, P2: { ...base.severities.P2, channels: ['call', 'sms', 'email'] } } });
   const worker = await startTestWorker(env, { taskQueue, policy });
   try {
     const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P2' });
@@ -26,6 +27,17 @@ test('without SMTP, pages go to the outbox table and the timeline says so', asyn
     expect(rows).toContainEqual(
       expect.objectContaining({ reason: 'no SMTP server configured', subject: expect.stringContaining(`${state.incidentId}: `) }),
     );
+    const phone = await waitFor(async () => {
+      const r = await env.pool.query(
+        "SELECT channel, address, reason FROM outbox WHERE incident_number = $1 AND channel <> 'email' ORDER BY channel",
+        [state.number],
+      );
+      return r.rows.length >= 2 ? r.rows : undefined;
+    }, 'SMS and call in the outbox');
+    expect(phone).toEqual([
+      expect.objectContaining({ channel: 'call', reason: 'no Twilio credentials configured', address: expect.stringMatching(/^\+1555/) }),
+      expect.objectContaining({ channel: 'sms', reason: 'no Twilio credentials configured', address: expect.stringMatching(/^\+1555/) }),
+    ]);
     const current = await handle.query(stateQuery);
     expect(current!.timeline.some((e) => e.kind === 'warning' && e.text.includes('kept in the outbox'))).toBe(true);
   } finally {
