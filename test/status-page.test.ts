@@ -65,7 +65,11 @@ test('the public status page shows open P0/P1 incidents with public updates only
   expect(raw).not.toMatch(/@example\.com|\+1555/);
 
   await p1.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'ic', to: 'contain' }] });
-  expect((await statusJson()).open.find((i) => i.id === p1.state.incidentId)?.state).toBe('identified');
+  // Search attributes follow the phase within the workflow's next step.
+  await waitFor(
+    async () => (await statusJson()).open.find((i) => i.id === p1.state.incidentId)?.state === 'identified',
+    'identified on the status page',
+  );
 
   // A P1 affecting more than 10% of users emails customers, once.
   await p1.handle.executeUpdate(setImpactUpdate, { args: [{ by: 'ic', usersPct: 25 }] });

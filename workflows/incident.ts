@@ -9,6 +9,7 @@ import {
   proxyActivities,
   setHandler,
   startChild,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
@@ -263,6 +264,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     postPublicUpdate,
     ({ by, text }) => {
       (state.publicUpdates ??= []).push({ at: nowIso(), text: text.trim() });
+      // The status page reads visibility only (no query, so no worker needed): public updates ride in the memo.
+      upsertMemo({ publicUpdates: state.publicUpdates.slice(-20) });
       record('note', by, `Public status update: ${text.trim()}`);
       return reply();
     },

@@ -49,7 +49,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     logger: deps.logger ?? false,
     return503OnClosing: true,
-    maxParamLength: 2000,
+    routerOptions: { maxParamLength: 2000 },
   });
 
   // Alertmanager always sends JSON; parse any content type as JSON rather than answer 415 to it.

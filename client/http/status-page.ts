@@ -1,13 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import {
-  INCIDENT_WORKFLOW_TYPE,
-  searchAttributes,
-  stateQuery,
-  type IncidentState,
-  type Phase,
-  type PublicUpdate,
-} from '../../workflows/definitions';
+import { INCIDENT_WORKFLOW_TYPE, searchAttributes, type Phase, type PublicUpdate } from '../../workflows/definitions';
 
 export type PublicState = 'investigating' | 'identified' | 'monitoring' | 'resolved';
 
@@ -32,39 +25,41 @@ const PHASE_STATE: Record<Phase, PublicState> = {
   review: 'resolved',
 };
 
-const toPublic = (s: IncidentState): PublicIncident => ({
-  id: s.incidentId,
-  title: s.title,
-  severity: s.severity,
-  state: s.status === 'resolved' ? 'resolved' : PHASE_STATE[s.phase],
-  startedAt: s.declaredAt,
-  resolvedAt: s.resolvedAt,
-  updates: s.publicUpdates ?? [],
-});
-
 const RESOLVED_WINDOW_DAYS = 14;
-const LIMIT = 50;
+const LIMIT = 100;
 
+/** From visibility alone (search attributes and memo): fast, and it works while workers are down. */
 export async function statusData(
   client: Client,
   nowMs = Date.now(),
 ): Promise<{ generatedAt: string; open: PublicIncident[]; resolved: PublicIncident[] }> {
   const base = `WorkflowType = "${INCIDENT_WORKFLOW_TYPE}" AND ${searchAttributes.severity.name} IN ("P0", "P1")`;
   const since = new Date(nowMs - RESOLVED_WINDOW_DAYS * 86_400_000).toISOString();
-  const collect = async (query: string, read: (workflowId: string, runId: string) => Promise<IncidentState | null>) => {
-    const found: Promise<IncidentState | null>[] = [];
+  const collect = async (query: string): Promise<PublicIncident[]> => {
+    const found: PublicIncident[] = [];
     for await (const w of client.workflow.list({ query })) {
-      found.push(read(w.workflowId, w.runId).catch(() => null));
+      const sa = w.typedSearchAttributes;
+      const id = sa.get(searchAttributes.incidentId);
+      if (!id) continue;
+      const status = sa.get(searchAttributes.status);
+      const phase = (sa.get(searchAttributes.phase) ?? 'detect') as Phase;
+      const updates = Array.isArray(w.memo?.publicUpdates) ? (w.memo.publicUpdates as PublicUpdate[]) : [];
+      found.push({
+        id,
+        title: typeof w.memo?.title === 'string' ? w.memo.title : id,
+        severity: sa.get(searchAttributes.severity) ?? '',
+        state: status === 'resolved' ? 'resolved' : (PHASE_STATE[phase] ?? 'investigating'),
+        startedAt: w.startTime.toISOString(),
+        resolvedAt: w.closeTime?.toISOString(),
+        updates,
+      });
       if (found.length >= LIMIT) break;
     }
-    return (await Promise.all(found)).filter((s): s is IncidentState => Boolean(s?.incidentId)).map(toPublic);
+    return found;
   };
   const [open, resolved] = await Promise.all([
-    collect(`${base} AND ExecutionStatus = "Running"`, (id, run) => client.workflow.getHandle(id, run).query(stateQuery)),
-    collect(
-      `${base} AND ExecutionStatus = "Completed" AND CloseTime > "${since}"`,
-      async (id, run) => (await client.workflow.getHandle(id, run).result()) as IncidentState,
-    ),
+    collect(`${base} AND ExecutionStatus = "Running"`),
+    collect(`${base} AND ExecutionStatus = "Completed" AND CloseTime > "${since}"`),
   ]);
   const newest = (a: PublicIncident, b: PublicIncident) => b.startedAt.localeCompare(a.startedAt);
   return {

@@ -135,6 +135,8 @@ export async function declareIncident(
   const handle = await env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
     workflowId: `incident-test-${randomUUID()}`,
     taskQueue,
+    // As incidentctl and the webhook do: the title in the memo, for lists and the status page.
+    memo: { title: input.title ?? 'Checkout API errors' },
     args: [
       {
         title: 'Checkout API errors',
