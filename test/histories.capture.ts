@@ -40,7 +40,7 @@ afterAll(async () => {
 
 /** Exported with the Temporal CLI, the same JSON a user gets from `temporal workflow show --output json`. */
 // Histories of earlier code versions stay (e.g. *-v1.json, before the review child): they keep patched() honest.
-const TAG = process.env.HISTORY_TAG ?? 'v2';
+const TAG = process.env.HISTORY_TAG ?? 'v3';
 
 async function save(name: string, handle: WorkflowHandle, runId?: string) {
   const runArgs = runId ? ['--run-id', runId] : [];
