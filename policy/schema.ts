@@ -83,6 +83,21 @@ export const policySchema = z
       /** An instant at which rotation[0] took over, e.g. "2026-01-05T09:00:00Z" (Monday 09:00 UTC). */
       start: z.iso.datetime({ offset: true }),
       shift: duration,
+      /** Weekly handoff at a local day and hour; replaces `shift` when set. `start` anchors rotation[0]'s week. */
+      handoff: z
+        .object({
+          day: z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']),
+          hour: z.number().int().min(0).max(23),
+          timezone: z.string().refine((tz) => {
+            try {
+              new Intl.DateTimeFormat('en-US', { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'an IANA timezone such as Europe/Berlin'),
+        })
+        .optional(),
     }),
     notify: z.object({
       phaseChange: z.array(target).default([]),

@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/env';
 import { durationMs, formatDuration } from '../policy/duration';
-import { loadPolicy, PolicyError } from '../policy/load';
+import { loadPolicy, parsePolicy, PolicyError } from '../policy/load';
 import { onCallAt } from '../policy/oncall';
 import { planEscalation } from '../workflows/escalation';
 import { resolveTargets } from '../workflows/recipients';
 
 const policy = loadPolicy();
+const parsePolicyWith = (oncall: object) => parsePolicy({ ...JSON.parse(JSON.stringify(policy)), oncall });
 const T0 = Date.parse('2026-03-02T12:00:00Z');
 const offsets = (severity: 'P0' | 'P1' | 'P2' | 'P3') =>
   planEscalation(policy, severity, T0)
@@ -78,6 +79,30 @@ describe('the shipped policy is the plan', () => {
     expect(onCallAt(policy, start - 1000).now.contactId).toBe('engineer-d');
     const { now, next } = onCallAt(policy, start + 1000);
     expect(next).toMatchObject({ contactId: 'engineer-b', from: now.to });
+  });
+
+  test('a weekly handoff at a local day, hour and timezone follows daylight saving time', () => {
+    const berlin = parsePolicyWith({
+      rotation: ['engineer-a', 'engineer-b', 'engineer-c', 'engineer-d'],
+      start: '2026-01-05T08:00:00Z',
+      shift: '7d',
+      handoff: { day: 'monday', hour: 9, timezone: 'Europe/Berlin' },
+    });
+    const at = (iso: string) => onCallAt(berlin, Date.parse(iso));
+    expect(at('2026-01-05T07:59:00Z').now.contactId).toBe('engineer-d');
+    expect(at('2026-01-05T08:00:00Z').now).toEqual({
+      contactId: 'engineer-a',
+      from: '2026-01-05T08:00:00.000Z',
+      to: '2026-01-12T08:00:00.000Z',
+    });
+    // Summer time began on 29 March: 09:00 in Berlin is now 07:00 UTC.
+    expect(at('2026-03-30T06:59:00Z').now).toMatchObject({ contactId: 'engineer-d', to: '2026-03-30T07:00:00.000Z' });
+    expect(at('2026-03-30T07:00:00Z').now).toMatchObject({ contactId: 'engineer-a', from: '2026-03-30T07:00:00.000Z' });
+    // And back to 08:00 UTC after 25 October.
+    expect(at('2026-11-02T08:00:00Z').now).toMatchObject({ contactId: 'engineer-d', from: '2026-11-02T08:00:00.000Z' });
+    expect(() => parsePolicyWith({ ...berlin.oncall, handoff: { day: 'monday', hour: 9, timezone: 'Mars/Olympus' } })).toThrow(
+      /oncall\.handoff\.timezone/,
+    );
   });
 
   test('targets resolve to contacts; the commander falls back to the incident-commander role', () => {
