@@ -99,6 +99,8 @@ export const policySchema = z
         })
         .optional(),
     }),
+    /** Channels for internal status updates to the distribution list (`notify.statusUpdates`). */
+    statusUpdateChannels: z.array(z.enum(CHANNELS)).min(1).default(['email']),
     notify: z.object({
       phaseChange: z.array(target).default([]),
       statusUpdates: z.array(target).default([]),

@@ -141,3 +141,28 @@ test('an acknowledgement stops pages already in flight on every channel', async 
     twilio.setDelay(0);
   }
 });
+
+test('internal status updates go to the distribution list through the policy channels, with phase and latest note', async () => {
+  const statusPolicy = testPolicy({
+    severities: { ...policy.severities, P1: { ...policy.severities.P1, ackSla: '60s', statusUpdateEvery: '2s' } },
+    statusUpdateChannels: ['sms', 'email'],
+  });
+  const { handle, state } = await declareIncident(env, taskQueue, { policy: statusPolicy, severity: 'P1', title: 'Search degraded' });
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
+  const comms = policy.contacts.find((c) => c.id === 'comms-lead')!;
+  const sms = await waitFor(
+    () =>
+      twilio.requests.find(
+        (r) => r.kind === 'sms' && r.To === comms.phone && (r.Body ?? '').startsWith(`[P1] ${state.incidentId} status:`),
+      ),
+    'status SMS',
+    15_000,
+  );
+  expect(sms.Body).toContain('ack engineer-a');
+  expect(sms.Body!.length).toBeLessThanOrEqual(160);
+  const mail = await waitFor(
+    () => smtp.mails.find((m) => m.subject.includes(`${state.incidentId} Status update`) && m.to.includes(comms.email)),
+    'status email',
+  );
+  expect(mail.text).toMatch(/Phase: detect/);
+});

@@ -52,7 +52,7 @@ import {
   type TimelineKind,
 } from './definitions';
 import { escalationKey, levelsFor, planEscalation } from './escalation';
-import { callText, notificationMessage, pageMessage, smsText } from './messages';
+import { callText, notificationMessage, pageMessage, smsText, statusSmsText } from './messages';
 import { resolveTargets } from './recipients';
 import { reviewWorkflow } from './review';
 import {
@@ -353,9 +353,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     message: { subject: string; body: string },
     label: string,
     stopIfAcknowledged = false,
+    notificationChannels: Channel[] = ['email'],
   ): Promise<void> => {
     const who = `${contact.name} (${via})`;
-    const channels: Channel[] = kind === 'page' ? channelsFor() : ['email'];
+    const channels: Channel[] = kind === 'page' ? channelsFor() : notificationChannels;
     const base = { incidentNumber: state.number, incidentId: state.incidentId, kind, subject: message.subject, stopIfAcknowledged };
     const recipient = { id: contact.id, name: contact.name, email: contact.email, phone: contact.phone };
     let delivered = false;
@@ -365,7 +366,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         record('warning', SYSTEM, `${who} has no phone number: no ${channel === 'sms' ? 'SMS' : 'call'}; using the next channel`);
         continue;
       }
-      const body = channel === 'email' ? message.body : channel === 'sms' ? smsText(state) : callText(state);
+      const phoneText = kind === 'page' ? smsText(state) : statusSmsText(state);
+      const body = channel === 'email' ? message.body : channel === 'sms' ? phoneText : kind === 'page' ? callText(state) : phoneText;
       // Email keeps the original ledger key so incidents paged before phone channels existed stay deduplicated.
       const payload: OutboundMessage = {
         ...base,
@@ -396,11 +398,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     label: string,
     stopIfAcknowledged = false,
     onCall?: { contactId?: string; source: string },
+    notificationChannels?: Channel[],
   ) => {
     const { recipients, unresolved } = resolveTargets(policy, targets, { nowMs: nowMs(), commander: state.commander, onCall });
     for (const target of unresolved) record('warning', SYSTEM, `${label}: nobody to notify for "${target}"`);
     await Promise.all(
-      recipients.map((r) => send(`${dedupPrefix}:${r.contact.id}`, kind, r.contact, r.via, message, label, stopIfAcknowledged)),
+      recipients.map((r) =>
+        send(`${dedupPrefix}:${r.contact.id}`, kind, r.contact, r.via, message, label, stopIfAcknowledged, notificationChannels),
+      ),
     );
   };
 
@@ -548,6 +553,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       'notification',
       notificationMessage(policy, state, nowMs(), 'status'),
       `Status update #${n}`,
+      false,
+      undefined,
+      // Snapshots taken before this setting existed have none: email, as then.
+      policy.statusUpdateChannels ?? ['email'],
     );
   };
 

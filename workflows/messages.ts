@@ -92,3 +92,10 @@ export function smsText(state: IncidentState): string {
 export function callText(state: IncidentState): string {
   return `Incident ${state.incidentId.replace('-', ' ')}, severity ${state.severity.split('').join(' ')}: ${state.title}. To acknowledge, reply ACK ${state.incidentId} to the text message, or run incidentctl ack ${state.incidentId}.`;
 }
+
+/** A status update short enough for one SMS: phase, who acknowledged, and the latest note. */
+export function statusSmsText(state: IncidentState): string {
+  const latest = [...state.timeline].reverse().find((e) => e.kind === 'note');
+  const text = `[${state.severity}] ${state.incidentId} status: ${state.phase}, ${state.acknowledgedBy ? `ack ${state.acknowledgedBy}` : 'not acknowledged'}.${latest ? ` Latest: ${latest.text}` : ''}`;
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}
