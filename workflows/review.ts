@@ -20,7 +20,7 @@ import {
   type SubmitPostMortemArgs,
 } from './definitions';
 import { incompleteSections } from './postmortem';
-import { resolveTargets } from './recipients';
+import { resolveTargets, type Recipient } from './recipients';
 
 type Activities = ReturnType<typeof createActivities>;
 const options: ActivityOptions = {
@@ -33,6 +33,24 @@ const options: ActivityOptions = {
   },
 };
 const acts = proxyActivities<Activities>(options);
+
+/** Emails one person about the review, once per dedup key (the incident's page ledger). */
+function mail(input: ReviewInput, r: Recipient, dedupKey: string, subject: string, body: string, summary: string): Promise<unknown> {
+  return acts.deliver
+    .executeWithOptions({ ...options, summary }, [
+      {
+        incidentNumber: input.incidentNumber,
+        incidentId: input.incidentId,
+        dedupKey,
+        kind: 'notification',
+        recipient: { id: r.contact.id, name: r.contact.name, email: r.contact.email },
+        channel: 'email',
+        subject,
+        body,
+      },
+    ])
+    .catch(() => undefined); // a failure is recorded in the ledger; the review goes on
+}
 
 /**
  * The post-mortem of one incident: drafted from the store on resolution, reminded by durable
@@ -123,20 +141,7 @@ export async function reviewWorkflow(input: ReviewInput): Promise<ReviewState> {
     ].join('\n');
     await Promise.all(
       recipients.map((r) =>
-        acts.deliver
-          .executeWithOptions({ ...options, summary: `Post-mortem reminder #${n} to ${r.contact.name} (${r.via})` }, [
-            {
-              incidentNumber: input.incidentNumber,
-              incidentId: input.incidentId,
-              dedupKey: `review-reminder:${n}:${r.contact.id}`,
-              kind: 'notification',
-              recipient: { id: r.contact.id, name: r.contact.name, email: r.contact.email },
-              channel: 'email',
-              subject,
-              body,
-            },
-          ])
-          .catch(() => undefined),
+        mail(input, r, `review-reminder:${n}:${r.contact.id}`, subject, body, `Post-mortem reminder #${n} to ${r.contact.name} (${r.via})`),
       ),
     );
     state.reminders.push({ n, at: new Date(Date.now()).toISOString(), overdue, to: recipients.map((r) => r.contact.id) });
@@ -155,20 +160,14 @@ export async function reviewWorkflow(input: ReviewInput): Promise<ReviewState> {
   const { recipients } = resolveTargets(policy, policy.review.distribution, { nowMs: Date.now(), commander: input.commander });
   await Promise.all(
     recipients.map((r) =>
-      acts.deliver
-        .executeWithOptions({ ...options, summary: `Send the post-mortem to ${r.contact.name} (${r.via})` }, [
-          {
-            incidentNumber: input.incidentNumber,
-            incidentId: input.incidentId,
-            dedupKey: `postmortem:${r.contact.id}`,
-            kind: 'notification',
-            recipient: { id: r.contact.id, name: r.contact.name, email: r.contact.email },
-            channel: 'email',
-            subject: `[${input.severity}] ${input.incidentId} post-mortem: ${input.title}`,
-            body: submitted.markdown,
-          },
-        ])
-        .catch(() => undefined),
+      mail(
+        input,
+        r,
+        `postmortem:${r.contact.id}`,
+        `[${input.severity}] ${input.incidentId} post-mortem: ${input.title}`,
+        submitted.markdown,
+        `Send the post-mortem to ${r.contact.name} (${r.via})`,
+      ),
     ),
   );
   Object.assign(state, { status: 'submitted', submittedBy: submitted.by, submittedAt: at, markdown: submitted.markdown });
