@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { loadConfig } from '../config/env';
 import type { IncidentState } from '../workflows/definitions';
 import { CliError, ExitCode } from './errors';
-import { connect, findIncident, type IncidentRef } from './temporal';
+import type { Client } from '@temporalio/client';
+import { connect, findIncident, runStoreWorkflow, type IncidentRef } from './temporal';
 import { formatState } from './format';
 
 export interface GlobalOptions {
@@ -37,18 +38,27 @@ export function actor(options: GlobalOptions): string {
   return name;
 }
 
-export async function clientFor(options: GlobalOptions) {
+/** Connects for one command and always closes the connection afterwards. */
+export async function withClient<T>(options: GlobalOptions, fn: (client: Client) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  return connect({ address: options.address ?? config.TEMPORAL_ADDRESS, namespace: options.namespace ?? config.TEMPORAL_NAMESPACE });
-}
-
-export async function withIncident<T>(options: GlobalOptions, id: string, fn: (ref: IncidentRef) => Promise<T>): Promise<T> {
-  const client = await clientFor(options);
+  const client = await connect({
+    address: options.address ?? config.TEMPORAL_ADDRESS,
+    namespace: options.namespace ?? config.TEMPORAL_NAMESPACE,
+  });
   try {
-    return await fn(await findIncident(client, id));
+    return await fn(client);
   } finally {
     await client.connection.close();
   }
+}
+
+export function withIncident<T>(options: GlobalOptions, id: string, fn: (ref: IncidentRef) => Promise<T>): Promise<T> {
+  return withClient(options, async (client) => fn(await findIncident(client, id)));
+}
+
+/** Runs one of the worker's short store workflows (the CLI itself needs no database). */
+export function storeRequest<T>(options: GlobalOptions, workflowType: string, arg: unknown): Promise<T> {
+  return withClient(options, (client) => runStoreWorkflow<T>(client, workflowType, arg, loadConfig().TASK_QUEUE));
 }
 
 export function output(options: GlobalOptions, data: unknown, human: string): void {

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ActionItem } from '../../activities/review-store';
-import { loadConfig } from '../../config/env';
 import type { ActionItemRequest } from '../../workflows/definitions';
-import { actor, clientFor, globals, output, parseOptions } from '../context';
-import { runStoreWorkflow } from '../temporal';
+import { actor, globals, output, parseOptions, storeRequest } from '../context';
 
 const addSchema = z.object({
   id: z
@@ -16,15 +14,7 @@ const addSchema = z.object({
   due: z.iso.date('expected a date such as 2026-12-31'),
 });
 
-async function run(command: Command, request: ActionItemRequest): Promise<ActionItem> {
-  const g = globals(command);
-  const client = await clientFor(g);
-  try {
-    return await runStoreWorkflow<ActionItem>(client, 'actionItemWorkflow', request, loadConfig().TASK_QUEUE);
-  } finally {
-    await client.connection.close();
-  }
-}
+const run = (command: Command, request: ActionItemRequest) => storeRequest<ActionItem>(globals(command), 'actionItemWorkflow', request);
 
 export function register(program: Command): void {
   const action = program.command('action').description('post-mortem action items');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { loadConfig } from '../../config/env';
 import { INCIDENT_WORKFLOW_TYPE, SEVERITIES, searchAttributes, stateQuery, type IncidentInput } from '../../workflows/definitions';
 import { CliError, ExitCode } from '../errors';
-import { actor, clientFor, globals, output, parseOptions } from '../context';
+import { actor, withClient, globals, output, parseOptions } from '../context';
 
 const schema = z.object({
   title: z.string().trim().min(1, 'must not be empty').max(200),
@@ -32,8 +32,7 @@ export function register(program: Command): void {
       const g = globals(command);
       const by = actor(g);
       const config = loadConfig();
-      const client = await clientFor(g);
-      try {
+      await withClient(g, async (client) => {
         const workflowId = `incident-${randomUUID()}`;
         const input: IncidentInput = { ...options, source: 'manual', declaredBy: by };
         const handle = await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
@@ -69,8 +68,6 @@ export function register(program: Command): void {
           { incidentId, workflowId, severity: options.severity, ui },
           `${incidentId} declared [${options.severity}] ${options.title}\n  acknowledge: incidentctl ack ${incidentId}\n  web UI:      ${ui}`,
         );
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DIGEST_SCHEDULE_ID } from '../../workflows/definitions';
-import { clientFor, globals, output } from '../context';
+import { withClient, globals, output } from '../context';
 import { CliError, ExitCode } from '../errors';
 
 export function register(program: Command): void {
@@ -10,8 +10,7 @@ export function register(program: Command): void {
     .option('--now', 'trigger the digest now')
     .action(async (raw: { now?: boolean }, command: Command) => {
       const g = globals(command);
-      const client = await clientFor(g);
-      try {
+      await withClient(g, async (client) => {
         const handle = client.schedule.getHandle(DIGEST_SCHEDULE_ID);
         const description = await handle.describe().catch(() => {
           throw new CliError(`no Schedule "${DIGEST_SCHEDULE_ID}": the worker creates it when it starts`, ExitCode.NotFound);
@@ -23,8 +22,6 @@ export function register(program: Command): void {
           { scheduleId: DIGEST_SCHEDULE_ID, triggered: Boolean(raw.now), nextRun: next },
           `${raw.now ? 'Digest triggered; it emails the engineering lead now.\n' : ''}Schedule ${DIGEST_SCHEDULE_ID}: next run ${next ?? 'none'}`,
         );
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { INCIDENT_WORKFLOW_TYPE, PHASES, SEVERITIES, searchAttributes } from '../../workflows/definitions';
-import { clientFor, globals, output, parseOptions } from '../context';
+import { withClient, globals, output, parseOptions } from '../context';
 
 const schema = z.object({
   severity: z
@@ -35,8 +35,7 @@ export function register(program: Command): void {
       if (options.severity) clauses.push(`${searchAttributes.severity.name} = "${options.severity}"`);
       if (options.phase) clauses.push(`${searchAttributes.phase.name} = "${options.phase}"`);
       if (options.service) clauses.push(`${searchAttributes.service.name} = "${options.service}"`);
-      const client = await clientFor(g);
-      try {
+      await withClient(g, async (client) => {
         const rows = [];
         for await (const w of client.workflow.list({ query: clauses.join(' AND ') })) {
           const sa = w.typedSearchAttributes;
@@ -61,8 +60,6 @@ export function register(program: Command): void {
             ].join('\n')
           : 'No incidents match.';
         output(g, rows, human);
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 }

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { OnCallAnswer, Override } from '../../activities/oncall-store';
-import { loadConfig } from '../../config/env';
-import { actor, clientFor, globals, output, parseOptions } from '../context';
-import { runStoreWorkflow } from '../temporal';
+import { actor, globals, output, parseOptions, storeRequest } from '../context';
 
 const describe = (a: OnCallAnswer) =>
   `${a.contactId ?? 'nobody (rotation gap)'} from ${a.from} to ${a.to}${a.source === 'override' ? ' (override)' : ''}`;
@@ -22,18 +20,8 @@ export function register(program: Command): void {
     .description('who is on call now and next, overrides included')
     .action(async (_raw: unknown, command: Command) => {
       const g = globals(command);
-      const client = await clientFor(g);
-      try {
-        const who = await runStoreWorkflow<{ now: OnCallAnswer; next: OnCallAnswer }>(
-          client,
-          'onCallWorkflow',
-          undefined,
-          loadConfig().TASK_QUEUE,
-        );
-        output(g, who, `now:  ${describe(who.now)}\nnext: ${describe(who.next)}`);
-      } finally {
-        await client.connection.close();
-      }
+      const who = await storeRequest<{ now: OnCallAnswer; next: OnCallAnswer }>(g, 'onCallWorkflow', undefined);
+      output(g, who, `now:  ${describe(who.now)}\nnext: ${describe(who.next)}`);
     });
   program
     .command('override')
@@ -44,17 +32,12 @@ export function register(program: Command): void {
     .action(async (raw: unknown, command: Command) => {
       const options = parseOptions(overrideSchema, raw);
       const g = globals(command);
-      const client = await clientFor(g);
-      try {
-        const override = await runStoreWorkflow<Override>(
-          client,
-          'onCallOverrideWorkflow',
-          { contactId: options.user, from: new Date(options.from).toISOString(), to: new Date(options.to).toISOString(), by: actor(g) },
-          loadConfig().TASK_QUEUE,
-        );
-        output(g, override, `${override.id}: ${override.contactId} is on call from ${override.from} to ${override.to}`);
-      } finally {
-        await client.connection.close();
-      }
+      const override = await storeRequest<Override>(g, 'onCallOverrideWorkflow', {
+        contactId: options.user,
+        from: new Date(options.from).toISOString(),
+        to: new Date(options.to).toISOString(),
+        by: actor(g),
+      });
+      output(g, override, `${override.id}: ${override.contactId} is on call from ${override.from} to ${override.to}`);
     });
 }

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import type { Command } from 'commander';
 import { ErrorType, refreshDraftUpdate, reviewWorkflowId, submitPostMortemUpdate, type ReviewState } from '../../workflows/definitions';
-import { actor, clientFor, globals, output } from '../context';
+import { actor, withClient, globals, output } from '../context';
 import { CliError, ExitCode } from '../errors';
 
 function incidentIdOf(id: string): string {
@@ -30,8 +30,7 @@ export function register(program: Command): void {
           throw new CliError(`cannot read ${raw.submit}: ${(error as Error).message}`, ExitCode.InvalidInput);
         }
       }
-      const client = await clientFor(g);
-      try {
+      await withClient(g, async (client) => {
         const handle = client.workflow.getHandle(reviewWorkflowId(incidentId));
         const running = await handle.describe().then(
           (d) => d.status.name === 'RUNNING',
@@ -71,8 +70,6 @@ export function register(program: Command): void {
         } else {
           output(g, state, text);
         }
-      } finally {
-        await client.connection.close();
-      }
+      });
     });
 }

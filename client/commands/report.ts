@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { SeverityReport } from '../../activities/review-store';
-import { loadConfig } from '../../config/env';
 import { durationMs, formatDuration } from '../../policy/duration';
-import { clientFor, globals, output, parseOptions } from '../context';
-import { runStoreWorkflow } from '../temporal';
+import { globals, output, parseOptions, storeRequest } from '../context';
 
 const schema = z.object({
   since: z
@@ -22,35 +20,25 @@ export function register(program: Command): void {
     .action(async (raw: unknown, command: Command) => {
       const { since } = parseOptions(schema, raw);
       const g = globals(command);
-      const client = await clientFor(g);
-      try {
-        const rows = await runStoreWorkflow<SeverityReport[]>(
-          client,
-          'reportWorkflow',
-          { sinceSeconds: durationMs(since) / 1000 },
-          loadConfig().TASK_QUEUE,
-        );
-        const header =
-          'SEV  COUNT  MTTA p50/p90     MTTR p50/p90     ACK-BREACH  PHASE-BREACH               PM on-time/late/missing/pending  OPEN-ACTIONS';
-        const lines = rows.map((r) =>
-          [
-            r.severity.padEnd(4),
-            String(r.incidents).padEnd(6),
-            `${fmt(r.mttaSeconds.p50)}/${fmt(r.mttaSeconds.p90)}`.padEnd(16),
-            `${fmt(r.mttrSeconds.p50)}/${fmt(r.mttrSeconds.p90)}`.padEnd(16),
-            String(r.slaBreaches.ack).padEnd(11),
-            (
-              Object.entries(r.slaBreaches.byPhase)
-                .map(([p, n]) => `${p}:${n}`)
-                .join(',') || '-'
-            ).padEnd(26),
-            `${r.postMortems.onTime}/${r.postMortems.late}/${r.postMortems.missing}/${r.postMortems.pending}`.padEnd(32),
-            String(r.openActionItems),
-          ].join(' '),
-        );
-        output(g, { since, severities: rows }, [`Incidents declared in the last ${since}`, header, ...lines].join('\n'));
-      } finally {
-        await client.connection.close();
-      }
+      const rows = await storeRequest<SeverityReport[]>(g, 'reportWorkflow', { sinceSeconds: durationMs(since) / 1000 });
+      const header =
+        'SEV  COUNT  MTTA p50/p90     MTTR p50/p90     ACK-BREACH  PHASE-BREACH               PM on-time/late/missing/pending  OPEN-ACTIONS';
+      const lines = rows.map((r) =>
+        [
+          r.severity.padEnd(4),
+          String(r.incidents).padEnd(6),
+          `${fmt(r.mttaSeconds.p50)}/${fmt(r.mttaSeconds.p90)}`.padEnd(16),
+          `${fmt(r.mttrSeconds.p50)}/${fmt(r.mttrSeconds.p90)}`.padEnd(16),
+          String(r.slaBreaches.ack).padEnd(11),
+          (
+            Object.entries(r.slaBreaches.byPhase)
+              .map(([p, n]) => `${p}:${n}`)
+              .join(',') || '-'
+          ).padEnd(26),
+          `${r.postMortems.onTime}/${r.postMortems.late}/${r.postMortems.missing}/${r.postMortems.pending}`.padEnd(32),
+          String(r.openActionItems),
+        ].join(' '),
+      );
+      output(g, { since, severities: rows }, [`Incidents declared in the last ${since}`, header, ...lines].join('\n'));
     });
 }
