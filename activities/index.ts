@@ -32,8 +32,9 @@ function observeFirstPage(sent: { firstPageSeconds?: number }): void {
   if (sent.firstPageSeconds !== undefined) pageMetrics.firstPage.observe(sent.firstPageSeconds);
 }
 
-function messageIdFor(msg: OutboundMessage): string {
-  return `<${`${msg.incidentId}.${msg.dedupKey}`.replace(/[^A-Za-z0-9.-]/g, '.')}@incident-orchestrator>`;
+/** A stable Message-ID for a key, so a copy sent again after a crash can be recognised. */
+function messageIdFor(key: string): string {
+  return `<${key.replace(/[^A-Za-z0-9.-]/g, '.')}@incident-orchestrator>`;
 }
 
 /** Unknown ids are bad input: retrying cannot help. */
@@ -83,7 +84,7 @@ export function createActivities(deps: ActivityDeps) {
         subject: msg.subject,
         text: link ? `${msg.body}\n\nOr acknowledge as ${msg.recipient.name} with one click:\n  ${link}\n` : msg.body,
         // A stable Message-ID lets receiving servers drop a copy sent again after a crash mid-send.
-        messageId: messageIdFor(msg),
+        messageId: messageIdFor(`${msg.incidentId}.${msg.dedupKey}`),
         headers: { 'X-Incident-Id': msg.incidentId, 'X-Incident-Dedup-Key': msg.dedupKey },
       });
       observeFirstPage(await deps.store.markSent(msg, info.messageId));
@@ -187,7 +188,7 @@ export function createActivities(deps: ActivityDeps) {
         to: input.to.map((t) => `"${t.name.replace(/"/g, '')}" <${t.email}>`).join(', '),
         subject: input.subject,
         text: input.body,
-        messageId: `<${input.messageKey.replace(/[^A-Za-z0-9.-]/g, '.')}@incident-orchestrator>`,
+        messageId: messageIdFor(input.messageKey),
         headers: {},
       });
       return { status: 'sent' };

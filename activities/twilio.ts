@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { escapeMarkup } from '../policy/render';
 
 export interface PhoneMessenger {
   sms(to: string, body: string): Promise<{ sid: string }>;
@@ -43,10 +44,8 @@ export function describeTwilioError(error: unknown): string {
   return [e.code ? `Twilio error ${e.code}` : undefined, e.status ? `HTTP ${e.status}` : undefined, e.message].filter(Boolean).join(': ');
 }
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
 /** TwiML that speaks the page twice. */
 export function sayTwiml(text: string): string {
-  const safe = text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+  const safe = escapeMarkup(text);
   return `<Response><Say>${safe}</Say><Pause length="1"/><Say>${safe}</Say></Response>`;
 }

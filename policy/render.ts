@@ -7,3 +7,8 @@ export function renderTemplate(template: string, fields: Record<string, string |
     return value === undefined ? whole : String(value);
   });
 }
+
+/** Escapes text for HTML and XML (the status page, confirmation pages and TwiML). */
+export function escapeMarkup(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

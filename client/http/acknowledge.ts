@@ -1,3 +1,4 @@
+import { escapeMarkup } from '../../policy/render';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
@@ -35,10 +36,9 @@ async function acknowledgeAs(client: Client, incidentId: string, by: string, wor
   }
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const page = (title: string, message: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></body></html>`;
-const twiml = (message: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escapeHtml(message)}</Message></Response>`;
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeMarkup(title)}</title></head><body><h1>${escapeMarkup(title)}</h1><p>${escapeMarkup(message)}</p></body></html>`;
+const twiml = (message: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escapeMarkup(message)}</Message></Response>`;
 
 /** Acknowledging from the page: a signed link in the email, or an SMS reply "ACK INC-42". */
 export function registerAcknowledgeRoutes(app: FastifyInstance, deps: AcknowledgeRoutesDeps): void {

@@ -1,3 +1,4 @@
+import { escapeMarkup } from '../../policy/render';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { INCIDENT_WORKFLOW_TYPE, searchAttributes, type Phase, type PublicUpdate } from '../../workflows/definitions';
@@ -69,15 +70,13 @@ export async function statusData(
   };
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 function renderIncident(i: PublicIncident): string {
   const updates = [...i.updates]
     .reverse()
-    .map((u) => `<li><time>${escapeHtml(u.at)}</time> ${escapeHtml(u.text)}</li>`)
+    .map((u) => `<li><time>${escapeMarkup(u.at)}</time> ${escapeMarkup(u.text)}</li>`)
     .join('');
-  return `<article class="incident ${i.state}" data-id="${escapeHtml(i.id)}"><h3>${escapeHtml(i.title)}</h3>
-<p><strong class="state">${i.state[0]!.toUpperCase()}${i.state.slice(1)}</strong> · ${escapeHtml(i.severity)} · started <time>${escapeHtml(i.startedAt)}</time>${i.resolvedAt ? ` · resolved <time>${escapeHtml(i.resolvedAt)}</time>` : ''}</p>
+  return `<article class="incident ${i.state}" data-id="${escapeMarkup(i.id)}"><h3>${escapeMarkup(i.title)}</h3>
+<p><strong class="state">${i.state[0]!.toUpperCase()}${i.state.slice(1)}</strong> · ${escapeMarkup(i.severity)} · started <time>${escapeMarkup(i.startedAt)}</time>${i.resolvedAt ? ` · resolved <time>${escapeMarkup(i.resolvedAt)}</time>` : ''}</p>
 ${updates ? `<ul class="updates">${updates}</ul>` : ''}</article>`;
 }
 
@@ -90,7 +89,7 @@ export function renderStatusPage(data: Awaited<ReturnType<typeof statusData>>): 
 <body><h1>Service status</h1>${banner}
 <h2>Active incidents</h2>${data.open.map(renderIncident).join('') || '<p>None.</p>'}
 <h2>Resolved in the last ${RESOLVED_WINDOW_DAYS} days</h2>${data.resolved.map(renderIncident).join('') || '<p>None.</p>'}
-<footer><small>Updated ${escapeHtml(data.generatedAt)}</small></footer></body></html>`;
+<footer><small>Updated ${escapeMarkup(data.generatedAt)}</small></footer></body></html>`;
 }
 
 /** The public status page: GET /status (HTML) and GET /status.json (its data). */
