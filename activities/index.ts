@@ -8,6 +8,9 @@ import { isPermanentMailError, type Mailer } from './mailer';
 import { renderDraft } from './postmortem-draft';
 import { UnknownRecordError, type ActionItem, type Digest, type ReviewStore, type SeverityReport } from './review-store';
 import type { IncidentStore } from './store';
+import { EvidenceStore } from './evidence-store';
+import type { StepResult } from './runbook';
+import type { EvidenceRecord, StepPlan } from '../workflows/definitions';
 import { describeTwilioError, isPermanentTwilioError, sayTwiml, type PhoneMessenger } from './twilio';
 import type { DeliveryResult, IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from './types';
 
@@ -228,6 +231,15 @@ export function createActivities(deps: ActivityDeps) {
       }
       const store = deps.oncall ?? new OnCallStore(deps.store.pool);
       return store.addOverride(input);
+    },
+
+    /** A runbook step's result, written by the store's worker (runbook hosts need no store credentials). */
+    recordEvidence(input: { incidentNumber: number; plan: StepPlan; approvedBy?: string; result: StepResult }): Promise<number> {
+      return new EvidenceStore(deps.store.pool).record(input);
+    },
+
+    listEvidence(input: { incidentId: string }): Promise<EvidenceRecord[]> {
+      return new EvidenceStore(deps.store.pool).list(input.incidentId);
     },
 
     async recordAcknowledgement(input: { incidentNumber: number; by: string; at: string }): Promise<void> {

@@ -140,6 +140,32 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX IF NOT EXISTS oncall_overrides_window ON oncall_overrides (starts_at, ends_at);
     `,
   },
+  {
+    version: 5,
+    name: 'runbook evidence',
+    sql: `
+      CREATE TABLE IF NOT EXISTS runbook_evidence (
+        id              bigserial PRIMARY KEY,
+        incident_number bigint NOT NULL REFERENCES incidents(number),
+        ref             text NOT NULL,
+        title           text NOT NULL,
+        kind            text NOT NULL CHECK (kind IN ('shell','sql')),
+        host            text NOT NULL,
+        command         text NOT NULL,
+        approved_by     text,
+        exit_code       int,
+        signal          text,
+        timed_out       boolean NOT NULL,
+        duration_ms     int NOT NULL,
+        stdout          text NOT NULL,
+        stderr          text NOT NULL,
+        truncated       boolean NOT NULL,
+        terminated_pids int[],
+        recorded_at     timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (incident_number, ref)
+      );
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

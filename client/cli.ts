@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/env';
 import { CliError, ExitCode } from './errors';
 import * as ack from './commands/ack';
+import * as approve from './commands/approve';
+import * as runbook from './commands/runbook';
 import * as action from './commands/action';
 import * as digest from './commands/digest';
 import * as postmortem from './commands/postmortem';
@@ -46,6 +48,8 @@ export function buildProgram(): Command {
     report,
     oncall,
     update,
+    runbook,
+    approve,
   ]) {
     command.register(program);
   }

@@ -73,14 +73,25 @@ export async function readState(ref: IncidentRef): Promise<IncidentState> {
 }
 
 /** Runs an update and turns the workflow's typed rejections into CLI errors with distinct exit codes. */
-export async function runUpdate<Arg>(ref: IncidentRef, update: UpdateDefinition<IncidentState, [Arg]>, arg: Arg): Promise<IncidentState> {
+export async function runUpdate<Ret, Arg>(
+  ref: IncidentRef,
+  update: UpdateDefinition<Ret, [Arg]>,
+  arg: Arg,
+  /** Another workflow of the incident, e.g. its runbooks; the incident itself by default. */
+  handle: WorkflowHandle = ref.handle,
+): Promise<Ret> {
   if (!ref.running)
     throw new CliError(`${ref.incidentId} is resolved and closed; it accepts no changes`, ExitCode.Rejected, ErrorType.IncidentResolved);
   try {
-    return await ref.handle.executeUpdate(update, { args: [arg] });
+    return await handle.executeUpdate(update, { args: [arg] });
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      const code = error.cause.type === ErrorType.InvalidInput ? ExitCode.InvalidInput : ExitCode.Rejected;
+      const code =
+        error.cause.type === ErrorType.InvalidInput
+          ? ExitCode.InvalidInput
+          : error.cause.type === ErrorType.NotFound
+            ? ExitCode.NotFound
+            : ExitCode.Rejected;
       throw new CliError(`${ref.incidentId}: ${error.cause.message}`, code, error.cause.type ?? undefined);
     }
     if (error instanceof WorkflowNotFoundError) {

@@ -68,6 +68,11 @@ const envSchema = z.object({
     .int()
     .min(60)
     .default(24 * 3600),
+  /** The host the all-in-one `npm start` serves runbook steps for (task queue runbook-<host>). */
+  RUNBOOK_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'a host name such as local or db-1')
+    .default('local'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -96,4 +101,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
   return result.data;
+}
+
+const RUNBOOK_DB = /^RUNBOOK_DB_([A-Z0-9_]+)$/;
+
+/** Databases for runbook sql steps: RUNBOOK_DB_APP=postgres://... serves steps with `database: "app"`. */
+export function runbookDatabases(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const databases: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    const match = RUNBOOK_DB.exec(key);
+    if (!match || value === undefined || value.trim() === '') continue;
+    const url = z.url().refine((v) => /^postgres(ql)?:/.test(v), 'must start with postgres: or postgresql:').safeParse(value.trim());
+    if (!url.success) problems.push(`  - ${key}: ${url.error.issues[0]!.message}`);
+    else databases[match[1]!.toLowerCase().replace(/_/g, '-')] = url.data;
+  }
+  if (problems.length) throw new ConfigError(`invalid environment:\n${problems.join('\n')}`);
+  return databases;
 }

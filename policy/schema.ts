@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
+import { EMPTY_RUNBOOKS, runbooksSchema } from './runbook-schema';
 
 const SEVERITY = z.enum(['P0', 'P1', 'P2', 'P3']);
 export const NOBODY = '-';
@@ -157,6 +158,8 @@ export const policySchema = z
         autoResolve: z.array(SEVERITY),
       })
       .default({ severityMap: { critical: 'P1', warning: 'P3' }, autoResolve: ['P3'] }),
+    /** Diagnostics that run on their own and changes that run only after a named approval. */
+    runbooks: runbooksSchema.default(runbooksSchema.parse(EMPTY_RUNBOOKS)),
   })
   .superRefine((policy, ctx) => {
     const ids = new Set<string>();
@@ -180,6 +183,12 @@ export const policySchema = z
     for (const key of ['remind', 'overdueCopy', 'distribution', 'digestRecipients'] as const) {
       policy.review[key].forEach((t, j) => checkTarget(t, ['review', key, j]));
     }
+    policy.runbooks.approvers.forEach((t, j) => checkTarget(t, ['runbooks', 'approvers', j]));
+    policy.runbooks.definitions.forEach((def, i) =>
+      def.steps.forEach((step, j) =>
+        step.targets?.forEach((t, k) => checkTarget(t, ['runbooks', 'definitions', i, 'steps', j, 'targets', k])),
+      ),
+    );
     policy.oncall.rotation.forEach((id, i) => {
       if (id !== NOBODY && !ids.has(id))
         ctx.addIssue({ code: 'custom', path: ['oncall', 'rotation', i], message: `unknown contact "${id}"` });

@@ -3,7 +3,7 @@
  * with its Web UI, the store (DATABASE_URL or an embedded PostgreSQL) and the worker.
  */
 import path from 'node:path';
-import { loadConfig } from '../config/env';
+import { loadConfig, runbookDatabases } from '../config/env';
 import { loadPolicy } from '../policy/load';
 import { persistedSecret, startHttpServer, webhookAuth } from '../client/http/server';
 import { startWorker } from '../workers/run';
@@ -56,7 +56,9 @@ async function main() {
       cleanups.push(() => pg!.stop());
     }
 
-    const { done } = await startWorker({ ...config, DATABASE_URL: databaseUrl }, log);
+    // The all-in-one runs diagnostics on this machine; its "app" database defaults to the store's.
+    const databases = { app: databaseUrl, ...runbookDatabases() };
+    const { done } = await startWorker({ ...config, DATABASE_URL: databaseUrl }, log, { host: config.RUNBOOK_HOST, databases });
     const { auth, generatedTokenFile } = webhookAuth(config, dataDir);
     const http = await startHttpServer(config, policy, auth);
     cleanups.push(() => http.close());
@@ -68,6 +70,7 @@ async function main() {
         `  Temporal Web UI: ${uiUrl}`,
         `  Store:           ${pg ? `embedded PostgreSQL ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${path.join(dataDir, 'postgres')})` : 'DATABASE_URL'}`,
         `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : 'outbox table (SMTP_URL not set)'}`,
+        `  Runbooks:        ${policy.runbooks.definitions.length} runbooks; steps for host "${config.RUNBOOK_HOST}" run here, database "app" = ${databases.app === databaseUrl ? 'the store' : 'RUNBOOK_DB_APP'}`,
         `  Policy:          ${policy.name}${config.POLICY_FILE ? ` (${config.POLICY_FILE})` : ' (built-in defaults)'}`,
         `  Webhook:         POST ${http.url}/alertmanager (${auth.kind}${generatedTokenFile ? `, token in ${generatedTokenFile}` : ''}); also /healthz, /readyz, /metrics`,
         '',

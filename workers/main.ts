@@ -1,9 +1,34 @@
-// Worker entry point: `npm run worker`. Needs DATABASE_URL; `npm start` runs everything instead.
-import { loadConfig } from '../config/env';
+// Worker entry point: `npm run worker` serves incidents (needs DATABASE_URL);
+// `npm run worker -- --runbook-host NAME` serves only the runbook steps of host NAME.
+import { parseArgs } from 'node:util';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, runbookDatabases } from '../config/env';
+import { loadPolicy } from '../policy/load';
+import { runbookTaskQueue } from '../workflows/definitions';
+import { createRunbookWorker } from './runbook-worker';
 import { startWorker } from './run';
 
 async function main() {
+  const { values } = parseArgs({ options: { 'runbook-host': { type: 'string' } } });
   const config = loadConfig();
+  const host = values['runbook-host'];
+  if (host !== undefined) {
+    const checked = loadConfig({ ...process.env, RUNBOOK_HOST: host });
+    const policy = loadPolicy(config.POLICY_FILE);
+    const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const worker = await createRunbookWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      host: checked.RUNBOOK_HOST,
+      runbooks: policy.runbooks,
+      databases: runbookDatabases(),
+      log: console.log,
+    });
+    console.log(`Runbook worker for host "${checked.RUNBOOK_HOST}" serving task queue "${runbookTaskQueue(checked.RUNBOOK_HOST)}"`);
+    await worker.run();
+    await connection.close();
+    return;
+  }
   if (!config.DATABASE_URL)
     throw new Error('DATABASE_URL must be set to run a standalone worker (npm start embeds a database when it is unset)');
   const { done } = await startWorker({ ...config, DATABASE_URL: config.DATABASE_URL });

@@ -10,6 +10,11 @@ import { IncidentStore } from '../activities/store';
 import { ReviewStore } from '../activities/review-store';
 import { loadPolicy } from '../policy/load';
 import { createIncidentWorker } from './create-worker';
+import { createRunbookWorker } from './runbook-worker';
+import { PROTECTED_APPLICATION_PREFIX } from '../activities/runbook';
+import { runbookTaskQueue } from '../workflows/definitions';
+
+export const STORE_APPLICATION_NAME = `${PROTECTED_APPLICATION_PREFIX}-store`;
 
 export interface RunningWorker {
   worker: Worker;
@@ -21,9 +26,12 @@ export interface RunningWorker {
 export async function startWorker(
   config: AppConfig & { DATABASE_URL: string },
   log: (line: string) => void = console.log,
+  /** Also serve runbook steps for this host (npm start: RUNBOOK_HOST, "local" by default). */
+  runbooks?: { host: string; databases: Record<string, string> },
 ): Promise<RunningWorker> {
   const policy = loadPolicy(config.POLICY_FILE);
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  // The name marks the store's sessions: runbook steps that end sessions never end these.
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10, application_name: STORE_APPLICATION_NAME });
   await migrate(pool);
   const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const phone =
@@ -57,10 +65,28 @@ export async function startWorker(
     deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, phone, policy, ackLinks },
   });
   log(`Worker serving task queue "${config.TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (policy: ${policy.name})`);
-  const done = worker.run().finally(async () => {
+  const hostWorker = runbooks
+    ? await createRunbookWorker({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        host: runbooks.host,
+        runbooks: policy.runbooks,
+        databases: runbooks.databases,
+        log,
+      })
+    : undefined;
+  if (runbooks) log(`Runbook steps for host "${runbooks.host}" served on task queue "${runbookTaskQueue(runbooks.host)}"`);
+  // Both stop together: a signal shuts each down, and the first to stop takes the other with it.
+  const stopOther = (other: { getState(): string; shutdown(): void } | undefined) => () => {
+    if (other && other.getState() === 'RUNNING') other.shutdown();
+  };
+  const done = Promise.all([
+    worker.run().finally(stopOther(hostWorker)),
+    hostWorker?.run().finally(stopOther(worker)),
+  ]).finally(async () => {
     mailer?.close();
     await connection.close();
     await pool.end();
   });
-  return { worker, done };
+  return { worker, done: done.then(() => undefined) };
 }

@@ -81,7 +81,9 @@ export type Notice =
   | { type: 'manual-escalation'; n: number; level: number; by: string; reason?: string }
   | { type: 'breach'; key: string; text: string }
   | { type: 'resolution' }
-  | { type: 'customers' };
+  | { type: 'customers' }
+  | { type: 'approval'; ref: string; subject: string; body: string }
+  | { type: 'runbook-notify'; ref: string; targets: string[]; text: string };
 
 /** Workflow bookkeeping that survives continueAsNew alongside the state. */
 export interface IncidentBook {
@@ -101,6 +103,8 @@ export interface IncidentBook {
   alertsCleared?: boolean;
   /** Timeline events dropped from the carried state; all of them are in the store. */
   truncatedEvents: number;
+  /** Runbooks attached to the incident, and what their workflow was last told. */
+  runbooks?: { attached: AttachedRunbook[]; started: boolean; sent: string; matched: boolean };
 }
 
 export interface CarriedIncident {
@@ -122,7 +126,8 @@ export type TimelineKind =
   | 'status-update'
   | 'notification'
   | 'resolved'
-  | 'warning';
+  | 'warning'
+  | 'runbook';
 
 export interface TimelineEvent {
   seq: number;
@@ -312,3 +317,159 @@ export const submitPostMortemUpdate = defineUpdate<ReviewState, [SubmitPostMorte
 
 export type ActionItemRequest =
   { op: 'add'; incidentId: string; text: string; owner: string; due: string; by: string } | { op: 'done'; id: string; by: string };
+
+// ---- runbooks: diagnostics that run on their own, changes that wait for a named approval ----
+
+export const RUNBOOK_WORKFLOW_TYPE = 'runbookWorkflow';
+export const LOCAL_RUNBOOK_HOST = 'local';
+/** One runbook workflow per incident, a child of the incident's first run. */
+export const runbookWorkflowId = (incidentWorkflowId: string) => `${incidentWorkflowId}-runbooks`;
+/** Shell and SQL steps run on the worker of the host they are about: `npm run worker -- --runbook-host NAME`. */
+export const runbookTaskQueue = (host: string) => `runbook-${host}`;
+
+export interface AttachedRunbook {
+  id: string;
+  labels: Record<string, string>;
+  by: string;
+  at: string;
+}
+
+/** What a step would run; `skip` says why it cannot. */
+export interface StepPlan {
+  ref: string;
+  runbook: string;
+  step: string;
+  title: string;
+  phase: Phase;
+  kind: 'shell' | 'sql' | 'notify';
+  approval: 'none' | 'required';
+  timeoutMs: number;
+  params: Record<string, string>;
+  host?: string;
+  queue?: string;
+  argv?: string[];
+  database?: string;
+  sql?: string;
+  sqlArgs?: string[];
+  action?: 'query' | 'terminate-backends';
+  notify?: { targets: string[]; text: string };
+  skip?: string;
+}
+
+export type StepStatus =
+  | 'waiting'
+  | 'awaiting-approval'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'rejected'
+  | 'cancelled';
+
+export interface StepOutcome {
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  durationMs: number;
+  /** The runbook worker that ran it. */
+  host: string;
+  workerPid: number;
+  stdoutBytes: number;
+  stderrBytes: number;
+  truncated: boolean;
+  /** First line of output, for the timeline; everything is in the evidence table. */
+  headline: string;
+  evidenceId?: number;
+  /** terminate-backends: the sessions ended. */
+  terminated?: number[];
+}
+
+export interface StepRun {
+  plan: StepPlan;
+  status: StepStatus;
+  /** Approval asked at, and when it escalates. */
+  requestedAt?: string;
+  approvalDeadline?: string;
+  escalated?: boolean;
+  approvedBy?: string;
+  approvedAt?: string;
+  rejectedBy?: string;
+  reason?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  outcome?: StepOutcome;
+  error?: string;
+}
+
+export interface RunbookInput {
+  incidentId: string;
+  incidentNumber: number;
+  incidentWorkflowId: string;
+  policy: ResponsePolicy;
+  sync: RunbookSync;
+}
+
+/** The incident's view, sent by the incident workflow whenever it changes. */
+export interface RunbookSync {
+  phase: Phase;
+  status: IncidentStatus;
+  commander?: string;
+  attached: AttachedRunbook[];
+}
+
+export interface RunbookState {
+  incidentId: string;
+  sync: RunbookSync;
+  steps: StepRun[];
+  closed: boolean;
+}
+
+/** A runbook event for the incident's timeline; approvals and escalations ride along. */
+export interface RunbookEvent {
+  text: string;
+  actor: string;
+  warning?: boolean;
+  approval?: { ref: string; subject: string; body: string };
+  escalate?: string;
+  notify?: { ref: string; targets: string[]; text: string };
+}
+
+export interface AttachRunbookArgs extends ActorArgs {
+  runbook: string;
+}
+export interface ApproveStepArgs extends ActorArgs {
+  step: string;
+}
+export interface RejectStepArgs extends ActorArgs {
+  step: string;
+  reason: string;
+}
+
+export const attachRunbookUpdate = defineUpdate<IncidentState, [AttachRunbookArgs]>('attachRunbook');
+/** Dry run: what a runbook would run for this incident, attached or not. */
+export const runbookPlanQuery = defineQuery<StepPlan[], [string]>('runbookPlan');
+export const runbookEventSignal = defineSignal<[RunbookEvent]>('runbookEvent');
+
+export const runbookSyncSignal = defineSignal<[RunbookSync]>('runbookSync');
+export const runbookStateQuery = defineQuery<RunbookState>('runbookState');
+export const approveStepUpdate = defineUpdate<StepRun, [ApproveStepArgs]>('approveStep');
+export const rejectStepUpdate = defineUpdate<StepRun, [RejectStepArgs]>('rejectStep');
+
+export interface EvidenceRecord {
+  id: number;
+  incidentId: string;
+  ref: string;
+  title: string;
+  kind: string;
+  host: string;
+  command: string;
+  approvedBy?: string;
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  durationMs: number;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  at: string;
+}

@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -32,12 +33,20 @@ import {
   postPublicUpdate,
   resolveUpdate,
   reviewWorkflowId,
+  runbookEventSignal,
+  runbookPlanQuery,
+  runbookSyncSignal,
+  runbookWorkflowId,
+  attachRunbookUpdate,
   setImpactUpdate,
   searchAttributes,
   stateQuery,
   type AcknowledgeArgs,
   type AddNoteArgs,
   type AdvancePhaseArgs,
+  type AttachRunbookArgs,
+  type RunbookEvent,
+  type RunbookSync,
   type AssignCommanderArgs,
   type ChangeSeverityArgs,
   type EscalateArgs,
@@ -55,11 +64,14 @@ import { escalationKey, levelsFor, planEscalation } from './escalation';
 import { callText, notificationMessage, pageMessage, smsText, statusSmsText } from './messages';
 import { resolveTargets } from './recipients';
 import { reviewWorkflow } from './review';
+import { runbookWorkflow } from './runbook';
+import { matchRunbooks, planRunbook } from './runbook-plan';
 import {
   validateAcknowledge,
   validateAddNote,
   validateAdvancePhase,
   validateAssignCommander,
+  validateAttachRunbook,
   validateChangeSeverity,
   validateEscalate,
   validatePublicUpdate,
@@ -287,6 +299,49 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     { validator: (args: SetImpactArgs) => validateSetImpact(state, args) },
   );
 
+  // ---- runbooks: attached by alert match or by hand, run by the incident's runbook workflow ----
+  const runbookBook = () => (book.runbooks ??= { attached: [], started: false, sent: '', matched: false });
+  const runbookLabels = (id: string) =>
+    book.runbooks?.attached.find((a) => a.id === id)?.labels ??
+    matchRunbooks(policy.runbooks, state.alerts).find((m) => m.id === id)?.labels ??
+    state.alerts[0]?.labels ??
+    {};
+  const attachRunbook = (id: string, labels: Record<string, string>, by: string) => {
+    const def = policy.runbooks.definitions.find((d) => d.id === id)!;
+    runbookBook().attached.push({ id, labels, by, at: nowIso() });
+    record('runbook', by, `Runbook ${id} attached: ${def.title}`);
+  };
+
+  setHandler(
+    attachRunbookUpdate,
+    ({ by, runbook }) => {
+      attachRunbook(runbook, runbookLabels(runbook), by);
+      return reply();
+    },
+    { validator: (args: AttachRunbookArgs) => validateAttachRunbook(state, policy, book.runbooks?.attached ?? [], args) },
+  );
+
+  setHandler(runbookPlanQuery, (id: string) => {
+    const def = policy.runbooks?.definitions.find((d) => d.id === id);
+    if (!def) throw new Error(`no runbook "${id}"; runbooks: ${(policy.runbooks?.definitions ?? []).map((d) => d.id).join(', ')}`);
+    return planRunbook(def, runbookLabels(id), { incidentId: state.incidentId, nowMs: nowMs() });
+  });
+
+  setHandler(runbookEventSignal, (event: RunbookEvent) => {
+    record(event.warning ? 'warning' : 'runbook', event.actor, event.text);
+    if (event.approval) notice({ type: 'approval', ...event.approval });
+    if (event.notify) notice({ type: 'runbook-notify', ...event.notify });
+    if (event.escalate && state.status !== 'resolved') {
+      // Beyond the last level, the last level is paged again: an unanswered approval never goes quiet.
+      const level = nextManualLevel() ?? applicableLevels()[applicableLevels().length - 1]!;
+      state.escalationLevel = Math.max(state.escalationLevel, level);
+      book.paged.push(escalationKey(state.escalationCycle, level));
+      const n = ++book.manualEscalations;
+      record('escalation', 'runbook', `Escalation to ${policy.escalation.levels[level]!.name}: ${event.escalate}`);
+      notice({ type: 'manual-escalation', n, level, by: 'runbook', reason: event.escalate });
+    }
+  });
+
   setHandler(alertsSignal, (batch) => {
     (book.alertBatches ??= []).push(batch);
     changed();
@@ -350,7 +405,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     kind: OutboundMessage['kind'],
     contact: Contact,
     via: string,
-    message: { subject: string; body: string },
+    message: { subject: string; body: string; short?: string },
     label: string,
     stopIfAcknowledged = false,
     notificationChannels: Channel[] = ['email'],
@@ -366,8 +421,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         record('warning', SYSTEM, `${who} has no phone number: no ${channel === 'sms' ? 'SMS' : 'call'}; using the next channel`);
         continue;
       }
-      const phoneText = kind === 'page' ? smsText(state) : statusSmsText(state);
-      const body = channel === 'email' ? message.body : channel === 'sms' ? phoneText : kind === 'page' ? callText(state) : phoneText;
+      const phoneText = message.short ?? (kind === 'page' ? smsText(state) : statusSmsText(state));
+      const body =
+        channel === 'email' ? message.body : channel === 'sms' || message.short ? phoneText : kind === 'page' ? callText(state) : phoneText;
       // Email keeps the original ledger key so incidents paged before phone channels existed stay deduplicated.
       const payload: OutboundMessage = {
         ...base,
@@ -394,7 +450,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     targets: string[],
     dedupPrefix: string,
     kind: OutboundMessage['kind'],
-    message: { subject: string; body: string },
+    message: { subject: string; body: string; short?: string },
     label: string,
     stopIfAcknowledged = false,
     onCall?: { contactId?: string; source: string },
@@ -629,6 +685,24 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
           );
           break;
         }
+        case 'approval':
+          await sendToTargets(
+            ['commander'],
+            `approval:${n.ref}`,
+            'page',
+            { subject: n.subject, body: n.body, short: `${n.subject}. Approve: incidentctl approve ${state.incidentId} ${n.ref}` },
+            `Approval ${n.ref}`,
+          );
+          break;
+        case 'runbook-notify':
+          await sendToTargets(
+            n.targets,
+            `runbook:${n.ref}`,
+            'notification',
+            { subject: `[${state.incidentId}] ${n.text}`, body: `${state.incidentId}: ${state.title}\n\n${n.text}` },
+            `Runbook ${n.ref}`,
+          );
+          break;
         case 'resolution':
           await sendToTargets(
             policy.notify.resolution,
@@ -640,6 +714,38 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
           break;
       }
     }
+  };
+
+  /** Attaches matching runbooks, starts the runbook workflow, and tells it what changed. */
+  const syncRunbooks = async () => {
+    if (!state.number) return;
+    const rb = runbookBook();
+    if (state.status !== 'resolved') {
+      for (const m of matchRunbooks(policy.runbooks, state.alerts)) {
+        if (!rb.attached.some((a) => a.id === m.id)) attachRunbook(m.id, m.labels, state.alerts.length ? 'alertmanager' : 'policy');
+      }
+      rb.matched = true;
+    }
+    if (rb.attached.length === 0) return;
+    const sync: RunbookSync = { phase: state.phase, status: state.status, commander: state.commander, attached: rb.attached };
+    const key = JSON.stringify(sync);
+    if (key === rb.sent) return;
+    const workflowId = runbookWorkflowId(workflowInfo().workflowId);
+    if (!rb.started) {
+      await startChild(runbookWorkflow, {
+        workflowId,
+        args: [{ incidentId: state.incidentId, incidentNumber: state.number, incidentWorkflowId: workflowInfo().workflowId, policy, sync }],
+        // It outlives a continue-as-new of this run; resolution and cancellation end it explicitly.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Runbooks of ${state.incidentId}: ${rb.attached.map((a) => a.id).join(', ')}`,
+      });
+      rb.started = true;
+    } else {
+      await getExternalWorkflowHandle(workflowId)
+        .signal(runbookSyncSignal, sync)
+        .catch(() => record('warning', SYSTEM, `The runbook workflow ${workflowId} is gone; runbook steps no longer follow the incident`));
+    }
+    rb.sent = key;
   };
 
   const computeDeadlines = (): { atMs: number; summary: string } | undefined => {
@@ -706,6 +812,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   for (;;) {
     const seen = version;
     applyAlerts();
+    if (policy.runbooks?.definitions.length && patched('runbooks')) await syncRunbooks();
     checkBudgets();
     await runEscalations();
     await runNotices();

@@ -1,4 +1,5 @@
 // The workflow bundle's entry point: every workflow type the worker serves.
 export { incidentWorkflow } from './incident';
 export { reviewWorkflow } from './review';
-export { actionItemWorkflow, digestWorkflow, onCallOverrideWorkflow, onCallWorkflow, reportWorkflow } from './store-requests';
+export { runbookWorkflow } from './runbook';
+export { actionItemWorkflow, digestWorkflow, evidenceWorkflow, onCallOverrideWorkflow, onCallWorkflow, reportWorkflow } from './store-requests';

@@ -6,7 +6,7 @@ import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio
 import type { createActivities } from '../activities';
 import type { OnCallAnswer, Override } from '../activities/oncall-store';
 import type { ActionItem, Digest, SeverityReport } from '../activities/review-store';
-import { ErrorType, type ActionItemRequest } from './definitions';
+import { ErrorType, type ActionItemRequest, type EvidenceRecord } from './definitions';
 import { resolveTargets } from './recipients';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -81,4 +81,9 @@ export async function onCallWorkflow(): Promise<{ now: OnCallAnswer; next: OnCal
 /** `incidentctl override`: the workflow id makes a retried add idempotent. */
 export async function onCallOverrideWorkflow(input: { contactId: string; from: string; to: string; by: string }): Promise<Override> {
   return acts.addOnCallOverride({ ...input, requestId: workflowInfo().workflowId });
+}
+
+/** Every runbook step's evidence for one incident (incidentctl show ID --evidence). */
+export async function evidenceWorkflow(input: { incidentId: string }): Promise<EvidenceRecord[]> {
+  return acts.listEvidence(input);
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
+import type { ResponsePolicy } from '../policy/schema';
 import {
   ErrorType,
   PHASES,
@@ -6,6 +7,8 @@ import {
   isSeverity,
   type AddNoteArgs,
   type AdvancePhaseArgs,
+  type AttachedRunbook,
+  type AttachRunbookArgs,
   type AssignCommanderArgs,
   type ChangeSeverityArgs,
   type EscalateArgs,
@@ -97,4 +100,21 @@ export function validateSetImpact(state: IncidentState, args: { by: string; user
   if (typeof args.usersPct !== 'number' || !Number.isFinite(args.usersPct) || args.usersPct < 0 || args.usersPct > 100) {
     invalid(`users affected must be a percentage from 0 to 100 (got ${String(args.usersPct)})`);
   }
+}
+
+export function validateAttachRunbook(
+  state: IncidentState,
+  policy: ResponsePolicy,
+  attached: AttachedRunbook[],
+  { by, runbook }: AttachRunbookArgs,
+): void {
+  requireOpen(state, by);
+  const ids = (policy.runbooks?.definitions ?? []).map((d) => d.id);
+  if (!ids.includes(runbook)) {
+    throw ApplicationFailure.nonRetryable(
+      `no runbook "${runbook}" in ${state.incidentId}'s policy; runbooks: ${ids.join(', ') || 'none'}`,
+      ErrorType.NotFound,
+    );
+  }
+  if (attached.some((a) => a.id === runbook)) rejected(`runbook ${runbook} is already attached to ${state.incidentId}`);
 }

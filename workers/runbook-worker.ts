@@ -1,0 +1,35 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createRunbookActivities } from '../activities/runbook';
+import { resolveExecutables } from '../activities/executables';
+import type { RunbookPolicy } from '../policy/runbook-schema';
+import { runbookTaskQueue } from '../workflows/definitions';
+
+export interface RunbookWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  host: string;
+  runbooks: RunbookPolicy;
+  /** Named databases for sql steps (RUNBOOK_DB_<NAME>). */
+  databases: Record<string, string>;
+  /** Where secret values come from; only the names in runbooks.secretEnv are read. */
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+/** A worker that serves only runbook activities, on the task queue of one host. */
+export async function createRunbookWorker(options: RunbookWorkerOptions): Promise<Worker> {
+  const { executables, missing } = resolveExecutables(options.runbooks.executables);
+  const env = options.env ?? process.env;
+  const secrets = Object.fromEntries(
+    options.runbooks.secretEnv.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]!]),
+  );
+  const missingNames = Object.keys(missing);
+  if (missingNames.length > 0)
+    options.log?.(`Runbook host "${options.host}": not installed here, steps using them will fail: ${missingNames.join(', ')}`);
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: runbookTaskQueue(options.host),
+    activities: createRunbookActivities({ host: options.host, executables, missing, secrets, databases: options.databases }),
+  });
+}

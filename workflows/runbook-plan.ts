@@ -1,0 +1,99 @@
+// Pure and deterministic: what each runbook step would run, from the policy and the alert's labels.
+// The workflow, `--dry-run` and the tests all plan through here.
+import { durationMs } from '../policy/duration';
+import { checkParam, placeholders, renderTemplate } from '../policy/runbook-params';
+import type { RunbookDef, RunbookPolicy } from '../policy/runbook-schema';
+import { runbookTaskQueue, type AlertRef, type StepPlan } from './definitions';
+
+export interface PlanContext {
+  incidentId: string;
+  nowMs: number;
+}
+
+/** The host a runbook's steps run on, or why it cannot be routed. */
+export function runbookHost(def: RunbookDef, labels: Record<string, string>): { host: string } | { error: string } {
+  const raw = labels[def.host.label];
+  if (raw === undefined || raw === '') return { host: def.host.default };
+  const checked = checkParam({ type: 'hostname', stripPort: true }, raw);
+  if (!checked.ok) return { error: `label ${def.host.label}=${JSON.stringify(clip(raw))} ${checked.reason}` };
+  return { host: checked.value };
+}
+
+export function planRunbook(def: RunbookDef, labels: Record<string, string>, ctx: PlanContext): StepPlan[] {
+  const values: Record<string, string> = {
+    incident_id: ctx.incidentId,
+    today: new Date(ctx.nowMs).toISOString().slice(0, 10),
+  };
+  const problems: Record<string, string> = {};
+  for (const p of def.params) {
+    const fromLabel = p.label !== undefined ? labels[p.label] : undefined;
+    const raw = fromLabel !== undefined && fromLabel !== '' ? fromLabel : p.default;
+    const source = fromLabel !== undefined && fromLabel !== '' ? `label ${p.label}` : 'default';
+    if (raw === undefined) {
+      problems[p.name] = `parameter {${p.name}} has no value${p.label ? ` (no "${p.label}" label on the alert)` : ''}`;
+      continue;
+    }
+    const checked = checkParam(p, raw);
+    if (checked.ok) values[p.name] = checked.value;
+    else problems[p.name] = `parameter {${p.name}} from ${source} = ${JSON.stringify(clip(raw))} ${checked.reason}`;
+  }
+  const host = runbookHost(def, labels);
+
+  return def.steps.map((step) => {
+    const used = [...(step.argv ?? []), ...step.args].flatMap(placeholders);
+    const base: StepPlan = {
+      ref: `${def.id}/${step.id}`,
+      runbook: def.id,
+      step: step.id,
+      title: step.title,
+      phase: step.phase,
+      kind: step.kind,
+      approval: step.approval,
+      timeoutMs: durationMs(step.timeout),
+      params: Object.fromEntries(used.filter((n) => n in values).map((n) => [n, values[n]!])),
+    };
+    const skip = used.map((n) => problems[n]).find(Boolean);
+    if (skip) return { ...base, skip };
+    if (step.kind === 'notify') return { ...base, notify: { targets: step.targets!, text: renderTemplate(step.message!, values) } };
+    if ('error' in host) return { ...base, skip: `cannot route: ${host.error}` };
+    const routed = { ...base, host: host.host, queue: runbookTaskQueue(host.host) };
+    if (step.kind === 'shell') return { ...routed, argv: step.argv!.map((t) => renderTemplate(t, values)) };
+    return {
+      ...routed,
+      database: step.database!,
+      sql: step.sql!,
+      sqlArgs: step.args.map((t) => renderTemplate(t, values)),
+      action: step.action,
+    };
+  });
+}
+
+/** Runbooks whose match rules fit the incident's alerts, with the labels of the alert that matched. */
+export function matchRunbooks(runbooks: RunbookPolicy | undefined, alerts: AlertRef[]): { id: string; labels: Record<string, string> }[] {
+  const matches: { id: string; labels: Record<string, string> }[] = [];
+  for (const def of runbooks?.definitions ?? []) {
+    const alert = alerts.find(
+      (a) =>
+        a.status === 'firing' &&
+        (def.match.alertnames.length > 0 || Object.keys(def.match.labels).length > 0) &&
+        (def.match.alertnames.length === 0 || def.match.alertnames.includes(a.name)) &&
+        Object.entries(def.match.labels).every(([k, v]) => a.labels[k] === v),
+    );
+    if (alert) matches.push({ id: def.id, labels: alert.labels });
+    else if (def.match.always) matches.push({ id: def.id, labels: alerts[0]?.labels ?? {} });
+  }
+  return matches;
+}
+
+/** What a step would run, as one line: argv elements quoted only for reading, SQL with its arguments. */
+export function describeCommand(plan: StepPlan): string {
+  if (plan.argv) return plan.argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+  if (plan.sql) {
+    const args = plan.sqlArgs?.length ? `  -- args: ${JSON.stringify(plan.sqlArgs)}` : '';
+    return `${plan.action === 'terminate-backends' ? 'terminate the sessions selected by: ' : ''}${plan.sql}${args} (database ${plan.database})`;
+  }
+  if (plan.notify) return `notify ${plan.notify.targets.join(', ')}: ${plan.notify.text}`;
+  return '';
+}
+
+const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}...` : s);

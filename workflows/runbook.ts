@@ -1,0 +1,364 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
+  allHandlersFinished,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import type { createRunbookActivities, StepResult } from '../activities/runbook';
+import { durationMs, formatDuration } from '../policy/duration';
+import {
+  ErrorType,
+  PHASES,
+  approveStepUpdate,
+  rejectStepUpdate,
+  runbookEventSignal,
+  runbookStateQuery,
+  runbookSyncSignal,
+  type ApproveStepArgs,
+  type RejectStepArgs,
+  type RunbookEvent,
+  type RunbookInput,
+  type RunbookState,
+  type StepRun,
+} from './definitions';
+import { describeCommand, planRunbook } from './runbook-plan';
+
+type StoreActivities = ReturnType<typeof createActivities>;
+type HostActivities = ReturnType<typeof createRunbookActivities>;
+
+const store = proxyActivities<StoreActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.NotFound] },
+});
+
+const RUNBOOK = 'runbook';
+
+/**
+ * The runbooks of one incident. Read-only steps run when their phase starts; changing steps wait,
+ * durably, for a named approver. Every result goes to the evidence table and the incident's timeline.
+ */
+export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState> {
+  const policy = input.policy.runbooks;
+  const state: RunbookState = { incidentId: input.incidentId, sync: input.sync, steps: [], closed: false };
+  const scopes = new Map<string, CancellationScope>();
+  let version = 0;
+  const bump = () => version++;
+
+  // Events reach the incident in order; an incident that has already closed no longer needs them.
+  let events: Promise<void> = Promise.resolve();
+  const emit = (event: RunbookEvent) => {
+    const incident = getExternalWorkflowHandle(input.incidentWorkflowId);
+    events = events.then(() => incident.signal(runbookEventSignal, event).catch(() => undefined));
+  };
+
+  const find = (ref: string): StepRun => {
+    const exact = state.steps.find((s) => s.plan.ref === ref);
+    if (exact) return exact;
+    const byStep = state.steps.filter((s) => s.plan.step === ref);
+    if (byStep.length === 1) return byStep[0]!;
+    if (byStep.length > 1)
+      throw ApplicationFailure.nonRetryable(
+        `step "${ref}" is ambiguous: use one of ${byStep.map((s) => s.plan.ref).join(', ')}`,
+        ErrorType.InvalidInput,
+      );
+    throw ApplicationFailure.nonRetryable(
+      `no runbook step "${ref}" in ${input.incidentId}; steps: ${state.steps.map((s) => s.plan.ref).join(', ') || 'none'}`,
+      ErrorType.NotFound,
+    );
+  };
+
+  const mayApprove = (by: string): boolean => {
+    if (policy.approvers.length === 0) return true;
+    const contacts = input.policy.contacts;
+    return policy.approvers.some((t) => {
+      if (t === 'commander') return Boolean(state.sync.commander) && by === state.sync.commander;
+      const matches = (c: (typeof contacts)[number]) => c.id === by || c.email === by;
+      if (t.startsWith('role:')) return contacts.some((c) => c.roles.includes(t.slice(5)) && matches(c));
+      return contacts.some((c) => c.id === t && matches(c));
+    });
+  };
+
+  setHandler(runbookStateQuery, () => state);
+  setHandler(runbookSyncSignal, (sync) => {
+    state.sync = sync;
+    bump();
+  });
+
+  setHandler(
+    approveStepUpdate,
+    ({ step, by }) => {
+      const run = find(step);
+      run.approvedBy = by;
+      run.approvedAt = new Date(Date.now()).toISOString();
+      emit({ actor: by, text: `Approved ${run.plan.ref} (${run.plan.title})` });
+      bump();
+      return run;
+    },
+    {
+      validator: ({ step, by }: ApproveStepArgs) => {
+        if (!by?.trim()) throw ApplicationFailure.nonRetryable('who approves is required', ErrorType.InvalidInput);
+        const run = find(step);
+        if (run.status !== 'awaiting-approval' || run.approvedBy || run.rejectedBy)
+          throw ApplicationFailure.nonRetryable(`${run.plan.ref} is ${run.status}, not awaiting approval`, ErrorType.InvalidTransition);
+        if (!mayApprove(by))
+          throw ApplicationFailure.nonRetryable(
+            `${by} may not approve runbook steps; approvers: ${policy.approvers.join(', ')}`,
+            ErrorType.InvalidTransition,
+          );
+      },
+    },
+  );
+
+  setHandler(
+    rejectStepUpdate,
+    ({ step, by, reason }) => {
+      const run = find(step);
+      run.rejectedBy = by;
+      run.reason = reason.trim();
+      const killing = run.status === 'running';
+      emit({ actor: by, text: `Rejected ${run.plan.ref}: ${run.reason}${killing ? '; stopping its process' : '; it will not run'}` });
+      if (killing) scopes.get(run.plan.ref)?.cancel();
+      bump();
+      return run;
+    },
+    {
+      validator: ({ step, by, reason }: RejectStepArgs) => {
+        if (!by?.trim()) throw ApplicationFailure.nonRetryable('who rejects is required', ErrorType.InvalidInput);
+        if (!reason?.trim()) throw ApplicationFailure.nonRetryable('a rejection needs a reason', ErrorType.InvalidInput);
+        const run = find(step);
+        if (!['waiting', 'awaiting-approval', 'running'].includes(run.status) || run.rejectedBy)
+          throw ApplicationFailure.nonRetryable(`${run.plan.ref} is ${run.status}; there is nothing to reject`, ErrorType.InvalidTransition);
+        if (!mayApprove(by))
+          throw ApplicationFailure.nonRetryable(
+            `${by} may not reject runbook steps; approvers: ${policy.approvers.join(', ')}`,
+            ErrorType.InvalidTransition,
+          );
+      },
+    },
+  );
+
+  const hostActivities = (run: StepRun) => {
+    const options: ActivityOptions = {
+      taskQueue: run.plan.queue,
+      // No worker for the host within this time: it is offline, which escalates instead of hanging.
+      scheduleToStartTimeout: durationMs(policy.hostOfflineAfter),
+      startToCloseTimeout: run.plan.timeoutMs + 30_000,
+      heartbeatTimeout: '10s',
+      // A step that changes something must never run twice on its own: no automatic retries.
+      retry: { maximumAttempts: 1 },
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      summary: `${run.plan.ref} on ${run.plan.host}`,
+    };
+    return proxyActivities<HostActivities>(options);
+  };
+
+  const execute = async (run: StepRun): Promise<StepResult> => {
+    const acts = hostActivities(run);
+    const common = { incidentId: input.incidentId, ref: run.plan.ref, timeoutMs: run.plan.timeoutMs };
+    if (run.plan.kind === 'shell') return acts.runShellStep({ ...common, argv: run.plan.argv! });
+    return acts.runSqlStep({
+      ...common,
+      database: run.plan.database!,
+      sql: run.plan.sql!,
+      args: run.plan.sqlArgs ?? [],
+      action: run.plan.action ?? 'query',
+    });
+  };
+
+  const awaitApproval = async (run: StepRun): Promise<boolean> => {
+    const deadlineMs = Date.now() + durationMs(policy.approvalTimeout);
+    run.status = 'awaiting-approval';
+    run.requestedAt = new Date(Date.now()).toISOString();
+    run.approvalDeadline = new Date(deadlineMs).toISOString();
+    const id = input.incidentId;
+    const command = describeCommand(run.plan);
+    emit({
+      actor: RUNBOOK,
+      text: `Approval needed for ${run.plan.ref} (${run.plan.title}) on ${run.plan.host ?? 'the incident'}: ${command}`,
+      approval: {
+        ref: run.plan.ref,
+        subject: `[${id}] Approval needed: ${run.plan.title} (${run.plan.ref})`,
+        body: [
+          `${id} runbook step ${run.plan.ref} changes something and waits for your approval.`,
+          '',
+          `It would run on host ${run.plan.host ?? '-'}:`,
+          `  ${command}`,
+          '',
+          `Approve:  incidentctl approve ${id} ${run.plan.ref}`,
+          `Reject:   incidentctl reject ${id} ${run.plan.ref} --reason "..."`,
+          '',
+          `Without an answer by ${run.approvalDeadline} the incident escalates. The step never runs without approval.`,
+        ].join('\n'),
+      },
+    });
+    bump();
+    const answered = () => Boolean(run.approvedBy || run.rejectedBy || state.closed);
+    if (!(await condition(answered, Math.max(deadlineMs - Date.now(), 1), { summary: `Approval of ${run.plan.ref}` }))) {
+      run.escalated = true;
+      emit({
+        actor: RUNBOOK,
+        warning: true,
+        text: `No approval for ${run.plan.ref} within ${policy.approvalTimeout}: escalating; the step still waits and will not run without approval`,
+        escalate: `approval of ${run.plan.ref} not given within ${policy.approvalTimeout}`,
+      });
+      bump();
+      await condition(answered);
+    }
+    if (run.rejectedBy) {
+      run.status = 'rejected';
+      return false;
+    }
+    if (state.closed && !run.approvedBy) {
+      run.status = 'skipped';
+      run.reason = 'the incident was resolved before anyone approved';
+      emit({ actor: RUNBOOK, text: `Skipped ${run.plan.ref}: ${run.reason}` });
+      return false;
+    }
+    return true;
+  };
+
+  const runStep = async (run: StepRun): Promise<void> => {
+    if (run.plan.skip) {
+      run.status = 'skipped';
+      run.reason = run.plan.skip;
+      emit({ actor: RUNBOOK, warning: true, text: `Skipped ${run.plan.ref}: ${run.plan.skip}. Nothing was run.` });
+      return;
+    }
+    if (run.rejectedBy) {
+      run.status = 'rejected';
+      return;
+    }
+    if (state.closed) {
+      run.status = 'skipped';
+      run.reason = 'the incident was resolved first';
+      return;
+    }
+    if (run.plan.approval === 'required' && !(await awaitApproval(run))) return;
+    if (run.plan.kind === 'notify') {
+      emit({ actor: RUNBOOK, text: `${run.plan.ref}: ${run.plan.notify!.text}`, notify: { ref: run.plan.ref, ...run.plan.notify! } });
+      run.status = 'succeeded';
+      return;
+    }
+    run.status = 'running';
+    run.startedAt = new Date(Date.now()).toISOString();
+    bump();
+    const scope = new CancellationScope();
+    scopes.set(run.plan.ref, scope);
+    try {
+      const result = await scope.run(() => execute(run));
+      const evidenceId = await store.recordEvidence({
+        incidentNumber: input.incidentNumber,
+        plan: run.plan,
+        approvedBy: run.approvedBy,
+        result,
+      });
+      const { stdout: _o, stderr: _e, ...rest } = result;
+      run.outcome = { ...rest, evidenceId };
+      run.status = result.exitCode === 0 && !result.timedOut ? 'succeeded' : 'failed';
+      const how = result.timedOut
+        ? `timed out after ${formatDuration(run.plan.timeoutMs)}; its process group was killed`
+        : result.exitCode === null
+          ? `was killed by ${result.signal}`
+          : `exited ${result.exitCode}`;
+      const ended = result.terminated ? `; ended ${result.terminated.length} sessions (${result.terminated.join(', ') || 'none'})` : '';
+      emit({
+        actor: RUNBOOK,
+        warning: run.status === 'failed',
+        text: `${run.plan.ref} ${how} in ${formatDuration(result.durationMs)} on ${result.host}${ended}${result.headline ? `: ${result.headline}` : ''} (evidence #${evidenceId})`,
+      });
+    } catch (error) {
+      if (isCancellation(error) && run.rejectedBy) {
+        run.status = 'rejected';
+        emit({ actor: run.rejectedBy, text: `${run.plan.ref} stopped: its process was killed on rejection` });
+        return;
+      }
+      if (isCancellation(error)) {
+        run.status = 'cancelled';
+        throw error;
+      }
+      run.status = 'failed';
+      const cause = error instanceof ActivityFailure ? error.cause : error;
+      if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START) {
+        run.error = `host ${run.plan.host} is offline: no runbook worker took the step within ${policy.hostOfflineAfter}`;
+        emit({ actor: RUNBOOK, warning: true, text: `${run.plan.ref} not run: ${run.error}`, escalate: run.error });
+      } else {
+        run.error = cause instanceof Error ? cause.message : String(cause);
+        emit({ actor: RUNBOOK, warning: true, text: `${run.plan.ref} failed on ${run.plan.host}: ${run.error}` });
+      }
+    } finally {
+      run.finishedAt = new Date(Date.now()).toISOString();
+      scopes.delete(run.plan.ref);
+      bump();
+    }
+  };
+
+  // One lane per runbook and phase: a step waiting for approval holds back only the steps after it.
+  const planned = new Set<string>();
+  const lanes = new Map<string, Promise<void>>();
+  const defs = new Map(policy.definitions.map((d) => [d.id, d]));
+  const startLanes = () => {
+    for (const attached of state.sync.attached) {
+      const def = defs.get(attached.id);
+      if (!def || planned.has(def.id)) continue;
+      planned.add(def.id);
+      const plans = planRunbook(def, attached.labels, { incidentId: input.incidentId, nowMs: Date.now() });
+      state.steps.push(...plans.map((plan): StepRun => ({ plan, status: 'waiting' })));
+      const approvals = plans.filter((p) => p.approval === 'required').length;
+      emit({
+        actor: RUNBOOK,
+        text: `Runbook ${def.id} (${def.title}): ${plans.length} steps, ${approvals} need approval; host ${plans.find((p) => p.host)?.host ?? '-'}`,
+      });
+    }
+    const reached = PHASES.indexOf(state.sync.phase);
+    for (const run of state.steps) {
+      const key = `${run.plan.runbook}:${run.plan.phase}`;
+      if (PHASES.indexOf(run.plan.phase) > reached || lanes.has(key)) continue;
+      const steps = state.steps.filter((s) => s.plan.runbook === run.plan.runbook && s.plan.phase === run.plan.phase);
+      lanes.set(
+        key,
+        (async () => {
+          for (const step of steps) await runStep(step);
+        })(),
+      );
+    }
+  };
+
+  for (;;) {
+    const seen = version;
+    startLanes();
+    if (state.sync.status === 'resolved') break;
+    await condition(() => version !== seen);
+  }
+
+  state.closed = true;
+  bump();
+  await Promise.all(lanes.values());
+  const followUps = state.sync.attached.flatMap((a) => (defs.get(a.id)?.followUps ?? []).map((text, i) => ({ runbook: a.id, text, i })));
+  if (followUps.length > 0) {
+    const due = new Date(Date.now() + durationMs(policy.followUpDue)).toISOString().slice(0, 10);
+    for (const f of followUps) {
+      await store.addActionItem({
+        incidentId: input.incidentId,
+        text: `${f.text} (runbook ${f.runbook})`,
+        owner: state.sync.commander ?? 'incident-commander',
+        due,
+        by: RUNBOOK,
+        requestId: `${workflowInfo().workflowId}:${f.runbook}:${f.i}`,
+      });
+    }
+  }
+  await events;
+  await condition(allHandlersFinished);
+  return state;
+}
