@@ -228,7 +228,7 @@ function formatRows(columns: string[], rows: unknown[][]): string {
     const pg = v as { toPostgres?: () => string };
     if (typeof pg.toPostgres === 'function') return pg.toPostgres();
     if (typeof v === 'object') return JSON.stringify(v);
-    return typeof v === 'string' ? v : String(v as number | boolean | bigint);
+    return typeof v === 'string' ? v : JSON.stringify(v);
   };
   const lines = [columns.join('\t'), columns.map((c) => '-'.repeat(Math.max(c.length, 1))).join('\t')];
   for (const row of rows) lines.push(row.map(cell).join('\t').replace(/\n/g, ' '));

@@ -13,6 +13,7 @@ import defaultPolicy from '../../policy/default-policy.json';
 import { parsePolicy } from '../../policy/load';
 import type { PolicyInput, ResponsePolicy } from '../../policy/schema';
 import { createIncidentWorker } from '../../workers/create-worker';
+import { STORE_APPLICATION_NAME } from '../../workers/run';
 import { INCIDENT_WORKFLOW_TYPE, stateQuery, type IncidentInput, type IncidentState } from '../../workflows/definitions';
 
 /** The plan's policy with durations shrunk to seconds. Durations are data. */
@@ -28,6 +29,8 @@ export function testPolicy(overrides: Partial<PolicyInput> = {}): ResponsePolicy
   base.escalation.repeat = { times: 1, interval: '4s' };
   // Reviews opened by other tests stay quiet; the review tests shrink these further.
   base.review = { ...base.review!, firstReminder: '60s', due: '120s', overdueEvery: '60s' };
+  // Runbooks run real commands: only the runbook tests turn them on.
+  base.runbooks = { ...base.runbooks!, definitions: [] };
   return parsePolicy({ ...base, ...overrides }, 'test policy');
 }
 
@@ -45,7 +48,8 @@ export async function openTestEnv(): Promise<TestEnv> {
   const address = process.env.TEST_TEMPORAL_ADDRESS!;
   const connection = await Connection.connect({ address });
   const native = await NativeConnection.connect({ address });
-  const pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 5 });
+  // Named like the worker's store pool: runbook steps that end sessions must spare it.
+  const pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 5, application_name: STORE_APPLICATION_NAME });
   return {
     address,
     client: new Client({ connection }),

@@ -8,10 +8,14 @@ export interface WorkerProcess {
 }
 
 /** The real worker entry point (`npm run worker`) as a separate OS process, so it can be killed. */
-export async function spawnWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+export async function spawnWorkerProcess(
+  env: Record<string, string>,
+  args: string[] = [],
+  ready = 'Worker serving',
+): Promise<WorkerProcess> {
   const root = path.resolve(__dirname, '../..');
   // One process (no tsx CLI wrapper), so SIGKILL really kills the worker.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers/main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers/main.ts'), ...args], {
     cwd: root,
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -22,7 +26,7 @@ export async function spawnWorkerProcess(env: Record<string, string>): Promise<W
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60_000);
     const check = () => {
-      if (out.includes('Worker serving')) {
+      if (out.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import defaultPolicy from '../../policy/default-policy.json';
+import type { RunbookDef, RunbookPolicy } from '../../policy/runbook-schema';
+import type { PolicyInput, ResponsePolicy } from '../../policy/schema';
+import { createRunbookWorker } from '../../workers/runbook-worker';
+import { runbookStateQuery, runbookWorkflowId, type RunbookState, type StepRun } from '../../workflows/definitions';
+import { testPolicy, waitFor, type TestEnv } from './harness';
+
+export const shippedRunbooks = (): RunbookDef[] =>
+  JSON.parse(JSON.stringify((defaultPolicy as PolicyInput).runbooks!.definitions)) as RunbookDef[];
+
+export const uniqueHost = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
+
+/** The test policy with runbooks on: shipped definitions (or the given ones), routed to `host`. */
+export function runbookPolicy(options: {
+  host: string;
+  definitions?: RunbookDef[];
+  executables?: Record<string, string>;
+  runbooks?: Partial<RunbookPolicy>;
+}): ResponsePolicy {
+  const shipped = (defaultPolicy as PolicyInput).runbooks!;
+  const definitions = (options.definitions ?? shippedRunbooks()).map((d) => ({ ...d, host: { label: d.host?.label ?? 'instance', default: options.host } }));
+  return testPolicy({
+    runbooks: {
+      ...shipped,
+      executables: { ...shipped.executables, ...options.executables },
+      approvalTimeout: '60s',
+      hostOfflineAfter: '20s',
+      ...options.runbooks,
+      definitions,
+    },
+  });
+}
+
+export function findRunbook(id: string): RunbookDef {
+  return shippedRunbooks().find((d) => d.id === id)!;
+}
+
+/** A scratch directory with executable scripts in it; scripts find their siblings through $0. */
+export function scriptDir(scripts: Record<string, string>): { dir: string; path: (name: string) => string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runbook-test-'));
+  for (const [name, body] of Object.entries(scripts)) {
+    const file = path.join(dir, name);
+    writeFileSync(file, body);
+    chmodSync(file, 0o755);
+  }
+  return { dir, path: (name) => path.join(dir, name) };
+}
+
+export async function startRunbookHost(
+  env: TestEnv,
+  options: { host: string; policy: ResponsePolicy; databases?: Record<string, string>; secrets?: Record<string, string> },
+): Promise<{ stop(): Promise<void> }> {
+  const worker = await createRunbookWorker({
+    connection: env.native,
+    namespace: 'default',
+    host: options.host,
+    runbooks: options.policy.runbooks,
+    databases: options.databases ?? {},
+    env: options.secrets ?? {},
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+export function runbookHandle(env: TestEnv, incident: WorkflowHandle): WorkflowHandle {
+  return env.client.workflow.getHandle(runbookWorkflowId(incident.workflowId));
+}
+
+export async function runbookState(env: TestEnv, incident: WorkflowHandle): Promise<RunbookState> {
+  return runbookHandle(env, incident).query(runbookStateQuery);
+}
+
+/** Waits until the step reaches one of the statuses and returns it. */
+export async function waitForStep(
+  env: TestEnv,
+  incident: WorkflowHandle,
+  ref: string,
+  statuses: StepRun['status'][],
+  timeoutMs = 30_000,
+): Promise<StepRun> {
+  return waitFor(
+    async () => {
+      const state = await runbookState(env, incident).catch(() => undefined);
+      const step = state?.steps.find((s) => s.plan.ref === ref);
+      return step && statuses.includes(step.status) ? step : undefined;
+    },
+    `${ref} to be ${statuses.join(' or ')}`,
+    timeoutMs,
+  );
+}
