@@ -144,7 +144,13 @@ export function createRunbookActivities(deps: RunbookDeps) {
           const selected = await db.query({ text: input.sql, values: input.args, rowMode: 'array' });
           await db.query('COMMIT');
           if (input.action === 'query') {
-            return { text: formatRows(selected.fields.map((f) => f.name), selected.rows as unknown[][]), terminated: undefined };
+            return {
+              text: formatRows(
+                selected.fields.map((f) => f.name),
+                selected.rows as unknown[][],
+              ),
+              terminated: undefined,
+            };
           }
           return terminate(db, selected);
         } finally {

@@ -73,8 +73,24 @@ export function formatEvidence(records: EvidenceRecord[]): string {
         `#${r.id} ${r.ref} (${r.title}) on ${r.host} at ${r.at}${r.approvedBy ? `, approved by ${r.approvedBy}` : ''}`,
         `  command:  ${r.command}`,
         `  result:   exit ${r.exitCode ?? r.signal ?? '?'}${r.timedOut ? ' (timed out)' : ''} in ${r.durationMs} ms${r.truncated ? '; output truncated at 64 KiB' : ''}`,
-        ...(r.stdout ? ['  stdout:', ...r.stdout.replace(/\n$/, '').split('\n').map((l) => `    ${l}`)] : []),
-        ...(r.stderr ? ['  stderr:', ...r.stderr.replace(/\n$/, '').split('\n').map((l) => `    ${l}`)] : []),
+        ...(r.stdout
+          ? [
+              '  stdout:',
+              ...r.stdout
+                .replace(/\n$/, '')
+                .split('\n')
+                .map((l) => `    ${l}`),
+            ]
+          : []),
+        ...(r.stderr
+          ? [
+              '  stderr:',
+              ...r.stderr
+                .replace(/\n$/, '')
+                .split('\n')
+                .map((l) => `    ${l}`),
+            ]
+          : []),
       ].join('\n'),
     )
     .join('\n\n');

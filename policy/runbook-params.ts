@@ -5,8 +5,7 @@ export const PARAM_TYPES = ['ip', 'ipv4', 'ipv6', 'hostname', 'enum', 'path', 'i
 export type ParamType = (typeof PARAM_TYPES)[number];
 
 export const PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/;
-export const placeholders = (template: string): string[] =>
-  [...template.matchAll(new RegExp(PLACEHOLDER.source, 'g'))].map((m) => m[1]!);
+export const placeholders = (template: string): string[] => [...template.matchAll(new RegExp(PLACEHOLDER.source, 'g'))].map((m) => m[1]!);
 
 export interface ParamRule {
   type: ParamType;
@@ -78,8 +77,7 @@ export function checkParam(rule: ParamRule, raw: string): { ok: true; value: str
     case 'integer': {
       if (!/^\d{1,9}$/.test(value)) return bad('is not a whole number');
       const n = Number(value);
-      if (n < (rule.min ?? 0) || (rule.max !== undefined && n > rule.max))
-        return bad(`is outside ${rule.min ?? 0}..${rule.max ?? '∞'}`);
+      if (n < (rule.min ?? 0) || (rule.max !== undefined && n > rule.max)) return bad(`is outside ${rule.min ?? 0}..${rule.max ?? '∞'}`);
       return { ok: true, value: String(n) };
     }
     case 'word':

@@ -34,7 +34,8 @@ export default async function globalSetup(): Promise<void> {
   }
   // A schema of its own per run keeps runs apart on a shared server, and is dropped at the end.
   const schema = `incident_test_${process.pid}_${Date.now()}`;
-  const admin = new Pool({ connectionString: baseUrl, max: 1 });
+  // Named as the orchestrator's own: runbook tests that end idle sessions must spare it.
+  const admin = new Pool({ connectionString: baseUrl, max: 1, application_name: 'incident-orchestrator-test-admin' });
   await admin.query(`CREATE SCHEMA ${schema}`);
   cleanups.push(async () => {
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);

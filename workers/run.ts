@@ -80,13 +80,12 @@ export async function startWorker(
   const stopOther = (other: { getState(): string; shutdown(): void } | undefined) => () => {
     if (other && other.getState() === 'RUNNING') other.shutdown();
   };
-  const done = Promise.all([
-    worker.run().finally(stopOther(hostWorker)),
-    hostWorker?.run().finally(stopOther(worker)),
-  ]).finally(async () => {
-    mailer?.close();
-    await connection.close();
-    await pool.end();
-  });
+  const done = Promise.all([worker.run().finally(stopOther(hostWorker)), hostWorker?.run().finally(stopOther(worker))]).finally(
+    async () => {
+      mailer?.close();
+      await connection.close();
+      await pool.end();
+    },
+  );
   return { worker, done: done.then(() => undefined) };
 }

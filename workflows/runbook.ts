@@ -138,7 +138,10 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
         if (!reason?.trim()) throw ApplicationFailure.nonRetryable('a rejection needs a reason', ErrorType.InvalidInput);
         const run = find(step);
         if (!['waiting', 'awaiting-approval', 'running'].includes(run.status) || run.rejectedBy)
-          throw ApplicationFailure.nonRetryable(`${run.plan.ref} is ${run.status}; there is nothing to reject`, ErrorType.InvalidTransition);
+          throw ApplicationFailure.nonRetryable(
+            `${run.plan.ref} is ${run.status}; there is nothing to reject`,
+            ErrorType.InvalidTransition,
+          );
         if (!mayApprove(by))
           throw ApplicationFailure.nonRetryable(
             `${by} may not reject runbook steps; approvers: ${policy.approvers.join(', ')}`,

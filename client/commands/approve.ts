@@ -17,9 +17,7 @@ export function register(program: Command): void {
     .argument('<step>', 'step, as RUNBOOK/STEP or a step id unique in the incident')
     .option('--dry-run', 'show what the step would run, and approve nothing')
     .action(async (id: string, rawStep: string, raw: unknown, command: Command) => {
-      const options = parseOptions(z.object({ step, dryRun: z.boolean().default(false) }), { ...(raw as object), step: rawStep }, [
-        'step',
-      ]);
+      const options = parseOptions(z.object({ step, dryRun: z.boolean().default(false) }), { ...(raw as object), step: rawStep }, ['step']);
       const g = globals(command);
       await withClient(g, async (client) => {
         const ref = await findIncident(client, id);
@@ -27,9 +25,7 @@ export function register(program: Command): void {
         if (options.dryRun) {
           const state = await readRunbooks(runbooks);
           const run =
-            state.steps.find((s) => s.plan.ref === options.step) ??
-            state.steps.find((s) => s.plan.step === options.step) ??
-            undefined;
+            state.steps.find((s) => s.plan.ref === options.step) ?? state.steps.find((s) => s.plan.step === options.step) ?? undefined;
           if (!run) throw new CliError(`${ref.incidentId}: no runbook step "${options.step}"`, ExitCode.NotFound);
           output(
             g,

@@ -23,7 +23,10 @@ export function runbookPolicy(options: {
   runbooks?: Partial<RunbookPolicy>;
 }): ResponsePolicy {
   const shipped = (defaultPolicy as PolicyInput).runbooks!;
-  const definitions = (options.definitions ?? shippedRunbooks()).map((d) => ({ ...d, host: { label: d.host?.label ?? 'instance', default: options.host } }));
+  const definitions = (options.definitions ?? shippedRunbooks()).map((d) => ({
+    ...d,
+    host: { label: d.host?.label ?? 'instance', default: options.host },
+  }));
   return testPolicy({
     runbooks: {
       ...shipped,
