@@ -30,6 +30,9 @@ export async function createRunbookWorker(options: RunbookWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: runbookTaskQueue(options.host),
+    // Heartbeats carry cancellation: a rejected or cancelled step must be killed within a second or two.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
     activities: createRunbookActivities({ host: options.host, executables, missing, secrets, databases: options.databases }),
   });
 }

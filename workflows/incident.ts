@@ -1,6 +1,8 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  isCancellation,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -809,32 +811,48 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (state.commander) record('commander', state.declaredBy, `Incident commander: ${state.commander}`);
   }
 
-  for (;;) {
-    const seen = version;
-    applyAlerts();
-    if (policy.runbooks?.definitions.length && patched('runbooks')) await syncRunbooks();
-    checkBudgets();
-    await runEscalations();
-    await runNotices();
-    await runStatusUpdates();
-    await flush();
-    if (state.status === 'resolved' && book.notices.length === 0) break;
-
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
-      await condition(allHandlersFinished);
-      await runNotices();
-      await flush();
-      const dropped = Math.max(0, state.timeline.length - CARRIED_TIMELINE_EVENTS);
-      state.timeline = state.timeline.slice(dropped);
-      state.timelineTruncated += dropped;
-      await continueAsNew<typeof incidentWorkflow>({ ...input, policy, carried: { state, book } });
+  try {
+    await mainLoop();
+  } catch (error) {
+    // Cancelling the incident stops its runbooks too: their running commands are killed.
+    if (isCancellation(error) && book.runbooks?.started) {
+      await CancellationScope.nonCancellable(() =>
+        getExternalWorkflowHandle(runbookWorkflowId(workflowInfo().workflowId))
+          .cancel()
+          .catch(() => undefined),
+      );
     }
+    throw error;
+  }
 
-    const next = computeDeadlines();
-    if (version !== seen) continue;
-    if (next) await condition(() => version !== seen, Math.max(next.atMs - nowMs(), 1), { summary: next.summary });
-    else await condition(() => version !== seen);
+  async function mainLoop(): Promise<void> {
+    for (;;) {
+      const seen = version;
+      applyAlerts();
+      if (policy.runbooks?.definitions.length && patched('runbooks')) await syncRunbooks();
+      checkBudgets();
+      await runEscalations();
+      await runNotices();
+      await runStatusUpdates();
+      await flush();
+      if (state.status === 'resolved' && book.notices.length === 0) break;
+
+      const info = workflowInfo();
+      if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
+        await condition(allHandlersFinished);
+        await runNotices();
+        await flush();
+        const dropped = Math.max(0, state.timeline.length - CARRIED_TIMELINE_EVENTS);
+        state.timeline = state.timeline.slice(dropped);
+        state.timelineTruncated += dropped;
+        await continueAsNew<typeof incidentWorkflow>({ ...input, policy, carried: { state, book } });
+      }
+
+      const next = computeDeadlines();
+      if (version !== seen) continue;
+      if (next) await condition(() => version !== seen, Math.max(next.atMs - nowMs(), 1), { summary: next.summary });
+      else await condition(() => version !== seen);
+    }
   }
 
   // The review outlives the incident: the alert group is free for a new incident while it runs.

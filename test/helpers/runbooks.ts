@@ -23,10 +23,10 @@ export function runbookPolicy(options: {
   runbooks?: Partial<RunbookPolicy>;
 }): ResponsePolicy {
   const shipped = (defaultPolicy as PolicyInput).runbooks!;
-  const definitions = (options.definitions ?? shippedRunbooks()).map((d) => ({
-    ...d,
-    host: { label: d.host?.label ?? 'instance', default: options.host },
-  }));
+  // Shipped runbooks run on "local"; here that is the test's own host worker.
+  const definitions = (options.definitions ?? shippedRunbooks()).map((d) =>
+    d.host?.default && d.host.default !== 'local' ? d : { ...d, host: { label: d.host?.label ?? 'instance', default: options.host } },
+  );
   return testPolicy({
     runbooks: {
       ...shipped,
