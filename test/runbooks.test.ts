@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ExitCode } from '../client/errors';
@@ -131,7 +131,7 @@ test('disk-full diagnostics run on their own against the full filesystem', async
   const big = scriptDir({});
   // A sparse 150 MB file: "find -size +100M" sees it without filling the disk.
   writeFileSync(path.join(big.dir, 'huge.log'), '');
-  require('node:fs').truncateSync(path.join(big.dir, 'huge.log'), 150 * 1024 * 1024);
+  truncateSync(path.join(big.dir, 'huge.log'), 150 * 1024 * 1024);
   const { handle } = await incidentWith([alert('NodeFilesystemAlmostOutOfSpace', { mountpoint: big.dir })]);
 
   const usage = await waitForStep(env, handle, 'disk-space-full/usage', ['succeeded', 'failed']);
@@ -256,7 +256,7 @@ test('a timeout kills the whole process group', async () => {
 });
 
 test('rejecting a running step kills its process', async () => {
-  for (const f of ['long.pid', 'long-child.pid']) require('node:fs').rmSync(scripts.path(f), { force: true });
+  for (const f of ['long.pid', 'long-child.pid']) rmSync(scripts.path(f), { force: true });
   const { handle, state } = await incidentWith([alert('long-alert')]);
   await waitForStep(env, handle, 'long/run', ['running']);
   const parent = await readPid('long.pid');
@@ -268,7 +268,7 @@ test('rejecting a running step kills its process', async () => {
 });
 
 test('cancelling the incident kills a running step', async () => {
-  for (const f of ['long.pid', 'long-child.pid']) require('node:fs').rmSync(scripts.path(f), { force: true });
+  for (const f of ['long.pid', 'long-child.pid']) rmSync(scripts.path(f), { force: true });
   const { handle } = await incidentWith([alert('long-alert')]);
   await waitForStep(env, handle, 'long/run', ['running']);
   const parent = await readPid('long.pid');
