@@ -26,6 +26,9 @@ import {
 } from '../workflows/definitions';
 import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { RECORDER } from './fixtures/runbook-scripts';
+import { findRunbook, runbookHandle, runbookPolicy, scriptDir, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
+import { approveStepUpdate, rejectStepUpdate } from '../workflows/definitions';
 
 let env: TestEnv;
 let smtp: TestSmtp;
@@ -40,7 +43,7 @@ afterAll(async () => {
 
 /** Exported with the Temporal CLI, the same JSON a user gets from `temporal workflow show --output json`. */
 // Histories of earlier code versions stay (e.g. *-v1.json, before the review child): they keep patched() honest.
-const TAG = process.env.HISTORY_TAG ?? 'v3';
+const TAG = process.env.HISTORY_TAG ?? 'v4';
 
 async function save(name: string, handle: WorkflowHandle, runId?: string) {
   const runArgs = runId ? ['--run-id', runId] : [];
@@ -104,6 +107,41 @@ test('capture workflow histories', async () => {
     );
     await save('p1-continued-as-new', long.handle, firstRun);
     await env.client.workflow.getHandle(long.handle.workflowId).terminate('capture done');
+
+    // Runbooks: diagnostics at detection, one step rejected, one approved, then resolution.
+    const host = uniqueHost('capture');
+    const scripts = scriptDir({ recorder: RECORDER });
+    const disk = findRunbook('disk-space-full');
+    const rbPolicy = runbookPolicy({
+      host,
+      definitions: [disk],
+      executables: { df: scripts.path('recorder'), du: scripts.path('recorder'), find: scripts.path('recorder') },
+    });
+    const hostWorker = await startRunbookHost(env, { host, policy: rbPolicy });
+    try {
+      const rb = await declareIncident(env, taskQueue, {
+        policy: rbPolicy,
+        severity: 'P2',
+        commander: 'ic',
+        source: 'alertmanager',
+        alerts: [{ fingerprint: 'capture-disk', name: 'NodeFilesystemAlmostOutOfSpace', status: 'firing', labels: { mountpoint: '/var' } }],
+      });
+      await waitForStep(env, rb.handle, 'disk-space-full/large-files', ['succeeded']);
+      await rb.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'ic', to: 'contain' }] });
+      const steps = runbookHandle(env, rb.handle);
+      await waitForStep(env, rb.handle, 'disk-space-full/delete-old-logs', ['awaiting-approval']);
+      await steps.executeUpdate(rejectStepUpdate, { args: [{ by: 'ic', step: 'delete-old-logs', reason: 'logs are needed' }] });
+      await waitForStep(env, rb.handle, 'disk-space-full/delete-old-backups', ['awaiting-approval']);
+      await steps.executeUpdate(approveStepUpdate, { args: [{ by: 'ic', step: 'delete-old-backups' }] });
+      await waitForStep(env, rb.handle, 'disk-space-full/usage-after', ['succeeded']);
+      await rb.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'old backups', resolution: 'deleted' }] });
+      await rb.handle.result();
+      await steps.result();
+      await save('runbook-incident', rb.handle);
+      await save('runbook-steps', steps);
+    } finally {
+      await hostWorker.stop();
+    }
   } finally {
     await worker.stop();
   }

@@ -25,7 +25,7 @@ const calls = () => (existsSync(scripts.path('calls.log')) ? readFileSync(script
 // Every allowed executable is the recorder here: whatever runs is written down, and nothing else happens.
 const shipped = shippedRunbooks();
 const allowlist = Object.fromEntries(
-  Object.keys((runbookPolicy({ host }).runbooks.executables as Record<string, string>) ?? {}).map((name) => [
+  Object.keys((runbookPolicy({ host }).runbooks.executables) ?? {}).map((name) => [
     name,
     scripts.path('recorder'),
   ]),
