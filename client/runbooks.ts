@@ -19,7 +19,7 @@ export interface RunbookRef {
 
 /** The incident's runbook workflow; a clear error when none was ever started. */
 export async function findRunbooks(client: Client, ref: IncidentRef): Promise<RunbookRef> {
-  const handle = client.workflow.getHandle(runbookWorkflowId(ref.handle.workflowId));
+  const handle = client.workflow.getHandle(runbookWorkflowId(ref.incidentId));
   try {
     const description = await handle.describe();
     return { handle, running: description.status.name === 'RUNNING' };

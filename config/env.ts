@@ -112,7 +112,10 @@ export function runbookDatabases(env: NodeJS.ProcessEnv = process.env): Record<s
   for (const [key, value] of Object.entries(env)) {
     const match = RUNBOOK_DB.exec(key);
     if (!match || value === undefined || value.trim() === '') continue;
-    const url = z.url().refine((v) => /^postgres(ql)?:/.test(v), 'must start with postgres: or postgresql:').safeParse(value.trim());
+    const url = z
+      .url()
+      .refine((v) => /^postgres(ql)?:/.test(v), 'must start with postgres: or postgresql:')
+      .safeParse(value.trim());
     if (!url.success) problems.push(`  - ${key}: ${url.error.issues[0]!.message}`);
     else databases[match[1]!.toLowerCase().replace(/_/g, '-')] = url.data;
   }

@@ -128,7 +128,7 @@ test('capture workflow histories', async () => {
       });
       await waitForStep(env, rb.handle, 'disk-space-full/large-files', ['succeeded']);
       await rb.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'ic', to: 'contain' }] });
-      const steps = runbookHandle(env, rb.handle);
+      const steps = await runbookHandle(env, rb.handle);
       await waitForStep(env, rb.handle, 'disk-space-full/delete-old-logs', ['awaiting-approval']);
       await steps.executeUpdate(rejectStepUpdate, { args: [{ by: 'ic', step: 'delete-old-logs', reason: 'logs are needed' }] });
       await waitForStep(env, rb.handle, 'disk-space-full/delete-old-backups', ['awaiting-approval']);

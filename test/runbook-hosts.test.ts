@@ -25,10 +25,7 @@ const calls = () => (existsSync(scripts.path('calls.log')) ? readFileSync(script
 // Every allowed executable is the recorder here: whatever runs is written down, and nothing else happens.
 const shipped = shippedRunbooks();
 const allowlist = Object.fromEntries(
-  Object.keys((runbookPolicy({ host }).runbooks.executables) ?? {}).map((name) => [
-    name,
-    scripts.path('recorder'),
-  ]),
+  Object.keys(runbookPolicy({ host }).runbooks.executables ?? {}).map((name) => [name, scripts.path('recorder')]),
 );
 const split = (id: string, label: string): RunbookDef => ({
   id,

@@ -161,7 +161,7 @@ test('a service restart runs only after approval, against a fake service', async
   expect(dry).toMatchObject({ code: 0 });
   expect(dry.stdout).toContain('systemctl restart zekka.service');
   expect(dry.stdout).toContain('nothing is attached or run');
-  await expect(runbookHandle(env, handle).describe()).rejects.toThrow();
+  await expect((await runbookHandle(env, handle)).describe()).rejects.toThrow();
 
   const unknown = await runCli(cliEnv, 'runbook', id, 'no-such-runbook');
   expect(unknown.code).toBe(ExitCode.NotFound);
@@ -232,10 +232,7 @@ test('an approval not given in time escalates, and the step still waits', async 
   );
   // The next level hears about it although the incident is acknowledged.
   const page = await waitFor(
-    () =>
-      smtp.mails.find(
-        (m) => m.to.includes('eng-lead@example.com') && m.text.includes(`incidentctl ack ${state.incidentId}`),
-      ),
+    () => smtp.mails.find((m) => m.to.includes('eng-lead@example.com') && m.text.includes(`incidentctl ack ${state.incidentId}`)),
     'the escalation page',
   );
   expect(page.text).toContain('Escalation level: Engineering lead');

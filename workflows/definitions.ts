@@ -322,8 +322,8 @@ export type ActionItemRequest =
 
 export const RUNBOOK_WORKFLOW_TYPE = 'runbookWorkflow';
 export const LOCAL_RUNBOOK_HOST = 'local';
-/** One runbook workflow per incident, a child of the incident's first run. */
-export const runbookWorkflowId = (incidentWorkflowId: string) => `${incidentWorkflowId}-runbooks`;
+/** One runbook workflow per incident, started by the incident (named like its review: by incident id). */
+export const runbookWorkflowId = (incidentId: string) => `runbooks-${incidentId}`;
 /** Shell and SQL steps run on the worker of the host they are about: `npm run worker -- --runbook-host NAME`. */
 export const runbookTaskQueue = (host: string) => `runbook-${host}`;
 
@@ -356,15 +356,7 @@ export interface StepPlan {
   skip?: string;
 }
 
-export type StepStatus =
-  | 'waiting'
-  | 'awaiting-approval'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'skipped'
-  | 'rejected'
-  | 'cancelled';
+export type StepStatus = 'waiting' | 'awaiting-approval' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected' | 'cancelled';
 
 export interface StepOutcome {
   exitCode: number | null;

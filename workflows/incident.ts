@@ -732,7 +732,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     const sync: RunbookSync = { phase: state.phase, status: state.status, commander: state.commander, attached: rb.attached };
     const key = JSON.stringify(sync);
     if (key === rb.sent) return;
-    const workflowId = runbookWorkflowId(workflowInfo().workflowId);
+    const workflowId = runbookWorkflowId(state.incidentId);
     if (!rb.started) {
       await startChild(runbookWorkflow, {
         workflowId,
@@ -817,7 +817,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     // Cancelling the incident stops its runbooks too: their running commands are killed.
     if (isCancellation(error) && book.runbooks?.started) {
       await CancellationScope.nonCancellable(() =>
-        getExternalWorkflowHandle(runbookWorkflowId(workflowInfo().workflowId))
+        getExternalWorkflowHandle(runbookWorkflowId(state.incidentId))
           .cancel()
           .catch(() => undefined),
       );

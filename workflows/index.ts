@@ -2,4 +2,11 @@
 export { incidentWorkflow } from './incident';
 export { reviewWorkflow } from './review';
 export { runbookWorkflow } from './runbook';
-export { actionItemWorkflow, digestWorkflow, evidenceWorkflow, onCallOverrideWorkflow, onCallWorkflow, reportWorkflow } from './store-requests';
+export {
+  actionItemWorkflow,
+  digestWorkflow,
+  evidenceWorkflow,
+  onCallOverrideWorkflow,
+  onCallWorkflow,
+  reportWorkflow,
+} from './store-requests';

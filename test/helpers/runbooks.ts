@@ -7,7 +7,14 @@ import defaultPolicy from '../../policy/default-policy.json';
 import type { RunbookDef, RunbookPolicy } from '../../policy/runbook-schema';
 import type { PolicyInput, ResponsePolicy } from '../../policy/schema';
 import { createRunbookWorker } from '../../workers/runbook-worker';
-import { runbookStateQuery, runbookWorkflowId, type RunbookState, type StepRun } from '../../workflows/definitions';
+import {
+  runbookStateQuery,
+  runbookWorkflowId,
+  searchAttributes,
+  stateQuery,
+  type RunbookState,
+  type StepRun,
+} from '../../workflows/definitions';
 import { testPolicy, waitFor, type TestEnv } from './harness';
 
 export const shippedRunbooks = (): RunbookDef[] =>
@@ -75,12 +82,17 @@ export async function startRunbookHost(
   };
 }
 
-export function runbookHandle(env: TestEnv, incident: WorkflowHandle): WorkflowHandle {
-  return env.client.workflow.getHandle(runbookWorkflowId(incident.workflowId));
+/** The incident's runbook workflow, found by the incident id. */
+export async function runbookHandle(env: TestEnv, incident: WorkflowHandle): Promise<WorkflowHandle> {
+  const incidentId =
+    (await incident.query(stateQuery).catch(() => null))?.incidentId ||
+    (await incident.describe()).typedSearchAttributes.get(searchAttributes.incidentId);
+  if (!incidentId) throw new Error(`${incident.workflowId} has no incident id yet`);
+  return env.client.workflow.getHandle(runbookWorkflowId(incidentId));
 }
 
 export async function runbookState(env: TestEnv, incident: WorkflowHandle): Promise<RunbookState> {
-  return runbookHandle(env, incident).query(runbookStateQuery);
+  return (await runbookHandle(env, incident)).query(runbookStateQuery);
 }
 
 /** Waits until the step reaches one of the statuses and returns it. */
