@@ -51,7 +51,9 @@ const headlineOf = (text: string) =>
       .split('\n')
       .map((l) => l.trim())
       .find(Boolean) ?? ''
-  ).slice(0, 160);
+  )
+    .replace(/\s+/g, ' ')
+    .slice(0, 160);
 
 export function createRunbookActivities(deps: RunbookDeps) {
   const redact = redactor(Object.values(deps.secrets));
