@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ExitCode } from '../client/errors';
 import { STORE_APPLICATION_NAME } from '../workers/run';
-import { ErrorType, advancePhaseUpdate, stateQuery } from '../workflows/definitions';
+import { ErrorType, advancePhaseUpdate, resolveUpdate, reviewStateQuery, reviewWorkflowId, stateQuery } from '../workflows/definitions';
 import { runCli } from './helpers/cli';
 import {
   declareIncident,
@@ -171,5 +171,14 @@ test('connection pool exhausted: diagnostics, approval, and only the idle app se
   const after = await runbookState(env, handle);
   expect(after.steps.find((s) => s.plan.step === 'connections-after')?.status).toMatch(/running|succeeded/);
   await admin.query('SELECT pg_cancel_backend($1)', [busyPid]);
+
+  // The runbook's long-term fixes are in the post-mortem draft once the incident resolves.
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'leaked connections', resolution: 'idle sessions ended' }] });
+  const review = env.client.workflow.getHandle(reviewWorkflowId(id));
+  const draft = await waitFor(async () => (await review.query(reviewStateQuery).catch(() => undefined))?.draft, 'the post-mortem draft');
+  for (const fix of ['Increase the connection pool size in .env', 'Implement connection retry logic', 'Add connection monitoring'])
+    expect(draft).toContain(`${fix} (runbook db-connection-pool)`);
+  const items = await env.reviews.actionItems(state.number);
+  expect(items.map((i) => i.owner)).toEqual(['ic', 'ic', 'ic']);
   await busyQuery;
 });

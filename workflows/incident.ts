@@ -92,7 +92,7 @@ const activityOptions: ActivityOptions = {
     nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.StoreConflict],
   },
 };
-const { registerIncident, syncIncident, deliver, currentPolicy, recordAcknowledgement, whoIsOnCall } =
+const { registerIncident, syncIncident, deliver, currentPolicy, recordAcknowledgement, whoIsOnCall, addActionItem } =
   proxyActivities<Activities>(activityOptions);
 
 /** Events kept in workflow state across continueAsNew; the store keeps every one. */
@@ -784,6 +784,25 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     return candidates.sort((a, b) => a.atMs - b.atMs)[0];
   };
 
+  const addFollowUps = async () => {
+    const due = new Date(nowMs() + durationMs(policy.runbooks.followUpDue)).toISOString().slice(0, 10);
+    for (const attached of book.runbooks?.attached ?? []) {
+      const def = policy.runbooks.definitions.find((d) => d.id === attached.id);
+      for (const [i, text] of (def?.followUps ?? []).entries()) {
+        await addActionItem.executeWithOptions({ ...activityOptions, summary: `Follow-up of runbook ${attached.id}` }, [
+          {
+            incidentId: state.incidentId,
+            text: `${text} (runbook ${attached.id})`,
+            owner: state.commander ?? 'incident-commander',
+            due,
+            by: 'runbook',
+            requestId: `${workflowInfo().workflowId}:${attached.id}:${i}`,
+          },
+        ]);
+      }
+    }
+  };
+
   // ---- lifecycle ----
 
   if (!policy) policy = await currentPolicy.executeWithOptions({ ...activityOptions, summary: 'Snapshot the response policy' }, []);
@@ -854,6 +873,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       else await condition(() => version !== seen);
     }
   }
+
+  // Runbook follow-ups are in the store before the review drafts its post-mortem.
+  if (book.runbooks?.attached.length && patched('runbook-follow-ups')) await addFollowUps();
 
   // The review outlives the incident: the alert group is free for a new incident while it runs.
   if (patched('post-incident-review')) {

@@ -10,7 +10,6 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
-  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
@@ -347,20 +346,6 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
   state.closed = true;
   bump();
   await Promise.all(lanes.values());
-  const followUps = state.sync.attached.flatMap((a) => (defs.get(a.id)?.followUps ?? []).map((text, i) => ({ runbook: a.id, text, i })));
-  if (followUps.length > 0) {
-    const due = new Date(Date.now() + durationMs(policy.followUpDue)).toISOString().slice(0, 10);
-    for (const f of followUps) {
-      await store.addActionItem({
-        incidentId: input.incidentId,
-        text: `${f.text} (runbook ${f.runbook})`,
-        owner: state.sync.commander ?? 'incident-commander',
-        due,
-        by: RUNBOOK,
-        requestId: `${workflowInfo().workflowId}:${f.runbook}:${f.i}`,
-      });
-    }
-  }
   await events;
   await condition(allHandlersFinished);
   return state;
