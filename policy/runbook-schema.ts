@@ -111,9 +111,9 @@ export const runbooksSchema = z
         const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: at('steps', j, field), message });
         if (stepIds.has(s.id)) issue('id', `duplicate step id "${s.id}"`);
         stepIds.add(s.id);
-        const templates = [...(s.argv ?? []), ...s.args];
+        const templates = [...(s.argv ?? []), ...s.args, ...(s.message ? [s.message] : [])];
         for (const name of templates.flatMap(placeholders)) {
-          if (!names.has(name)) issue(s.argv ? 'argv' : 'args', `unknown parameter {${name}}`);
+          if (!names.has(name)) issue(s.argv ? 'argv' : s.message ? 'message' : 'args', `unknown parameter {${name}}`);
         }
         if (s.kind === 'shell') {
           if (!s.argv) issue('argv', 'a shell step has an argv');

@@ -54,9 +54,13 @@ test('a temporary SMTP failure is retried and delivered once; a permanent one is
     const first = await declareIncident(env, taskQueue, { policy, severity: 'P3' });
     const page = await waitFor(() => smtp.mails.filter((m) => m.subject.includes(`${first.state.incidentId}: `)), 'retried page');
     expect(page).toHaveLength(1);
-    const row = await env.pool.query("SELECT status, attempts FROM pages WHERE incident_number=$1 AND dedup_key LIKE 'page:%'", [
-      first.state.number,
-    ]);
+    // The server has the mail a moment before the ledger row says "sent".
+    const row = await waitFor(async () => {
+      const r = await env.pool.query("SELECT status, attempts FROM pages WHERE incident_number=$1 AND dedup_key LIKE 'page:%'", [
+        first.state.number,
+      ]);
+      return r.rows[0]?.status === 'sent' ? r : undefined;
+    }, 'the page marked sent');
     expect(row.rows[0]).toEqual({ status: 'sent', attempts: 2 });
 
     await sleep(500);

@@ -158,7 +158,7 @@ describe('the injection corpus executes nothing', () => {
     await waitFor(
       async () =>
         (await handle.query(stateQuery))!.timeline.filter((e) => e.kind === 'warning' && e.text.includes('Nothing was run')).length ===
-        steps.length,
+        steps.filter((r) => r.plan.kind !== 'notify').length,
       'a timeline warning for every skipped step',
     );
   });
@@ -201,7 +201,7 @@ describe('the injection corpus executes nothing', () => {
       expect(s.plan.argv).toBeUndefined();
     }
     // The steps that need no label value ran, through the recorder, with the policy's own arguments.
-    const ran = steps.filter((r) => r.status === 'succeeded');
+    const ran = steps.filter((r) => r.status === 'succeeded' && r.plan.kind !== 'notify');
     expect(ran.length).toBeGreaterThan(15);
     const log = calls();
     for (const fragment of ['touch', 'pwned', '`', ';', '|', '&&', '\0', 'exämple', '--help', '1111111111'])

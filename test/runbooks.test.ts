@@ -68,6 +68,19 @@ const testRunbooks: RunbookDef[] = [
   runbook('short-timeout', [step('run', ['long'], { timeout: '1s' })]),
   runbook('leak', [step('print', ['leak'])]),
   runbook('offline', [step('check', ['long'])], { host: { label: 'instance', default: uniqueHost('nowhere') } }),
+  runbook(
+    'tell',
+    [
+      {
+        ...step('tell-dba', []),
+        kind: 'notify',
+        argv: undefined,
+        targets: ['role:database-admin'],
+        message: '{incident_id}: replica lag is {lag_seconds}s',
+      },
+    ],
+    { params: [{ name: 'lag_seconds', type: 'integer', label: 'lag', description: '', stripPort: false }] },
+  ),
 ];
 
 const policyWith = (runbooks: Partial<ResponsePolicy['runbooks']> = {}) =>
@@ -304,4 +317,19 @@ test('RUNBOOK_DB_<NAME> variables name the databases, and a bad one is named', (
     'billing-ro': 'postgresql://x@y/z',
   });
   expect(() => runbookDatabases({ RUNBOOK_DB_APP: 'mysql://db/app' })).toThrow('RUNBOOK_DB_APP: must start with postgres: or postgresql:');
+});
+
+test('a notify step sends its message, with typed parameters, to its targets', async () => {
+  const { handle, state } = await incidentWith([alert('tell-alert', { lag: '42' })]);
+  await waitForStep(env, handle, 'tell/tell-dba', ['succeeded']);
+  const mail = await waitFor(
+    () => smtp.mails.find((m) => m.to.includes('dba@example.com') && m.subject.includes('replica lag')),
+    'the notification',
+  );
+  expect(mail.subject).toBe(`[${state.incidentId}] ${state.incidentId}: replica lag is 42s`);
+  const hostile = await incidentWith([alert('tell-alert', { lag: '42; rm -rf /' })]);
+  const skipped = await waitForStep(env, hostile.handle, 'tell/tell-dba', ['skipped']);
+  expect(skipped.reason).toBe(
+    'parameter {lag_seconds} from label lag = "42; rm -rf /" contains whitespace, control or non-ASCII characters',
+  );
 });

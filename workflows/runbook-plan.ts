@@ -40,7 +40,7 @@ export function planRunbook(def: RunbookDef, labels: Record<string, string>, ctx
   const host = runbookHost(def, labels);
 
   return def.steps.map((step) => {
-    const used = [...(step.argv ?? []), ...step.args].flatMap(placeholders);
+    const used = [...(step.argv ?? []), ...step.args, ...(step.message ? [step.message] : [])].flatMap(placeholders);
     const base: StepPlan = {
       ref: `${def.id}/${step.id}`,
       runbook: def.id,
