@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { Client } from 'pg';
-import { ErrorType } from '../workflows/definitions';
+import { ErrorType, type StepOutcome } from '../workflows/definitions';
 import { OUTPUT_CAP_BYTES, runProcess } from './run-process';
 import { redactor } from './redact';
 
@@ -22,20 +22,10 @@ export interface RunbookDeps {
   databases: Record<string, string>;
 }
 
-export interface StepResult {
-  exitCode: number | null;
-  signal?: string;
-  timedOut: boolean;
-  durationMs: number;
-  host: string;
-  workerPid: number;
+/** What the host worker saw; the workflow keeps all but the output, which goes to the evidence table. */
+export interface StepResult extends Omit<StepOutcome, 'evidenceId'> {
   stdout: string;
   stderr: string;
-  stdoutBytes: number;
-  stderrBytes: number;
-  truncated: boolean;
-  headline: string;
-  terminated?: number[];
 }
 
 interface StepInput {

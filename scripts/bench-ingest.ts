@@ -4,12 +4,10 @@
  * asserts nothing. The ceiling is raw signalWithStart from a client against the same server, in
  * the same run, with the same mix and concurrency.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { openBenchEnv } from './bench-env';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { Pool } from 'pg';
+import { NativeConnection } from '@temporalio/worker';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { Worker as Thread } from 'node:worker_threads';
@@ -18,14 +16,11 @@ import { createMetrics } from '../client/http/metrics';
 import { mapGroup, workflowIdForGroup } from '../client/webhook/mapping';
 import type { WebhookPayload } from '../client/webhook/payload';
 import { createSmtpMailer } from '../activities/mailer';
-import { migrate } from '../activities/migrations';
 import { IncidentStore } from '../activities/store';
 import { ReviewStore } from '../activities/review-store';
 import { loadPolicy } from '../policy/load';
 import { createIncidentWorker } from '../workers/create-worker';
 import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../workflows/definitions';
-import { startEmbeddedPostgres } from './embedded-postgres';
-import { freePort, resolveTemporalCli, startDevServer } from './temporal-cli';
 
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 300);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 300);
@@ -104,31 +99,10 @@ function postFromThread(base: string, bodies: WebhookPayload[], options: { concu
 }
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const bench = await openBenchEnv('bench-ingest');
+  const { db, cleanups } = bench;
+  const server = { address: bench.address };
   try {
-    const server = await startDevServer({ cliPath: await resolveTemporalCli(), logFile: path.join(dir, 'temporal.log') });
-    cleanups.push(() => server.stop());
-    let dbUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-    if (!dbUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
-      cleanups.push(() => pg.stop());
-      dbUrl = pg.url;
-    }
-    const schema = `bench_${process.pid}`;
-    const admin = new Pool({ connectionString: dbUrl, max: 1 });
-    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    cleanups.push(async () => {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    });
-    const url = new URL(dbUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const db = new Pool({ connectionString: url.toString(), max: 10 });
-    cleanups.push(() => db.end());
-    await migrate(db);
-
     const pages = new Map<string, number>(); // incident title -> first page time
     const smtp = new SMTPServer({
       authOptional: true,
@@ -299,7 +273,7 @@ async function main() {
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {
-    for (const fn of cleanups.reverse()) await fn().catch((e: Error) => console.error(`cleanup: ${e.message}`));
+    await bench.close();
   }
 }
 

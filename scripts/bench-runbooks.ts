@@ -3,13 +3,9 @@
  * command directly and as runbook steps (workflow, host task queue, evidence row, timeline line),
  * in the same run, against a real dev server and PostgreSQL. Prints numbers; asserts nothing.
  */
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { openBenchEnv } from './bench-env';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { Pool } from 'pg';
-import { migrate } from '../activities/migrations';
+import { NativeConnection } from '@temporalio/worker';
 import { runProcess } from '../activities/run-process';
 import { ReviewStore } from '../activities/review-store';
 import { IncidentStore } from '../activities/store';
@@ -27,8 +23,6 @@ import {
   stateQuery,
   type RunbookState,
 } from '../workflows/definitions';
-import { startEmbeddedPostgres } from './embedded-postgres';
-import { freePort, resolveTemporalCli, startDevServer } from './temporal-cli';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 20);
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 5);
@@ -47,31 +41,10 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string): Prom
 }
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-runbooks-'));
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const bench = await openBenchEnv('bench-runbooks', { application_name: 'incident-orchestrator-bench' });
+  const { db, cleanups } = bench;
+  const server = { address: bench.address };
   try {
-    const server = await startDevServer({ cliPath: await resolveTemporalCli(), logFile: path.join(dir, 'temporal.log') });
-    cleanups.push(() => server.stop());
-    let dbUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-    if (!dbUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
-      cleanups.push(() => pg.stop());
-      dbUrl = pg.url;
-    }
-    const schema = `bench_runbooks_${process.pid}`;
-    const admin = new Pool({ connectionString: dbUrl, max: 1 });
-    await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    cleanups.push(async () => {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    });
-    const url = new URL(dbUrl);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const db = new Pool({ connectionString: url.toString(), max: 10, application_name: 'incident-orchestrator-bench' });
-    cleanups.push(() => db.end());
-    await migrate(db);
-
     const raw = JSON.parse(JSON.stringify(defaultPolicy)) as PolicyInput;
     const step = (id: string, phase: 'detect' | 'contain', approval: 'none' | 'required') => ({
       id,
@@ -184,7 +157,7 @@ async function main() {
       ),
     );
   } finally {
-    for (const fn of cleanups.reverse()) await fn().catch((e: Error) => console.error(`cleanup: ${e.message}`));
+    await bench.close();
   }
 }
 

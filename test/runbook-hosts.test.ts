@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { advancePhaseUpdate, stateQuery, type AlertRef, type EvidenceRecord, type StepRun } from '../workflows/definitions';
+import { advancePhaseUpdate, stateQuery, type EvidenceRecord, type StepRun } from '../workflows/definitions';
 import type { RunbookDef } from '../policy/runbook-schema';
 import { RECORDER } from './fixtures/runbook-scripts';
 import { runCli } from './helpers/cli';
@@ -14,7 +14,16 @@ import {
   type RunningTestWorker,
   type TestEnv,
 } from './helpers/harness';
-import { runbookPolicy, runbookState, scriptDir, shippedRunbooks, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
+import {
+  firingAlert,
+  runbookPolicy,
+  runbookState,
+  scriptDir,
+  shippedRunbooks,
+  startRunbookHost,
+  uniqueHost,
+  waitForStep,
+} from './helpers/runbooks';
 import { spawnWorkerProcess, type WorkerProcess } from './helpers/worker-process';
 
 const host = uniqueHost('local');
@@ -70,12 +79,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-const alert = (name: string, labels: Record<string, string>): AlertRef => ({
-  fingerprint: `${name}-${Math.random().toString(36).slice(2)}`,
-  name,
-  status: 'firing',
-  labels: { alertname: name, ...labels },
-});
+const alert = firingAlert;
 
 const evidenceOf = async (incidentId: string) =>
   JSON.parse((await runCli(cliEnv, 'show', incidentId, '--evidence', '--json')).stdout) as EvidenceRecord[];

@@ -21,6 +21,7 @@ import {
 } from './helpers/harness';
 import {
   findRunbook,
+  firingAlert,
   runbookHandle,
   runbookPolicy,
   runbookState,
@@ -107,12 +108,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-const alert = (name: string, labels: Record<string, string> = {}): AlertRef => ({
-  fingerprint: `${name}-${Math.random().toString(36).slice(2)}`,
-  name,
-  status: 'firing',
-  labels: { alertname: name, ...labels },
-});
+const alert = firingAlert;
 
 async function incidentWith(alerts: AlertRef[], incidentPolicy: ResponsePolicy = policy) {
   return declareIncident(env, taskQueue, {

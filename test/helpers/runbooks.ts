@@ -12,6 +12,7 @@ import {
   runbookWorkflowId,
   searchAttributes,
   stateQuery,
+  type AlertRef,
   type RunbookState,
   type StepRun,
 } from '../../workflows/definitions';
@@ -113,3 +114,11 @@ export async function waitForStep(
     timeoutMs,
   );
 }
+
+/** A firing alert as the webhook maps it, with a fingerprint of its own. */
+export const firingAlert = (name: string, labels: Record<string, string> = {}): AlertRef => ({
+  fingerprint: `${name}-${randomUUID().slice(0, 8)}`,
+  name,
+  status: 'firing',
+  labels: { alertname: name, ...labels },
+});
