@@ -72,6 +72,19 @@ const runbook = z.object({
   followUps: z.array(z.string().min(1)).default([]),
 });
 
+/** Commands that change a system: a step running one must require approval, whatever the policy says. */
+const CHANGING: Record<string, (args: string[]) => boolean> = {
+  systemctl: (a) => a.some((x) => /^(start|stop|restart|reload|try-restart|reload-or-restart|kill|enable|disable|mask|isolate)$/.test(x)),
+  ufw: (a) => !a.every((x) => /^(status|numbered|verbose|show|app|list)$/.test(x)),
+  'redis-cli': (a) => a.some((x) => /^(flushdb|flushall|del|unlink|config|shutdown|debug|script|eval|set|expire)$/i.test(x)),
+  find: (a) => a.some((x) => /^-(delete|exec|execdir|ok|okdir|fprint.*)$/.test(x)),
+  certbot: (a) => a.some((x) => /^(renew|revoke|delete|certonly|run|install|reconfigure|register|update_account|unregister)$/.test(x)),
+  rm: () => true,
+  kill: () => true,
+  pkill: () => true,
+  iptables: (a) => a.some((x) => /^-(A|I|D|R|F|X|P|N|Z)$|^--(append|insert|delete|replace|flush|policy)$/.test(x)),
+};
+
 export const runbooksSchema = z
   .object({
     /** Executable name -> absolute path, or a bare name looked up on the worker's fixed system PATH. */
@@ -119,6 +132,8 @@ export const runbooksSchema = z
           if (!s.argv) issue('argv', 'a shell step has an argv');
           else if (!(s.argv[0]! in rb.executables)) issue('argv', `"${s.argv[0]}" is not in runbooks.executables`);
           else if (PLACEHOLDER.test(s.argv[0]!)) issue('argv', 'the executable cannot be a parameter');
+          else if (s.approval !== 'required' && CHANGING[s.argv[0]!]?.(s.argv.slice(1)))
+            issue('approval', `"${s.argv.join(' ')}" changes the system: its step must have approval "required"`);
         }
         if (s.kind === 'sql') {
           if (!s.sql) issue('sql', 'a sql step has sql');

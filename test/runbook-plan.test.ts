@@ -126,6 +126,13 @@ describe('runbook policy validation names what is wrong', () => {
       { id: 's', title: 'x', phase: 'contain', kind: 'sql', database: 'app', sql: 'SELECT 1 AS pid', action: 'terminate-backends' },
       'terminating sessions requires approval',
     ],
+    [
+      { id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['systemctl', 'restart', 'nginx'] },
+      '"systemctl restart nginx" changes the system: its step must have approval "required"',
+    ],
+    [{ id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['find', '/var/log', '-mtime', '+7', '-delete'] }, 'changes the system'],
+    [{ id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['redis-cli', 'FLUSHDB'] }, 'changes the system'],
+    [{ id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['ufw', 'deny', 'from', '10.0.0.1'] }, 'changes the system'],
   ])('%j', (step, message) => {
     expect(withStep(step)).toThrow(message);
   });
