@@ -13,7 +13,13 @@ async function main() {
   const config = loadConfig();
   const host = values['runbook-host'];
   if (host !== undefined) {
-    const checked = loadConfig({ ...process.env, RUNBOOK_HOST: host });
+    const checked = (() => {
+      try {
+        return loadConfig({ ...process.env, RUNBOOK_HOST: host });
+      } catch {
+        throw new Error(`--runbook-host ${JSON.stringify(host)}: expected a host name such as local or db-1`);
+      }
+    })();
     const policy = loadPolicy(config.POLICY_FILE);
     const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     const worker = await createRunbookWorker({
