@@ -52,6 +52,7 @@ async function known<T>(fn: () => Promise<T>): Promise<T> {
 
 export function createActivities(deps: ActivityDeps) {
   const outboxAfterAttempts = deps.outboxAfterAttempts ?? 6;
+  const evidence = new EvidenceStore(deps.store.pool);
 
   /** A failure: permanent ones are non-retryable (the workflow falls through to the next channel). */
   const failed = async (
@@ -235,11 +236,11 @@ export function createActivities(deps: ActivityDeps) {
 
     /** A runbook step's result, written by the store's worker (runbook hosts need no store credentials). */
     recordEvidence(input: { incidentNumber: number; plan: StepPlan; approvedBy?: string; result: StepResult }): Promise<number> {
-      return new EvidenceStore(deps.store.pool).record(input);
+      return evidence.record(input);
     },
 
     listEvidence(input: { incidentId: string }): Promise<EvidenceRecord[]> {
-      return new EvidenceStore(deps.store.pool).list(input.incidentId);
+      return evidence.list(input.incidentId);
     },
 
     async recordAcknowledgement(input: { incidentNumber: number; by: string; at: string }): Promise<void> {

@@ -104,7 +104,7 @@ export interface IncidentBook {
   /** Timeline events dropped from the carried state; all of them are in the store. */
   truncatedEvents: number;
   /** Runbooks attached to the incident, and what their workflow was last told. */
-  runbooks?: { attached: AttachedRunbook[]; started: boolean; sent: string; matched: boolean };
+  runbooks?: { attached: AttachedRunbook[]; started: boolean; sent: string };
 }
 
 export interface CarriedIncident {

@@ -201,16 +201,20 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     { validator: (args: AcknowledgeArgs) => validateAcknowledge(state, args) },
   );
 
+  /** Pages `level` now, outside the automatic plan: by hand, or for a runbook that needs attention. */
+  const escalateTo = (level: number, by: string, reason: string | undefined, what: string) => {
+    state.escalationLevel = Math.max(state.escalationLevel, level);
+    // The automatic plan must not page this level again in the current cycle.
+    book.paged.push(escalationKey(state.escalationCycle, level));
+    const n = ++book.manualEscalations;
+    record('escalation', by, `${what} ${policy.escalation.levels[level]!.name}${reason ? `: ${reason}` : ''}`);
+    notice({ type: 'manual-escalation', n, level, by, reason });
+  };
+
   setHandler(
     escalateUpdate,
     ({ by, reason }) => {
-      const level = nextManualLevel()!;
-      state.escalationLevel = level;
-      // The automatic plan must not page this level again in the current cycle.
-      book.paged.push(escalationKey(state.escalationCycle, level));
-      const n = ++book.manualEscalations;
-      record('escalation', by, `Manual escalation to ${policy.escalation.levels[level]!.name}${reason ? `: ${reason}` : ''}`);
-      notice({ type: 'manual-escalation', n, level, by, reason });
+      escalateTo(nextManualLevel()!, by, reason, 'Manual escalation to');
       return reply();
     },
     { validator: (args: EscalateArgs) => validateEscalate(state, args, nextManualLevel()) },
@@ -302,7 +306,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   );
 
   // ---- runbooks: attached by alert match or by hand, run by the incident's runbook workflow ----
-  const runbookBook = () => (book.runbooks ??= { attached: [], started: false, sent: '', matched: false });
+  const runbookBook = () => (book.runbooks ??= { attached: [], started: false, sent: '' });
   const runbookLabels = (id: string) =>
     book.runbooks?.attached.find((a) => a.id === id)?.labels ??
     matchRunbooks(policy.runbooks, state.alerts).find((m) => m.id === id)?.labels ??
@@ -335,12 +339,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (event.notify) notice({ type: 'runbook-notify', ...event.notify });
     if (event.escalate && state.status !== 'resolved') {
       // Beyond the last level, the last level is paged again: an unanswered approval never goes quiet.
-      const level = nextManualLevel() ?? applicableLevels()[applicableLevels().length - 1]!;
-      state.escalationLevel = Math.max(state.escalationLevel, level);
-      book.paged.push(escalationKey(state.escalationCycle, level));
-      const n = ++book.manualEscalations;
-      record('escalation', 'runbook', `Escalation to ${policy.escalation.levels[level]!.name}: ${event.escalate}`);
-      notice({ type: 'manual-escalation', n, level, by: 'runbook', reason: event.escalate });
+      escalateTo(nextManualLevel() ?? applicableLevels()[applicableLevels().length - 1]!, 'runbook', event.escalate, 'Escalation to');
     }
   });
 
@@ -726,7 +725,6 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       for (const m of matchRunbooks(policy.runbooks, state.alerts)) {
         if (!rb.attached.some((a) => a.id === m.id)) attachRunbook(m.id, m.labels, state.alerts.length ? 'alertmanager' : 'policy');
       }
-      rb.matched = true;
     }
     if (rb.attached.length === 0) return;
     const sync: RunbookSync = { phase: state.phase, status: state.status, commander: state.commander, attached: rb.attached };

@@ -3,7 +3,7 @@
 import { durationMs } from '../policy/duration';
 import { checkParam, placeholders, renderTemplate } from '../policy/runbook-params';
 import type { RunbookDef, RunbookPolicy } from '../policy/runbook-schema';
-import { runbookTaskQueue, type AlertRef, type StepPlan } from './definitions';
+import { ErrorType, runbookTaskQueue, type AlertRef, type StepPlan } from './definitions';
 
 export interface PlanContext {
   incidentId: string;
@@ -94,6 +94,27 @@ export function describeCommand(plan: StepPlan): string {
   }
   if (plan.notify) return `notify ${plan.notify.targets.join(', ')}: ${plan.notify.text}`;
   return '';
+}
+
+/**
+ * A step by "runbook/step", or by a step id unique in the incident. The failure carries the
+ * ErrorType a caller reports: NotFound for no such step, InvalidInput for an ambiguous id.
+ */
+export function findStep<T extends { plan: StepPlan }>(
+  steps: T[],
+  ref: string,
+  incidentId: string,
+): { step: T } | { error: string; type: ErrorType.NotFound | ErrorType.InvalidInput } {
+  const exact = steps.find((s) => s.plan.ref === ref);
+  if (exact) return { step: exact };
+  const byStep = steps.filter((s) => s.plan.step === ref);
+  if (byStep.length === 1) return { step: byStep[0]! };
+  if (byStep.length > 1)
+    return { error: `step "${ref}" is ambiguous: use one of ${byStep.map((s) => s.plan.ref).join(', ')}`, type: ErrorType.InvalidInput };
+  return {
+    error: `no runbook step "${ref}" in ${incidentId}; steps: ${steps.map((s) => s.plan.ref).join(', ') || 'none'}`,
+    type: ErrorType.NotFound,
+  };
 }
 
 const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}...` : s);

@@ -31,7 +31,7 @@ import {
   type RunbookState,
   type StepRun,
 } from './definitions';
-import { describeCommand, planRunbook } from './runbook-plan';
+import { describeCommand, findStep, planRunbook } from './runbook-plan';
 
 type StoreActivities = ReturnType<typeof createActivities>;
 type HostActivities = ReturnType<typeof createRunbookActivities>;
@@ -62,19 +62,9 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
   };
 
   const find = (ref: string): StepRun => {
-    const exact = state.steps.find((s) => s.plan.ref === ref);
-    if (exact) return exact;
-    const byStep = state.steps.filter((s) => s.plan.step === ref);
-    if (byStep.length === 1) return byStep[0]!;
-    if (byStep.length > 1)
-      throw ApplicationFailure.nonRetryable(
-        `step "${ref}" is ambiguous: use one of ${byStep.map((s) => s.plan.ref).join(', ')}`,
-        ErrorType.InvalidInput,
-      );
-    throw ApplicationFailure.nonRetryable(
-      `no runbook step "${ref}" in ${input.incidentId}; steps: ${state.steps.map((s) => s.plan.ref).join(', ') || 'none'}`,
-      ErrorType.NotFound,
-    );
+    const found = findStep(state.steps, ref, input.incidentId);
+    if ('error' in found) throw ApplicationFailure.nonRetryable(found.error, found.type);
+    return found.step;
   };
 
   const mayApprove = (by: string): boolean => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { approveStepUpdate, rejectStepUpdate } from '../../workflows/definitions';
-import { describeCommand } from '../../workflows/runbook-plan';
+import { ErrorType, approveStepUpdate, rejectStepUpdate } from '../../workflows/definitions';
+import { describeCommand, findStep } from '../../workflows/runbook-plan';
 import { actor, globals, output, parseOptions, withClient } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { findRunbooks, formatStep, readRunbooks } from '../runbooks';
@@ -24,9 +24,10 @@ export function register(program: Command): void {
         const runbooks = await findRunbooks(client, ref);
         if (options.dryRun) {
           const state = await readRunbooks(runbooks);
-          const run =
-            state.steps.find((s) => s.plan.ref === options.step) ?? state.steps.find((s) => s.plan.step === options.step) ?? undefined;
-          if (!run) throw new CliError(`${ref.incidentId}: no runbook step "${options.step}"`, ExitCode.NotFound);
+          const found = findStep(state.steps, options.step, ref.incidentId);
+          if ('error' in found)
+            throw new CliError(found.error, found.type === ErrorType.NotFound ? ExitCode.NotFound : ExitCode.InvalidInput, found.type);
+          const run = found.step;
           output(
             g,
             run.plan,
