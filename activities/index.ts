@@ -2,6 +2,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ackLink, type AckLinkSettings } from './ack-links';
 import { pageMetrics } from './metrics';
 import { OnCallStore, type OnCallAnswer, type Override } from './oncall-store';
+import { parsePolicy } from '../policy/load';
 import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType } from '../workflows/definitions';
 import { isPermanentMailError, type Mailer } from './mailer';
@@ -126,6 +127,19 @@ export function createActivities(deps: ActivityDeps) {
   return {
     currentPolicy(): Promise<ResponsePolicy> {
       return Promise.resolve(deps.policy);
+    },
+
+    /**
+     * A policy that arrived in a workflow's input, checked with every rule a policy file is checked with.
+     * Anyone who can start a workflow could have written it: a bad one is replaced by this worker's own.
+     */
+    checkPolicy(snapshot: unknown): Promise<{ problem?: string; policy?: ResponsePolicy }> {
+      try {
+        parsePolicy(snapshot, "the incident's input");
+        return Promise.resolve({});
+      } catch (error) {
+        return Promise.resolve({ problem: (error as Error).message, policy: deps.policy });
+      }
     },
 
     async registerIncident(input: RegisterIncidentInput): Promise<{ number: number }> {

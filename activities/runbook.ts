@@ -1,37 +1,45 @@
+import { realpath } from 'node:fs/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { Client } from 'pg';
-import { ErrorType, type StepOutcome } from '../workflows/definitions';
+import { Client, type QueryArrayConfig } from 'pg';
+import { checkParam } from '../policy/runbook-params';
+import type { RunbookPolicy } from '../policy/runbook-schema';
+import { ErrorType, type StepOutcome, type StepPlan, type StepRequest } from '../workflows/definitions';
+import { describeCommand, planStep, stepPlaceholders } from '../workflows/runbook-plan';
 import { OUTPUT_CAP_BYTES, runProcess } from './run-process';
-import { redactor } from './redact';
+import { redactionMargin, redactor } from './redact';
 
 /** The fixed PATH commands see; the allowlist is resolved against it once, at worker start. */
 export const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Sessions of the orchestrator itself: a terminate step never ends them. */
 export const PROTECTED_APPLICATION_PREFIX = 'incident-orchestrator';
 
+/** Where a host's sql steps connect for one named database: a role for each kind of step. */
+export interface DatabaseUrls {
+  /** Diagnostics: a role with pg_monitor and nothing that writes or signals (RUNBOOK_DB_<NAME>). */
+  query?: string;
+  /** terminate-backends: a role with pg_signal_backend (RUNBOOK_TERMINATE_DB_<NAME>). */
+  terminate?: string;
+}
+
 export interface RunbookDeps {
   /** The host this worker serves, e.g. "local" or "db-1". */
   host: string;
+  /** The host's own runbooks, loaded by the host itself: the only steps it will run. */
+  runbooks: RunbookPolicy;
   /** Allowed executable name -> absolute path (resolved at start); nothing else runs. */
   executables: Record<string, string>;
   /** Allowed names not installed on this host, with where they were looked for. */
   missing?: Record<string, string>;
   /** Secret environment values given to commands and redacted from their output. */
   secrets: Record<string, string>;
-  /** Named databases for sql steps: name -> connection URL. */
-  databases: Record<string, string>;
+  /** Named databases for sql steps. */
+  databases: Record<string, DatabaseUrls>;
 }
 
 /** What the host worker saw; the workflow keeps all but the output, which goes to the evidence table. */
 export interface StepResult extends Omit<StepOutcome, 'evidenceId'> {
   stdout: string;
   stderr: string;
-}
-
-interface StepInput {
-  incidentId: string;
-  ref: string;
-  timeoutMs: number;
 }
 
 const refuse = (message: string) => ApplicationFailure.nonRetryable(message, ErrorType.InvalidInput);
@@ -45,8 +53,74 @@ const headlineOf = (text: string) =>
     .replace(/\s+/g, ' ')
     .slice(0, 160);
 
+/** The environment variable that names a database URL for a kind of sql step. */
+export const databaseVariable = (database: string, action: 'query' | 'terminate-backends') =>
+  `RUNBOOK_${action === 'query' ? '' : 'TERMINATE_'}DB_${database.toUpperCase().replace(/-/g, '_')}`;
+
+const BUILTIN_CHECKS: Record<string, (value: string, request: StepRequest) => string | undefined> = {
+  incident_id: (v, r) => (v === r.incidentId && /^INC-[1-9]\d{0,8}$/.test(v) ? undefined : "is not the incident's id"),
+  today: (v) => (/^\d{4}-\d{2}-\d{2}$/.test(v) ? undefined : 'is not a date'),
+};
+
+/** A path value must stay under its prefixes once symbolic links are followed. */
+async function checkRealPath(value: string, prefixes: string[]): Promise<string | undefined> {
+  let real: string;
+  try {
+    real = await realpath(value);
+  } catch (error) {
+    return `does not exist on this host (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+  }
+  const roots = await Promise.all(prefixes.map((p) => realpath(p).catch(() => p)));
+  const under = roots.some((root) => root === '/' || real === root || real.startsWith(root.endsWith('/') ? root : `${root}/`));
+  return under ? undefined : `resolves to ${real}, outside ${prefixes.join(', ')}`;
+}
+
+/**
+ * The step the request names, planned again from this host's own policy with values checked against
+ * its own declarations. Anything it cannot vouch for is refused before a process or session starts.
+ */
+export async function planOnHost(deps: Pick<RunbookDeps, 'host' | 'runbooks'>, request: StepRequest): Promise<StepPlan> {
+  const ref = `${request.runbook}/${request.step}`;
+  const def = deps.runbooks.definitions.find((d) => d.id === request.runbook);
+  const step = def?.steps.find((s) => s.id === request.step);
+  if (!def || !step) throw refuse(`host ${deps.host} has no runbook step ${ref} in its own policy: nothing was run`);
+  if (step.kind === 'notify') throw refuse(`${ref} is a notify step: hosts run only shell and sql steps`);
+  const used = stepPlaceholders(step);
+  const given = request.params ?? {};
+  const extra = Object.keys(given).filter((name) => !used.includes(name));
+  if (extra.length) throw refuse(`${ref} takes no parameter ${extra.map((n) => `{${n}}`).join(', ')}: nothing was run`);
+  const values: Record<string, string> = {};
+  for (const name of used) {
+    const raw = given[name];
+    if (typeof raw !== 'string') throw refuse(`${ref}: no value for parameter {${name}}: nothing was run`);
+    const declared = def.params.find((p) => p.name === name);
+    const builtin = BUILTIN_CHECKS[name];
+    const problem = declared
+      ? (() => {
+          const checked = checkParam(declared, raw);
+          return checked.ok ? (checked.value === raw ? undefined : 'is not in its checked form') : checked.reason;
+        })()
+      : builtin
+        ? builtin(raw, request)
+        : 'is not declared';
+    const realProblem = !problem && declared?.type === 'path' ? await checkRealPath(raw, declared.prefixes ?? []) : undefined;
+    if (problem || realProblem)
+      throw refuse(`${ref}: parameter {${name}} = ${JSON.stringify(raw.slice(0, 80))} ${problem ?? realProblem}: nothing was run`);
+    values[name] = raw;
+  }
+  const plan = planStep(def, step, values, {}, { host: deps.host });
+  const command = describeCommand(plan);
+  if (command !== request.expect)
+    throw refuse(
+      `${ref}: host ${deps.host}'s own policy runs ${JSON.stringify(command)}, not the requested ${JSON.stringify(request.expect)}: nothing was run`,
+    );
+  return plan;
+}
+
 export function createRunbookActivities(deps: RunbookDeps) {
   const redact = redactor(Object.values(deps.secrets));
+  // Redaction sees a little past the cap, so a secret the cap would cut is still found whole.
+  const margin = redactionMargin(Object.values(deps.secrets));
 
   /** Heartbeats while `work` runs; a cancellation (incident cancelled, step rejected) aborts it. */
   const withHeartbeat = async <T>(work: (signal: AbortSignal, progress: (bytes: number) => void) => Promise<T>): Promise<T> => {
@@ -61,135 +135,179 @@ export function createRunbookActivities(deps: RunbookDeps) {
     }
   };
 
-  return {
-    async runShellStep(input: StepInput & { argv: string[] }): Promise<StepResult> {
-      const [name, ...args] = input.argv;
-      // The workflow validated every value already; this worker trusts nothing it did not check itself.
-      if (name && deps.missing && Object.hasOwn(deps.missing, name))
-        throw refuse(`${name} is not installed on host ${deps.host} (looked for ${deps.missing[name]})`);
-      if (!name || !Object.hasOwn(deps.executables, name))
-        throw refuse(`"${name}" is not an allowed executable on host ${deps.host}; allowed: ${Object.keys(deps.executables).join(', ')}`);
-      for (const arg of args) {
-        if (arg.includes('\0') || arg.length > 4096) throw refuse(`${input.ref}: an argument contains NUL or is too long`);
+  const runShell = async (plan: StepPlan): Promise<StepResult> => {
+    const [name, ...args] = plan.argv!;
+    if (name && deps.missing && Object.hasOwn(deps.missing, name))
+      throw refuse(`${name} is not installed on host ${deps.host} (looked for ${deps.missing[name]})`);
+    if (!name || !Object.hasOwn(deps.executables, name))
+      throw refuse(`"${name}" is not an allowed executable on host ${deps.host}; allowed: ${Object.keys(deps.executables).join(', ')}`);
+    for (const arg of args) {
+      if (arg.includes('\0') || arg.length > 4096) throw refuse(`${plan.ref}: an argument contains NUL or is too long`);
+    }
+    const env: Record<string, string> = { PATH: SYSTEM_PATH, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', ...deps.secrets };
+    const result = await withHeartbeat((signal, progress) =>
+      runProcess({
+        file: deps.executables[name]!,
+        args,
+        env,
+        timeoutMs: plan.timeoutMs,
+        signal,
+        cap: OUTPUT_CAP_BYTES + margin,
+        onProgress: progress,
+      }).catch((error: NodeJS.ErrnoException) => {
+        throw ApplicationFailure.nonRetryable(
+          `cannot start ${deps.executables[name]} on host ${deps.host}: ${error.code ?? error.message}`,
+          ErrorType.InvalidInput,
+        );
+      }),
+    );
+    if (result.cancelled) throw new CancelledFailure(`${plan.ref} was cancelled; its process group was killed`);
+    const stdout = clip(redact(result.stdout));
+    const stderr = clip(redact(result.stderr));
+    return {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.timedOut,
+      durationMs: result.durationMs,
+      host: deps.host,
+      workerPid: process.pid,
+      stdout,
+      stderr,
+      stdoutBytes: result.stdoutBytes,
+      stderrBytes: result.stderrBytes,
+      truncated: result.stdoutBytes > OUTPUT_CAP_BYTES || result.stderrBytes > OUTPUT_CAP_BYTES,
+      headline: headlineOf(stdout) || headlineOf(stderr),
+    };
+  };
+
+  const runSql = async (plan: StepPlan): Promise<StepResult> => {
+    const action = plan.action ?? 'query';
+    const database = plan.database!;
+    const urls = deps.databases[database];
+    const url = action === 'query' ? urls?.query : urls?.terminate;
+    if (!url)
+      throw refuse(`host ${deps.host} has no ${action} connection for database "${database}" (set ${databaseVariable(database, action)})`);
+    const started = Date.now();
+    const db = new Client({
+      connectionString: url,
+      application_name: `${PROTECTED_APPLICATION_PREFIX}-runbook`,
+      statement_timeout: plan.timeoutMs,
+      connectionTimeoutMillis: 10_000,
+    });
+    const work = async (signal: AbortSignal) => {
+      await db.connect();
+      await checkRole(db, database, action);
+      // The busy connection cannot cancel itself; a second one does.
+      const onAbort = () => {
+        const canceller = new Client({ connectionString: url, application_name: `${PROTECTED_APPLICATION_PREFIX}-runbook` });
+        void canceller
+          .connect()
+          .then(() => canceller.query('SELECT pg_cancel_backend($1)', [(db as unknown as { processID: number }).processID]))
+          .catch(() => undefined)
+          .finally(() => void canceller.end().catch(() => undefined));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        // Diagnostics, and the selection of sessions to end, read in a read-only transaction.
+        await db.query('BEGIN TRANSACTION READ ONLY');
+        await db.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(plan.timeoutMs))}`);
+        // The extended protocol runs exactly one statement: "COMMIT; INSERT ..." is a syntax error there.
+        const selected = await db.query({
+          text: plan.sql!,
+          values: plan.sqlArgs ?? [],
+          rowMode: 'array',
+          queryMode: 'extended',
+        } as QueryArrayConfig);
+        await db.query('COMMIT');
+        if (action === 'query') {
+          return {
+            text: formatRows(
+              selected.fields.map((f) => f.name),
+              selected.rows as unknown[][],
+            ),
+            terminated: undefined,
+          };
+        }
+        return terminate(db, selected);
+      } finally {
+        signal.removeEventListener('abort', onAbort);
       }
-      const env: Record<string, string> = { PATH: SYSTEM_PATH, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', ...deps.secrets };
-      const result = await withHeartbeat((signal, progress) =>
-        runProcess({ file: deps.executables[name]!, args, env, timeoutMs: input.timeoutMs, signal, onProgress: progress }).catch(
-          (error: NodeJS.ErrnoException) => {
-            throw ApplicationFailure.nonRetryable(
-              `cannot start ${deps.executables[name]} on host ${deps.host}: ${error.code ?? error.message}`,
-              ErrorType.InvalidInput,
-            );
-          },
-        ),
-      );
-      if (result.cancelled) throw new CancelledFailure(`${input.ref} was cancelled; its process group was killed`);
-      const stdout = redact(result.stdout);
-      const stderr = redact(result.stderr);
+    };
+    try {
+      const { text, terminated } = await withHeartbeat((signal) => work(signal));
+      const stdout = redact(text);
       return {
-        exitCode: result.exitCode,
-        signal: result.signal,
-        timedOut: result.timedOut,
-        durationMs: result.durationMs,
+        exitCode: 0,
+        timedOut: false,
+        durationMs: Date.now() - started,
         host: deps.host,
         workerPid: process.pid,
-        stdout,
+        stdout: clip(stdout),
+        stderr: '',
+        stdoutBytes: Buffer.byteLength(stdout),
+        stderrBytes: 0,
+        truncated: Buffer.byteLength(stdout) > OUTPUT_CAP_BYTES,
+        headline: terminated ? `ended ${terminated.length} sessions` : headlineOf(stdout.split('\n')[2] ?? ''),
+        terminated,
+      };
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      if (e instanceof ApplicationFailure || e instanceof CancelledFailure) throw e;
+      if (Context.current().cancellationSignal.aborted) throw new CancelledFailure(`${plan.ref} was cancelled`);
+      const stderr = redact(`${e.code ? `${e.code}: ` : ''}${e.message}`);
+      // A failing statement is evidence (exit 1), like a command that fails; it is never retried.
+      return {
+        exitCode: 1,
+        timedOut: e.code === '57014',
+        durationMs: Date.now() - started,
+        host: deps.host,
+        workerPid: process.pid,
+        stdout: '',
         stderr,
-        stdoutBytes: result.stdoutBytes,
-        stderrBytes: result.stderrBytes,
-        truncated: result.truncated,
-        headline: headlineOf(stdout) || headlineOf(stderr),
+        stdoutBytes: 0,
+        stderrBytes: Buffer.byteLength(stderr),
+        truncated: false,
+        headline: headlineOf(stderr),
       };
-    },
+    } finally {
+      await db.end().catch(() => undefined);
+    }
+  };
 
-    async runSqlStep(
-      input: StepInput & { database: string; sql: string; args: string[]; action: 'query' | 'terminate-backends' },
-    ): Promise<StepResult> {
-      const url = deps.databases[input.database];
-      if (!url)
-        throw refuse(
-          `host ${deps.host} knows no database "${input.database}" (set RUNBOOK_DB_${input.database.toUpperCase().replace(/-/g, '_')})`,
-        );
-      const started = Date.now();
-      const db = new Client({
-        connectionString: url,
-        application_name: `${PROTECTED_APPLICATION_PREFIX}-runbook`,
-        statement_timeout: input.timeoutMs,
-        connectionTimeoutMillis: 10_000,
-      });
-      const work = async (signal: AbortSignal) => {
-        await db.connect();
-        // The busy connection cannot cancel itself; a second one does.
-        const onAbort = () => {
-          const canceller = new Client({ connectionString: url, application_name: `${PROTECTED_APPLICATION_PREFIX}-runbook` });
-          void canceller
-            .connect()
-            .then(() => canceller.query('SELECT pg_cancel_backend($1)', [(db as unknown as { processID: number }).processID]))
-            .catch(() => undefined)
-            .finally(() => void canceller.end().catch(() => undefined));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        try {
-          // Diagnostics, and the selection of sessions to end, read in a read-only transaction.
-          await db.query('BEGIN TRANSACTION READ ONLY');
-          await db.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(input.timeoutMs))}`);
-          const selected = await db.query({ text: input.sql, values: input.args, rowMode: 'array' });
-          await db.query('COMMIT');
-          if (input.action === 'query') {
-            return {
-              text: formatRows(
-                selected.fields.map((f) => f.name),
-                selected.rows as unknown[][],
-              ),
-              terminated: undefined,
-            };
-          }
-          return terminate(db, selected);
-        } finally {
-          signal.removeEventListener('abort', onAbort);
-        }
-      };
-      try {
-        const { text, terminated } = await withHeartbeat((signal) => work(signal));
-        const stdout = redact(text);
-        return {
-          exitCode: 0,
-          timedOut: false,
-          durationMs: Date.now() - started,
-          host: deps.host,
-          workerPid: process.pid,
-          stdout: clip(stdout),
-          stderr: '',
-          stdoutBytes: Buffer.byteLength(stdout),
-          stderrBytes: 0,
-          truncated: Buffer.byteLength(stdout) > OUTPUT_CAP_BYTES,
-          headline: terminated ? `ended ${terminated.length} sessions` : headlineOf(stdout.split('\n')[2] ?? ''),
-          terminated,
-        };
-      } catch (error) {
-        const e = error as Error & { code?: string };
-        if (e instanceof ApplicationFailure || e instanceof CancelledFailure) throw e;
-        if (Context.current().cancellationSignal.aborted) throw new CancelledFailure(`${input.ref} was cancelled`);
-        const stderr = redact(`${e.code ? `${e.code}: ` : ''}${e.message}`);
-        // A failing statement is evidence (exit 1), like a command that fails; it is never retried.
-        return {
-          exitCode: 1,
-          timedOut: e.code === '57014',
-          durationMs: Date.now() - started,
-          host: deps.host,
-          workerPid: process.pid,
-          stdout: '',
-          stderr,
-          stdoutBytes: 0,
-          stderrBytes: Buffer.byteLength(stderr),
-          truncated: false,
-          headline: headlineOf(stderr),
-        };
-      } finally {
-        await db.end().catch(() => undefined);
-      }
+  return {
+    /** Runs a step of this host's own policy, by reference: see StepRequest. */
+    async runStep(request: StepRequest): Promise<StepResult> {
+      const plan = await planOnHost(deps, request);
+      return plan.kind === 'shell' ? runShell(plan) : runSql(plan);
     },
   };
+}
+
+/**
+ * A runbook session must not be able to leave its box: never a superuser or a role that runs programs
+ * or touches server files; diagnostics never with a role that can end sessions either.
+ */
+async function checkRole(db: Client, database: string, action: 'query' | 'terminate-backends') {
+  const { rows } = await db.query<{ role: string; superuser: boolean; program: boolean; files: boolean; signal: boolean }>(
+    `SELECT current_user AS role, r.rolsuper AS superuser,
+            pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER') AS program,
+            pg_has_role(current_user, 'pg_read_server_files', 'MEMBER') OR pg_has_role(current_user, 'pg_write_server_files', 'MEMBER') AS files,
+            pg_has_role(current_user, 'pg_signal_backend', 'MEMBER') AS signal
+       FROM pg_roles r WHERE r.rolname = current_user`,
+  );
+  const role = rows[0];
+  const variable = databaseVariable(database, action);
+  if (!role) throw refuse(`${variable}: cannot read the role of this connection`);
+  const powers = [
+    role.superuser && 'superuser',
+    !role.superuser && role.program && 'pg_execute_server_program',
+    !role.superuser && role.files && 'server file access',
+    !role.superuser && action === 'query' && role.signal && 'pg_signal_backend',
+  ].filter(Boolean);
+  if (powers.length)
+    throw refuse(
+      `${variable} connects as role "${role.role}", which has ${powers.join(', ')}: runbook steps refuse such a role; use one with ${action === 'query' ? 'pg_monitor only' : 'pg_monitor and pg_signal_backend only'}`,
+    );
 }
 
 /** Ends the selected sessions, except this connection and the orchestrator's own. */

@@ -1,3 +1,4 @@
+import type { DatabaseUrls } from '../activities/runbook';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -103,11 +104,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return result.data;
 }
 
-const RUNBOOK_DB = /^RUNBOOK_DB_([A-Z0-9_]+)$/;
+const RUNBOOK_DB = /^RUNBOOK_(TERMINATE_)?DB_([A-Z0-9_]+)$/;
 
-/** Databases for runbook sql steps: RUNBOOK_DB_APP=postgres://... serves steps with `database: "app"`. */
-export function runbookDatabases(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const databases: Record<string, string> = {};
+/**
+ * Databases for runbook sql steps: RUNBOOK_DB_APP=postgres://... serves the diagnostics of steps with
+ * `database: "app"`, RUNBOOK_TERMINATE_DB_APP their terminate-backends steps, each with its own role.
+ */
+export function runbookDatabases(env: NodeJS.ProcessEnv = process.env): Record<string, DatabaseUrls> {
+  const databases: Record<string, DatabaseUrls> = {};
   const problems: string[] = [];
   for (const [key, value] of Object.entries(env)) {
     const match = RUNBOOK_DB.exec(key);
@@ -117,7 +121,7 @@ export function runbookDatabases(env: NodeJS.ProcessEnv = process.env): Record<s
       .refine((v) => /^postgres(ql)?:/.test(v), 'must start with postgres: or postgresql:')
       .safeParse(value.trim());
     if (!url.success) problems.push(`  - ${key}: ${url.error.issues[0]!.message}`);
-    else databases[match[1]!.toLowerCase().replace(/_/g, '-')] = url.data;
+    else (databases[match[2]!.toLowerCase().replace(/_/g, '-')] ??= {})[match[1] ? 'terminate' : 'query'] = url.data;
   }
   if (problems.length) throw new ConfigError(`invalid environment:\n${problems.join('\n')}`);
   return databases;

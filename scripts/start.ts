@@ -56,8 +56,9 @@ async function main() {
       cleanups.push(() => pg!.stop());
     }
 
-    // The all-in-one runs diagnostics on this machine; its "app" database defaults to the store's.
-    const databases = { app: databaseUrl, ...runbookDatabases() };
+    // The all-in-one runs diagnostics on this machine; with the embedded store, its "app" database is the
+    // store's, reached through roles made for runbooks (see the README's security section).
+    const databases = { ...(pg ? { app: pg.runbook } : {}), ...runbookDatabases() };
     const { done } = await startWorker({ ...config, DATABASE_URL: databaseUrl }, log, { host: config.RUNBOOK_HOST, databases });
     const { auth, generatedTokenFile } = webhookAuth(config, dataDir);
     const http = await startHttpServer(config, policy, auth);
@@ -70,7 +71,7 @@ async function main() {
         `  Temporal Web UI: ${uiUrl}`,
         `  Store:           ${pg ? `embedded PostgreSQL ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${path.join(dataDir, 'postgres')})` : 'DATABASE_URL'}`,
         `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : 'outbox table (SMTP_URL not set)'}`,
-        `  Runbooks:        ${policy.runbooks.definitions.length} runbooks; steps for host "${config.RUNBOOK_HOST}" run here, database "app" = ${databases.app === databaseUrl ? 'the store' : 'RUNBOOK_DB_APP'}`,
+        `  Runbooks:        ${policy.runbooks.definitions.length} runbooks; steps for host "${config.RUNBOOK_HOST}" run here, database "app" = ${databases.app === pg?.runbook ? 'the store, as runbook roles' : databases.app ? 'RUNBOOK_DB_APP' : 'not set (RUNBOOK_DB_APP)'}`,
         `  Policy:          ${policy.name}${config.POLICY_FILE ? ` (${config.POLICY_FILE})` : ' (built-in defaults)'}`,
         `  Webhook:         POST ${http.url}/alertmanager (${auth.kind}${generatedTokenFile ? `, token in ${generatedTokenFile}` : ''}); also /healthz, /readyz, /metrics`,
         '',

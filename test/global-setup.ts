@@ -30,7 +30,8 @@ export default async function globalSetup(): Promise<void> {
   if (!baseUrl) {
     const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() });
     cleanups.push(() => pg.stop());
-    baseUrl = pg.url;
+    // Tests create databases and roles of their own: they administer it as the superuser.
+    baseUrl = pg.adminUrl;
   }
   // A schema of its own per run keeps runs apart on a shared server, and is dropped at the end.
   const schema = `incident_test_${process.pid}_${Date.now()}`;

@@ -23,6 +23,9 @@ const taskQueue = uniqueQueue('runbook-pool');
 const suffix = randomUUID().slice(0, 8);
 const scratchDb = `runbook_scratch_${suffix}`;
 const appRole = `runbook_app_${suffix}`;
+// Runbook steps connect with roles made for them: diagnostics read, containment may only signal.
+const readerRole = `runbook_reader_${suffix}`;
+const operatorRole = `runbook_operator_${suffix}`;
 const APP_PASSWORD = `pw-${suffix}`;
 const def = findRunbook('db-connection-pool');
 def.params = def.params.map((p) => (p.name === 'idle_seconds' ? { ...p, default: '1' } : p));
@@ -73,8 +76,14 @@ beforeAll(async () => {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${scratchDb}`);
   await admin.query(`CREATE ROLE ${appRole} LOGIN PASSWORD '${APP_PASSWORD}'`);
+  await admin.query(`CREATE ROLE ${readerRole} LOGIN PASSWORD '${APP_PASSWORD}' IN ROLE pg_monitor`);
+  await admin.query(`CREATE ROLE ${operatorRole} LOGIN PASSWORD '${APP_PASSWORD}' IN ROLE pg_monitor, pg_signal_backend`);
   worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
-  hostWorker = await startRunbookHost(env, { host, policy, databases: { app: dbUrl(scratchDb) } });
+  hostWorker = await startRunbookHost(env, {
+    host,
+    policy,
+    databases: { app: { query: dbUrl(scratchDb, readerRole), terminate: dbUrl(scratchDb, operatorRole) } },
+  });
 });
 
 afterAll(async () => {
@@ -82,7 +91,7 @@ afterAll(async () => {
   await worker?.stop();
   await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
   await admin.query(`DROP DATABASE IF EXISTS ${scratchDb} WITH (FORCE)`).catch(() => undefined);
-  await admin.query(`DROP ROLE IF EXISTS ${appRole}`).catch(() => undefined);
+  for (const role of [appRole, readerRole, operatorRole]) await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
   await admin.end();
   await smtp.close();
   await env.close();

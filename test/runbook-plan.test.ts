@@ -1,3 +1,4 @@
+import { isReadOnly } from '../policy/read-only-commands';
 import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
 import { checkParam } from '../policy/runbook-params';
@@ -128,12 +129,90 @@ describe('runbook policy validation names what is wrong', () => {
     ],
     [
       { id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['systemctl', 'restart', 'nginx'] },
-      '"systemctl restart nginx" changes the system: its step must have approval "required"',
+      '"systemctl restart nginx" is not known to only read: its step must have approval "required"',
     ],
-    [{ id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['find', '/var/log', '-mtime', '+7', '-delete'] }, 'changes the system'],
-    [{ id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['redis-cli', 'FLUSHDB'] }, 'changes the system'],
-    [{ id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['ufw', 'deny', 'from', '10.0.0.1'] }, 'changes the system'],
+    [
+      { id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['find', '/var/log', '-mtime', '+7', '-delete'] },
+      'is not known to only read',
+    ],
+    [{ id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['redis-cli', 'FLUSHDB'] }, 'is not known to only read'],
+    [{ id: 's', title: 'x', phase: 'contain', kind: 'shell', argv: ['ufw', 'deny', 'from', '10.0.0.1'] }, 'is not known to only read'],
+    // The audit's findings: a deny-list let these through with approval "none"; the allow-list does not.
+    [{ id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['systemctl', 'reboot'] }, 'is not known to only read'],
+    [{ id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['systemctl', 'poweroff'] }, 'is not known to only read'],
+    [
+      { id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['redis-cli', 'REPLICAOF', 'evil', '6379'] },
+      'is not known to only read',
+    ],
+    [
+      { id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['redis-cli', 'ACL', 'SETUSER', 'x', 'on'] },
+      'is not known to only read',
+    ],
+    [
+      { id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['redis-cli', 'MODULE', 'LOAD', '/tmp/x.so'] },
+      'is not known to only read',
+    ],
+    [
+      { id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['find', '/var/log', '-fls', '/etc/cron.d/x'] },
+      'is not known to only read',
+    ],
+    [
+      { id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['openssl', 'x509', '-in', '/a.pem', '-out', '/b.pem'] },
+      'is not known to only read',
+    ],
+    [{ id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['ss', '-K', 'dst', '10.0.0.1'] }, 'is not known to only read'],
+    [
+      {
+        id: 's',
+        title: 'x',
+        phase: 'detect',
+        kind: 'sql',
+        database: 'app',
+        sql: 'SELECT 1; COPY (SELECT 1) TO PROGRAM $$id$$',
+      },
+      'one statement per step: no ";" inside the SQL',
+    ],
+    [
+      { id: 's', title: 'x', phase: 'detect', kind: 'sql', database: 'app', sql: 'COMMIT; CREATE TABLE x (a int)' },
+      'one statement per step',
+    ],
   ])('%j', (step, message) => {
     expect(withStep(step)).toThrow(message);
+  });
+});
+
+describe('a step without approval must only read, for every value of its parameters', () => {
+  const withRunbook = (def: object) => {
+    const raw = JSON.parse(JSON.stringify(defaultPolicy)) as PolicyInput;
+    raw.runbooks!.definitions = [def as never];
+    return () => parsePolicy(raw, 'test');
+  };
+  test('"systemctl {verb}" with an enum that includes a changing verb is refused, naming the value', () => {
+    const def = {
+      id: 'svc',
+      title: 'Service',
+      params: [{ name: 'verb', type: 'enum', values: ['status', 'restart'] }],
+      steps: [{ id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['systemctl', '{verb}', 'nginx'] }],
+    };
+    expect(withRunbook(def)).toThrow('"systemctl restart nginx" is not known to only read');
+    def.params[0]!.values = ['status', 'is-active'];
+    expect(withRunbook(def)).not.toThrow();
+  });
+  test('a free-form parameter in the verb position needs approval', () => {
+    const def = {
+      id: 'svc',
+      title: 'Service',
+      params: [{ name: 'verb', type: 'word', default: 'status' }],
+      steps: [{ id: 's', title: 'x', phase: 'detect', kind: 'shell', argv: ['systemctl', '{verb}', 'nginx'] }],
+    };
+    expect(withRunbook(def)).toThrow('"systemctl {verb} nginx" is not known to only read');
+  });
+  test('every shipped read-only step passes', () => {
+    for (const def of (defaultPolicy as PolicyInput).runbooks!.definitions!)
+      for (const step of def.steps.filter((s) => s.kind === 'shell' && s.approval !== 'required'))
+        expect([step.argv!.join(' '), isReadOnly(step.argv!.map((t) => t.replace(/\{service\}/, 'nginx')))]).toEqual([
+          step.argv!.join(' '),
+          true,
+        ]);
   });
 });

@@ -307,10 +307,16 @@ test('a host without a worker is an escalation, not a hang', async () => {
   );
 });
 
-test('RUNBOOK_DB_<NAME> variables name the databases, and a bad one is named', () => {
-  expect(runbookDatabases({ RUNBOOK_DB_APP: 'postgres://u@db/app', RUNBOOK_DB_BILLING_RO: 'postgresql://x@y/z' })).toEqual({
-    app: 'postgres://u@db/app',
-    'billing-ro': 'postgresql://x@y/z',
+test('RUNBOOK_DB_<NAME> and RUNBOOK_TERMINATE_DB_<NAME> variables name the databases, and a bad one is named', () => {
+  expect(
+    runbookDatabases({
+      RUNBOOK_DB_APP: 'postgres://u@db/app',
+      RUNBOOK_TERMINATE_DB_APP: 'postgres://ops@db/app',
+      RUNBOOK_DB_BILLING_RO: 'postgresql://x@y/z',
+    }),
+  ).toEqual({
+    app: { query: 'postgres://u@db/app', terminate: 'postgres://ops@db/app' },
+    'billing-ro': { query: 'postgresql://x@y/z' },
   });
   expect(() => runbookDatabases({ RUNBOOK_DB_APP: 'mysql://db/app' })).toThrow('RUNBOOK_DB_APP: must start with postgres: or postgresql:');
 });

@@ -11,7 +11,7 @@ import { ReviewStore } from '../activities/review-store';
 import { loadPolicy } from '../policy/load';
 import { createIncidentWorker } from './create-worker';
 import { createRunbookWorker } from './runbook-worker';
-import { PROTECTED_APPLICATION_PREFIX } from '../activities/runbook';
+import { PROTECTED_APPLICATION_PREFIX, type DatabaseUrls } from '../activities/runbook';
 import { runbookTaskQueue } from '../workflows/definitions';
 
 export const STORE_APPLICATION_NAME = `${PROTECTED_APPLICATION_PREFIX}-store`;
@@ -27,7 +27,7 @@ export async function startWorker(
   config: AppConfig & { DATABASE_URL: string },
   log: (line: string) => void = console.log,
   /** Also serve runbook steps for this host (npm start: RUNBOOK_HOST, "local" by default). */
-  runbooks?: { host: string; databases: Record<string, string> },
+  runbooks?: { host: string; databases: Record<string, DatabaseUrls> },
 ): Promise<RunningWorker> {
   const policy = loadPolicy(config.POLICY_FILE);
   // The name marks the store's sessions: runbook steps that end sessions never end these.

@@ -1,5 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createRunbookActivities } from '../activities/runbook';
+import { createRunbookActivities, type DatabaseUrls } from '../activities/runbook';
 import { resolveExecutables } from '../activities/executables';
 import type { RunbookPolicy } from '../policy/runbook-schema';
 import { runbookTaskQueue } from '../workflows/definitions';
@@ -9,14 +9,14 @@ export interface RunbookWorkerOptions {
   namespace: string;
   host: string;
   runbooks: RunbookPolicy;
-  /** Named databases for sql steps (RUNBOOK_DB_<NAME>). */
-  databases: Record<string, string>;
+  /** Named databases for sql steps (RUNBOOK_DB_<NAME>, RUNBOOK_TERMINATE_DB_<NAME>). */
+  databases: Record<string, DatabaseUrls>;
   /** Where secret values come from; only the names in runbooks.secretEnv are read. */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
 
-/** A worker that serves only runbook activities, on the task queue of one host. */
+/** A worker that serves only runbook activities, on the task queue of one host, from its own policy (`runbooks`). */
 export async function createRunbookWorker(options: RunbookWorkerOptions): Promise<Worker> {
   const { executables, missing } = resolveExecutables(options.runbooks.executables);
   const env = options.env ?? process.env;
@@ -33,6 +33,13 @@ export async function createRunbookWorker(options: RunbookWorkerOptions): Promis
     // Heartbeats carry cancellation: a rejected or cancelled step must be killed within a second or two.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
-    activities: createRunbookActivities({ host: options.host, executables, missing, secrets, databases: options.databases }),
+    activities: createRunbookActivities({
+      host: options.host,
+      runbooks: options.runbooks,
+      executables,
+      missing,
+      secrets,
+      databases: options.databases,
+    }),
   });
 }

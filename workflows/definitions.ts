@@ -165,8 +165,11 @@ export interface IncidentState {
   declaredAt: string;
   declaredBy: string;
   commander?: string;
+  commanderAssignedBy?: string;
   acknowledgedBy?: string;
   acknowledgedAt?: string;
+  /** Contacts paged for this incident, by id: only they may acknowledge from a page. */
+  pagedContacts?: string[];
   /** Highest escalation level paged so far (0 = on-call); -1 before the first page. */
   escalationLevel: number;
   escalationCycle: number;
@@ -203,7 +206,12 @@ export interface SlaBreach {
 export interface ActorArgs {
   by: string;
 }
-export interface AcknowledgeArgs extends ActorArgs {}
+export interface AcknowledgeArgs extends ActorArgs {
+  /** The incident the caller means (from a link or a reply); refused when the workflow now holds another. */
+  incidentId?: string;
+  /** Acknowledging from a page (SMS reply): this contact must have been paged for the incident. */
+  pagedContactId?: string;
+}
 export interface EscalateArgs extends ActorArgs {
   reason?: string;
 }
@@ -356,6 +364,19 @@ export interface StepPlan {
   skip?: string;
 }
 
+/**
+ * What a runbook workflow asks a host to run: a step of the host's own policy, by reference, with the
+ * parameter values the host checks again against its own declarations. Never a command: the host builds
+ * argv or SQL itself, and refuses when that differs from `expect`, the command the approver saw.
+ */
+export interface StepRequest {
+  incidentId: string;
+  runbook: string;
+  step: string;
+  params: Record<string, string>;
+  expect: string;
+}
+
 export type StepStatus = 'waiting' | 'awaiting-approval' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected' | 'cancelled';
 
 export interface StepOutcome {
@@ -406,6 +427,8 @@ export interface RunbookSync {
   phase: Phase;
   status: IncidentStatus;
   commander?: string;
+  /** Who named the commander: a self-assignment, or one by someone not allowed to, cannot approve. */
+  commanderAssignedBy?: string;
   attached: AttachedRunbook[];
 }
 

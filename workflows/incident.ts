@@ -92,7 +92,7 @@ const activityOptions: ActivityOptions = {
     nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.StoreConflict],
   },
 };
-const { registerIncident, syncIncident, deliver, currentPolicy, recordAcknowledgement, whoIsOnCall, addActionItem } =
+const { registerIncident, syncIncident, deliver, currentPolicy, checkPolicy, recordAcknowledgement, whoIsOnCall, addActionItem } =
   proxyActivities<Activities>(activityOptions);
 
 /** Events kept in workflow state across continueAsNew; the store keeps every one. */
@@ -117,6 +117,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     declaredAt: nowIso(),
     declaredBy: input.declaredBy,
     commander: input.commander,
+    commanderAssignedBy: input.commander ? input.declaredBy : undefined,
     escalationLevel: -1,
     escalationCycle: 0,
     phases: [{ phase: 'detect', startedAt: nowIso(), startedBy: input.declaredBy }],
@@ -245,6 +246,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     assignCommanderUpdate,
     ({ by, commander }) => {
       state.commander = commander.trim();
+      state.commanderAssignedBy = by;
       record('commander', by, `Incident commander: ${state.commander}`);
       return reply();
     },
@@ -383,6 +385,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     const verb = payload.kind === 'page' ? 'Paged' : 'Notified';
     try {
       const result: DeliveryResult = await deliver.executeWithOptions({ ...activityOptions, summary }, [payload]);
+      if (payload.kind === 'page' && result.status !== 'skipped' && !(state.pagedContacts ??= []).includes(payload.recipient.id))
+        state.pagedContacts.push(payload.recipient.id);
       if (result.status === 'sent')
         record(payload.kind === 'page' ? 'page' : 'notification', SYSTEM, `${verb} ${who} by ${by}: ${payload.subject}`);
       if (result.status === 'outbox')
@@ -728,6 +732,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
     if (rb.attached.length === 0) return;
     const sync: RunbookSync = { phase: state.phase, status: state.status, commander: state.commander, attached: rb.attached };
+    // The runbook workflow's approval rules need to know who named the commander.
+    if (state.commanderAssignedBy && patched('commander-assigner-in-sync')) sync.commanderAssignedBy = state.commanderAssignedBy;
     const key = JSON.stringify(sync);
     if (key === rb.sent) return;
     const workflowId = runbookWorkflowId(state.incidentId);
@@ -803,7 +809,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   // ---- lifecycle ----
 
+  let policyProblem: string | undefined;
   if (!policy) policy = await currentPolicy.executeWithOptions({ ...activityOptions, summary: 'Snapshot the response policy' }, []);
+  else if (patched('input-policy-checked')) {
+    // A policy in the input is untrusted until the worker has checked it as it checks its own file.
+    const checked = await checkPolicy.executeWithOptions({ ...activityOptions, summary: 'Check the policy given in the input' }, [policy]);
+    if (checked.policy) {
+      policy = checked.policy;
+      policyProblem = checked.problem;
+    }
+  }
   if (!state.number) {
     const info = workflowInfo();
     const { number } = await registerIncident.executeWithOptions({ ...activityOptions, summary: `Register incident: ${state.title}` }, [
@@ -827,6 +842,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     );
     if (state.commander) record('commander', state.declaredBy, `Incident commander: ${state.commander}`);
   }
+  if (policyProblem)
+    record('warning', SYSTEM, `The policy given in the workflow input was refused; the worker's own policy applies. ${policyProblem}`);
 
   try {
     await mainLoop();

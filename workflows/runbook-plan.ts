@@ -2,7 +2,7 @@
 // The workflow, `--dry-run` and the tests all plan through here.
 import { durationMs } from '../policy/duration';
 import { checkParam, placeholders, renderTemplate } from '../policy/runbook-params';
-import type { RunbookDef, RunbookPolicy } from '../policy/runbook-schema';
+import type { RunbookDef, RunbookPolicy, RunbookStepDef } from '../policy/runbook-schema';
 import { ErrorType, runbookTaskQueue, type AlertRef, type StepPlan } from './definitions';
 
 export interface PlanContext {
@@ -19,7 +19,12 @@ export function runbookHost(def: RunbookDef, labels: Record<string, string>): { 
   return { host: checked.value };
 }
 
-export function planRunbook(def: RunbookDef, labels: Record<string, string>, ctx: PlanContext): StepPlan[] {
+/** The values of a runbook's parameters from the alert's labels (or defaults), and why any is refused. */
+export function resolveParams(
+  def: RunbookDef,
+  labels: Record<string, string>,
+  ctx: PlanContext,
+): { values: Record<string, string>; problems: Record<string, string> } {
   const values: Record<string, string> = {
     incident_id: ctx.incidentId,
     today: new Date(ctx.nowMs).toISOString().slice(0, 10),
@@ -37,35 +42,56 @@ export function planRunbook(def: RunbookDef, labels: Record<string, string>, ctx
     if (checked.ok) values[p.name] = checked.value;
     else problems[p.name] = `parameter {${p.name}} from ${source} = ${JSON.stringify(clip(raw))} ${checked.reason}`;
   }
-  const host = runbookHost(def, labels);
+  return { values, problems };
+}
 
-  return def.steps.map((step) => {
-    const used = [...(step.argv ?? []), ...step.args, ...(step.message ? [step.message] : [])].flatMap(placeholders);
-    const base: StepPlan = {
-      ref: `${def.id}/${step.id}`,
-      runbook: def.id,
-      step: step.id,
-      title: step.title,
-      phase: step.phase,
-      kind: step.kind,
-      approval: step.approval,
-      timeoutMs: durationMs(step.timeout),
-      params: Object.fromEntries(used.filter((n) => n in values).map((n) => [n, values[n]!])),
-    };
-    const skip = used.map((n) => problems[n]).find(Boolean);
-    if (skip) return { ...base, skip };
-    if (step.kind === 'notify') return { ...base, notify: { targets: step.targets!, text: renderTemplate(step.message!, values) } };
-    if ('error' in host) return { ...base, skip: `cannot route: ${host.error}` };
-    const routed = { ...base, host: host.host, queue: runbookTaskQueue(host.host) };
-    if (step.kind === 'shell') return { ...routed, argv: step.argv!.map((t) => renderTemplate(t, values)) };
-    return {
-      ...routed,
-      database: step.database!,
-      sql: step.sql!,
-      sqlArgs: step.args.map((t) => renderTemplate(t, values)),
-      action: step.action,
-    };
-  });
+/** The placeholders a step's templates use. */
+export const stepPlaceholders = (step: RunbookStepDef): string[] => [
+  ...new Set([...(step.argv ?? []), ...step.args, ...(step.message ? [step.message] : [])].flatMap(placeholders)),
+];
+
+/**
+ * What one step runs with these (already checked) values on `host`. The incident plans with it, and a
+ * runbook host builds the command again with it from its own policy: the same code, so both agree.
+ */
+export function planStep(
+  def: RunbookDef,
+  step: RunbookStepDef,
+  values: Record<string, string>,
+  problems: Record<string, string>,
+  host: { host: string } | { error: string },
+): StepPlan {
+  const used = stepPlaceholders(step);
+  const base: StepPlan = {
+    ref: `${def.id}/${step.id}`,
+    runbook: def.id,
+    step: step.id,
+    title: step.title,
+    phase: step.phase,
+    kind: step.kind,
+    approval: step.approval,
+    timeoutMs: durationMs(step.timeout),
+    params: Object.fromEntries(used.filter((n) => n in values).map((n) => [n, values[n]!])),
+  };
+  const skip = used.map((n) => problems[n]).find(Boolean);
+  if (skip) return { ...base, skip };
+  if (step.kind === 'notify') return { ...base, notify: { targets: step.targets!, text: renderTemplate(step.message!, values) } };
+  if ('error' in host) return { ...base, skip: `cannot route: ${host.error}` };
+  const routed = { ...base, host: host.host, queue: runbookTaskQueue(host.host) };
+  if (step.kind === 'shell') return { ...routed, argv: step.argv!.map((t) => renderTemplate(t, values)) };
+  return {
+    ...routed,
+    database: step.database!,
+    sql: step.sql!,
+    sqlArgs: step.args.map((t) => renderTemplate(t, values)),
+    action: step.action,
+  };
+}
+
+export function planRunbook(def: RunbookDef, labels: Record<string, string>, ctx: PlanContext): StepPlan[] {
+  const { values, problems } = resolveParams(def, labels, ctx);
+  const host = runbookHost(def, labels);
+  return def.steps.map((step) => planStep(def, step, values, problems, host));
 }
 
 /** Runbooks whose match rules fit the incident's alerts, with the labels of the alert that matched. */

@@ -8,6 +8,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   type ActivityOptions,
@@ -31,10 +32,24 @@ import {
   type RunbookState,
   type StepRun,
 } from './definitions';
+import { DEFAULT_COMMANDER_ASSIGNERS } from '../policy/approvals';
 import { describeCommand, findStep, planRunbook } from './runbook-plan';
 
 type StoreActivities = ReturnType<typeof createActivities>;
 type HostActivities = ReturnType<typeof createRunbookActivities>;
+/** The activities hosts served before steps went by reference; only replays of old incidents schedule them. */
+interface LegacyHostActivities {
+  runShellStep(input: { incidentId: string; ref: string; timeoutMs: number; argv: string[] }): Promise<StepResult>;
+  runSqlStep(input: {
+    incidentId: string;
+    ref: string;
+    timeoutMs: number;
+    database: string;
+    sql: string;
+    args: string[];
+    action: string;
+  }): Promise<StepResult>;
+}
 
 const store = proxyActivities<StoreActivities>({
   startToCloseTimeout: '30s',
@@ -67,15 +82,28 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
     return found.step;
   };
 
-  const mayApprove = (by: string): boolean => {
-    if (policy.approvers.length === 0) return true;
+  /** Why `by` may not answer an approval, or undefined when they may. Approvers are always policy contacts. */
+  const refusal = (by: string): string | undefined => {
     const contacts = input.policy.contacts;
-    return policy.approvers.some((t) => {
-      if (t === 'commander') return Boolean(state.sync.commander) && by === state.sync.commander;
-      const matches = (c: (typeof contacts)[number]) => c.id === by || c.email === by;
-      if (t.startsWith('role:')) return contacts.some((c) => c.roles.includes(t.slice(5)) && matches(c));
-      return contacts.some((c) => c.id === t && matches(c));
-    });
+    const contactOf = (name?: string) => (name ? contacts.find((c) => c.id === name || c.email === name) : undefined);
+    const holds = (target: string, c: (typeof contacts)[number]) =>
+      target.startsWith('role:') ? c.roles.includes(target.slice(5)) : c.id === target;
+    const who = contactOf(by);
+    const no = (why: string) => `${by} may not approve runbook steps: ${why}`;
+    if (!who) return no('not a contact in the policy');
+    if (policy.approvers.length === 0 || policy.approvers.some((t) => t !== 'commander' && holds(t, who))) return undefined;
+    const listed = `approvers: ${policy.approvers.join(', ')}`;
+    if (!policy.approvers.includes('commander') || contactOf(state.sync.commander)?.id !== who.id) return no(listed);
+    // The commander approves only when someone else, who may name commanders, named them.
+    const assigners = policy.commanderAssigners ?? DEFAULT_COMMANDER_ASSIGNERS;
+    const namedBy = state.sync.commanderAssignedBy;
+    const assigner = contactOf(namedBy);
+    if (assigner?.id === who.id) return no('they named themselves commander, and a self-assignment cannot approve');
+    if (!assigner || !assigners.some((t) => holds(t, assigner)))
+      return no(
+        `they were named commander by ${namedBy ?? 'someone unknown'}, who may not name commanders (${assigners.join(', ')}); ${listed}`,
+      );
+    return undefined;
   };
 
   setHandler(runbookStateQuery, () => state);
@@ -100,11 +128,8 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
         const run = find(step);
         if (run.status !== 'awaiting-approval' || run.approvedBy || run.rejectedBy)
           throw ApplicationFailure.nonRetryable(`${run.plan.ref} is ${run.status}, not awaiting approval`, ErrorType.InvalidTransition);
-        if (!mayApprove(by))
-          throw ApplicationFailure.nonRetryable(
-            `${by} may not approve runbook steps; approvers: ${policy.approvers.join(', ')}`,
-            ErrorType.InvalidTransition,
-          );
+        const refused = refusal(by);
+        if (refused) throw ApplicationFailure.nonRetryable(refused, ErrorType.InvalidTransition);
       },
     },
   );
@@ -131,11 +156,9 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
             `${run.plan.ref} is ${run.status}; there is nothing to reject`,
             ErrorType.InvalidTransition,
           );
-        if (!mayApprove(by))
-          throw ApplicationFailure.nonRetryable(
-            `${by} may not reject runbook steps; approvers: ${policy.approvers.join(', ')}`,
-            ErrorType.InvalidTransition,
-          );
+        const refused = refusal(by);
+        if (refused)
+          throw ApplicationFailure.nonRetryable(refused.replace('may not approve', 'may not reject'), ErrorType.InvalidTransition);
       },
     },
   );
@@ -157,9 +180,21 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
 
   const execute = async (run: StepRun): Promise<StepResult> => {
     const acts = hostActivities(run);
+    // A host runs only steps of its own policy, named by reference; it builds the command itself.
+    if (patched('runbook-step-by-reference')) {
+      return acts.runStep({
+        incidentId: input.incidentId,
+        runbook: run.plan.runbook,
+        step: run.plan.step,
+        params: run.plan.params,
+        expect: describeCommand(run.plan),
+      });
+    }
+    // Incidents that scheduled steps before hosts took references replay through the old activities.
+    const legacy = acts as unknown as LegacyHostActivities;
     const common = { incidentId: input.incidentId, ref: run.plan.ref, timeoutMs: run.plan.timeoutMs };
-    if (run.plan.kind === 'shell') return acts.runShellStep({ ...common, argv: run.plan.argv! });
-    return acts.runSqlStep({
+    if (run.plan.kind === 'shell') return legacy.runShellStep({ ...common, argv: run.plan.argv! });
+    return legacy.runSqlStep({
       ...common,
       database: run.plan.database!,
       sql: run.plan.sql!,

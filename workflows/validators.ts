@@ -5,6 +5,7 @@ import {
   PHASES,
   isPhase,
   isSeverity,
+  type AcknowledgeArgs,
   type AddNoteArgs,
   type AdvancePhaseArgs,
   type AttachedRunbook,
@@ -42,9 +43,14 @@ function requireOpen(state: IncidentState, by: unknown): void {
   }
 }
 
-export function validateAcknowledge(state: IncidentState, args: { by: string }): void {
+export function validateAcknowledge(state: IncidentState, args: AcknowledgeArgs): void {
+  // A link or reply names its incident: an alert group's workflow id outlives each incident it held.
+  if (args?.incidentId !== undefined && args.incidentId !== state.incidentId)
+    rejected(`${args.incidentId} is closed; this is ${state.incidentId || 'a newer incident'}, and nothing was acknowledged`);
   requireOpen(state, args?.by);
   if (state.acknowledgedBy) rejected(`already acknowledged by ${state.acknowledgedBy} at ${state.acknowledgedAt}`);
+  if (args.pagedContactId !== undefined && !(state.pagedContacts ?? []).includes(args.pagedContactId))
+    rejected(`${args.by} was not paged for ${state.incidentId}, so cannot acknowledge it from a page`);
 }
 
 export function validateEscalate(state: IncidentState, args: EscalateArgs, nextLevel: number | undefined): void {

@@ -1,5 +1,5 @@
 import { escapeMarkup } from '../../policy/render';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
@@ -22,16 +22,31 @@ export interface AcknowledgeRoutesDeps {
 
 type AckOutcome = { status: 200 | 403 | 404; message: string };
 
-async function acknowledgeAs(client: Client, incidentId: string, by: string, workflowId?: string): Promise<AckOutcome> {
+/**
+ * Acknowledges `incidentId` and nothing else: the workflow id of an alert group is reused by each new
+ * incident of the group, so the incident it holds now is compared with the one the link or reply names.
+ */
+async function acknowledgeAs(
+  client: Client,
+  incidentId: string,
+  by: string,
+  options: { workflowId?: string; pagedContactId?: string } = {},
+): Promise<AckOutcome> {
   try {
-    const ref = await findIncident(client, workflowId ?? incidentId);
-    if (!ref.running) return { status: 403, message: `${incidentId} is already resolved.` };
-    await ref.handle.executeUpdate(acknowledgeUpdate, { args: [{ by }] });
+    const ref = await findIncident(client, options.workflowId ?? incidentId);
+    if (!ref.running || (options.workflowId && ref.incidentId !== incidentId))
+      return { status: 403, message: `${incidentId} is already resolved; nothing was acknowledged.` };
+    // The workflow checks the incident id again: it may have moved on since the lookup.
+    await ref.handle.executeUpdate(acknowledgeUpdate, {
+      args: [{ by, incidentId: ref.incidentId, pagedContactId: options.pagedContactId }],
+    });
     return { status: 200, message: `${incidentId} acknowledged by ${by}. Escalation has stopped.` };
   } catch (error) {
     if (error instanceof CliError && error.exitCode === 3) return { status: 404, message: `No incident ${incidentId}.` };
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
       return { status: 403, message: error.cause.message };
+    if (error instanceof WorkflowNotFoundError)
+      return { status: 403, message: `${incidentId} is already resolved; nothing was acknowledged.` };
     throw error;
   }
 }
@@ -47,7 +62,7 @@ export function registerAcknowledgeRoutes(app: FastifyInstance, deps: Acknowledg
     const check = verifyAckToken(deps.ackSecret, request.params.token, Date.now());
     if (!check.ok) return reply.code(403).type('text/html').send(page('Link refused', check.reason));
     const contact = deps.policy.contacts.find((c) => c.id === check.claim.c);
-    const outcome = await acknowledgeAs(deps.client, check.claim.i, contact?.name ?? check.claim.c, check.claim.w);
+    const outcome = await acknowledgeAs(deps.client, check.claim.i, contact?.name ?? check.claim.c, { workflowId: check.claim.w });
     return reply
       .code(outcome.status)
       .type('text/html')
@@ -66,7 +81,7 @@ export function registerAcknowledgeRoutes(app: FastifyInstance, deps: Acknowledg
     if (!contact) return twiml('Sorry, this number is not on the incident response list, so it cannot acknowledge incidents.');
     const match = /^\s*ACK\s+(INC-\d+)\s*$/i.exec(params.Body ?? '');
     if (!match) return twiml('To acknowledge, reply: ACK INC-<number>');
-    const outcome = await acknowledgeAs(deps.client, match[1]!.toUpperCase(), contact.name);
+    const outcome = await acknowledgeAs(deps.client, match[1]!.toUpperCase(), contact.name, { pagedContactId: contact.id });
     return twiml(outcome.message);
   });
 }

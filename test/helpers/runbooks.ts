@@ -1,3 +1,4 @@
+import type { DatabaseUrls } from '../../activities/runbook';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -64,7 +65,7 @@ export function scriptDir(scripts: Record<string, string>): { dir: string; path:
 
 export async function startRunbookHost(
   env: TestEnv,
-  options: { host: string; policy: ResponsePolicy; databases?: Record<string, string>; secrets?: Record<string, string> },
+  options: { host: string; policy: ResponsePolicy; databases?: Record<string, DatabaseUrls>; secrets?: Record<string, string> },
 ): Promise<{ stop(): Promise<void> }> {
   const worker = await createRunbookWorker({
     connection: env.native,
