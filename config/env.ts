@@ -75,6 +75,11 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'a host name such as local or db-1')
     .default('local'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Bearer token Prometheus sends to scrape /metrics; npm start generates one into DATA_DIR when unset. */
+  METRICS_TOKEN: optionalText,
+  /** A request (headers and body) not received within this is cut with 408. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(512),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

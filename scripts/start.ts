@@ -18,6 +18,7 @@ async function main() {
   const config = {
     ...loaded,
     ACK_LINK_SECRET: loaded.ACK_LINK_SECRET ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'ack-link-secret'),
+    METRICS_TOKEN: loaded.METRICS_TOKEN ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'metrics-token'),
   };
   const policy = loadPolicy(config.POLICY_FILE); // fail fast, before starting anything
   const dataDir = path.resolve(config.DATA_DIR);
@@ -73,7 +74,7 @@ async function main() {
         `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : 'outbox table (SMTP_URL not set)'}`,
         `  Runbooks:        ${policy.runbooks.definitions.length} runbooks; steps for host "${config.RUNBOOK_HOST}" run here, database "app" = ${databases.app === pg?.runbook ? 'the store, as runbook roles' : databases.app ? 'RUNBOOK_DB_APP' : 'not set (RUNBOOK_DB_APP)'}`,
         `  Policy:          ${policy.name}${config.POLICY_FILE ? ` (${config.POLICY_FILE})` : ' (built-in defaults)'}`,
-        `  Webhook:         POST ${http.url}/alertmanager (${auth.kind}${generatedTokenFile ? `, token in ${generatedTokenFile}` : ''}); also /healthz, /readyz, /metrics`,
+        `  Webhook:         POST ${http.url}/alertmanager (${auth.kind}${generatedTokenFile ? `, token in ${generatedTokenFile}` : ''}); also /healthz, /readyz, /metrics (bearer token in ${config.METRICS_TOKEN === loaded.METRICS_TOKEN ? 'METRICS_TOKEN' : path.join(dataDir, 'metrics-token')})`,
         '',
         'In another terminal:',
         '  npx incidentctl declare --title "API 5xx spike" --severity P1 --service api',

@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import { ackToken } from '../activities/ack-links';
-import { stateQuery } from '../workflows/definitions';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ErrorType, INCIDENT_WORKFLOW_TYPE, acknowledgeUpdate, resolveUpdate, stateQuery } from '../workflows/definitions';
 import {
   declareIncident,
   openTestEnv,
@@ -49,7 +50,7 @@ afterAll(async () => {
 
 const get = async (url: string) => {
   const response = await fetch(url);
-  return { status: response.status, body: await response.text() };
+  return { status: response.status, body: await response.text(), headers: Object.fromEntries(response.headers) };
 };
 
 test('the signed link in an email page acknowledges as that contact; forged, expired and replayed links get 403', async () => {
@@ -88,7 +89,12 @@ test('an SMS reply "ACK INC-N" signed by Twilio acknowledges as the sender; unsi
   // Replies find the incident through visibility, as they would seconds after the page.
   await waitFor(async () => (await env.client.workflow.count(`IncidentId = "${state.incidentId}"`)).count > 0, 'incident visible');
   const url = 'http://incidents.test/twilio/sms';
-  const sender = policy.contacts.find((c) => c.id === 'dba')!;
+  // Only someone paged for the incident may acknowledge it by reply: the on-call engineer here.
+  const page = await waitFor(
+    () => smtp.mails.find((m) => m.subject.includes(`${state.incidentId}:`) && m.subject.includes('(page:')),
+    'page',
+  );
+  const sender = policy.contacts.find((c) => page.to.includes(c.email))!;
   const post = (params: Record<string, string>, signature?: string) =>
     fetch(`${http.url}/twilio/sms`, {
       method: 'POST',
@@ -104,8 +110,55 @@ test('an SMS reply "ACK INC-N" signed by Twilio acknowledges as the sender; unsi
   expect(refused).toMatchObject({ status: 200, body: expect.stringContaining('not on the incident response list') });
   expect((await handle.query(stateQuery))!.acknowledgedBy).toBeUndefined();
 
+  // A contact who was never paged for this incident cannot acknowledge it.
+  const dba = { ...params, From: policy.contacts.find((c) => c.id === 'dba')!.phone! };
+  const notPaged = await post(dba, twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, dba));
+  expect(notPaged.body).toContain(`Database Admin was not paged for ${state.incidentId}`);
+  // Twilio posts forms; JSON is refused before any parsing.
+  const json = await fetch(`${http.url}/twilio/sms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-twilio-signature': twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, params) },
+    body: JSON.stringify(params),
+  });
+  expect(json.status).toBe(415);
+  expect((await handle.query(stateQuery))!.acknowledgedBy).toBeUndefined();
+
   const accepted = await post(params, twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, params));
   expect(accepted.status).toBe(200);
-  expect(accepted.body).toContain(`<Response><Message>${state.incidentId} acknowledged by Database Admin`);
-  expect((await handle.query(stateQuery))!.acknowledgedBy).toBe('Database Admin');
+  expect(accepted.body).toContain(`<Response><Message>${state.incidentId} acknowledged by ${sender.name}`);
+  expect((await handle.query(stateQuery))!.acknowledgedBy).toBe(sender.name);
+});
+
+test("an old incident's link cannot acknowledge the next incident of the same alert group", async () => {
+  // Every incident of an Alertmanager group runs under the group's workflow id, one run after another.
+  const workflowId = `incident-group-${Date.now()}`;
+  const start = () =>
+    env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue,
+      args: [{ title: 'Group fires', severity: 'P1', service: 'api', source: 'alertmanager', declaredBy: 'alertmanager', policy }],
+    });
+  const registered = (h: WorkflowHandle) => waitFor(async () => (await h.query(stateQuery))?.incidentId || undefined, 'registration');
+  const first = await start();
+  const oldId = await registered(first);
+  const oldLink = `${http.url}/ack/${ackToken(SECRET, { i: oldId, c: 'engineer-a', e: Math.floor(Date.now() / 1000) + 600, w: workflowId })}`;
+  await first.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'x', resolution: 'y' }] });
+  await first.result();
+  const second = await start();
+  const newId = await registered(second);
+  expect(newId).not.toBe(oldId);
+
+  const opened = await get(oldLink);
+  expect(opened.status).toBe(403);
+  expect(opened.body).toContain(`${oldId} is already resolved; nothing was acknowledged`);
+  expect(opened.headers['cache-control']).toBe('no-store');
+  expect((await second.query(stateQuery))!.acknowledgedBy).toBeUndefined();
+  // Even if a lookup were stale, the workflow itself refuses an acknowledgement meant for another incident.
+  await expect(second.executeUpdate(acknowledgeUpdate, { args: [{ by: 'x', incidentId: oldId }] })).rejects.toMatchObject({
+    cause: {
+      type: ErrorType.InvalidTransition,
+      message: expect.stringContaining(`${oldId} is already resolved; nothing was acknowledged`),
+    },
+  });
+  await second.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'x', resolution: 'y' }] });
 });

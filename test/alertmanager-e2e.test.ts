@@ -10,7 +10,7 @@ import { searchAttributes, stateQuery, type IncidentState } from '../workflows/d
 import { ALERTMANAGER_BIN, startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager';
 import { openTestEnv, testPolicy, uniqueQueue, waitFor, workflowBundle, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
-import { WEBHOOK_TOKEN, startWebhook, type TestWebhook } from './helpers/webhook';
+import { METRICS_TOKEN, WEBHOOK_TOKEN, startWebhook, type TestWebhook } from './helpers/webhook';
 
 // This suite stops and restarts Temporal, so it runs its own dev server (same binary, SQLite file).
 let env: TestEnv;
@@ -133,7 +133,7 @@ test('while Temporal is down the webhook answers 503, Alertmanager retries, and 
     },
   ]);
   const metrics = async () =>
-    (await fetch(`${webhook.url}/metrics`).then((r) => r.text())).match(
+    (await fetch(`${webhook.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }).then((r) => r.text())).match(
       /webhook_requests_total\{route="\/alertmanager",status="503"\} (\d+)/,
     )?.[1];
   await waitFor(async () => Number((await metrics()) ?? 0) >= 1, 'a 503 while Temporal is down', 30_000);

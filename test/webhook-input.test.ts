@@ -21,6 +21,7 @@ beforeAll(async () => {
     policy,
     auth: { kind: 'bearer', token: TOKEN },
     bodyLimit: 64 * 1024,
+    metricsToken: 'metrics-token',
   });
   // Real HTTP on an ephemeral port, as Alertmanager would call it.
   base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -39,8 +40,8 @@ async function post(payload: string | object, headers: Record<string, string> = 
   const body = await response.text();
   return { statusCode: response.status, body, json: () => JSON.parse(body) as Record<string, any> };
 }
-const get = async (path: string) => {
-  const response = await fetch(`${base}${path}`);
+const get = async (path: string, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${base}${path}`, { headers });
   return { statusCode: response.status, body: await response.text() };
 };
 
@@ -97,7 +98,8 @@ describe('status codes', () => {
     expect(ok.json()).toMatchObject({ status: 'accepted', outcome: 'started' });
     expect((await get('/healthz')).statusCode).toBe(200);
     expect((await get('/readyz')).statusCode).toBe(200);
-    const metrics = await get('/metrics');
+    expect((await get('/metrics')).statusCode).toBe(401);
+    const metrics = await get('/metrics', { authorization: 'Bearer metrics-token' });
     expect(metrics.body).toMatch(/alert_groups_ingested_total\{outcome="started"\} 1/);
     expect(metrics.body).toMatch(/webhook_requests_total\{route="\/alertmanager",status="401"\} 3/);
   });

@@ -46,7 +46,9 @@ function requireOpen(state: IncidentState, by: unknown): void {
 export function validateAcknowledge(state: IncidentState, args: AcknowledgeArgs): void {
   // A link or reply names its incident: an alert group's workflow id outlives each incident it held.
   if (args?.incidentId !== undefined && args.incidentId !== state.incidentId)
-    rejected(`${args.incidentId} is closed; this is ${state.incidentId || 'a newer incident'}, and nothing was acknowledged`);
+    rejected(
+      `${args.incidentId} is already resolved; nothing was acknowledged (the open incident here is ${state.incidentId || 'a newer one'})`,
+    );
   requireOpen(state, args?.by);
   if (state.acknowledgedBy) rejected(`already acknowledged by ${state.acknowledgedBy} at ${state.acknowledgedAt}`);
   if (args.pagedContactId !== undefined && !(state.pagedContacts ?? []).includes(args.pagedContactId))

@@ -34,12 +34,12 @@ async function acknowledgeAs(
 ): Promise<AckOutcome> {
   try {
     const ref = await findIncident(client, options.workflowId ?? incidentId);
-    if (!ref.running || (options.workflowId && ref.incidentId !== incidentId))
-      return { status: 403, message: `${incidentId} is already resolved; nothing was acknowledged.` };
+    // Right after the first page the run may not carry its IncidentId yet; the workflow's own check then decides.
+    const holdsAnother = options.workflowId !== undefined && /^INC-\d+$/.test(ref.incidentId) && ref.incidentId !== incidentId;
+    if (!ref.running || holdsAnother) return { status: 403, message: `${incidentId} is already resolved; nothing was acknowledged.` };
     // The workflow checks the incident id again: it may have moved on since the lookup.
-    await ref.handle.executeUpdate(acknowledgeUpdate, {
-      args: [{ by, incidentId: ref.incidentId, pagedContactId: options.pagedContactId }],
-    });
+    const expected = options.workflowId !== undefined ? incidentId : ref.incidentId;
+    await ref.handle.executeUpdate(acknowledgeUpdate, { args: [{ by, incidentId: expected, pagedContactId: options.pagedContactId }] });
     return { status: 200, message: `${incidentId} acknowledged by ${by}. Escalation has stopped.` };
   } catch (error) {
     if (error instanceof CliError && error.exitCode === 3) return { status: 404, message: `No incident ${incidentId}.` };
@@ -60,11 +60,12 @@ export function registerAcknowledgeRoutes(app: FastifyInstance, deps: Acknowledg
   app.get<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
     if (!deps.ackSecret) return reply.code(404).type('text/html').send(page('Not available', 'Acknowledge links are not configured.'));
     const check = verifyAckToken(deps.ackSecret, request.params.token, Date.now());
-    if (!check.ok) return reply.code(403).type('text/html').send(page('Link refused', check.reason));
+    if (!check.ok) return reply.code(403).header('cache-control', 'no-store').type('text/html').send(page('Link refused', check.reason));
     const contact = deps.policy.contacts.find((c) => c.id === check.claim.c);
     const outcome = await acknowledgeAs(deps.client, check.claim.i, contact?.name ?? check.claim.c, { workflowId: check.claim.w });
     return reply
       .code(outcome.status)
+      .header('cache-control', 'no-store')
       .type('text/html')
       .send(page(outcome.status === 200 ? 'Acknowledged' : 'Not acknowledged', outcome.message));
   });
@@ -76,7 +77,7 @@ export function registerAcknowledgeRoutes(app: FastifyInstance, deps: Acknowledg
     if (!deps.twilioAuthToken || typeof signature !== 'string' || !twilio.validateRequest(deps.twilioAuthToken, signature, url, params)) {
       return reply.code(403).type('text/plain').send('invalid Twilio signature');
     }
-    reply.type('text/xml');
+    reply.type('text/xml').header('cache-control', 'no-store');
     const contact = deps.policy.contacts.find((c) => c.phone && c.phone === params.From);
     if (!contact) return twiml('Sorry, this number is not on the incident response list, so it cannot acknowledge incidents.');
     const match = /^\s*ACK\s+(INC-\d+)\s*$/i.exec(params.Body ?? '');

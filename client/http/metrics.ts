@@ -23,6 +23,12 @@ export function createMetrics() {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    bodiesParsed: new Counter({
+      name: 'http_request_bodies_parsed_total',
+      help: 'Request bodies parsed, by route: credentials are checked first, so strangers never reach this',
+      labelNames: ['route'],
+      registers: [registry],
+    }),
     latency: new Histogram({
       name: 'webhook_request_duration_seconds',
       help: 'Webhook latency until Temporal durably accepted the alerts',

@@ -49,6 +49,9 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
     bodyLimit: config.WEBHOOK_BODY_LIMIT,
     temporalDeadlineMs: config.WEBHOOK_TEMPORAL_DEADLINE_MS,
     acknowledge: { ackSecret: config.ACK_LINK_SECRET, twilioAuthToken: config.TWILIO_AUTH_TOKEN, publicUrl: publicUrl(config) },
+    metricsToken: config.METRICS_TOKEN,
+    logger: { level: config.LOG_LEVEL },
+    limits: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, maxConnections: config.HTTP_MAX_CONNECTIONS },
   });
   const url = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   return {

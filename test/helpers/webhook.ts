@@ -4,6 +4,7 @@ import { buildApp, type AppDeps } from '../../client/http/app';
 import type { ResponsePolicy } from '../../policy/schema';
 
 export const WEBHOOK_TOKEN = 'webhook-test-token';
+export const METRICS_TOKEN = 'metrics-test-token';
 
 export interface TestWebhook {
   app: FastifyInstance;
@@ -20,7 +21,15 @@ export async function startWebhook(
   temporalDeadlineMs = 5000,
   acknowledge?: AppDeps['acknowledge'],
 ): Promise<TestWebhook> {
-  const app = buildApp({ client, taskQueue, policy, auth: { kind: 'bearer', token: WEBHOOK_TOKEN }, temporalDeadlineMs, acknowledge });
+  const app = buildApp({
+    client,
+    taskQueue,
+    policy,
+    auth: { kind: 'bearer', token: WEBHOOK_TOKEN },
+    temporalDeadlineMs,
+    acknowledge,
+    metricsToken: METRICS_TOKEN,
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     app,
