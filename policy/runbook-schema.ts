@@ -94,6 +94,11 @@ export const runbooksSchema = z
       z.string().regex(/^(\/[^\0]+|[A-Za-z0-9][A-Za-z0-9._+-]*)$/, 'an absolute path or a bare executable name'),
     ),
     /**
+     * Executables of your own (diagnostic scripts) that you vouch only read: steps may run them without
+     * approval. Every other command must match the built-in read-only rules (policy/read-only-commands.ts).
+     */
+    readOnly: z.array(z.string()).default([]),
+    /**
      * Who may approve a changing step: contact ids, role:<role> or "commander". Empty = any contact.
      * Approvers are always policy contacts; "commander" counts only for a commander named by someone else
      * listed in `commanderAssigners`, so naming yourself commander never opens the gate.
@@ -141,7 +146,9 @@ export const runbooksSchema = z
           else if (PLACEHOLDER.test(s.argv[0]!)) issue('argv', 'the executable cannot be a parameter');
           else if (s.approval !== 'required') {
             // An allow-list: only invocations known to read may skip approval, for every value they can take.
-            const changing = expansions(s.argv, def.params).find((argv) => !isReadOnly(argv));
+            const changing = rb.readOnly.includes(s.argv[0]!)
+              ? undefined
+              : expansions(s.argv, def.params).find((argv) => !isReadOnly(argv));
             if (changing) issue('approval', `"${changing.join(' ')}" is not known to only read: its step must have approval "required"`);
           }
         }

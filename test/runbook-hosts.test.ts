@@ -60,6 +60,7 @@ const policy = runbookPolicy({
   host,
   definitions: [...shipped, split('on-other', 'instance'), split('on-local', 'no_such_label')],
   executables: { ...allowlist, recorder: scripts.path('recorder') },
+  runbooks: { readOnly: ['recorder'] },
 });
 
 let env: TestEnv;

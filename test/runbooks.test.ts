@@ -85,7 +85,12 @@ const testRunbooks: RunbookDef[] = [
 ];
 
 const policyWith = (runbooks: Partial<ResponsePolicy['runbooks']> = {}) =>
-  runbookPolicy({ host, definitions: testRunbooks, executables, runbooks: { secretEnv: ['REDISCLI_AUTH'], ...runbooks } });
+  runbookPolicy({
+    host,
+    definitions: testRunbooks,
+    executables,
+    runbooks: { secretEnv: ['REDISCLI_AUTH'], readOnly: ['long', 'leak'], ...runbooks },
+  });
 const policy = policyWith();
 
 let env: TestEnv;
