@@ -7,7 +7,7 @@ import type { RunbookDef } from '../policy/runbook-schema';
 import type { ResponsePolicy } from '../policy/schema';
 import { runbookDatabases } from '../config/env';
 import { acknowledgeUpdate, advancePhaseUpdate, stateQuery, type AlertRef, type IncidentState } from '../workflows/definitions';
-import { FAKE_SYSTEMCTL, LEAKY, LONG_RUNNING } from './fixtures/runbook-scripts';
+import { FAKE_SYSTEMCTL, LEAKY, LEAKY_ENCODED, LONG_RUNNING } from './fixtures/runbook-scripts';
 import { runCli } from './helpers/cli';
 import {
   declareIncident,
@@ -34,8 +34,13 @@ import { startSmtp, type TestSmtp } from './helpers/smtp';
 
 const host = uniqueHost('local');
 const taskQueue = uniqueQueue('runbooks');
-const scripts = scriptDir({ 'fake-systemctl': FAKE_SYSTEMCTL, long: LONG_RUNNING, leak: LEAKY });
-const executables = { systemctl: scripts.path('fake-systemctl'), long: scripts.path('long'), leak: scripts.path('leak') };
+const scripts = scriptDir({ 'fake-systemctl': FAKE_SYSTEMCTL, long: LONG_RUNNING, leak: LEAKY, 'leak-encoded': LEAKY_ENCODED });
+const executables = {
+  systemctl: scripts.path('fake-systemctl'),
+  long: scripts.path('long'),
+  leak: scripts.path('leak'),
+  'leak-encoded': scripts.path('leak-encoded'),
+};
 const SECRET = 'red1s-s3cret-value';
 
 const step = (id: string, argv: string[], extra: Partial<RunbookDef['steps'][number]> = {}) => ({
@@ -68,6 +73,8 @@ const testRunbooks: RunbookDef[] = [
   runbook('long', [step('run', ['long'])]),
   runbook('short-timeout', [step('run', ['long'], { timeout: '1s' })]),
   runbook('leak', [step('print', ['leak'])]),
+  runbook('leak-encoded', [step('print', ['leak-encoded'])]),
+  runbook('gate', [step('change', ['leak'], { approval: 'required' })]),
   runbook('offline', [step('check', ['long'])], { host: { label: 'instance', default: uniqueHost('nowhere') } }),
   runbook(
     'tell',
@@ -89,7 +96,7 @@ const policyWith = (runbooks: Partial<ResponsePolicy['runbooks']> = {}) =>
     host,
     definitions: testRunbooks,
     executables,
-    runbooks: { secretEnv: ['REDISCLI_AUTH'], readOnly: ['long', 'leak'], ...runbooks },
+    runbooks: { secretEnv: ['REDISCLI_AUTH'], readOnly: ['long', 'leak', 'leak-encoded'], ...runbooks },
   });
 const policy = policyWith();
 
@@ -287,6 +294,40 @@ test('cancelling the incident kills a running step', async () => {
   await waitFor(() => !alive(parent), 'the step of the cancelled incident to be killed', 15_000);
 });
 
+test('naming yourself commander, or being named by someone not allowed to, does not open the approval gate', async () => {
+  const { handle, state } = await declareIncident(env, taskQueue, {
+    policy,
+    severity: 'P2',
+    source: 'alertmanager',
+    alerts: [alert('gate-alert')],
+  });
+  const id = state.incidentId;
+  await waitForStep(env, handle, 'gate/change', ['awaiting-approval']);
+  const approveAs = (who: string) => runCli(cliEnv, 'approve', id, 'gate/change', '--as', who);
+  const commander = async (who: string, by: string) => {
+    expect(await runCli(cliEnv, 'commander', id, who, '--as', by)).toMatchObject({ code: 0 });
+    await waitFor(async () => (await runbookState(env, handle)).sync.commander === who, 'the runbooks to hear of the commander');
+  };
+
+  // The audit's bypass: a stranger makes themselves commander, then approves.
+  await commander('eve', 'eve');
+  expect(await approveAs('eve')).toMatchObject({
+    code: ExitCode.Rejected,
+    stderr: expect.stringContaining('eve may not approve runbook steps: not a contact in the policy'),
+  });
+  // A contact who names themselves.
+  await commander('engineer-a', 'engineer-a');
+  expect((await approveAs('engineer-a')).stderr).toContain('they named themselves commander, and a self-assignment cannot approve');
+  // Named by someone who may not name commanders.
+  await commander('engineer-c', 'engineer-d');
+  expect((await approveAs('engineer-c')).stderr).toContain('named commander by engineer-d, who may not name commanders');
+  expect((await runbookState(env, handle)).steps[0]!.status).toBe('awaiting-approval');
+  // Named by the engineering lead: the commander may approve.
+  await commander('engineer-b', 'eng-lead');
+  expect(await approveAs('engineer-b')).toMatchObject({ code: 0 });
+  expect(await waitForStep(env, handle, 'gate/change', ['succeeded', 'failed'])).toMatchObject({ approvedBy: 'engineer-b' });
+});
+
 test('secrets given through the environment are redacted from evidence', async () => {
   const { handle, state } = await incidentWith([alert('leak-alert')]);
   await waitForStep(env, handle, 'leak/print', ['succeeded']);
@@ -294,6 +335,17 @@ test('secrets given through the environment are redacted from evidence', async (
   const [record] = JSON.parse(evidence.stdout) as { stdout: string; stderr: string }[];
   expect(record!.stdout).toBe('connecting with password [redacted]\n');
   expect(record!.stderr).toBe('warning: auth=[redacted]\n');
+  // Encoded copies, and one that straddles the 64 KiB output cap, are redacted too.
+  const encoded = await incidentWith([alert('leak-encoded-alert')]);
+  await waitForStep(env, encoded.handle, 'leak-encoded/print', ['succeeded']);
+  const [leaked] = JSON.parse((await runCli(cliEnv, 'show', encoded.state.incidentId, '--evidence', '--json')).stdout) as {
+    stdout: string;
+  }[];
+  expect(leaked!.stdout).toContain('base64 [redacted]\nhex [redacted]\nplain [redacted]\n');
+  const tail = leaked!.stdout.slice(leaked!.stdout.lastIndexOf('x') + 1);
+  for (const form of [SECRET, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET).toString('hex')])
+    expect(leaked!.stdout).not.toContain(form.slice(0, 6));
+  expect('[redacted]'.startsWith(tail)).toBe(true);
   expect(evidence.stdout).not.toContain(SECRET);
   const { rows } = await env.pool.query<{ n: string }>(
     'SELECT count(*) AS n FROM runbook_evidence WHERE stdout LIKE $1 OR stderr LIKE $1',
