@@ -7,7 +7,8 @@
  * application connects as a role of its own, not as the superuser.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -49,6 +50,7 @@ interface EmbeddedPostgresInstance {
 }
 
 const secret = () => randomBytes(24).toString('base64url');
+const asRootUser = () => process.getuid?.() === 0;
 
 export const credentialsFile = (databaseDir: string) => path.join(path.dirname(path.resolve(databaseDir)), 'postgres-credentials.json');
 
@@ -81,11 +83,15 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRootUser(),
     onLog: () => undefined,
     onError: (e: unknown) => options.log?.(`postgres: ${String(e)}`.trim()),
   });
+  // As root, PostgreSQL runs as the package's postgres user, which must reach its folder.
+  const asRoot = asRootUser();
+  if (asRoot) chmodSync(path.dirname(databaseDir), 0o711);
   if (fresh) await initialiseReadableByPostgres(pg);
+  if (asRoot) shareFolderWithPostgres(path.dirname(databaseDir));
   await pg.start();
   const database = options.database ?? 'incidents';
   const url = (user: string, password: string, db = database) =>
@@ -118,6 +124,17 @@ async function initialiseReadableByPostgres(pg: EmbeddedPostgresInstance): Promi
     await pg.initialise();
   } finally {
     process.umask(previous);
+  }
+}
+
+/** Only the owner and the postgres group may enter the data folder (0710); nobody else may list or read it. */
+function shareFolderWithPostgres(folder: string): void {
+  try {
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(folder, process.getuid!(), gid);
+    chmodSync(folder, 0o710);
+  } catch {
+    // No postgres user: the folder stays 0711 (enter, not list); its files are 0600 either way.
   }
 }
 

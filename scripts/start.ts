@@ -7,6 +7,7 @@ import { loadConfig, runbookDatabases } from '../config/env';
 import { loadPolicy } from '../policy/load';
 import { persistedSecret, startHttpServer, webhookAuth } from '../client/http/server';
 import { startWorker } from '../workers/run';
+import { privateDataDir } from './data-dir';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli, startDevServer, type DevServer } from './temporal-cli';
 
@@ -14,6 +15,7 @@ const log = (line: string) => console.log(line);
 
 async function main() {
   const loaded = loadConfig();
+  privateDataDir(path.resolve(loaded.DATA_DIR));
   // Acknowledge links need a signing secret; keep a generated one with the data.
   const config = {
     ...loaded,

@@ -1,0 +1,109 @@
+// `npm start` on a fresh machine, as a new user runs it: its data is private, its embedded database
+// shares no default password and serves the application through a role without superuser.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { freePort } from '../scripts/temporal-cli';
+import { waitFor } from './helpers/harness';
+
+const root = path.resolve(__dirname, '..');
+// Like a project folder (0755); only .data inside it is private.
+const project = mkdtempSync(path.join(os.tmpdir(), 'npm-start-'));
+chmodSync(project, 0o755);
+const dataDir = path.join(project, '.data');
+let child: ChildProcess;
+let output = '';
+let pgPort: number;
+let httpPort: number;
+
+beforeAll(async () => {
+  const [temporalPort, uiPort] = [await freePort(), await freePort()];
+  pgPort = await freePort();
+  httpPort = await freePort();
+  // No DATABASE_URL: the embedded PostgreSQL, as on a machine with nothing installed.
+  child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts')], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DATA_DIR: dataDir,
+      TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+      TEMPORAL_UI_PORT: String(uiPort),
+      EMBEDDED_PG_PORT: String(pgPort),
+      HTTP_PORT: String(httpPort),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.on('exit', (code) => (output += `\n[exited ${code}]`));
+  await waitFor(() => output.includes('Incident orchestrator is running') || output.includes('[exited'), 'npm start', 120_000);
+  if (!output.includes('Incident orchestrator is running')) throw new Error(`npm start failed:\n${output}`);
+}, 150_000);
+
+afterAll(async () => {
+  if (child.exitCode === null) {
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+  }
+}, 60_000);
+
+const mode = (file: string) => statSync(file).mode & 0o777;
+
+test('the data folder and every file npm start writes there are private', () => {
+  expect([0o700, 0o710]).toContain(mode(dataDir));
+  const files = readdirSync(dataDir, { withFileTypes: true }).filter((e) => e.isFile());
+  expect(files.map((f) => f.name)).toEqual(
+    expect.arrayContaining([
+      'temporal.sqlite',
+      'temporal.log',
+      'webhook-token',
+      'ack-link-secret',
+      'metrics-token',
+      'postgres-credentials.json',
+    ]),
+  );
+  for (const file of files) expect([file.name, mode(path.join(dataDir, file.name))]).toEqual([file.name, 0o600]);
+});
+
+test('the embedded PostgreSQL refuses the old shared password, listens on loopback only, and the store is no superuser', async () => {
+  const tryLogin = async (user: string, password: string, host = '127.0.0.1') => {
+    const client = new Client({ host, port: pgPort, user, password, database: 'incidents', connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      return error as Error & { code?: string };
+    }
+  };
+  const refused = await tryLogin('incidents', 'incidents');
+  expect(refused).toBeInstanceOf(Error);
+  expect((refused as { code?: string }).code).toBe('28P01');
+
+  const credentials = JSON.parse(readFileSync(path.join(dataDir, 'postgres-credentials.json'), 'utf8')) as Record<string, string>;
+  const store = await tryLogin('incident_app', credentials.app!);
+  expect(store).toBeInstanceOf(Client);
+  const { rows } = await (store as Client).query<{ rolsuper: boolean; tables: string }>(
+    `SELECT rolsuper, (SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user) AS tables
+       FROM pg_roles WHERE rolname = current_user`,
+  );
+  await (store as Client).end();
+  expect(rows[0]!.rolsuper).toBe(false);
+  // The store's tables (migrated at start) belong to the application's role.
+  expect(Number(rows[0]!.tables)).toBeGreaterThan(5);
+
+  const other = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  if (other) expect(await tryLogin('incident_app', credentials.app!, other)).toMatchObject({ code: 'ECONNREFUSED' });
+});
+
+test('/metrics wants the generated token', async () => {
+  expect((await fetch(`http://127.0.0.1:${httpPort}/metrics`)).status).toBe(401);
+  const token = readFileSync(path.join(dataDir, 'metrics-token'), 'utf8').trim();
+  const scraped = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  expect(scraped.status).toBe(200);
+});
