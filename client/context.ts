@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../config/env';
+import { temporalConnection } from '../config/temporal-connection';
 import type { IncidentState } from '../workflows/definitions';
 import { CliError, ExitCode } from './errors';
 import type { Client } from '@temporalio/client';
@@ -42,7 +43,7 @@ export function actor(options: GlobalOptions): string {
 export async function withClient<T>(options: GlobalOptions, fn: (client: Client) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const client = await connect({
-    address: options.address ?? config.TEMPORAL_ADDRESS,
+    ...temporalConnection({ ...config, TEMPORAL_ADDRESS: options.address ?? config.TEMPORAL_ADDRESS }),
     namespace: options.namespace ?? config.TEMPORAL_NAMESPACE,
   });
   try {

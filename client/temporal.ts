@@ -10,16 +10,17 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ErrorType, searchAttributes, INCIDENT_WORKFLOW_TYPE, type IncidentState } from '../workflows/definitions';
+import type { TemporalConnectionSettings } from '../config/temporal-connection';
 import { CliError, ExitCode } from './errors';
 
-export interface ClientSettings {
-  address: string;
+export interface ClientSettings extends TemporalConnectionSettings {
   namespace: string;
 }
 
 export async function connect(settings: ClientSettings): Promise<Client> {
   try {
-    const connection = await Connection.connect({ address: settings.address, connectTimeout: 3000 });
+    const { namespace: _namespace, ...options } = settings;
+    const connection = await Connection.connect({ ...options, connectTimeout: 3000 });
     return new Client({ connection, namespace: settings.namespace });
   } catch (error) {
     throw new CliError(

@@ -29,6 +29,13 @@ const envSchema = z.object({
   TASK_QUEUE: z.string().min(1).default('incidents'),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI: optionalText,
+  /** mTLS to Temporal: the CA that signed the server's certificate, and this client's certificate and key (PEM files). */
+  TEMPORAL_TLS_CA: optionalText,
+  TEMPORAL_TLS_CERT: optionalText,
+  TEMPORAL_TLS_KEY: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  /** An API key for Temporal servers that take one (implies TLS). */
+  TEMPORAL_API_KEY: optionalText,
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   EMBEDDED_PG_PORT: port.default(54329),
   SMTP_URL: optionalUrl(['smtp', 'smtps']),
@@ -96,6 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     .refine((c) => [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN, c.TWILIO_FROM].filter(Boolean).length % 3 === 0, {
       path: ['TWILIO_FROM'],
       message: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM are set together',
+    })
+    .refine((c) => Boolean(c.TEMPORAL_TLS_CERT) === Boolean(c.TEMPORAL_TLS_KEY), {
+      path: ['TEMPORAL_TLS_KEY'],
+      message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY are set together',
     })
     .refine((c) => Boolean(c.WEBHOOK_USER) === Boolean(c.WEBHOOK_PASSWORD), {
       path: ['WEBHOOK_PASSWORD'],

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { loadConfig, runbookDatabases } from '../config/env';
+import { temporalConnection } from '../config/temporal-connection';
 import { loadPolicy } from '../policy/load';
 import { persistedSecret, startHttpServer, webhookAuth } from '../client/http/server';
 import { startWorker } from '../workers/run';
@@ -32,9 +33,10 @@ async function main() {
   try {
     let server: DevServer | undefined;
     let uiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
-    if (await isTemporalUp(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE)) {
+    const temporal = temporalConnection(config);
+    if (await isTemporalUp(temporal, config.TEMPORAL_NAMESPACE)) {
       log(`Using the Temporal server already running at ${config.TEMPORAL_ADDRESS}`);
-      await ensureSearchAttributes(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+      await ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE);
     } else {
       const cli = await resolveTemporalCli(log);
       const port = Number(config.TEMPORAL_ADDRESS.split(':').pop());

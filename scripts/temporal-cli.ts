@@ -13,6 +13,10 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_SPECS, searchAttributes } from '../workflows/definitions';
+import type { TemporalConnectionSettings } from '../config/temporal-connection';
+
+const settingsOf = (target: string | TemporalConnectionSettings): TemporalConnectionSettings =>
+  typeof target === 'string' ? { address: target } : target;
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const MODULE = 'github.com/temporalio/cli/cmd/temporal';
@@ -100,10 +104,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function isTemporalUp(address: string, namespace = 'default'): Promise<boolean> {
+export async function isTemporalUp(target: string | TemporalConnectionSettings, namespace = 'default'): Promise<boolean> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 1000 });
+    connection = await Connection.connect({ ...settingsOf(target), connectTimeout: 1000 });
     await connection.workflowService.describeNamespace({ namespace });
     return true;
   } catch {
@@ -191,8 +195,8 @@ if (require.main === module) {
 }
 
 /** For a server this project did not start: register any missing search attribute. */
-export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const connection = await Connection.connect({ address, connectTimeout: 3000 });
+export async function ensureSearchAttributes(target: string | TemporalConnectionSettings, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect({ ...settingsOf(target), connectTimeout: 3000 });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/env';
+import { temporalConnection } from '../config/temporal-connection';
 import { durationMs, formatDuration } from '../policy/duration';
 import { loadPolicy, parsePolicy, PolicyError } from '../policy/load';
 import { onCallAt } from '../policy/oncall';
@@ -164,5 +165,26 @@ describe('configuration', () => {
     expect(() => loadConfig({ TEMPORAL_UI_PORT: 'eighty' })).toThrow(/TEMPORAL_UI_PORT/);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must start with postgres/);
     expect(() => loadConfig({ SMTP_URL: 'not a url' })).toThrow(/SMTP_URL/);
+  });
+  test('Temporal behind mTLS or an API key: files read at start, a bad one named', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tls-'));
+    for (const name of ['ca.pem', 'client.pem', 'client.key']) writeFileSync(path.join(dir, name), `-----BEGIN ${name}-----`);
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT: path.join(dir, 'client.pem') })).toThrow(
+      /TEMPORAL_TLS_KEY: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY are set together/,
+    );
+    const mtls = temporalConnection(
+      loadConfig({
+        TEMPORAL_ADDRESS: 'temporal.internal:7233',
+        TEMPORAL_TLS_CA: path.join(dir, 'ca.pem'),
+        TEMPORAL_TLS_CERT: path.join(dir, 'client.pem'),
+        TEMPORAL_TLS_KEY: path.join(dir, 'client.key'),
+      }),
+    );
+    expect(mtls.tls).toMatchObject({ clientCertPair: { crt: Buffer.from('-----BEGIN client.pem-----') } });
+    expect(temporalConnection(loadConfig({ TEMPORAL_API_KEY: 'k' }))).toMatchObject({ apiKey: 'k', tls: {} });
+    expect(temporalConnection(loadConfig({}))).toEqual({ address: '127.0.0.1:7233' });
+    expect(() => temporalConnection(loadConfig({ TEMPORAL_TLS_CA: path.join(dir, 'missing.pem') }))).toThrow(
+      /TEMPORAL_TLS_CA: cannot read .*missing\.pem: ENOENT/,
+    );
   });
 });

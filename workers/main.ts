@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, runbookDatabases } from '../config/env';
+import { temporalConnection } from '../config/temporal-connection';
 import { loadPolicy } from '../policy/load';
 import { runbookTaskQueue } from '../workflows/definitions';
 import { createRunbookWorker } from './runbook-worker';
@@ -21,7 +22,7 @@ async function main() {
       }
     })();
     const policy = loadPolicy(config.POLICY_FILE);
-    const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const connection = await NativeConnection.connect(temporalConnection(config));
     const worker = await createRunbookWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,

@@ -3,6 +3,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { ensureDigestSchedule } from './digest-schedule';
 import { Pool } from 'pg';
 import { publicUrl, type AppConfig } from '../config/env';
+import { temporalConnection } from '../config/temporal-connection';
 import { createSmtpMailer } from '../activities/mailer';
 import { createTwilioMessenger } from '../activities/twilio';
 import { migrate } from '../activities/migrations';
@@ -50,14 +51,15 @@ export async function startWorker(
     : undefined;
   if (!mailer) log("WARNING: SMTP_URL is not set: pages and notifications go to the outbox table and the log, not to anyone's inbox.");
 
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = temporalConnection(config);
+  const clientConnection = await Connection.connect(temporal);
   await ensureDigestSchedule(
     new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
     config.TASK_QUEUE,
     policy.review.digestCron,
   );
   await clientConnection.close();
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporal);
   const worker = await createIncidentWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { publicUrl, type AppConfig } from '../../config/env';
+import { temporalConnection } from '../../config/temporal-connection';
 import type { ResponsePolicy } from '../../policy/schema';
 import { buildApp } from './app';
 import type { WebhookAuth } from './auth';
@@ -39,7 +40,7 @@ export function persistedSecret(dataDir: string, name: string): string {
 
 export async function startHttpServer(config: AppConfig, policy: ResponsePolicy, auth: WebhookAuth) {
   // Lazy: the server starts, and /readyz reports, even while Temporal is down.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const connection = Connection.lazy(temporalConnection(config));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = buildApp({
     client,
