@@ -14,7 +14,7 @@ import {
   type RunningTestWorker,
   type TestEnv,
 } from './helpers/harness';
-import { findRunbook, runbookPolicy, runbookState, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
+import { findRunbook, runbookPolicy, runbookState, scratchDatabase, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
 
 // The plan's scenario 1 end to end: diagnostics on their own, approval, then exactly the idle sessions end.
@@ -38,16 +38,7 @@ let hostWorker: { stop(): Promise<void> };
 let admin: Client;
 const clients: Client[] = [];
 
-const dbUrl = (database: string, user?: string) => {
-  const url = new URL(process.env.TEST_DB_URL!);
-  url.pathname = `/${database}`;
-  url.search = '';
-  if (user) {
-    url.username = user;
-    url.password = APP_PASSWORD;
-  }
-  return url.toString();
-};
+const dbUrl = (database: string, user?: string) => scratchDatabase(database, APP_PASSWORD)(user);
 
 async function connect(url: string, applicationName?: string): Promise<Client> {
   const client = new Client({ connectionString: url, application_name: applicationName });

@@ -26,7 +26,17 @@ import {
   type RunningTestWorker,
   type TestEnv,
 } from './helpers/harness';
-import { firingAlert, runbookPolicy, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
+import {
+  firingAlert,
+  runbookPolicy,
+  scratchDatabase,
+  shellStep,
+  sqlStep,
+  startRunbookHost,
+  testRunbook,
+  uniqueHost,
+  waitForStep,
+} from './helpers/runbooks';
 
 const host = uniqueHost('trust');
 const taskQueue = uniqueQueue('host-trust');
@@ -41,40 +51,9 @@ mkdirSync(path.join(allowed, 'real'), { recursive: true });
 symlinkSync('/etc', path.join(allowed, 'escape'));
 const marker = (name: string) => path.join(work, name);
 
-const shell = (id: string, argv: string[]) => ({
-  id,
-  title: id,
-  phase: 'detect' as const,
-  kind: 'shell' as const,
-  approval: 'none' as const,
-  timeout: '20s',
-  args: [],
-  action: 'query' as const,
-  argv,
-});
-const sql = (id: string, database: string, text: string) => ({
-  id,
-  title: id,
-  phase: 'detect' as const,
-  kind: 'sql' as const,
-  approval: 'none' as const,
-  timeout: '20s',
-  args: [],
-  action: 'query' as const,
-  database,
-  sql: text,
-});
-const def = (id: string, steps: RunbookDef['steps'], extra: Partial<RunbookDef> = {}): RunbookDef => ({
-  id,
-  title: id,
-  description: '',
-  match: { always: false, alertnames: [`${id}-alert`], labels: {} },
-  host: { label: 'instance', default: host },
-  params: [],
-  followUps: [],
-  steps,
-  ...extra,
-});
+const shell = (id: string, argv: string[]) => shellStep(id, argv, { timeout: '20s' });
+const sql = sqlStep;
+const def = (id: string, steps: RunbookDef['steps'], extra: Partial<RunbookDef> = {}) => testRunbook(host, id, steps, extra);
 
 // The host's own policy: a disk check and a path-typed size check.
 const own = runbookPolicy({
@@ -107,16 +86,7 @@ let worker: RunningTestWorker;
 let hostWorker: { stop(): Promise<void> };
 let admin: Client;
 
-const dbUrl = (user?: string) => {
-  const url = new URL(process.env.TEST_DB_URL!);
-  url.pathname = `/${scratchDb}`;
-  url.search = '';
-  if (user) {
-    url.username = user;
-    url.password = PASSWORD;
-  }
-  return url.toString();
-};
+const dbUrl = scratchDatabase(scratchDb, PASSWORD);
 
 beforeAll(async () => {
   env = await openTestEnv();

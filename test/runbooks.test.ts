@@ -26,7 +26,9 @@ import {
   runbookPolicy,
   runbookState,
   scriptDir,
+  shellStep,
   startRunbookHost,
+  testRunbook,
   uniqueHost,
   waitForStep,
 } from './helpers/runbooks';
@@ -43,29 +45,8 @@ const executables = {
 };
 const SECRET = 'red1s-s3cret-value';
 
-const step = (id: string, argv: string[], extra: Partial<RunbookDef['steps'][number]> = {}) => ({
-  id,
-  title: id,
-  phase: 'detect' as const,
-  kind: 'shell' as const,
-  approval: 'none' as const,
-  timeout: '60s',
-  args: [],
-  action: 'query' as const,
-  argv,
-  ...extra,
-});
-const runbook = (id: string, steps: RunbookDef['steps'], extra: Partial<RunbookDef> = {}): RunbookDef => ({
-  id,
-  title: id,
-  description: '',
-  match: { always: false, alertnames: [`${id}-alert`], labels: {} },
-  host: { label: 'instance', default: host },
-  params: [],
-  followUps: [],
-  steps,
-  ...extra,
-});
+const step = shellStep;
+const runbook = (id: string, steps: RunbookDef['steps'], extra: Partial<RunbookDef> = {}) => testRunbook(host, id, steps, extra);
 
 const testRunbooks: RunbookDef[] = [
   findRunbook('disk-space-full'),

@@ -123,3 +123,48 @@ export const firingAlert = (name: string, labels: Record<string, string> = {}): 
   status: 'firing',
   labels: { alertname: name, ...labels },
 });
+
+/** A shell step for test runbooks: read-only by default, detect phase. */
+export const shellStep = (id: string, argv: string[], extra: Partial<RunbookDef['steps'][number]> = {}): RunbookDef['steps'][number] => ({
+  id,
+  title: id,
+  phase: 'detect',
+  kind: 'shell',
+  approval: 'none',
+  timeout: '60s',
+  args: [],
+  action: 'query',
+  argv,
+  ...extra,
+});
+
+/** A sql step for test runbooks. */
+export const sqlStep = (id: string, database: string, sql: string): RunbookDef['steps'][number] =>
+  shellStep(id, [], { kind: 'sql', argv: undefined, database, sql, timeout: '20s' });
+
+/** A test runbook on `host`, attached by an alert named `<id>-alert`. */
+export const testRunbook = (host: string, id: string, steps: RunbookDef['steps'], extra: Partial<RunbookDef> = {}): RunbookDef => ({
+  id,
+  title: id,
+  description: '',
+  match: { always: false, alertnames: [`${id}-alert`], labels: {} },
+  host: { label: 'instance', default: host },
+  params: [],
+  followUps: [],
+  steps,
+  ...extra,
+});
+
+/** Another database on the test server, and the URL to reach it (as a role of the test's, if given). */
+export function scratchDatabase(database: string, password: string) {
+  return (user?: string) => {
+    const url = new URL(process.env.TEST_DB_URL!);
+    url.pathname = `/${database}`;
+    url.search = '';
+    if (user) {
+      url.username = user;
+      url.password = password;
+    }
+    return url.toString();
+  };
+}
