@@ -39,6 +39,27 @@ export function verifyAckToken(secret: string, token: string, nowMs: number): Ac
   return { ok: true, claim };
 }
 
+/** How long the Acknowledge button on a link's page stays valid. */
+export const CONFIRM_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * The Acknowledge button's token: bound to the link it was shown for, and short-lived. Opening a link
+ * (GET or HEAD, as mail scanners and chat previews do) only shows the button; pressing it POSTs this.
+ */
+export function confirmToken(secret: string, linkToken: string, nowMs: number): string {
+  const expires = nowMs + CONFIRM_TTL_MS;
+  return `${expires}.${sign(secret, `confirm:${linkToken}:${expires}`)}`;
+}
+
+export function verifyConfirmToken(secret: string, linkToken: string, value: unknown, nowMs: number): boolean {
+  if (typeof value !== 'string') return false;
+  const [expires, mac, extra] = value.split('.');
+  if (!expires || !mac || extra !== undefined || !/^\d{1,15}$/.test(expires) || Number(expires) < nowMs) return false;
+  const expected = Buffer.from(sign(secret, `confirm:${linkToken}:${expires}`));
+  const given = Buffer.from(mac);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
 export interface AckLinkSettings {
   secret: string;
   /** Where people reach the HTTP server, e.g. https://incidents.example.com */

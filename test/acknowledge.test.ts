@@ -48,8 +48,19 @@ afterAll(async () => {
   await env.close();
 });
 
-const get = async (url: string) => {
-  const response = await fetch(url);
+const get = async (url: string, method = 'GET') => {
+  const response = await fetch(url, { method });
+  return { status: response.status, body: await response.text(), headers: Object.fromEntries(response.headers) };
+};
+/** Opens the link and presses its Acknowledge button, as a person would. */
+const press = async (url: string, confirm?: string) => {
+  const opened = await get(url);
+  const value = confirm ?? /name="confirm" value="([^"]+)"/.exec(opened.body)?.[1] ?? '';
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ confirm: value }).toString(),
+  });
   return { status: response.status, body: await response.text(), headers: Object.fromEntries(response.headers) };
 };
 
@@ -70,13 +81,25 @@ test('the signed link in an email page acknowledges as that contact; forged, exp
   expect(expired).toMatchObject({ status: 403, body: expect.stringContaining('expired') });
   expect((await handle.query(stateQuery))!.acknowledgedBy).toBeUndefined();
 
+  // Link scanners and chat previews open every link: GET and HEAD show a button and change nothing.
   const opened = await get(link!);
   expect(opened.status).toBe(200);
-  expect(opened.body).toContain(`${state.incidentId} acknowledged by`);
+  expect(opened.body).toContain(`Acknowledge ${state.incidentId}?`);
+  expect(opened.body).toContain('<form method="post"');
+  expect((await get(link!, 'HEAD')).status).toBe(200);
+  await sleep(300);
+  expect((await handle.query(stateQuery))!.acknowledgedBy).toBeUndefined();
+  // A button token not issued for this link is refused.
+  expect((await press(link!, `${Date.now() + 60_000}.forged`)).status).toBe(403);
+  expect((await handle.query(stateQuery))!.acknowledgedBy).toBeUndefined();
+
+  const pressed = await press(link!);
+  expect(pressed.status).toBe(200);
+  expect(pressed.body).toContain(`${state.incidentId} acknowledged by`);
   const acked = (await handle.query(stateQuery))!;
   expect(acked.acknowledgedBy).toMatch(/^Engineer [A-D]$/);
 
-  const replayed = await get(link!);
+  const replayed = await press(link!);
   expect(replayed.status).toBe(403);
   expect(replayed.body).toContain('already acknowledged');
   // Escalation stopped: the engineering lead (3s) is never paged.
@@ -148,7 +171,7 @@ test("an old incident's link cannot acknowledge the next incident of the same al
   const newId = await registered(second);
   expect(newId).not.toBe(oldId);
 
-  const opened = await get(oldLink);
+  const opened = await press(oldLink);
   expect(opened.status).toBe(403);
   expect(opened.body).toContain(`${oldId} is already resolved; nothing was acknowledged`);
   expect(opened.headers['cache-control']).toBe('no-store');

@@ -146,3 +146,39 @@ test('manual escalation pages the next level, and an update to a resolved incide
   expect(late).toBeInstanceOf(Error);
   if (late instanceof WorkflowUpdateFailedError) expect((late.cause as ApplicationFailure).type).toBe(ErrorType.IncidentResolved);
 });
+
+test('a worker back after a gap pages each overdue level once, on-call first, and nobody twice within the repeat interval', async () => {
+  // Its own queue: this test stops and restarts the worker. No worker at first: the incident waits,
+  // as it would while the worker is down, past two escalation levels and the repeat (3s, 6s, 6+4s).
+  const queue = uniqueQueue('catch-up');
+  const handle = await env.client.workflow.start('incidentWorkflow', {
+    workflowId: `catch-up-${Date.now()}`,
+    taskQueue: queue,
+    args: [{ title: 'Gap', severity: 'P1', service: 'api', source: 'manual', declaredBy: 'tester', policy }],
+  });
+  await sleep(11_000);
+  const back = await startTestWorker(env, { taskQueue: queue, policy, smtpUrl: smtp.url });
+  try {
+    const state = await waitFor(async () => {
+      const s = await handle.query(stateQuery);
+      return s && s.escalationLevel === 2 ? s : undefined;
+    }, 'the catch-up');
+    const id = state.incidentId;
+    const timeline = state.timeline.map((e) => e.text);
+    expect(timeline).toContainEqual(
+      expect.stringMatching(
+        /^Paging was held up from .+ \(worker or Temporal unavailable\): catching up, each overdue level once, On-call engineer first$/,
+      ),
+    );
+    const pages = await waitFor(() => (pagesFor(id).length >= 3 ? pagesFor(id) : undefined), 'three pages');
+    await sleep(2000);
+    // One page per person, on-call first.
+    const byAddress = new Map<string, number>();
+    for (const m of pagesFor(id)) for (const to of m.to) byAddress.set(to, (byAddress.get(to) ?? 0) + 1);
+    expect([...byAddress.values()].every((n) => n === 1)).toBe(true);
+    expect(pages.sort((a, b) => a.receivedAt - b.receivedAt)[0]!.subject).toContain('On-call engineer');
+    await handle.executeUpdate(resolveUpdate, { args: [{ by: 'tester', rootCause: 'x', resolution: 'y' }] });
+  } finally {
+    await back.stop();
+  }
+});

@@ -112,7 +112,7 @@ test('pages carry security headers; acknowledge pages are never cached; JSON goe
   expect(status.headers.get('referrer-policy')).toBe('no-referrer');
   const token = ackToken(SECRET, { i: 'INC-999999', c: 'engineer-a', e: Math.floor(Date.now() / 1000) - 1 });
   const ack = await fetch(`${base}/ack/${token}`);
-  expect(ack.status).toBe(403);
+  expect(ack.status).toBe(403); // expired
   expect(ack.headers.get('cache-control')).toBe('no-store');
   expect(ack.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   // A body where none is expected is not parsed.

@@ -91,6 +91,8 @@ export interface IncidentBook {
   persistedSeq: number;
   /** Escalation entries already paged, by key: re-planning and replays never page twice. */
   paged: string[];
+  /** When each level was last paged (by level index): nobody is paged again within the repeat interval. */
+  levelPagedAtMs?: Record<string, number>;
   manualEscalations: number;
   statusUpdatesSent: number;
   lastStatusAt: string;

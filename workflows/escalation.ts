@@ -55,3 +55,58 @@ export function planEscalation(policy: ResponsePolicy, severity: Severity, decla
   }
   return entries.sort((a, b) => a.atMs - b.atMs || a.level - b.level);
 }
+
+/** Past this lateness, overdue pages are a catch-up after a gap (worker or Temporal down, a clock jump). */
+export const CATCH_UP_AFTER_MS = 5_000;
+
+/** When an entry may be paged: its time, but never sooner than the repeat interval after its level's last page. */
+export function effectiveAt(entry: EscalationEntry, lastPagedAtMs: Record<string, number>, intervalMs: number): number {
+  const last = lastPagedAtMs[entry.level];
+  return last === undefined ? entry.atMs : Math.max(entry.atMs, last + intervalMs);
+}
+
+export interface DueEscalations {
+  /** Entries to page now: after a gap one per level (its latest), in level order, on-call first. */
+  page: EscalationEntry[];
+  /** Every entry settled now: those paged and those collapsed into them. All are marked paged. */
+  settled: EscalationEntry[];
+  /** Set when paging was held up: the time the earliest overdue entry was due. */
+  heldUpSinceMs?: number;
+}
+
+/**
+ * What is due at `nowMs`. On time, that is the entries whose time has come (P0: every level at once).
+ * After a gap, each overdue level is paged once, repeats of earlier cycles collapsed into it, and nobody
+ * is paged again within the repeat interval (`effectiveAt`). Keys stay those of `planEscalation`.
+ */
+export function dueEscalations(
+  plan: EscalationEntry[],
+  paged: readonly string[],
+  nowMs: number,
+  lastPagedAtMs: Record<string, number>,
+  intervalMs: number,
+): DueEscalations {
+  const overdue = plan.filter((e) => !paged.includes(e.key) && effectiveAt(e, lastPagedAtMs, intervalMs) <= nowMs);
+  if (overdue.length === 0) return { page: [], settled: [] };
+  const earliest = Math.min(...overdue.map((e) => effectiveAt(e, lastPagedAtMs, intervalMs)));
+  const latestPerLevel = new Map<number, EscalationEntry>();
+  for (const e of overdue) {
+    const kept = latestPerLevel.get(e.level);
+    if (!kept || e.cycle > kept.cycle) latestPerLevel.set(e.level, e);
+  }
+  const page = [...latestPerLevel.values()].sort((a, b) => a.level - b.level);
+  return { page, settled: overdue, ...(nowMs - earliest > CATCH_UP_AFTER_MS ? { heldUpSinceMs: earliest } : {}) };
+}
+
+/** The next entry to page and when, honouring the repeat interval after each level's last page. */
+export function nextEscalation(
+  plan: EscalationEntry[],
+  paged: readonly string[],
+  lastPagedAtMs: Record<string, number>,
+  intervalMs: number,
+): { entry: EscalationEntry; atMs: number } | undefined {
+  return plan
+    .filter((e) => !paged.includes(e.key))
+    .map((entry) => ({ entry, atMs: effectiveAt(entry, lastPagedAtMs, intervalMs) }))
+    .sort((a, b) => a.atMs - b.atMs || a.entry.level - b.entry.level)[0];
+}

@@ -62,7 +62,7 @@ import {
   type Phase,
   type TimelineKind,
 } from './definitions';
-import { escalationKey, levelsFor, planEscalation } from './escalation';
+import { dueEscalations, escalationKey, levelsFor, nextEscalation, planEscalation } from './escalation';
 import { callText, notificationMessage, pageMessage, smsText, statusSmsText } from './messages';
 import { resolveTargets } from './recipients';
 import { reviewWorkflow } from './review';
@@ -105,6 +105,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const nowMs = () => Date.now();
   const nowIso = () => new Date(Date.now()).toISOString();
 
+  // Declared when the workflow started (the alert arrived), not when a worker first ran it: a worker that
+  // was down must catch up from the real time, and MTTA counts from it.
+  const startedAt = () => (patched('declared-at-workflow-start') ? workflowInfo().startTime.toISOString() : nowIso());
+  const declaredAt = input.carried ? '' : startedAt();
   const state: IncidentState = input.carried?.state ?? {
     incidentId: '',
     number: 0,
@@ -114,13 +118,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     source: input.source,
     status: 'open',
     phase: 'detect',
-    declaredAt: nowIso(),
+    declaredAt,
     declaredBy: input.declaredBy,
     commander: input.commander,
     commanderAssignedBy: input.commander ? input.declaredBy : undefined,
     escalationLevel: -1,
     escalationCycle: 0,
-    phases: [{ phase: 'detect', startedAt: nowIso(), startedBy: input.declaredBy }],
+    phases: [{ phase: 'detect', startedAt: declaredAt, startedBy: input.declaredBy }],
     alerts: input.alerts ?? [],
     deadlines: {},
     breaches: [],
@@ -141,6 +145,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   };
   const declaredMs = Date.parse(state.declaredAt);
 
+  /** Set once the main loop starts (see mainLoop); the state query reads it and must not call patched(). */
+  let catchUpRules = false;
   // Bumped on every change so the main loop wakes; not carried, it only orders wake-ups.
   let version = 0;
   let storeDirty = true;
@@ -548,8 +554,46 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
   };
 
+  /** After a gap: each overdue level once, in level order, nobody twice within the repeat interval. */
+  const runCatchUpEscalations = async () => {
+    const intervalMs = durationMs(policy.escalation.repeat.interval);
+    const last = (book.levelPagedAtMs ??= {});
+    const due = dueEscalations(planEscalation(policy, state.severity, declaredMs), book.paged, nowMs(), last, intervalMs);
+    if (due.page.length === 0) return;
+    for (const entry of due.settled) {
+      book.paged.push(entry.key);
+      state.escalationCycle = Math.max(state.escalationCycle, entry.cycle);
+    }
+    if (due.heldUpSinceMs !== undefined) {
+      record(
+        'escalation',
+        SYSTEM,
+        `Paging was held up from ${new Date(due.heldUpSinceMs).toISOString()} to ${nowIso()} (worker or Temporal unavailable): catching up, each overdue level once, ${policy.escalation.levels[due.page[0]!.level]!.name} first`,
+      );
+    }
+    for (const entry of due.page) {
+      state.escalationLevel = Math.max(state.escalationLevel, entry.level);
+      last[entry.level] = due.heldUpSinceMs !== undefined ? nowMs() : entry.atMs;
+      const name = policy.escalation.levels[entry.level]!.name;
+      if (entry.cycle > 0) record('escalation', SYSTEM, `Repeat ${entry.cycle}/${policy.escalation.repeat.times}: paging ${name} again`);
+      else if (entry.level !== applicableLevels()[0] && !policy.severities[state.severity].pageAllLevels) {
+        record('escalation', SYSTEM, `Not acknowledged: escalating to ${name}`);
+      }
+    }
+    if (due.heldUpSinceMs === undefined) {
+      // On time: the pages of one step go out together (P0 pages every level at once).
+      await Promise.all(due.page.map((e) => pageLevel(e.level, `page:${e.key}`, true)));
+    } else {
+      for (const e of due.page) {
+        if (state.status !== 'open') break;
+        await pageLevel(e.level, `page:${e.key}`, true);
+      }
+    }
+  };
+
   const runEscalations = async () => {
     if (state.status !== 'open') return;
+    if (catchUpRules) return runCatchUpEscalations();
     const due = planEscalation(policy, state.severity, declaredMs).filter((e) => e.atMs <= nowMs() && !book.paged.includes(e.key));
     if (due.length === 0) return;
     for (const entry of due) {
@@ -758,7 +802,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     const candidates: { atMs: number; summary: string }[] = [];
     state.deadlines = {};
     if (state.status === 'open') {
-      const next = planEscalation(policy, state.severity, declaredMs).find((e) => !book.paged.includes(e.key));
+      const plan = planEscalation(policy, state.severity, declaredMs);
+      const upcoming = catchUpRules
+        ? nextEscalation(plan, book.paged, book.levelPagedAtMs ?? {}, durationMs(policy.escalation.repeat.interval))
+        : (() => {
+            const entry = plan.find((e) => !book.paged.includes(e.key));
+            return entry && { entry, atMs: entry.atMs };
+          })();
+      const next = upcoming && { ...upcoming.entry, atMs: upcoming.atMs };
       if (next) {
         state.deadlines.nextEscalation = new Date(next.atMs).toISOString();
         const level = policy.escalation.levels[next.level]!.name;
@@ -860,6 +911,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   }
 
   async function mainLoop(): Promise<void> {
+    // Incidents that began before catch-up rules existed keep the old ones, so their histories replay.
+    catchUpRules = patched('escalation-catch-up');
     for (;;) {
       const seen = version;
       applyAlerts();

@@ -1,9 +1,9 @@
 import { escapeMarkup } from '../../policy/render';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import twilio from 'twilio';
-import { verifyAckToken } from '../../activities/ack-links';
+import { confirmToken, verifyAckToken, verifyConfirmToken } from '../../activities/ack-links';
 import type { ResponsePolicy } from '../../policy/schema';
 import { acknowledgeUpdate } from '../../workflows/definitions';
 import { CliError } from '../errors';
@@ -53,21 +53,40 @@ async function acknowledgeAs(
 
 const page = (title: string, message: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeMarkup(title)}</title></head><body><h1>${escapeMarkup(title)}</h1><p>${escapeMarkup(message)}</p></body></html>`;
+const confirmPage = (incidentId: string, who: string, action: string, confirm: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Acknowledge ${escapeMarkup(incidentId)}</title></head><body>` +
+  `<h1>Acknowledge ${escapeMarkup(incidentId)}?</h1><p>This link is for ${escapeMarkup(who)}. Acknowledging stops the escalation of ${escapeMarkup(incidentId)}.</p>` +
+  `<form method="post" action="${escapeMarkup(action)}"><input type="hidden" name="confirm" value="${escapeMarkup(confirm)}">` +
+  `<button type="submit">Acknowledge ${escapeMarkup(incidentId)}</button></form></body></html>`;
 const twiml = (message: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escapeMarkup(message)}</Message></Response>`;
 
 /** Acknowledging from the page: a signed link in the email, or an SMS reply "ACK INC-42". */
 export function registerAcknowledgeRoutes(app: FastifyInstance, deps: AcknowledgeRoutesDeps): void {
+  const html = (reply: FastifyReply, status: number, body: string) =>
+    reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+  const checkLink = (token: string) =>
+    deps.ackSecret
+      ? verifyAckToken(deps.ackSecret, token, Date.now())
+      : ({ ok: false, reason: 'Acknowledge links are not configured.' } as const);
+
+  // Opening a link changes nothing: mail scanners and chat previews fetch every link (GET and HEAD).
   app.get<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
-    if (!deps.ackSecret) return reply.code(404).type('text/html').send(page('Not available', 'Acknowledge links are not configured.'));
-    const check = verifyAckToken(deps.ackSecret, request.params.token, Date.now());
-    if (!check.ok) return reply.code(403).header('cache-control', 'no-store').type('text/html').send(page('Link refused', check.reason));
+    const check = checkLink(request.params.token);
+    if (!check.ok) return html(reply, deps.ackSecret ? 403 : 404, page('Link refused', check.reason));
+    const who = deps.policy.contacts.find((c) => c.id === check.claim.c)?.name ?? check.claim.c;
+    const confirm = confirmToken(deps.ackSecret!, request.params.token, Date.now());
+    return html(reply, 200, confirmPage(check.claim.i, who, `/ack/${request.params.token}`, confirm));
+  });
+
+  // Pressing the button: the link and the button's token, both checked, then the acknowledgement.
+  app.post<{ Params: { token: string }; Body: Record<string, string> }>('/ack/:token', async (request, reply) => {
+    const check = checkLink(request.params.token);
+    if (!check.ok) return html(reply, deps.ackSecret ? 403 : 404, page('Link refused', check.reason));
+    if (!verifyConfirmToken(deps.ackSecret!, request.params.token, request.body?.confirm, Date.now()))
+      return html(reply, 403, page('Not acknowledged', 'This button has expired or was not issued for this link: open the link again.'));
     const contact = deps.policy.contacts.find((c) => c.id === check.claim.c);
     const outcome = await acknowledgeAs(deps.client, check.claim.i, contact?.name ?? check.claim.c, { workflowId: check.claim.w });
-    return reply
-      .code(outcome.status)
-      .header('cache-control', 'no-store')
-      .type('text/html')
-      .send(page(outcome.status === 200 ? 'Acknowledged' : 'Not acknowledged', outcome.message));
+    return html(reply, outcome.status, page(outcome.status === 200 ? 'Acknowledged' : 'Not acknowledged', outcome.message));
   });
 
   app.post('/twilio/sms', async (request, reply) => {
