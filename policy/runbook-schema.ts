@@ -106,6 +106,20 @@ export const runbooksSchema = z
     approvers: z.array(z.string().min(1)).default(['commander', 'role:incident-commander', 'role:engineering-lead']),
     /** Who may name a commander whose approvals count: contact ids or role:<role>. */
     commanderAssigners: z.array(z.string().min(1)).default(DEFAULT_COMMANDER_ASSIGNERS),
+    /**
+     * Which runbook host serves an alert's instance (the runbook's `host.label`, port stripped): the first
+     * entry whose `instance` pattern (`*` for any run of name characters) fits; `host` may be "{instance}"
+     * for a worker named like the machine. An instance no entry fits runs on the runbook's default host,
+     * and the timeline says so. Without this list (policies from before it), the instance is the host.
+     */
+    hosts: z
+      .array(
+        z.object({
+          instance: z.string().regex(/^[A-Za-z0-9*][A-Za-z0-9.*-]*$/, 'a host name pattern, * for any run of name characters'),
+          host: z.string().regex(/^(\{instance\}|[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)$/, 'a host name, or {instance}'),
+        }),
+      )
+      .optional(),
     /** An approval not given within this time escalates (and keeps waiting). */
     approvalTimeout: duration.default('15m'),
     /** A step no worker for its host picks up within this time: the host is offline, and that escalates. */

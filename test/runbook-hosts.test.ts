@@ -60,7 +60,8 @@ const policy = runbookPolicy({
   host,
   definitions: [...shipped, split('on-other', 'instance'), split('on-local', 'no_such_label')],
   executables: { ...allowlist, recorder: scripts.path('recorder') },
-  runbooks: { readOnly: ['recorder'] },
+  // Machines named other-* run their own runbook worker; every other instance runs on the default host.
+  runbooks: { readOnly: ['recorder'], hosts: [{ instance: 'other-*', host: '{instance}' }] },
 });
 
 let env: TestEnv;

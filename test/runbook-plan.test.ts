@@ -3,7 +3,7 @@ import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
 import { checkParam } from '../policy/runbook-params';
 import type { PolicyInput } from '../policy/schema';
-import { describeCommand, matchRunbooks, planRunbook } from '../workflows/runbook-plan';
+import { describeCommand, matchRunbooks, planRunbook, runbookHost } from '../workflows/runbook-plan';
 
 const policy = parsePolicy(defaultPolicy, 'default');
 
@@ -214,5 +214,27 @@ describe('a step without approval must only read, for every value of its paramet
           step.argv!.join(' '),
           true,
         ]);
+  });
+});
+
+describe('which runbook host serves an alert', () => {
+  const def = parsePolicy(defaultPolicy, 'shipped').runbooks.definitions.find((d) => d.id === 'triage-diagnostics')!;
+  const hosts = [
+    { instance: 'db-*', host: 'db' },
+    { instance: 'web-*.example.com', host: '{instance}' },
+  ];
+  test.each([
+    [{ instance: 'db-1:9187' }, { host: 'db' }],
+    [{ instance: 'web-2.example.com:9100' }, { host: 'web-2.example.com' }],
+    [{}, { host: 'local' }],
+  ])('%j → %j', (labels, expected) => expect(runbookHost(def, labels, hosts)).toEqual(expected));
+  test('an instance no entry fits runs on the default host, and says so', () => {
+    expect(runbookHost(def, { instance: 'cache-9:9121' }, hosts)).toEqual({
+      host: 'local',
+      note: 'instance cache-9 maps to no runbook host (runbooks.hosts): its steps run on local',
+    });
+  });
+  test('without a host list (policies from before it) the instance is the host', () => {
+    expect(runbookHost(def, { instance: 'cache-9:9121' })).toEqual({ host: 'cache-9' });
   });
 });

@@ -240,6 +240,13 @@ test('an approval not given in time escalates, and the step still waits', async 
   expect(page.text).toContain('Escalation level: Engineering lead');
   const run = (await runbookState(env, handle)).steps.find((s) => s.plan.ref === 'restart-service/restart')!;
   expect(run).toMatchObject({ status: 'awaiting-approval', escalated: true });
+  // Each further timeout reaches one level further, once per level, and stops at the last.
+  const capped = await waitFor(async () => {
+    const s = (await handle.query(stateQuery))!;
+    return s.timeline.some((e) => e.text.endsWith('every level of the escalation path has been paged')) ? s : undefined;
+  }, 'the last level');
+  const levels = capped.timeline.filter((e) => e.kind === 'escalation' && e.actor === 'runbook').map((e) => e.text.split(':')[0]);
+  expect(levels).toEqual(['Escalation to Engineering lead', 'Escalation to CTO']);
 });
 
 test('a timeout kills the whole process group', async () => {
@@ -335,14 +342,20 @@ test('secrets given through the environment are redacted from evidence', async (
   expect(Number(rows[0]!.n)).toBe(0);
 });
 
-test('a host without a worker is an escalation, not a hang', async () => {
-  const { handle } = await incidentWith([alert('offline-alert')], policyWith({ hostOfflineAfter: '2s' }));
+test('a host without a worker is information for the commander, once per host: never an escalation, never a hang', async () => {
+  const { handle, state } = await incidentWith([alert('offline-alert')], policyWith({ hostOfflineAfter: '2s' }));
   const run = await waitForStep(env, handle, 'offline/check', ['failed']);
   expect(run.error).toMatch(/^host nowhere-\w+ is offline: no runbook worker took the step within 2s$/);
-  await waitFor(
-    async () => (await timeline(handle)).some((t) => /^escalation runbook Escalation to .+: host nowhere-/.test(t)),
-    'the escalation',
+  const told = await waitFor(
+    () => smtp.mails.filter((m) => m.subject.startsWith(`[${state.incidentId}] Runbook trouble on host nowhere-`)),
+    'the commander to hear of it',
   );
+  expect(told.map((m) => m.to)).toEqual([['ic@example.com']]);
+  await sleep(1500);
+  const after = (await handle.query(stateQuery))!;
+  expect(after.timeline.filter((e) => e.kind === 'escalation')).toEqual([]);
+  expect(after.escalationLevel).toBe(0);
+  expect(after.timeline.map((e) => e.text)).toContainEqual(expect.stringMatching(/^offline\/check not run: host nowhere-\w+ is offline/));
 });
 
 test('RUNBOOK_DB_<NAME> and RUNBOOK_TERMINATE_DB_<NAME> variables name the databases, and a bad one is named', () => {

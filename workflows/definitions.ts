@@ -83,7 +83,8 @@ export type Notice =
   | { type: 'resolution' }
   | { type: 'customers' }
   | { type: 'approval'; ref: string; subject: string; body: string }
-  | { type: 'runbook-notify'; ref: string; targets: string[]; text: string };
+  | { type: 'runbook-notify'; ref: string; targets: string[]; text: string }
+  | { type: 'runbook-trouble'; host: string; text: string };
 
 /** Workflow bookkeeping that survives continueAsNew alongside the state. */
 export interface IncidentBook {
@@ -105,6 +106,8 @@ export interface IncidentBook {
   alertsCleared?: boolean;
   /** Timeline events dropped from the carried state; all of them are in the store. */
   truncatedEvents: number;
+  /** Runbook hosts whose trouble the commander has already been told of. */
+  troubleHosts?: string[];
   /** Runbooks attached to the incident, and what their workflow was last told. */
   runbooks?: { attached: AttachedRunbook[]; started: boolean; sent: string };
 }
@@ -449,6 +452,8 @@ export interface RunbookEvent {
   approval?: { ref: string; subject: string; body: string };
   escalate?: string;
   notify?: { ref: string; targets: string[]; text: string };
+  /** A step failed or its host is offline: the commander hears of it once per host; nothing escalates. */
+  trouble?: { host: string };
 }
 
 export interface AttachRunbookArgs extends ActorArgs {

@@ -345,9 +345,19 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     record(event.warning ? 'warning' : 'runbook', event.actor, event.text);
     if (event.approval) notice({ type: 'approval', ...event.approval });
     if (event.notify) notice({ type: 'runbook-notify', ...event.notify });
+    if (event.trouble && !(book.troubleHosts ??= []).includes(event.trouble.host) && state.status !== 'resolved') {
+      book.troubleHosts.push(event.trouble.host);
+      notice({ type: 'runbook-trouble', host: event.trouble.host, text: event.text });
+    }
     if (event.escalate && state.status !== 'resolved') {
-      // Beyond the last level, the last level is paged again: an unanswered approval never goes quiet.
-      escalateTo(nextManualLevel() ?? applicableLevels()[applicableLevels().length - 1]!, 'runbook', event.escalate, 'Escalation to');
+      const next = nextManualLevel();
+      if (next === undefined && patched('approval-escalation-capped')) {
+        // Once per level, up to the last: past it, the timeline keeps the reminder and nobody is paged again.
+        record('warning', SYSTEM, `${event.escalate}: every level of the escalation path has been paged`);
+      } else {
+        // Beyond the last level, the last level is paged again: an unanswered approval never goes quiet.
+        escalateTo(next ?? applicableLevels()[applicableLevels().length - 1]!, 'runbook', event.escalate, 'Escalation to');
+      }
     }
   });
 
@@ -750,6 +760,19 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
             'notification',
             { subject: `[${state.incidentId}] ${n.text}`, body: `${state.incidentId}: ${state.title}\n\n${n.text}` },
             `Runbook ${n.ref}`,
+          );
+          break;
+        case 'runbook-trouble':
+          // Information for whoever runs the incident, once per host; never a page up the path.
+          await sendToTargets(
+            [state.commander ? 'commander' : 'oncall'],
+            `runbook-trouble:${n.host}`,
+            'notification',
+            {
+              subject: `[${state.incidentId}] Runbook trouble on host ${n.host}`,
+              body: `${state.incidentId}: ${state.title}\n\n${n.text}\n\nNothing escalates for this; further trouble on ${n.host} is on the timeline only (incidentctl show ${state.incidentId} --evidence).`,
+            },
+            `Runbook trouble on ${n.host}`,
           );
           break;
         case 'resolution':

@@ -10,14 +10,28 @@ export interface PlanContext {
   nowMs: number;
 }
 
-/** The host a runbook's steps run on, or why it cannot be routed. */
-export function runbookHost(def: RunbookDef, labels: Record<string, string>): { host: string } | { error: string } {
+/** The host a runbook's steps run on (with a remark when the instance maps to none), or why it cannot be routed. */
+export function runbookHost(
+  def: RunbookDef,
+  labels: Record<string, string>,
+  hosts?: RunbookPolicy['hosts'],
+): { host: string; note?: string } | { error: string } {
   const raw = labels[def.host.label];
   if (raw === undefined || raw === '') return { host: def.host.default };
   const checked = checkParam({ type: 'hostname', stripPort: true }, raw);
   if (!checked.ok) return { error: `label ${def.host.label}=${JSON.stringify(clip(raw))} ${checked.reason}` };
-  return { host: checked.value };
+  if (!hosts) return { host: checked.value };
+  const instance = checked.value;
+  const mapped = hosts.find((h) => globMatches(h.instance, instance));
+  if (mapped) return { host: mapped.host === '{instance}' ? instance : mapped.host };
+  return {
+    host: def.host.default,
+    note: `instance ${instance} maps to no runbook host (runbooks.hosts): its steps run on ${def.host.default}`,
+  };
 }
+
+const globMatches = (pattern: string, name: string) =>
+  new RegExp(`^${pattern.replace(/\./g, '\\.').replace(/\*/g, '[A-Za-z0-9.-]*')}$`).test(name);
 
 /** The values of a runbook's parameters from the alert's labels (or defaults), and why any is refused. */
 export function resolveParams(
@@ -88,9 +102,13 @@ export function planStep(
   };
 }
 
-export function planRunbook(def: RunbookDef, labels: Record<string, string>, ctx: PlanContext): StepPlan[] {
+export function planRunbook(
+  def: RunbookDef,
+  labels: Record<string, string>,
+  ctx: PlanContext & { hosts?: RunbookPolicy['hosts'] },
+): StepPlan[] {
   const { values, problems } = resolveParams(def, labels, ctx);
-  const host = runbookHost(def, labels);
+  const host = runbookHost(def, labels, ctx.hosts);
   return def.steps.map((step) => planStep(def, step, values, problems, host));
 }
 

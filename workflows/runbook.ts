@@ -33,7 +33,7 @@ import {
   type StepRun,
 } from './definitions';
 import { DEFAULT_COMMANDER_ASSIGNERS } from '../policy/approvals';
-import { describeCommand, findStep, planRunbook } from './runbook-plan';
+import { describeCommand, findStep, planRunbook, runbookHost } from './runbook-plan';
 
 type StoreActivities = ReturnType<typeof createActivities>;
 type HostActivities = ReturnType<typeof createRunbookActivities>;
@@ -68,6 +68,8 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
   const scopes = new Map<string, CancellationScope>();
   let version = 0;
   const bump = () => version++;
+  // Runbook trouble (a failed step, an offline host) tells the commander once per host instead of escalating.
+  const troubleInforms = () => patched('runbook-trouble-informs');
 
   // Events reach the incident in order; an incident that has already closed no longer needs them.
   let events: Promise<void> = Promise.resolve();
@@ -231,7 +233,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
     });
     bump();
     const answered = () => Boolean(run.approvedBy || run.rejectedBy || state.closed);
-    if (!(await condition(answered, Math.max(deadlineMs - Date.now(), 1), { summary: `Approval of ${run.plan.ref}` }))) {
+    const unanswered = () => {
       run.escalated = true;
       emit({
         actor: RUNBOOK,
@@ -240,6 +242,19 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
         escalate: `approval of ${run.plan.ref} not given within ${policy.approvalTimeout}`,
       });
       bump();
+    };
+    if (!(await condition(answered, Math.max(deadlineMs - Date.now(), 1), { summary: `Approval of ${run.plan.ref}` }))) {
+      unanswered();
+      // Each further approvalTimeout without an answer reaches one level further, up to the last.
+      if (patched('approval-escalates-per-level')) {
+        for (let level = 1; level < input.policy.escalation.levels.length; level++) {
+          if (
+            await condition(answered, durationMs(policy.approvalTimeout), { summary: `Approval of ${run.plan.ref}, then the next level` })
+          )
+            break;
+          unanswered();
+        }
+      }
       await condition(answered);
     }
     if (run.rejectedBy) {
@@ -302,6 +317,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
       emit({
         actor: RUNBOOK,
         warning: run.status === 'failed',
+        ...(run.status === 'failed' && troubleInforms() ? { trouble: { host: result.host } } : {}),
         text: `${run.plan.ref} ${how} in ${formatDuration(result.durationMs)} on ${result.host}${ended}${result.headline ? `: ${result.headline}` : ''} (evidence #${evidenceId})`,
       });
     } catch (error) {
@@ -318,10 +334,18 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
       const cause = error instanceof ActivityFailure ? error.cause : error;
       if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START) {
         run.error = `host ${run.plan.host} is offline: no runbook worker took the step within ${policy.hostOfflineAfter}`;
-        emit({ actor: RUNBOOK, warning: true, text: `${run.plan.ref} not run: ${run.error}`, escalate: run.error });
+        // Automation trouble is information for the commander, never an escalation.
+        if (troubleInforms())
+          emit({ actor: RUNBOOK, warning: true, text: `${run.plan.ref} not run: ${run.error}`, trouble: { host: run.plan.host! } });
+        else emit({ actor: RUNBOOK, warning: true, text: `${run.plan.ref} not run: ${run.error}`, escalate: run.error });
       } else {
         run.error = cause instanceof Error ? cause.message : String(cause);
-        emit({ actor: RUNBOOK, warning: true, text: `${run.plan.ref} failed on ${run.plan.host}: ${run.error}` });
+        emit({
+          actor: RUNBOOK,
+          warning: true,
+          text: `${run.plan.ref} failed on ${run.plan.host}: ${run.error}`,
+          ...(troubleInforms() ? { trouble: { host: run.plan.host ?? '-' } } : {}),
+        });
       }
     } finally {
       run.finishedAt = new Date(Date.now()).toISOString();
@@ -339,12 +363,13 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
       const def = defs.get(attached.id);
       if (!def || planned.has(def.id)) continue;
       planned.add(def.id);
-      const plans = planRunbook(def, attached.labels, { incidentId: input.incidentId, nowMs: Date.now() });
+      const plans = planRunbook(def, attached.labels, { incidentId: input.incidentId, nowMs: Date.now(), hosts: policy.hosts });
       state.steps.push(...plans.map((plan): StepRun => ({ plan, status: 'waiting' })));
       const approvals = plans.filter((p) => p.approval === 'required').length;
+      const route = runbookHost(def, attached.labels, policy.hosts);
       emit({
         actor: RUNBOOK,
-        text: `Runbook ${def.id} (${def.title}): ${plans.length} steps, ${approvals} need approval; host ${plans.find((p) => p.host)?.host ?? '-'}`,
+        text: `Runbook ${def.id} (${def.title}): ${plans.length} steps, ${approvals} need approval; host ${plans.find((p) => p.host)?.host ?? '-'}${'note' in route && route.note ? ` (${route.note})` : ''}`,
       });
     }
     const reached = PHASES.indexOf(state.sync.phase);
