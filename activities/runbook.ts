@@ -194,12 +194,15 @@ export function createRunbookActivities(deps: RunbookDeps) {
       statement_timeout: plan.timeoutMs,
       connectionTimeoutMillis: 10_000,
     });
+    // A session ended mid-step surfaces as the query's error; the client's own event must not crash the host.
+    db.on('error', () => undefined);
     const work = async (signal: AbortSignal) => {
       await db.connect();
       await checkRole(db, database, action);
       // The busy connection cannot cancel itself; a second one does.
       const onAbort = () => {
         const canceller = new Client({ connectionString: url, application_name: `${PROTECTED_APPLICATION_PREFIX}-runbook` });
+        canceller.on('error', () => undefined);
         void canceller
           .connect()
           .then(() => canceller.query('SELECT pg_cancel_backend($1)', [(db as unknown as { processID: number }).processID]))

@@ -93,3 +93,39 @@ test('a worker killed mid-incident and restarted continues escalating, and dupli
     expect.arrayContaining(['page:c0-l0:' + pageKeys[0]!.split(':')[2], 'page:c0-l1:eng-lead', 'page:c0-l2:cto', 'page:c1-l1:eng-lead']),
   );
 });
+
+test('store sessions ended under the worker (a failover, pg_terminate_backend) do not stop it: the next incident is recorded and paged', async () => {
+  const policy = testPolicy();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'incident-policy-'));
+  const policyFile = path.join(dir, 'policy.json');
+  writeFileSync(policyFile, JSON.stringify(policy));
+  const taskQueue = uniqueQueue('store-drop');
+  const dropper = await spawnWorkerProcess({
+    TEMPORAL_ADDRESS: env.address,
+    TASK_QUEUE: taskQueue,
+    DATABASE_URL: process.env.TEST_DB_URL!,
+    SMTP_URL: smtp.url,
+    POLICY_FILE: policyFile,
+  });
+  try {
+    const first = await declareIncident(env, taskQueue, { policy });
+    await waitFor(() => smtp.mails.some((m) => m.subject.includes(`${first.state.incidentId}:`)), 'the first page');
+    // Every session of the store ends, twice, as in a failover.
+    for (let i = 0; i < 2; i++) {
+      const { rowCount } = await env.pool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'incident-orchestrator-store' AND pid <> pg_backend_pid()`,
+      );
+      expect(rowCount).toBeGreaterThan(0);
+      await sleep(500);
+    }
+    expect(dropper.child.exitCode).toBeNull();
+    const second = await declareIncident(env, taskQueue, { policy });
+    await waitFor(() => smtp.mails.some((m) => m.subject.includes(`${second.state.incidentId}:`)), 'the next page');
+    const { rows } = await env.pool.query('SELECT count(*) AS n FROM incidents WHERE incident_id = $1', [second.state.incidentId]);
+    expect(Number(rows[0].n)).toBe(1);
+    expect(dropper.output()).toContain('store: a database session was lost');
+    expect(dropper.child.exitCode).toBeNull();
+  } finally {
+    await dropper.kill('SIGKILL');
+  }
+});

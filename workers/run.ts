@@ -33,6 +33,11 @@ export async function startWorker(
   const policy = loadPolicy(config.POLICY_FILE);
   // The name marks the store's sessions: runbook steps that end sessions never end these.
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10, application_name: STORE_APPLICATION_NAME });
+  // A session ended under an idle client (failover, restart, pg_terminate_backend) is dropped and
+  // replaced on next use; activities that were using one fail and are retried by Temporal. Never a crash.
+  pool.on('error', (error: Error & { code?: string }) =>
+    log(`store: a database session was lost (${error.code ?? error.message}); reconnecting on next use`),
+  );
   await migrate(pool);
   const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const phone =

@@ -50,6 +50,8 @@ export async function openTestEnv(): Promise<TestEnv> {
   const native = await NativeConnection.connect({ address });
   // Named like the worker's store pool: runbook steps that end sessions must spare it.
   const pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 5, application_name: STORE_APPLICATION_NAME });
+  // Fault tests end store sessions, these included.
+  pool.on('error', () => undefined);
   return {
     address,
     client: new Client({ connection }),
