@@ -9,6 +9,7 @@ import { loadPolicy } from '../policy/load';
 import { persistedSecret, startHttpServer, webhookAuth } from '../client/http/server';
 import { startWorker } from '../workers/run';
 import { privateDataDir } from './data-dir';
+import { supervise } from './supervise';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli, startDevServer, type DevServer } from './temporal-cli';
 
@@ -64,7 +65,19 @@ async function main() {
     // The all-in-one runs diagnostics on this machine; with the embedded store, its "app" database is the
     // store's, reached through roles made for runbooks (see the README's security section).
     const databases = { ...(pg ? { app: pg.runbook } : {}), ...runbookDatabases() };
-    const { done } = await startWorker({ ...config, DATABASE_URL: databaseUrl }, log, { host: config.RUNBOOK_HOST, databases });
+    const workerConfig = { ...config, DATABASE_URL: databaseUrl };
+    const runbooks = { host: config.RUNBOOK_HOST, databases };
+    // The first start fails fast (bad settings); later failures restart the worker while the rest runs.
+    let running: Promise<void> | undefined = (await startWorker(workerConfig, log, runbooks)).done;
+    const done = supervise(
+      'worker',
+      async () => {
+        const current = running ?? (await startWorker(workerConfig, log, runbooks)).done;
+        running = undefined;
+        await current;
+      },
+      log,
+    );
     const { auth, generatedTokenFile } = webhookAuth(config, dataDir);
     const http = await startHttpServer(config, policy, auth);
     cleanups.push(() => http.close());

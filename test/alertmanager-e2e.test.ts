@@ -7,6 +7,7 @@ import { createSmtpMailer } from '../activities/mailer';
 import { createIncidentWorker } from '../workers/create-worker';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-cli';
 import { searchAttributes, stateQuery, type IncidentState } from '../workflows/definitions';
+import { groupPayload } from './helpers/alerts';
 import { ALERTMANAGER_BIN, startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager';
 import { openTestEnv, testPolicy, uniqueQueue, waitFor, workflowBundle, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
@@ -37,6 +38,13 @@ async function startWorker() {
   });
   worker = { worker: w, native, running: w.run() };
 }
+const postRaw = (payload: object) =>
+  fetch(`${webhook.url}/alertmanager`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${WEBHOOK_TOKEN}` },
+    body: JSON.stringify(payload),
+  });
+
 async function stopWorker() {
   if (!worker) return;
   worker.worker.shutdown();
@@ -137,8 +145,20 @@ test('while Temporal is down the webhook answers 503, Alertmanager retries, and 
       /webhook_requests_total\{route="\/alertmanager",status="503"\} (\d+)/,
     )?.[1];
   await waitFor(async () => Number((await metrics()) ?? 0) >= 1, 'a 503 while Temporal is down', 30_000);
+  // While it is down, answers come at once: no request waits out a deadline, and /readyz says so within a second.
+  const probeGroup = groupPayload(`outage-probe-${run}`, { p1: 'firing' });
+  for (const path of ['/readyz', '/alertmanager']) {
+    const t = Date.now();
+    const answer = path === '/readyz' ? await fetch(`${webhook.url}${path}`) : await postRaw(probeGroup);
+    expect([path, answer.status]).toEqual([path, 503]);
+    expect(Date.now() - t).toBeLessThan(1000);
+  }
 
   server = await startDevServer(serverOptions);
+  // Back: the webhook accepts again soon after the server does, not after a backlog of slow attempts.
+  const back = Date.now();
+  await waitFor(async () => (await postRaw(probeGroup)).status === 200, 'the webhook to accept again', 10_000);
+  expect(Date.now() - back).toBeLessThan(5000);
   const [incident] = await waitFor(
     async () => {
       const found = await incidentsFor(service).catch(() => []);

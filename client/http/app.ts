@@ -55,6 +55,42 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Temporal's health as the webhook last saw it. After a failure, requests answer 503 at once instead of
+ * each waiting out a deadline against a server that is down or recovering; one probe at most every
+ * `probeEveryMs` finds it back, so the webhook is ready again within about that long.
+ */
+export class TemporalBreaker {
+  private down = false;
+  private lastProbe = 0;
+  private probing: Promise<boolean> | undefined;
+  constructor(
+    private readonly probe: () => Promise<unknown>,
+    private readonly probeEveryMs = 250,
+  ) {}
+  /** Whether to try Temporal now. */
+  async allow(): Promise<boolean> {
+    if (!this.down) return true;
+    if (this.probing) return this.probing;
+    if (Date.now() - this.lastProbe < this.probeEveryMs) return false;
+    this.lastProbe = Date.now();
+    this.probing = this.probe()
+      .then(
+        () => {
+          this.down = false;
+          return true;
+        },
+        () => false,
+      )
+      .finally(() => (this.probing = undefined));
+    return this.probing;
+  }
+  failed(): void {
+    this.down = true;
+    this.lastProbe = Date.now();
+  }
+}
+
 /** Request URLs as logged: acknowledge tokens are credentials. */
 export const loggedUrl = (url: string) => url.replace(/^\/ack\/[^/?#]+/, '/ack/[redacted]');
 
@@ -66,8 +102,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   // The abort cancels the gRPC call and its retries, so a timed-out request leaves nothing running;
   // the race is a backstop that bounds the answer time regardless.
-  const temporalCall = <T>(fn: () => Promise<T>) =>
-    withDeadline(deps.client.withAbortSignal(AbortSignal.timeout(deadlineMs), fn), deadlineMs + 250);
+  const temporalCall = <T>(fn: () => Promise<T>, ms = deadlineMs) =>
+    withDeadline(deps.client.withAbortSignal(AbortSignal.timeout(ms), fn), ms + 250);
+  const breaker = new TemporalBreaker(() => temporalCall(() => deps.client.workflowService.getSystemInfo({}), 500));
   const logger =
     deps.logger === undefined || deps.logger === false
       ? false
@@ -147,11 +184,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     next();
   });
 
+  // Answers within a second either way.
   app.get('/readyz', async (_request, reply) => {
     try {
-      await temporalCall(() => deps.client.workflowService.getSystemInfo({}));
+      await temporalCall(() => deps.client.workflowService.getSystemInfo({}), 700);
       return { status: 'ready' };
     } catch (error) {
+      breaker.failed();
       return reply.code(503).send({ status: 'unavailable', error: (error as Error).message });
     }
   });
@@ -201,11 +240,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           const { payload } = parsed;
           for (const alert of payload.alerts) metrics.alerts.inc({ status: alert.status });
           const group = mapGroup(payload, deps.policy, new Date().toISOString());
+          if (!(await breaker.allow()))
+            return await reply.code(503).header('retry-after', '1').send({ error: 'Temporal is unavailable; retry' });
           try {
             const outcome = await temporalCall(() => ingestGroup(deps.client, deps.taskQueue, group));
             metrics.incidents.inc({ outcome });
             return { status: 'accepted', outcome, workflowId: group.workflowId, alerts: payload.alerts.length };
           } catch (error) {
+            breaker.failed();
             request.log.warn({ err: error }, 'Temporal did not accept the alerts');
             return await reply
               .code(503)
