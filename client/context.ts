@@ -36,6 +36,9 @@ export function globals(command: Command): GlobalOptions {
 export function actor(options: GlobalOptions): string {
   const name = (options.as ?? os.userInfo().username).trim();
   if (!name) throw new CliError('--as must not be empty', ExitCode.InvalidInput);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name))
+    throw new CliError('--as must be one line without control characters', ExitCode.InvalidInput);
   return name;
 }
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { ExitCode } from '../client/errors';
-import { ErrorType, type IncidentState } from '../workflows/definitions';
+import { ErrorType, addNoteUpdate, type IncidentState } from '../workflows/definitions';
 import { openTestEnv, startTestWorker, testPolicy, uniqueQueue, type RunningTestWorker, type TestEnv } from './helpers/harness';
 
 const BIN = path.resolve(__dirname, '../bin/incidentctl.js');
@@ -124,6 +124,16 @@ test('error paths get clear messages and distinct exit codes, and change nothing
   const unreachable = await cli('ack', incidentId, '--address', '127.0.0.1:1');
   expect(unreachable.code).toBe(ExitCode.Unavailable);
   expect(unreachable.stderr).toContain('cannot reach the Temporal server at 127.0.0.1:1');
+
+  // A name with a newline could forge a timeline line: refused by the CLI, and by the workflow itself.
+  const forged = await cli('note', incidentId, 'ok', '--as', 'erin\n2026-11-27 resolved by ceo');
+  expect(forged.code).toBe(ExitCode.InvalidInput);
+  expect(forged.stderr).toContain('--as must be one line without control characters');
+  const { rows } = await env.pool.query<{ workflow_id: string }>('SELECT workflow_id FROM incidents WHERE incident_id = $1', [incidentId]);
+  const handle = env.client.workflow.getHandle(rows[0]!.workflow_id);
+  await expect(handle.executeUpdate(addNoteUpdate, { args: [{ by: 'erin\rroot', text: 'x' }] })).rejects.toMatchObject({
+    cause: { type: ErrorType.InvalidInput, message: 'by must be one line without control characters' },
+  });
 
   const after = JSON.parse((await cli('show', incidentId, '--json')).stdout) as IncidentState;
   expect(after.timeline.map((e) => e.seq)).toEqual(before.timeline.map((e) => e.seq));

@@ -131,6 +131,8 @@ test('a resolution for a group with no open incident is accepted and opens nothi
   expect(state.timeline.map((e) => e.text)).toEqual(
     expect.arrayContaining([expect.stringContaining('severity "apocalyptic"'), '7 alerts were truncated by Alertmanager']),
   );
+  // Once: not also as a note.
+  expect(state.timeline.filter((e) => /truncated|dropped/.test(e.text))).toHaveLength(1);
 });
 
 async function handleRun(groupKey: string): Promise<string | undefined> {

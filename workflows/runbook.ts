@@ -34,6 +34,7 @@ import {
 } from './definitions';
 import { DEFAULT_COMMANDER_ASSIGNERS } from '../policy/approvals';
 import { describeCommand, findStep, planRunbook, runbookHost } from './runbook-plan';
+import { requireName } from './validators';
 
 type StoreActivities = ReturnType<typeof createActivities>;
 type HostActivities = ReturnType<typeof createRunbookActivities>;
@@ -126,7 +127,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
     },
     {
       validator: ({ step, by }: ApproveStepArgs) => {
-        if (!by?.trim()) throw ApplicationFailure.nonRetryable('who approves is required', ErrorType.InvalidInput);
+        requireName(by, 'by');
         const run = find(step);
         if (run.status !== 'awaiting-approval' || run.approvedBy || run.rejectedBy)
           throw ApplicationFailure.nonRetryable(`${run.plan.ref} is ${run.status}, not awaiting approval`, ErrorType.InvalidTransition);
@@ -150,7 +151,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
     },
     {
       validator: ({ step, by, reason }: RejectStepArgs) => {
-        if (!by?.trim()) throw ApplicationFailure.nonRetryable('who rejects is required', ErrorType.InvalidInput);
+        requireName(by, 'by');
         if (!reason?.trim()) throw ApplicationFailure.nonRetryable('a rejection needs a reason', ErrorType.InvalidInput);
         const run = find(step);
         if (!['waiting', 'awaiting-approval', 'running'].includes(run.status) || run.rejectedBy)

@@ -32,8 +32,17 @@ function requireText(value: unknown, field: string): string {
   return value;
 }
 
+/** A person's name goes on one timeline line: no newlines or other control characters that could forge another. */
+export function requireName(value: unknown, field: string): string {
+  const text = requireText(value, field);
+  if (text.length > 200) invalid(`${field} is longer than 200 characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) invalid(`${field} must be one line without control characters`);
+  return text;
+}
+
 function requireOpen(state: IncidentState, by: unknown): void {
-  requireText(by, 'by');
+  requireName(by, 'by');
   if (!state.number) rejected('the incident is still being registered; retry in a moment');
   if (state.status === 'resolved') {
     throw ApplicationFailure.nonRetryable(
@@ -77,7 +86,7 @@ export function validateAddNote(state: IncidentState, args: AddNoteArgs): void {
 
 export function validateAssignCommander(state: IncidentState, args: AssignCommanderArgs): void {
   requireOpen(state, args?.by);
-  requireText(args.commander, 'commander');
+  requireName(args.commander, 'commander');
   if (args.commander === state.commander) rejected(`${args.commander} is already the commander`);
 }
 

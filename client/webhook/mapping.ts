@@ -41,7 +41,7 @@ export function mapGroup(payload: WebhookPayload, policy: ResponsePolicy, receiv
     startsAt: a.startsAt,
   }));
   const notes = note ? [note] : [];
-  if (payload.truncatedAlerts > 0) notes.push(`Alertmanager dropped ${payload.truncatedAlerts} alerts from this notification (max_alerts)`);
+  // truncatedAlerts rides in the batch: the workflow records it once, as a warning.
   return {
     workflowId: workflowIdForGroup(payload.groupKey),
     input: {
