@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -89,6 +89,14 @@ export async function startEmbeddedPostgres(options: {
   });
   // As root, PostgreSQL runs as the package's postgres user, which must reach its folder.
   const asRoot = asRootUser();
+  if (asRoot) {
+    const blocked = folderPostgresCannotEnter(path.dirname(databaseDir));
+    if (blocked)
+      throw new Error(
+        `The embedded PostgreSQL runs as the system user "postgres" (PostgreSQL refuses to run as root), which cannot enter ${blocked.dir} (mode ${blocked.mode}). ` +
+          `Set DATA_DIR to a folder under one that others may enter (for example DATA_DIR=/var/lib/incident-orchestrator), run as a user other than root, or set DATABASE_URL.`,
+      );
+  }
   if (asRoot) chmodSync(path.dirname(databaseDir), 0o711);
   if (fresh) await initialiseReadableByPostgres(pg);
   if (asRoot) shareFolderWithPostgres(path.dirname(databaseDir));
@@ -124,6 +132,21 @@ async function initialiseReadableByPostgres(pg: EmbeddedPostgresInstance): Promi
     await pg.initialise();
   } finally {
     process.umask(previous);
+  }
+}
+
+/** The first folder above `dir` (exclusive) that the postgres user could not enter, if any. */
+export function folderPostgresCannotEnter(dir: string): { dir: string; mode: string } | undefined {
+  let current = path.dirname(path.resolve(dir));
+  for (;;) {
+    if (existsSync(current)) {
+      const stat = statSync(current);
+      // The postgres user enters these as "other": it owns none of them and is in none of their groups.
+      if ((stat.mode & 0o001) === 0) return { dir: current, mode: (stat.mode & 0o777).toString(8).padStart(4, '0') };
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return undefined;
+    current = parent;
   }
 }
 

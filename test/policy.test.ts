@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { folderPostgresCannotEnter } from '../scripts/embedded-postgres';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/env';
@@ -187,4 +188,12 @@ describe('configuration', () => {
       /TEMPORAL_TLS_CA: cannot read .*missing\.pem: ENOENT/,
     );
   });
+});
+
+test('as root, a data folder the postgres user cannot reach is named with what to do', () => {
+  const locked = mkdtempSync(path.join(os.tmpdir(), 'locked-')); // mkdtemp makes it 0700
+  expect(folderPostgresCannotEnter(path.join(locked, '.data'))).toEqual({ dir: locked, mode: '0700' });
+  const open = mkdtempSync(path.join(os.tmpdir(), 'open-'));
+  chmodSync(open, 0o755);
+  expect(folderPostgresCannotEnter(path.join(open, '.data'))).toBeUndefined();
 });

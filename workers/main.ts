@@ -1,4 +1,4 @@
-// Worker entry point: `npm run worker` serves incidents (needs DATABASE_URL);
+// Worker entry point: `npm run worker` serves incidents (needs DATABASE_URL) and RUNBOOK_HOST's runbook steps;
 // `npm run worker -- --runbook-host NAME` serves only the runbook steps of host NAME.
 import { parseArgs } from 'node:util';
 import { NativeConnection } from '@temporalio/worker';
@@ -38,7 +38,11 @@ async function main() {
   }
   if (!config.DATABASE_URL)
     throw new Error('DATABASE_URL must be set to run a standalone worker (npm start embeds a database when it is unset)');
-  const { done } = await startWorker({ ...config, DATABASE_URL: config.DATABASE_URL });
+  // Like npm start, it also serves the runbook steps of RUNBOOK_HOST ("local" by default): this machine's.
+  const { done } = await startWorker({ ...config, DATABASE_URL: config.DATABASE_URL }, console.log, {
+    host: config.RUNBOOK_HOST,
+    databases: runbookDatabases(),
+  });
   await done;
 }
 
