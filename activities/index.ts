@@ -222,7 +222,14 @@ export function createActivities(deps: ActivityDeps) {
         return { status, channel: msg.channel };
       }
       try {
-        const result = msg.channel === 'email' ? await sendEmailMessage(msg, claim.attempts) : await sendPhoneMessage(msg, claim.attempts);
+        const send = () => (msg.channel === 'email' ? sendEmailMessage(msg, claim.attempts) : sendPhoneMessage(msg, claim.attempts));
+        // Escalation pages race acknowledgements: they go out under the incident's row lock (see the store).
+        const guarded = msg.stopIfAcknowledged ? await deps.store.sendUnlessAcknowledged(msg, send) : { sent: await send() };
+        if ('skipped' in guarded) {
+          count('skipped');
+          return { status: 'skipped', channel: msg.channel };
+        }
+        const result = guarded.sent;
         count(result.status);
         return result;
       } catch (error) {

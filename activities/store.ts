@@ -113,6 +113,28 @@ export class IncidentStore {
     });
   }
 
+  /**
+   * Sends a claimed page while holding the incident row FOR SHARE: an acknowledgement (an UPDATE of that
+   * row) waits until the send is done, so it is confirmed after every page already on its way, never
+   * before one. A page that finds the incident acknowledged here is skipped, unsent.
+   */
+  async sendUnlessAcknowledged<T>(msg: OutboundMessage, send: () => Promise<T>): Promise<{ sent: T } | { skipped: true }> {
+    return this.transaction(async (db) => {
+      const { rows } = await db.query<{ stop: boolean }>(
+        'SELECT (acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL) AS stop FROM incidents WHERE number = $1 FOR SHARE',
+        [msg.incidentNumber],
+      );
+      if (rows[0]?.stop) {
+        await db.query(`UPDATE pages SET status = 'skipped' WHERE incident_number = $1 AND dedup_key = $2 AND status = 'sending'`, [
+          msg.incidentNumber,
+          msg.dedupKey,
+        ]);
+        return { skipped: true as const };
+      }
+      return { sent: await send() };
+    });
+  }
+
   /** Written before the acknowledgement is confirmed to the person, so no page goes out after it. */
   async recordAcknowledgement(number: number, by: string, at: string): Promise<void> {
     await this.pool.query(

@@ -197,6 +197,7 @@ async function main() {
     let temporalBackAt: number | undefined;
     let firstOkAfterRestart: number | undefined;
     let fiveHundredsAfterRecovery = 0;
+    const errorsAfterRestart = new Map<string, number>();
     const post = async (body: WebhookPayload): Promise<number> => {
       if (!firstSent.has(body.groupKey)) firstSent.set(body.groupKey, Date.now());
       for (let attempt = 0; ; attempt++) {
@@ -205,7 +206,13 @@ async function main() {
           headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
           body: JSON.stringify(body),
         }).then(
-          (r) => r.status,
+          async (r) => {
+            if (r.status >= 500 && temporalBackAt && !firstOkAfterRestart) {
+              const error = ((await r.json().catch(() => ({}))) as { error?: string }).error ?? '?';
+              errorsAfterRestart.set(error.slice(0, 120), (errorsAfterRestart.get(error.slice(0, 120)) ?? 0) + 1);
+            }
+            return r.status;
+          },
           () => 0,
         );
         if (status === 200) {
@@ -261,31 +268,57 @@ async function main() {
     alerts.sort((x, y) => Number(x.fingerprint.split('-').pop()) - Number(y.fingerprint.split('-').pop()));
     const stormStart = Date.now();
     const stormMs = (alerts.length / RATE) * 1000;
+    const restarts: Promise<void>[] = [];
+    const sessionsEnded: number[] = [];
     const faults = (async () => {
       const at = (fraction: number) => sleep(Math.max(0, stormStart + fraction * stormMs - Date.now()));
-      for (const [i, fraction] of [0.15, 0.45, 0.8].entries()) {
-        await at(fraction);
-        log(`SIGKILL worker (${i + 1}/3)`);
+      const killWorker = async (n: number) => {
+        log(`SIGKILL worker (${n}/3)`);
         await worker.kill('SIGKILL');
-        await sleep(1000);
-        await worker.start();
-        if (i < 2) {
-          await at(fraction + 0.1);
-          const { rowCount } = await admin.query(
-            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'incident-orchestrator-store' AND pid <> pg_backend_pid()`,
-          );
-          log(`terminated ${rowCount} store sessions (${i + 1}/2)`);
-        }
-        if (i === 1) {
-          await at(0.65);
-          log('stopping the Temporal dev server');
-          await server.stop();
-          await sleep(2000);
-          server = await startDevServer(serverOptions);
-          temporalBackAt = Date.now();
-          log('Temporal dev server back on the same SQLite file');
-        }
+        // Back a second later, in the background: the storm goes on meanwhile.
+        restarts.push(sleep(1000).then(() => worker.start()));
+      };
+      const endStoreSessions = async (n: number) => {
+        const { rowCount } = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'incident-orchestrator-store' AND pid <> pg_backend_pid()`,
+        );
+        sessionsEnded.push(rowCount ?? 0);
+        log(`terminated ${rowCount} store sessions (${n}/2)`);
+      };
+      // Store sessions end while the worker is up and busy: after it is back from each kill.
+      await at(0.1);
+      await killWorker(1);
+      await Promise.all(restarts);
+      await endStoreSessions(1);
+      await at(0.4);
+      await killWorker(2);
+      await Promise.all(restarts);
+      await endStoreSessions(2);
+      await at(0.6);
+      log('stopping the Temporal dev server');
+      await server.stop();
+      await sleep(2000);
+      server = await startDevServer(serverOptions);
+      temporalBackAt = Date.now();
+      log('Temporal dev server back on the same SQLite file');
+      // The webhook's view: a probe alert every 100 ms until one is accepted.
+      const probeKey = `{}:{alertname="DrillProbe",run="${run}"}`;
+      for (;;) {
+        const status = await fetch(`${base}/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify(payload(probeKey, [{ fingerprint: `${run}-probe`, name: 'DrillProbe' }], 'warning')),
+        }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status === 200) break;
+        await sleep(100);
       }
+      firstOkAfterRestart ??= Date.now();
+      await at(0.8);
+      await killWorker(3);
+      await Promise.all(restarts);
     })();
     const posts = alerts.map(async (alert, i) => {
       await sleep(Math.max(0, stormStart + (i * 1000) / RATE - Date.now()));
@@ -320,13 +353,15 @@ async function main() {
     const raceKeys = Array.from({ length: 20 }, (_, i) => `{}:{alertname="DrillRace",run="${run}",g="${i}"}`);
     await Promise.all(raceKeys.map((key, i) => post(payload(key, [{ fingerprint: `${run}-race-${i}`, name: 'DrillRace' }]))));
     await sleep(3600);
+    const confirmedAt = new Map<string, number>(); // incident id -> when "acknowledged" came back
     await Promise.all(
       raceKeys.map(async (key, i) => {
         await sleep(i * 40);
-        await client.workflow
+        const state = await client.workflow
           .getHandle(workflowIdForGroup(key))
           .executeUpdate(acknowledgeUpdate, { args: [{ by: 'drill' }] })
-          .catch(() => undefined);
+          .catch((error: Error & { cause?: Error }) => log(`acknowledgement refused: ${error.cause?.message ?? error.message}`));
+        if (state) confirmedAt.set(state.incidentId, Date.now());
       }),
     );
     log('acknowledgements sent');
@@ -372,32 +407,48 @@ async function main() {
       for (const m of pageMails(incident.incident_id)) for (const to of m.to) byPerson.set(to, [...(byPerson.get(to) ?? []), m]);
       for (const mails of byPerson.values()) {
         const times = mails.map((m) => m.receivedAt).sort((a, b) => a - b);
-        for (let i = 1; i < times.length; i++) if (times[i]! - times[i - 1]! < REPEAT_MS - 500) duplicatePages++;
+        for (let i = 1; i < times.length; i++)
+          if (times[i]! - times[i - 1]! < REPEAT_MS - 500) {
+            duplicatePages++;
+            log(
+              `duplicate page: ${incident.incident_id} ${mails.map((m) => `${m.to.join(',')} ${m.subject} ${m.messageId} @${m.receivedAt - T0}`).join(' | ')}`,
+            );
+          }
       }
     }
-    const afterAck = Number(
-      (
-        await db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM pages p JOIN incidents i ON i.number = p.incident_number
-            WHERE p.kind = 'page' AND p.status = 'sent' AND i.acknowledged_at IS NOT NULL AND p.created_at > i.acknowledged_at`,
-        )
-      ).rows[0]!.n,
+    // A page that reached its inbox after the person was told "acknowledged".
+    const pagesAfterAck = [...confirmedAt].flatMap(([id, at]) =>
+      pageMails(id)
+        .filter((m) => m.receivedAt > at)
+        .map((m) => `${id} ${m.subject}`),
     );
+    for (const p of pagesAfterAck) log(`page after a confirmed acknowledgement: ${p}`);
+    const afterAck = pagesAfterAck.length;
     const noHost = await client.workflow
       .getHandle(workflowIdForGroup(noHostKey))
       .query(stateQuery)
       .catch(() => null as IncidentState | null);
     const runbookEscalations = (noHost?.timeline ?? []).filter((e) => e.kind === 'escalation' && e.actor === 'runbook').length;
     const noHostInformed = (noHost?.timeline ?? []).some((e) => /not run: host nohost-1 is offline/.test(e.text));
+    for (const [error, n] of errorsAfterRestart) log(`after the restart, before the first 200: ${n}× ${error}`);
     const restartToOk = temporalBackAt && firstOkAfterRestart ? firstOkAfterRestart - temporalBackAt : NaN;
 
     const rowsOut: [string, string | number, boolean][] = [
       ['Alerts posted (storm)', alerts.length, true],
+      [
+        'Store sessions terminated under the worker',
+        sessionsEnded.join(' + '),
+        sessionsEnded.length === 2 && sessionsEnded.every((n) => n > 0),
+      ],
       ['Groups / incidents opened', `${GROUPS} / ${opened}`, opened === GROUPS],
       ['Duplicate incidents', duplicates, duplicates === 0],
       ['Lost alerts', lost, lost === 0],
       [`Duplicate pages (same person, one incident, within ${REPEAT_MS / 1000}s)`, duplicatePages, duplicatePages === 0],
-      ['Pages after a confirmed acknowledgement', afterAck, afterAck === 0],
+      [
+        `Pages after a confirmed acknowledgement (${confirmedAt.size} acks racing the timer)`,
+        afterAck,
+        afterAck === 0 && confirmedAt.size === raceKeys.length,
+      ],
       ['Escalations caused by runbook trouble', runbookEscalations, runbookEscalations === 0 && noHostInformed],
       [`Acknowledgements by GET or HEAD (${links.length} links)`, ackedAfter - ackedBefore, ackedAfter === ackedBefore],
       ['5xx to valid input after recovery', fiveHundredsAfterRecovery, fiveHundredsAfterRecovery === 0],

@@ -583,20 +583,25 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
     for (const entry of due.page) {
       state.escalationLevel = Math.max(state.escalationLevel, entry.level);
-      last[entry.level] = due.heldUpSinceMs !== undefined ? nowMs() : entry.atMs;
       const name = policy.escalation.levels[entry.level]!.name;
       if (entry.cycle > 0) record('escalation', SYSTEM, `Repeat ${entry.cycle}/${policy.escalation.repeat.times}: paging ${name} again`);
       else if (entry.level !== applicableLevels()[0] && !policy.severities[state.severity].pageAllLevels) {
         record('escalation', SYSTEM, `Not acknowledged: escalating to ${name}`);
       }
     }
+    // A level counts as paged when its page is out (a retried delivery can take a while): the repeat
+    // interval runs from then, so nobody gets the same incident twice within it.
+    const page = async (e: (typeof due.page)[number]) => {
+      await pageLevel(e.level, `page:${e.key}`, true);
+      last[e.level] = nowMs();
+    };
     if (due.heldUpSinceMs === undefined) {
       // On time: the pages of one step go out together (P0 pages every level at once).
-      await Promise.all(due.page.map((e) => pageLevel(e.level, `page:${e.key}`, true)));
+      await Promise.all(due.page.map(page));
     } else {
       for (const e of due.page) {
         if (state.status !== 'open') break;
-        await pageLevel(e.level, `page:${e.key}`, true);
+        await page(e);
       }
     }
   };

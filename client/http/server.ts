@@ -38,9 +38,13 @@ export function persistedSecret(dataDir: string, name: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** gRPC channel settings for clients that must notice Temporal's return at once. */
+export const RECONNECT_QUICKLY = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1000 };
+
 export async function startHttpServer(config: AppConfig, policy: ResponsePolicy, auth: WebhookAuth) {
   // Lazy: the server starts, and /readyz reports, even while Temporal is down.
-  const connection = Connection.lazy(temporalConnection(config));
+  // Reconnect within a second once Temporal is back (gRPC's default backoff grows to minutes).
+  const connection = Connection.lazy({ ...temporalConnection(config), channelArgs: RECONNECT_QUICKLY });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = buildApp({
     client,

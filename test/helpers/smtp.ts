@@ -52,6 +52,8 @@ export async function startSmtp(): Promise<TestSmtp> {
       });
     },
   });
+  // A client killed mid-session (a SIGKILLed worker) resets its connection: that is not this server's failure.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
