@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import type { IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from './types';
 
 const addressOf = (msg: OutboundMessage) => (msg.channel === 'email' ? msg.recipient.email : (msg.recipient.phone ?? ''));
@@ -7,7 +7,23 @@ export type LedgerClaim = { claimed: true; attempts: number } | { claimed: false
 
 /** The incident store: every write is idempotent so activity retries are harmless. */
 export class IncidentStore {
+  /**
+   * Sessions that hold an incident's row while a page goes out. Apart from `pool`, because the send
+   * itself records its outcome through `pool`: sharing one pool could leave every session waiting on
+   * itself. Bounded, and never what keeps a process alive.
+   */
+  private guards?: Pool;
+
   constructor(readonly pool: Pool) {}
+
+  private guardPool(): Pool {
+    if (!this.guards) {
+      const options = (this.pool as unknown as { options: PoolConfig }).options;
+      this.guards = new Pool({ ...options, max: 10, idleTimeoutMillis: 5000, allowExitOnIdle: true });
+      this.guards.on('error', () => undefined);
+    }
+    return this.guards;
+  }
 
   async register(input: RegisterIncidentInput): Promise<number> {
     // The no-op update makes RETURNING yield the existing row on a retried registration.
@@ -132,7 +148,7 @@ export class IncidentStore {
         return { skipped: true as const };
       }
       return { sent: await send() };
-    });
+    }, this.guardPool());
   }
 
   /** Written before the acknowledgement is confirmed to the person, so no page goes out after it. */
@@ -179,8 +195,8 @@ export class IncidentStore {
     });
   }
 
-  private async transaction<T>(fn: (db: PoolClient) => Promise<T>): Promise<T> {
-    const db = await this.pool.connect();
+  private async transaction<T>(fn: (db: PoolClient) => Promise<T>, pool: Pool = this.pool): Promise<T> {
+    const db = await pool.connect();
     try {
       await db.query('BEGIN');
       const result = await fn(db);

@@ -44,6 +44,7 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (
 ) => Promise<{ default: new (o: object) => EmbeddedPostgresInstance }>;
 
 interface EmbeddedPostgresInstance {
+  process?: import('node:child_process').ChildProcess;
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -113,11 +114,34 @@ export async function startEmbeddedPostgres(options: {
     throw error;
   }
   if (!stored && !fresh) options.log?.(`The embedded PostgreSQL's shared default password was replaced; new passwords are in ${file}`);
+  // Killed or crashed: started again, with backoff; the worker's sessions reconnect on their own.
+  let stopping = false;
+  const restart = (delayMs: number) =>
+    setTimeout(() => {
+      if (stopping) return;
+      pg.start().then(
+        () => {
+          options.log?.('The embedded PostgreSQL is back');
+          watch();
+        },
+        () => restart(Math.min(delayMs * 2, 30_000)),
+      );
+    }, delayMs).unref();
+  const watch = () =>
+    pg.process?.once('exit', (code, signal) => {
+      if (stopping) return;
+      options.log?.(`The embedded PostgreSQL stopped (${signal ?? code}); starting it again`);
+      restart(1000);
+    });
+  watch();
   return {
     url: url(APP_ROLE, credentials.app),
     adminUrl: url(ADMIN_ROLE, credentials.admin),
     runbook: { query: url(RUNBOOK_READER_ROLE, credentials.reader), terminate: url(RUNBOOK_OPERATOR_ROLE, credentials.operator) },
-    stop: () => pg.stop(),
+    stop: () => {
+      stopping = true;
+      return pg.stop();
+    },
   };
 }
 

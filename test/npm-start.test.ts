@@ -107,3 +107,31 @@ test('/metrics wants the generated token', async () => {
   const scraped = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   expect(scraped.status).toBe(200);
 });
+
+test('a killed embedded PostgreSQL is started again, and npm start keeps running', async () => {
+  const credentials = JSON.parse(readFileSync(path.join(dataDir, 'postgres-credentials.json'), 'utf8')) as Record<string, string>;
+  const postmaster = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  process.kill(postmaster, 'SIGKILL');
+  await waitFor(
+    async () => {
+      const client = new Client({
+        host: '127.0.0.1',
+        port: pgPort,
+        user: 'incident_app',
+        password: credentials.app!,
+        database: 'incidents',
+      });
+      try {
+        await client.connect();
+        await client.end();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    'PostgreSQL to be back',
+    30_000,
+  );
+  expect(child.exitCode).toBeNull();
+  expect(output).toContain('The embedded PostgreSQL is back');
+});
