@@ -4,13 +4,9 @@
  * It prints what was lost or duplicated, and exits non-zero on any violation. CI runs it after the tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { Pool } from 'pg';
-import { migrate } from '../activities/migrations';
 import { workflowIdForGroup } from '../client/webhook/mapping';
 import type { WebhookPayload } from '../client/webhook/payload';
 import defaultPolicy from '../policy/default-policy.json';
@@ -18,8 +14,8 @@ import { parsePolicy } from '../policy/load';
 import type { PolicyInput } from '../policy/schema';
 import { startSmtp, type ReceivedMail } from '../test/helpers/smtp';
 import { acknowledgeUpdate, stateQuery, type IncidentState } from '../workflows/definitions';
-import { startEmbeddedPostgres } from './embedded-postgres';
-import { freePort, resolveTemporalCli, startDevServer, type DevServer, type DevServerOptions } from './temporal-cli';
+import { openBenchEnv } from './bench-env';
+import { freePort, startDevServer, type DevServer } from './temporal-cli';
 
 const root = path.resolve(__dirname, '..');
 const TOKEN = 'drill-webhook-token';
@@ -127,46 +123,22 @@ class Proc {
 }
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'drill-'));
   const cleanups: (() => Promise<unknown>)[] = [];
   const violations: string[] = [];
   try {
     // --- the system, as separate processes ---
     const smtp = await startSmtp();
     cleanups.push(() => smtp.close());
-    let baseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-    if (!baseUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() });
-      cleanups.push(() => pg.stop());
-      baseUrl = pg.adminUrl;
-    }
-    const schema = `drill_${process.pid}_${Date.now()}`;
-    const admin = new Pool({ connectionString: baseUrl, max: 2, application_name: 'incident-orchestrator-drill' });
-    admin.on('error', () => undefined);
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    cleanups.push(async () => {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    });
-    const dbUrl = new URL(baseUrl);
-    dbUrl.searchParams.set('options', `-c search_path=${schema}`);
-    const db = new Pool({ connectionString: dbUrl.toString(), max: 4, application_name: 'incident-orchestrator-drill' });
-    db.on('error', () => undefined);
-    cleanups.push(() => db.end());
-    await migrate(db);
-
-    const serverOptions: DevServerOptions = {
-      cliPath: await resolveTemporalCli(),
-      port: await freePort(),
-      dbFile: path.join(dir, 'temporal.sqlite'),
-      logFile: path.join(dir, 'temporal.log'),
-    };
-    let server: DevServer = await startDevServer(serverOptions);
-    cleanups.push(() => server.stop());
+    const bench = await openBenchEnv('drill', { application_name: 'incident-orchestrator-drill' }, { sqlite: true });
+    cleanups.push(() => bench.close());
+    const { admin, db, dir, serverOptions } = bench;
+    let server: DevServer = bench.server;
+    // The restarted server is this drill's to stop; the first one is the bench environment's.
+    cleanups.push(() => (server === bench.server ? Promise.resolve() : server.stop()));
     const connection = Connection.lazy({ address: server.address });
     const client = new Client({ connection });
     cleanups.push(() => connection.close());
+    const dbUrl = new URL(bench.dbUrl);
 
     const policyFile = path.join(dir, 'policy.json');
     writeFileSync(policyFile, JSON.stringify(parsePolicy(drillPolicy('local'), 'drill policy')));

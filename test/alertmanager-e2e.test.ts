@@ -71,6 +71,9 @@ afterAll(async () => {
   await am?.stop();
   await webhook?.close();
   await stopWorker();
+  // Calls that outlived their request's deadline retry until their own abort: let them end before the
+  // channel closes under their retry timers.
+  await new Promise((r) => setTimeout(r, 2000));
   await connection?.close();
   await server?.stop();
   await smtp?.close();
