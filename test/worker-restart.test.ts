@@ -116,10 +116,11 @@ test('store sessions ended under the worker (a failover, pg_terminate_backend) d
     POLICY_FILE: policyFile,
   });
   try {
-    const first = await declareIncident(env, taskQueue, { policy });
-    await waitFor(() => smtp.mails.some((m) => m.subject.includes(`${first.state.incidentId}:`)), 'the first page');
-    // Every session of the store ends, twice, as in a failover.
+    // Twice, as in a failover: the worker is busy with an incident (so holds sessions), then every
+    // session of the store ends.
     for (let i = 0; i < 2; i++) {
+      const busy = await declareIncident(env, taskQueue, { policy });
+      await waitFor(() => smtp.mails.some((m) => m.subject.includes(`${busy.state.incidentId}:`)), 'a page');
       const { rowCount } = await env.pool.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'incident-orchestrator-store' AND pid <> pg_backend_pid()`,
       );
