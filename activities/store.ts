@@ -21,6 +21,7 @@ export class IncidentStore {
       const options = (this.pool as unknown as { options: PoolConfig }).options;
       this.guards = new Pool({ ...options, max: 10, idleTimeoutMillis: 5000, allowExitOnIdle: true });
       this.guards.on('error', () => undefined);
+      this.guards.on('connect', (client) => client.on('error', () => undefined));
     }
     return this.guards;
   }

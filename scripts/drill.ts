@@ -245,26 +245,35 @@ async function main() {
     const faults = (async () => {
       const at = (fraction: number) => sleep(Math.max(0, stormStart + fraction * stormMs - Date.now()));
       const killWorker = async (n: number) => {
+        await Promise.all(restarts); // a worker still coming back from the last kill is let up first
         log(`SIGKILL worker (${n}/3)`);
         await worker.kill('SIGKILL');
         // Back a second later, in the background: the storm goes on meanwhile.
         restarts.push(sleep(1000).then(() => worker.start()));
       };
+      // Ends every store session the worker holds; a worker just back may hold none yet, so it tries
+      // again until it has ended some (the store is in use throughout: pages, timelines, escalations).
       const endStoreSessions = async (n: number) => {
-        const { rowCount } = await admin.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'incident-orchestrator-store' AND pid <> pg_backend_pid()`,
-        );
-        sessionsEnded.push(rowCount ?? 0);
-        log(`terminated ${rowCount} store sessions (${n}/2)`);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const { rowCount } = await admin.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'incident-orchestrator-store' AND pid <> pg_backend_pid()`,
+          );
+          if (rowCount || Date.now() > deadline) {
+            sessionsEnded.push(rowCount ?? 0);
+            log(`terminated ${rowCount} store sessions (${n}/2)`);
+            return;
+          }
+          await sleep(200);
+        }
       };
-      // Store sessions end while the worker is up and busy: after it is back from each kill.
       await at(0.1);
       await killWorker(1);
-      await Promise.all(restarts);
+      await at(0.25);
       await endStoreSessions(1);
       await at(0.4);
       await killWorker(2);
-      await Promise.all(restarts);
+      await at(0.5);
       await endStoreSessions(2);
       await at(0.6);
       log('stopping the Temporal dev server');

@@ -71,8 +71,9 @@ afterAll(async () => {
   await am?.stop();
   await webhook?.close();
   await stopWorker();
-  // Calls that outlived their request's deadline retry until their own abort: let them end before the
-  // channel closes under their retry timers.
+  // Calls that outlived their request's deadline keep retrying: give them a server to finish against
+  // (a failed test may have left it stopped) before the channel closes under their retry timers.
+  if (server && (server.process.exitCode !== null || server.process.signalCode !== null)) server = await startDevServer(serverOptions);
   await new Promise((r) => setTimeout(r, 2000));
   await connection?.close();
   await server?.stop();
@@ -154,7 +155,8 @@ test('while Temporal is down the webhook answers 503, Alertmanager retries, and 
     const t = Date.now();
     const answer = path === '/readyz' ? await fetch(`${webhook.url}${path}`) : await postRaw(probeGroup);
     expect([path, answer.status]).toEqual([path, 503]);
-    expect(Date.now() - t).toBeLessThan(1000);
+    // Not a 5-second attempt per request as before (bounds are generous: this machine is noisy).
+    expect(Date.now() - t).toBeLessThan(2500);
   }
 
   server = await startDevServer(serverOptions);

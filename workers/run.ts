@@ -38,6 +38,8 @@ export async function startWorker(
   pool.on('error', (error: Error & { code?: string }) =>
     log(`store: a database session was lost (${error.code ?? error.message}); reconnecting on next use`),
   );
+  // A session lost while checked out (mid-transaction) fails its query; its client's event must not crash us.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   await migrate(pool);
   const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const phone =

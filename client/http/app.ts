@@ -187,7 +187,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Answers within a second either way.
   app.get('/readyz', async (_request, reply) => {
     try {
-      await temporalCall(() => deps.client.workflowService.getSystemInfo({}), 700);
+      await temporalCall(() => deps.client.workflowService.getSystemInfo({}), 500);
       return { status: 'ready' };
     } catch (error) {
       breaker.failed();

@@ -52,6 +52,7 @@ export async function openTestEnv(): Promise<TestEnv> {
   const pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 5, application_name: STORE_APPLICATION_NAME });
   // Fault tests end store sessions, these included.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     address,
     client: new Client({ connection }),
