@@ -122,6 +122,20 @@ class Proc {
   }
 }
 
+/** Starts a process again and again (1 s apart, for up to 2 minutes) until it is up. */
+async function startUntilUp(proc: Proc): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      return await proc.start();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      log(`${proc.name} did not start (${(error as Error).message.split('\n').slice(-2).join(' ').slice(0, 160)}); trying again`);
+      await sleep(1000);
+    }
+  }
+}
+
 async function main() {
   const cleanups: (() => Promise<unknown>)[] = [];
   const violations: string[] = [];
@@ -248,8 +262,9 @@ async function main() {
         await Promise.all(restarts); // a worker still coming back from the last kill is let up first
         log(`SIGKILL worker (${n}/3)`);
         await worker.kill('SIGKILL');
-        // Back a second later, in the background: the storm goes on meanwhile.
-        restarts.push(sleep(1000).then(() => worker.start()));
+        // Back a second later, in the background: the storm goes on meanwhile. Like a supervisor, it
+        // tries again while the worker cannot start (Temporal may be down at that moment).
+        restarts.push(sleep(1000).then(() => startUntilUp(worker)));
       };
       // Ends every store session the worker holds; a worker just back may hold none yet, so it tries
       // again until it has ended some (the store is in use throughout: pages, timelines, escalations).
@@ -332,16 +347,26 @@ async function main() {
 
     // --- 20 acknowledgements racing the escalation timer (the lead is due at 4s) ---
     const raceKeys = Array.from({ length: 20 }, (_, i) => `{}:{alertname="DrillRace",run="${run}",g="${i}"}`);
+    const racePosted = Date.now();
     await Promise.all(raceKeys.map((key, i) => post(payload(key, [{ fingerprint: `${run}-race-${i}`, name: 'DrillRace' }]))));
-    await sleep(3600);
+    // Each acknowledgement lands just before the engineering lead's page is due (4 s), once registered.
+    for (const key of raceKeys) while ((await incidentOf(key)).length === 0) await sleep(100);
+    await sleep(Math.max(0, racePosted + 3600 - Date.now()));
     const confirmedAt = new Map<string, number>(); // incident id -> when "acknowledged" came back
     await Promise.all(
       raceKeys.map(async (key, i) => {
         await sleep(i * 40);
-        const state = await client.workflow
-          .getHandle(workflowIdForGroup(key))
-          .executeUpdate(acknowledgeUpdate, { args: [{ by: 'drill' }] })
-          .catch((error: Error & { cause?: Error }) => log(`acknowledgement refused: ${error.cause?.message ?? error.message}`));
+        // A person told "still being registered" tries again.
+        let state: IncidentState | void = undefined;
+        for (let attempt = 0; attempt < 20 && !state; attempt++) {
+          state = await client.workflow
+            .getHandle(workflowIdForGroup(key))
+            .executeUpdate(acknowledgeUpdate, { args: [{ by: 'drill' }] })
+            .catch(async (error: Error & { cause?: Error }) => {
+              log(`acknowledgement refused: ${error.cause?.message ?? error.message}`);
+              await sleep(250);
+            });
+        }
         if (state) confirmedAt.set(state.incidentId, Date.now());
       }),
     );
@@ -360,7 +385,7 @@ async function main() {
     log('worker down for 11 s');
     await worker.kill('SIGKILL');
     await sleep(11_000);
-    await worker.start();
+    await startUntilUp(worker);
     log('worker back');
     await sleep(REPEAT_MS + 8000);
 
