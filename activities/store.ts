@@ -6,6 +6,15 @@ const addressOf = (msg: OutboundMessage) => (msg.channel === 'email' ? msg.recip
 export type LedgerClaim = { claimed: true; attempts: number } | { claimed: false; status: string };
 
 /** The incident store: every write is idempotent so activity retries are harmless. */
+/** Whether pages must stop, holding the incident's row FOR SHARE until the caller's transaction ends. */
+async function acknowledgedOrResolved(db: PoolClient, incidentNumber: number): Promise<boolean> {
+  const { rows } = await db.query<{ stop: boolean }>(
+    'SELECT (acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL) AS stop FROM incidents WHERE number = $1 FOR SHARE',
+    [incidentNumber],
+  );
+  return Boolean(rows[0]?.stop);
+}
+
 export class IncidentStore {
   /**
    * Sessions that hold an incident's row while a page goes out. Apart from `pool`, because the send
@@ -98,11 +107,7 @@ export class IncidentStore {
     return this.transaction(async (db) => {
       if (msg.stopIfAcknowledged) {
         // Serialises with recordAcknowledgement: a page that has not gone out yet sees the ack.
-        const { rows } = await db.query<{ stop: boolean }>(
-          'SELECT (acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL) AS stop FROM incidents WHERE number = $1 FOR SHARE',
-          [msg.incidentNumber],
-        );
-        if (rows[0]?.stop) {
+        if (await acknowledgedOrResolved(db, msg.incidentNumber)) {
           await db.query(
             `INSERT INTO pages (incident_number, dedup_key, kind, recipient, channel, address, subject, status)
              VALUES ($1,$2,$3,$4,$5,$6,$7,'skipped') ON CONFLICT DO NOTHING`,
@@ -137,11 +142,7 @@ export class IncidentStore {
    */
   async sendUnlessAcknowledged<T>(msg: OutboundMessage, send: () => Promise<T>): Promise<{ sent: T } | { skipped: true }> {
     return this.transaction(async (db) => {
-      const { rows } = await db.query<{ stop: boolean }>(
-        'SELECT (acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL) AS stop FROM incidents WHERE number = $1 FOR SHARE',
-        [msg.incidentNumber],
-      );
-      if (rows[0]?.stop) {
+      if (await acknowledgedOrResolved(db, msg.incidentNumber)) {
         await db.query(`UPDATE pages SET status = 'skipped' WHERE incident_number = $1 AND dedup_key = $2 AND status = 'sending'`, [
           msg.incidentNumber,
           msg.dedupKey,

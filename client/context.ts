@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { loadConfig } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
 import type { IncidentState } from '../workflows/definitions';
+import { CONTROL_CHARACTERS } from '../workflows/validators';
 import { CliError, ExitCode } from './errors';
 import type { Client } from '@temporalio/client';
 import { connect, findIncident, runStoreWorkflow, type IncidentRef } from './temporal';
@@ -36,9 +37,7 @@ export function globals(command: Command): GlobalOptions {
 export function actor(options: GlobalOptions): string {
   const name = (options.as ?? os.userInfo().username).trim();
   if (!name) throw new CliError('--as must not be empty', ExitCode.InvalidInput);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name))
-    throw new CliError('--as must be one line without control characters', ExitCode.InvalidInput);
+  if (CONTROL_CHARACTERS.test(name)) throw new CliError('--as must be one line without control characters', ExitCode.InvalidInput);
   return name;
 }
 
