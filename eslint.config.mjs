@@ -5,6 +5,15 @@ import globals from 'globals';
 
 // Workflow code must stay deterministic: no Node built-ins in workflows/ or in the pure policy helpers it imports.
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+// The pure policy helpers the workflow bundle imports.
+const workflowPolicyFiles = [
+  'policy/duration.ts',
+  'policy/oncall.ts',
+  'policy/render.ts',
+  'policy/runbook-plan.ts',
+  'policy/runbook-params.ts',
+  'policy/approvals.ts',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', 'bin/'] },
@@ -20,11 +29,50 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'policy/duration.ts', 'policy/oncall.ts', 'policy/render.ts'],
+    // Workflow code and everything it imports must be deterministic.
+    files: ['workflows/**/*.ts', 'contract/**/*.ts', ...workflowPolicyFiles],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })) },
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
+          patterns: [
+            // Activities run outside the sandbox: workflows name them as types only (proxyActivities).
+            { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Workflows import activities as types only.' },
+            {
+              group: ['**/client/*', '**/workers/*', '**/scripts/*', '**/config/*'],
+              message: 'Workflow code imports the contract and policy only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The contract is what every layer imports; it imports none of them.
+    files: ['contract/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'The contract is imported by workflows: no Node built-ins.' })),
+          patterns: [
+            {
+              group: ['../workflows', '../workflows/*', '../activities', '../activities/*', '../client/*', '../workers/*'],
+              message: 'The contract imports nothing of the layers that import it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Activities and the client reach workflows only through the contract (no cycles between layers).
+    files: ['activities/**/*.ts', 'client/**/*.ts', 'policy/**/*.ts', 'config/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/workflows', '**/workflows/*'], message: 'Import the contract (contract/), not workflow code.' }] },
       ],
     },
   },

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import type { EvidenceRecord, StepPlan } from '../workflows/definitions';
-import { describeCommand } from '../workflows/runbook-plan';
-import type { StepResult } from './runbook';
+import type { EvidenceRecord, StepPlan } from '../contract';
+import { describeCommand } from '../policy/runbook-plan';
+import type { StepResult } from '../contract';
 
 type Row = {
   id: string;

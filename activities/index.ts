@@ -1,19 +1,19 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ackLink, type AckLinkSettings } from './ack-links';
 import { pageMetrics } from './metrics';
-import { OnCallStore, type OnCallAnswer, type Override } from './oncall-store';
+import { OnCallStore } from './oncall-store';
+import type { ActionItem, Digest, OnCallAnswer, Override, SeverityReport, StepResult } from '../contract';
 import { parsePolicy } from '../policy/load';
 import type { ResponsePolicy } from '../policy/schema';
-import { ErrorType } from '../workflows/definitions';
+import { ErrorType } from '../contract';
 import { isPermanentMailError, type Mailer } from './mailer';
 import { renderDraft } from './postmortem-draft';
-import { UnknownRecordError, type ActionItem, type Digest, type ReviewStore, type SeverityReport } from './review-store';
+import { UnknownRecordError, type ReviewStore } from './review-store';
 import type { IncidentStore } from './store';
 import { EvidenceStore } from './evidence-store';
-import type { StepResult } from './runbook';
-import type { EvidenceRecord, StepPlan } from '../workflows/definitions';
+import type { EvidenceRecord, StepPlan } from '../contract';
 import { describeTwilioError, isPermanentTwilioError, sayTwiml, type PhoneMessenger } from './twilio';
-import type { DeliveryResult, IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from './types';
+import type { DeliveryResult, IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from '../contract';
 
 export interface ActivityDeps {
   store: IncidentStore;

@@ -1,22 +1,7 @@
+import type { OnCallAnswer, Override } from '../contract';
 import type { Pool } from 'pg';
 import { onCallAt } from '../policy/oncall';
 import { NOBODY, type ResponsePolicy } from '../policy/schema';
-
-export interface OnCallAnswer {
-  /** Undefined when nobody is on call (a rotation gap). */
-  contactId?: string;
-  source: 'override' | 'rotation' | 'gap';
-  from: string;
-  to: string;
-}
-
-export interface Override {
-  id: string;
-  contactId: string;
-  from: string;
-  to: string;
-  createdBy: string;
-}
 
 /** The rotation, with overrides from the store on top: the latest override covering a moment wins. */
 export class OnCallStore {

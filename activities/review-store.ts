@@ -1,3 +1,4 @@
+import type { ActionItem, Digest, SeverityReport } from '../contract';
 import type { Pool } from 'pg';
 
 export interface DraftData {
@@ -17,31 +18,6 @@ export interface DraftData {
   };
   events: { at: Date; actor: string; kind: string; text: string }[];
   actionItems: ActionItem[];
-}
-
-export interface ActionItem {
-  id: string;
-  incidentId: string;
-  text: string;
-  owner: string;
-  due: string;
-  status: 'open' | 'done';
-}
-
-export interface SeverityReport {
-  severity: string;
-  incidents: number;
-  mttaSeconds: { p50: number | null; p90: number | null };
-  mttrSeconds: { p50: number | null; p90: number | null };
-  slaBreaches: { ack: number; byPhase: Record<string, number> };
-  postMortems: { onTime: number; late: number; missing: number; pending: number };
-  openActionItems: number;
-}
-
-export interface Digest {
-  openReviews: { incidentId: string; title: string; dueAt: string }[];
-  overduePostMortems: { incidentId: string; title: string; dueAt: string; remindersSent: number }[];
-  overdueActionItems: ActionItem[];
 }
 
 const actionItemId = (id: string | number) => `A-${id}`;

@@ -3,8 +3,8 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { Client, type QueryArrayConfig } from 'pg';
 import { checkParam } from '../policy/runbook-params';
 import type { RunbookPolicy } from '../policy/runbook-schema';
-import { ErrorType, type StepOutcome, type StepPlan, type StepRequest } from '../workflows/definitions';
-import { describeCommand, planStep, stepPlaceholders } from '../workflows/runbook-plan';
+import { ErrorType, type StepPlan, type StepRequest, type StepResult } from '../contract';
+import { describeCommand, planStep, stepPlaceholders } from '../policy/runbook-plan';
 import { OUTPUT_CAP_BYTES, runProcess } from './run-process';
 import { redactionMargin, redactor } from './redact';
 
@@ -34,12 +34,6 @@ export interface RunbookDeps {
   secrets: Record<string, string>;
   /** Named databases for sql steps. */
   databases: Record<string, DatabaseUrls>;
-}
-
-/** What the host worker saw; the workflow keeps all but the output, which goes to the evidence table. */
-export interface StepResult extends Omit<StepOutcome, 'evidenceId'> {
-  stdout: string;
-  stderr: string;
 }
 
 const refuse = (message: string) => ApplicationFailure.nonRetryable(message, ErrorType.InvalidInput);

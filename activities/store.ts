@@ -1,5 +1,5 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
-import type { IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from './types';
+import type { IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from '../contract';
 
 const addressOf = (msg: OutboundMessage) => (msg.channel === 'email' ? msg.recipient.email : (msg.recipient.phone ?? ''));
 

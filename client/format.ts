@@ -1,4 +1,4 @@
-import type { IncidentState } from '../workflows/definitions';
+import type { IncidentState } from '../contract';
 
 export function formatState(state: IncidentState, options: { timelineTail?: number } = {}): string {
   const lines = [

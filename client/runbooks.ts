@@ -1,14 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import {
-  runbookStateQuery,
-  runbookWorkflowId,
-  type EvidenceRecord,
-  type RunbookState,
-  type StepPlan,
-  type StepRun,
-} from '../workflows/definitions';
-import { describeCommand } from '../workflows/runbook-plan';
+import { runbookStateQuery, runbookWorkflowId, type EvidenceRecord, type RunbookState, type StepPlan, type StepRun } from '../contract';
+import { describeCommand } from '../policy/runbook-plan';
 import { CliError, ExitCode } from './errors';
 import type { IncidentRef } from './temporal';
 

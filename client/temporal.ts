@@ -9,7 +9,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ErrorType, searchAttributes, INCIDENT_WORKFLOW_TYPE, type IncidentState } from '../workflows/definitions';
+import { ErrorType, searchAttributes, INCIDENT_WORKFLOW_TYPE, type IncidentState } from '../contract';
 import type { TemporalConnectionSettings } from '../config/temporal-connection';
 import { CliError, ExitCode } from './errors';
 

@@ -20,7 +20,7 @@ import { IncidentStore } from '../activities/store';
 import { ReviewStore } from '../activities/review-store';
 import { loadPolicy } from '../policy/load';
 import { createIncidentWorker } from '../workers/create-worker';
-import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../workflows/definitions';
+import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../contract';
 
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 300);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 300);

@@ -22,7 +22,7 @@ import {
   runbookWorkflowId,
   stateQuery,
   type RunbookState,
-} from '../workflows/definitions';
+} from '../contract';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 20);
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 5);

@@ -13,7 +13,7 @@ import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
 import type { PolicyInput } from '../policy/schema';
 import { startSmtp, type ReceivedMail } from '../test/helpers/smtp';
-import { acknowledgeUpdate, stateQuery, type IncidentState } from '../workflows/definitions';
+import { acknowledgeUpdate, stateQuery, type IncidentState } from '../contract';
 import { openBenchEnv } from './bench-env';
 import { freePort, startDevServer, type DevServer } from './temporal-cli';
 

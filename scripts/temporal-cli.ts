@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SEARCH_ATTRIBUTE_SPECS, searchAttributes } from '../workflows/definitions';
+import { SEARCH_ATTRIBUTE_SPECS, searchAttributes } from '../contract';
 import type { TemporalConnectionSettings } from '../config/temporal-connection';
 
 const settingsOf = (target: string | TemporalConnectionSettings): TemporalConnectionSettings =>

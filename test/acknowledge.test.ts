@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import { ackToken } from '../activities/ack-links';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ErrorType, INCIDENT_WORKFLOW_TYPE, acknowledgeUpdate, resolveUpdate, stateQuery } from '../workflows/definitions';
+import { ErrorType, INCIDENT_WORKFLOW_TYPE, acknowledgeUpdate, resolveUpdate, stateQuery } from '../contract';
 import {
   declareIncident,
   openTestEnv,

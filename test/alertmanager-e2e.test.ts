@@ -6,7 +6,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createSmtpMailer } from '../activities/mailer';
 import { createIncidentWorker } from '../workers/create-worker';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-cli';
-import { searchAttributes, stateQuery, type IncidentState } from '../workflows/definitions';
+import { searchAttributes, stateQuery, type IncidentState } from '../contract';
 import { groupPayload } from './helpers/alerts';
 import { ALERTMANAGER_BIN, startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager';
 import { openTestEnv, testPolicy, uniqueQueue, waitFor, workflowBundle, type TestEnv } from './helpers/harness';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { ExitCode } from '../client/errors';
-import { ErrorType, addNoteUpdate, type IncidentState } from '../workflows/definitions';
+import { ErrorType, addNoteUpdate, type IncidentState } from '../contract';
 import { openTestEnv, startTestWorker, testPolicy, uniqueQueue, type RunningTestWorker, type TestEnv } from './helpers/harness';
 
 const BIN = path.resolve(__dirname, '../bin/incidentctl.js');

@@ -1,4 +1,4 @@
-import { acknowledgeUpdate, advancePhaseUpdate, resolveUpdate, stateQuery, type IncidentState } from '../workflows/definitions';
+import { acknowledgeUpdate, advancePhaseUpdate, resolveUpdate, stateQuery, type IncidentState } from '../contract';
 import { declareIncident, openTestEnv, sleep, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
 

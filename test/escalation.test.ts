@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ErrorType, acknowledgeUpdate, changeSeverityUpdate, escalateUpdate, resolveUpdate, stateQuery } from '../workflows/definitions';
+import { ErrorType, acknowledgeUpdate, changeSeverityUpdate, escalateUpdate, resolveUpdate, stateQuery } from '../contract';
 import {
   declareIncident,
   openTestEnv,

@@ -23,12 +23,12 @@ import {
   reviewWorkflowId,
   stateQuery,
   submitPostMortemUpdate,
-} from '../workflows/definitions';
+} from '../contract';
 import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
 import { RECORDER } from './fixtures/runbook-scripts';
 import { findRunbook, runbookHandle, runbookPolicy, scriptDir, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
-import { approveStepUpdate, rejectStepUpdate } from '../workflows/definitions';
+import { approveStepUpdate, rejectStepUpdate } from '../contract';
 
 let env: TestEnv;
 let smtp: TestSmtp;

@@ -6,7 +6,7 @@ import {
   assignCommanderUpdate,
   resolveUpdate,
   type IncidentState,
-} from '../workflows/definitions';
+} from '../contract';
 import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
 

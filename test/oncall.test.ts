@@ -1,5 +1,5 @@
 import { onCallAt } from '../policy/oncall';
-import { stateQuery } from '../workflows/definitions';
+import { stateQuery } from '../contract';
 import { runCli } from './helpers/cli';
 import {
   declareIncident,

@@ -1,5 +1,5 @@
 import { pageMetrics } from '../activities/metrics';
-import { acknowledgeUpdate, stateQuery } from '../workflows/definitions';
+import { acknowledgeUpdate, stateQuery } from '../contract';
 import {
   declareIncident,
   openTestEnv,

@@ -1,13 +1,23 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { workflowBundle } from './helpers/harness';
 
 const dir = path.join(__dirname, 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-test('saved histories exist', () => {
-  expect(files.length).toBeGreaterThanOrEqual(3);
+// Every flow captured so far, each at every version it was captured in: a lost file fails here.
+test('the saved histories cover every captured flow', () => {
+  const flows = new Set(files.map((f) => f.replace(/-v\d+\.json$/, '')));
+  expect([...flows].sort()).toEqual([
+    'p0-upgraded-manual-escalation',
+    'p1-continued-as-new',
+    'p1-escalated-lifecycle',
+    'review-reminded-submitted',
+    'runbook-incident',
+    'runbook-steps',
+  ]);
+  expect(files).toHaveLength(23);
 });
 
 // A change to workflow code that would break running incidents fails here (use patched() instead).
@@ -28,6 +38,20 @@ test('a history that differs from the code fails to replay', async () => {
   expect(scheduled).toBeDefined();
   scheduled!.activityTaskScheduledEventAttributes!.activityType!.name = 'runShellStep';
   await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, file)).rejects.toThrow(
+    /[Nn]ondeterminism|DeterminismViolation/,
+  );
+});
+
+// The other negative control: the same history against workflow code changed by one timer at start.
+test('a changed workflow fails to replay a saved history', async () => {
+  const changed = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: [require.resolve('./fixtures/changed-workflow-interceptor')],
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const file = 'p1-escalated-lifecycle-v5.json';
+  const history: unknown = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+  await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, file)).rejects.toThrow(
     /[Nn]ondeterminism|DeterminismViolation/,
   );
 });

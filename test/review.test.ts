@@ -19,7 +19,7 @@ import {
   submitPostMortemUpdate,
   type IncidentState,
   type ReviewState,
-} from '../workflows/definitions';
+} from '../contract';
 import { groupPayload } from './helpers/alerts';
 import { runCli } from './helpers/cli';
 import {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ExitCode } from '../client/errors';
 import { STORE_APPLICATION_NAME } from '../workers/run';
-import { ErrorType, advancePhaseUpdate, resolveUpdate, reviewStateQuery, reviewWorkflowId, stateQuery } from '../workflows/definitions';
+import { ErrorType, advancePhaseUpdate, resolveUpdate, reviewStateQuery, reviewWorkflowId, stateQuery } from '../contract';
 import { runCli } from './helpers/cli';
 import {
   declareIncident,

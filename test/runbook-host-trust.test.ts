@@ -16,7 +16,7 @@ import {
   type RunbookInput,
   type RunbookState,
   type StepRun,
-} from '../workflows/definitions';
+} from '../contract';
 import {
   declareIncident,
   openTestEnv,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { advancePhaseUpdate, stateQuery, type EvidenceRecord, type StepRun } from '../workflows/definitions';
+import { advancePhaseUpdate, stateQuery, type EvidenceRecord, type StepRun } from '../contract';
 import type { RunbookDef } from '../policy/runbook-schema';
 import { RECORDER } from './fixtures/runbook-scripts';
 import { runCli } from './helpers/cli';

@@ -3,7 +3,7 @@ import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
 import { checkParam } from '../policy/runbook-params';
 import type { PolicyInput } from '../policy/schema';
-import { describeCommand, matchRunbooks, planRunbook, runbookHost } from '../workflows/runbook-plan';
+import { describeCommand, matchRunbooks, planRunbook, runbookHost } from '../policy/runbook-plan';
 
 const policy = parsePolicy(defaultPolicy, 'default');
 

@@ -6,7 +6,7 @@ import { ExitCode } from '../client/errors';
 import type { RunbookDef } from '../policy/runbook-schema';
 import type { ResponsePolicy } from '../policy/schema';
 import { runbookDatabases } from '../config/env';
-import { acknowledgeUpdate, advancePhaseUpdate, stateQuery, type AlertRef, type IncidentState } from '../workflows/definitions';
+import { acknowledgeUpdate, advancePhaseUpdate, stateQuery, type AlertRef, type IncidentState } from '../contract';
 import { FAKE_SYSTEMCTL, LEAKY, LEAKY_ENCODED, LONG_RUNNING } from './fixtures/runbook-scripts';
 import { runCli } from './helpers/cli';
 import {

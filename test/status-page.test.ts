@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { addNoteUpdate, advancePhaseUpdate, postPublicUpdate, resolveUpdate, setImpactUpdate } from '../workflows/definitions';
+import { addNoteUpdate, advancePhaseUpdate, postPublicUpdate, resolveUpdate, setImpactUpdate } from '../contract';
 import {
   declareIncident,
   openTestEnv,

@@ -1,5 +1,5 @@
 import { workflowIdForGroup } from '../client/webhook/mapping';
-import { stateQuery, type IncidentState } from '../workflows/definitions';
+import { stateQuery, type IncidentState } from '../contract';
 import { groupPayload } from './helpers/alerts';
 import { openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type RunningTestWorker, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';

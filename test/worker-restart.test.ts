@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acknowledgeUpdate, stateQuery } from '../workflows/definitions';
+import { acknowledgeUpdate, stateQuery } from '../contract';
 import { declareIncident, openTestEnv, sleep, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from './helpers/smtp';
 import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioStandin } from './helpers/twilio-standin';

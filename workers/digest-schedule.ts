@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { DIGEST_SCHEDULE_ID } from '../workflows/definitions';
+import { DIGEST_SCHEDULE_ID } from '../contract';
 
 /** Creates the weekly digest Schedule, or brings an existing one to the policy's cron: safe at every start. */
 export async function ensureDigestSchedule(

@@ -5,7 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, runbookDatabases } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
 import { loadPolicy } from '../policy/load';
-import { runbookTaskQueue } from '../workflows/definitions';
+import { runbookTaskQueue } from '../contract';
 import { createRunbookWorker } from './runbook-worker';
 import { startWorker } from './run';
 

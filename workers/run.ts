@@ -13,7 +13,7 @@ import { loadPolicy } from '../policy/load';
 import { createIncidentWorker } from './create-worker';
 import { createRunbookWorker } from './runbook-worker';
 import { PROTECTED_APPLICATION_PREFIX, type DatabaseUrls } from '../activities/runbook';
-import { runbookTaskQueue } from '../workflows/definitions';
+import { runbookTaskQueue } from '../contract';
 
 export const STORE_APPLICATION_NAME = `${PROTECTED_APPLICATION_PREFIX}-store`;
 

@@ -2,7 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createRunbookActivities, type DatabaseUrls } from '../activities/runbook';
 import { resolveExecutables } from '../activities/executables';
 import type { RunbookPolicy } from '../policy/runbook-schema';
-import { runbookTaskQueue } from '../workflows/definitions';
+import { runbookTaskQueue } from '../contract';
 
 export interface RunbookWorkerOptions {
   connection: NativeConnection;

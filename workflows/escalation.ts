@@ -1,6 +1,6 @@
 import { durationMs } from '../policy/duration';
 import type { ResponsePolicy } from '../policy/schema';
-import type { Severity } from './definitions';
+import type { Severity } from '../contract';
 
 /** One level of the path to page in one cycle; cycle 0 is the first pass, later cycles are repeats. */
 export interface EscalationEntry {

@@ -18,7 +18,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { DeliveryResult, OutboundMessage } from '../activities/types';
+import type { DeliveryResult, OutboundMessage } from '../contract';
 import { durationMs, formatDuration } from '../policy/duration';
 import type { Channel, Contact, ResponsePolicy } from '../policy/schema';
 import {
@@ -61,13 +61,13 @@ import {
   type Notice,
   type Phase,
   type TimelineKind,
-} from './definitions';
+} from '../contract';
 import { dueEscalations, escalationKey, levelsFor, nextEscalation, planEscalation } from './escalation';
 import { callText, notificationMessage, pageMessage, smsText, statusSmsText } from './messages';
 import { resolveTargets } from './recipients';
 import { reviewWorkflow } from './review';
 import { runbookWorkflow } from './runbook';
-import { matchRunbooks, planRunbook } from './runbook-plan';
+import { matchRunbooks, planRunbook } from '../policy/runbook-plan';
 import {
   validateAcknowledge,
   validateAddNote,

@@ -1,7 +1,7 @@
 import { durationMs, formatDuration } from '../policy/duration';
 import { renderTemplate } from '../policy/render';
 import type { ResponsePolicy } from '../policy/schema';
-import type { IncidentState } from './definitions';
+import type { IncidentState } from '../contract';
 
 const STATUS_LABEL = { open: 'Investigating', acknowledged: 'Identified', resolved: 'Resolved' } as const;
 

@@ -18,7 +18,7 @@ import {
   type ReviewInput,
   type ReviewState,
   type SubmitPostMortemArgs,
-} from './definitions';
+} from '../contract';
 import { incompleteSections } from './postmortem';
 import { resolveTargets, type Recipient } from './recipients';
 

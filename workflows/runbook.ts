@@ -15,7 +15,8 @@ import {
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { createActivities } from '../activities';
-import type { createRunbookActivities, StepResult } from '../activities/runbook';
+import type { createRunbookActivities } from '../activities/runbook';
+import type { StepResult } from '../contract';
 import { durationMs, formatDuration } from '../policy/duration';
 import {
   ErrorType,
@@ -31,9 +32,9 @@ import {
   type RunbookInput,
   type RunbookState,
   type StepRun,
-} from './definitions';
+} from '../contract';
 import { DEFAULT_COMMANDER_ASSIGNERS } from '../policy/approvals';
-import { describeCommand, findStep, planRunbook, runbookHost } from './runbook-plan';
+import { describeCommand, findStep, planRunbook, runbookHost } from '../policy/runbook-plan';
 import { requireName } from './validators';
 
 type StoreActivities = ReturnType<typeof createActivities>;

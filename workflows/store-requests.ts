@@ -4,9 +4,8 @@
  */
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { OnCallAnswer, Override } from '../activities/oncall-store';
-import type { ActionItem, Digest, SeverityReport } from '../activities/review-store';
-import { ErrorType, type ActionItemRequest, type EvidenceRecord } from './definitions';
+import type { ActionItem, Digest, OnCallAnswer, Override, SeverityReport } from '../contract';
+import { ErrorType, type ActionItemRequest, type EvidenceRecord } from '../contract';
 import { resolveTargets } from './recipients';
 
 type Activities = ReturnType<typeof createActivities>;

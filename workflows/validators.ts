@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { ResponsePolicy } from '../policy/schema';
 import {
+  CONTROL_CHARACTERS,
   ErrorType,
   PHASES,
   isPhase,
@@ -15,7 +16,7 @@ import {
   type EscalateArgs,
   type IncidentState,
   type ResolveArgs,
-} from './definitions';
+} from '../contract';
 
 export const MAX_TEXT = 4000;
 
@@ -31,10 +32,6 @@ function requireText(value: unknown, field: string): string {
   if (value.length > MAX_TEXT) invalid(`${field} is longer than ${MAX_TEXT} characters`);
   return value;
 }
-
-/** A person's name goes on one timeline line: no newlines or other control characters that could forge another. */
-// eslint-disable-next-line no-control-regex
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 export function requireName(value: unknown, field: string): string {
   const text = requireText(value, field);

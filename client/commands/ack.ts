@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { acknowledgeUpdate } from '../../workflows/definitions';
+import { acknowledgeUpdate } from '../../contract';
 import { actor, globals, outputState, withIncident } from '../context';
 import { runUpdate } from '../temporal';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { ActionItem } from '../../activities/review-store';
-import type { ActionItemRequest } from '../../workflows/definitions';
+import type { ActionItem } from '../../contract';
+import type { ActionItemRequest } from '../../contract';
 import { actor, globals, output, parseOptions, storeRequest } from '../context';
 
 const addSchema = z.object({

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { PHASES, advancePhaseUpdate } from '../../workflows/definitions';
+import { PHASES, advancePhaseUpdate } from '../../contract';
 import { actor, globals, outputState, parseOptions, withIncident } from '../context';
 import { runUpdate } from '../temporal';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ErrorType, approveStepUpdate, rejectStepUpdate } from '../../workflows/definitions';
-import { describeCommand, findStep } from '../../workflows/runbook-plan';
+import { ErrorType, approveStepUpdate, rejectStepUpdate } from '../../contract';
+import { describeCommand, findStep } from '../../policy/runbook-plan';
 import { actor, globals, output, parseOptions, withClient } from '../context';
 import { CliError, ExitCode } from '../errors';
 import { findRunbooks, formatStep, readRunbooks } from '../runbooks';

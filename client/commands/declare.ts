@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../config/env';
-import { INCIDENT_WORKFLOW_TYPE, SEVERITIES, searchAttributes, stateQuery, type IncidentInput } from '../../workflows/definitions';
+import { INCIDENT_WORKFLOW_TYPE, SEVERITIES, searchAttributes, stateQuery, type IncidentInput } from '../../contract';
 import { CliError, ExitCode } from '../errors';
 import { actor, withClient, globals, output, parseOptions } from '../context';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DIGEST_SCHEDULE_ID } from '../../workflows/definitions';
+import { DIGEST_SCHEDULE_ID } from '../../contract';
 import { withClient, globals, output } from '../context';
 import { CliError, ExitCode } from '../errors';
 

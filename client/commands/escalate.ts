@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { escalateUpdate } from '../../workflows/definitions';
+import { escalateUpdate } from '../../contract';
 import { actor, globals, outputState, withIncident } from '../context';
 import { runUpdate } from '../temporal';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { INCIDENT_WORKFLOW_TYPE, PHASES, SEVERITIES, searchAttributes } from '../../workflows/definitions';
+import { INCIDENT_WORKFLOW_TYPE, PHASES, SEVERITIES, searchAttributes } from '../../contract';
 import { withClient, globals, output, parseOptions } from '../context';
 
 const schema = z.object({

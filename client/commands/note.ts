@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { addNoteUpdate } from '../../workflows/definitions';
+import { addNoteUpdate } from '../../contract';
 import { actor, globals, outputState, parseOptions, withIncident } from '../context';
 import { runUpdate } from '../temporal';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { OnCallAnswer, Override } from '../../activities/oncall-store';
+import type { OnCallAnswer, Override } from '../../contract';
 import { actor, globals, output, parseOptions, storeRequest } from '../context';
 
 const describe = (a: OnCallAnswer) =>

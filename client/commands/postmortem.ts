@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Command } from 'commander';
-import { ErrorType, refreshDraftUpdate, reviewWorkflowId, submitPostMortemUpdate, type ReviewState } from '../../workflows/definitions';
+import { ErrorType, refreshDraftUpdate, reviewWorkflowId, submitPostMortemUpdate, type ReviewState } from '../../contract';
 import { actor, withClient, globals, output } from '../context';
 import { CliError, ExitCode } from '../errors';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { SeverityReport } from '../../activities/review-store';
+import type { SeverityReport } from '../../contract';
 import { durationMs, formatDuration } from '../../policy/duration';
 import { globals, output, parseOptions, storeRequest } from '../context';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { resolveUpdate } from '../../workflows/definitions';
+import { resolveUpdate } from '../../contract';
 import { actor, globals, outputState, parseOptions, withIncident } from '../context';
 import { runUpdate } from '../temporal';
 

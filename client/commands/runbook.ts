@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { attachRunbookUpdate, runbookPlanQuery } from '../../workflows/definitions';
+import { attachRunbookUpdate, runbookPlanQuery } from '../../contract';
 import { actor, globals, output, parseOptions, withClient } from '../context';
 import { findRunbooks, formatPlan, formatRunbooks, readRunbooks } from '../runbooks';
 import { findIncident, runUpdate } from '../temporal';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { SEVERITIES, changeSeverityUpdate } from '../../workflows/definitions';
+import { SEVERITIES, changeSeverityUpdate } from '../../contract';
 import { actor, globals, outputState, parseOptions, withIncident } from '../context';
 import { runUpdate } from '../temporal';
 

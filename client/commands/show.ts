@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EvidenceRecord } from '../../workflows/definitions';
+import type { EvidenceRecord } from '../../contract';
 import { globals, output, withClient } from '../context';
 import { loadConfig } from '../../config/env';
 import { formatState } from '../format';

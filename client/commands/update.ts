@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { addNoteUpdate, postPublicUpdate, setImpactUpdate } from '../../workflows/definitions';
+import { addNoteUpdate, postPublicUpdate, setImpactUpdate } from '../../contract';
 import { actor, globals, outputState, parseOptions, withIncident } from '../context';
 import { runUpdate } from '../temporal';
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import twilio from 'twilio';
 import { confirmToken, verifyAckToken, verifyConfirmToken } from '../../activities/ack-links';
 import type { ResponsePolicy } from '../../policy/schema';
-import { acknowledgeUpdate } from '../../workflows/definitions';
+import { acknowledgeUpdate } from '../../contract';
 import { CliError } from '../errors';
 import { findIncident } from '../temporal';
 

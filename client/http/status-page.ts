@@ -1,7 +1,7 @@
 import { escapeMarkup } from '../../policy/render';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { INCIDENT_WORKFLOW_TYPE, searchAttributes, type Phase, type PublicUpdate } from '../../workflows/definitions';
+import { INCIDENT_WORKFLOW_TYPE, searchAttributes, type Phase, type PublicUpdate } from '../../contract';
 
 export type PublicState = 'investigating' | 'identified' | 'monitoring' | 'resolved';
 

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter, toPayloads } from '@temporalio/common';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
-import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../../workflows/definitions';
+import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../../contract';
 import type { GroupIngest } from './mapping';
 
 export type IngestOutcome = 'started' | 'joined' | 'ignored';

@@ -14,7 +14,7 @@ import { parsePolicy } from '../../policy/load';
 import type { PolicyInput, ResponsePolicy } from '../../policy/schema';
 import { createIncidentWorker } from '../../workers/create-worker';
 import { STORE_APPLICATION_NAME } from '../../workers/run';
-import { INCIDENT_WORKFLOW_TYPE, stateQuery, type IncidentInput, type IncidentState } from '../../workflows/definitions';
+import { INCIDENT_WORKFLOW_TYPE, stateQuery, type IncidentInput, type IncidentState } from '../../contract';
 
 /** The plan's policy with durations shrunk to seconds. Durations are data. */
 export function testPolicy(overrides: Partial<PolicyInput> = {}): ResponsePolicy {

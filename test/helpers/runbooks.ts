@@ -16,7 +16,7 @@ import {
   type AlertRef,
   type RunbookState,
   type StepRun,
-} from '../../workflows/definitions';
+} from '../../contract';
 import { testPolicy, waitFor, type TestEnv } from './harness';
 
 export const shippedRunbooks = (): RunbookDef[] =>

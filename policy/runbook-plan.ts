@@ -1,9 +1,9 @@
 // Pure and deterministic: what each runbook step would run, from the policy and the alert's labels.
 // The workflow, `--dry-run` and the tests all plan through here.
-import { durationMs } from '../policy/duration';
-import { checkParam, placeholders, renderTemplate } from '../policy/runbook-params';
-import type { RunbookDef, RunbookPolicy, RunbookStepDef } from '../policy/runbook-schema';
-import { ErrorType, runbookTaskQueue, type AlertRef, type StepPlan } from './definitions';
+import { durationMs } from './duration';
+import { checkParam, placeholders, renderTemplate } from './runbook-params';
+import type { RunbookDef, RunbookPolicy, RunbookStepDef } from './runbook-schema';
+import { ErrorType, runbookTaskQueue, type AlertRef, type StepPlan } from '../contract';
 
 export interface PlanContext {
   incidentId: string;

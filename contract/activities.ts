@@ -1,0 +1,92 @@
+/** Activity inputs and results that workflows and activities both name. */
+import type { Channel } from '../policy/schema';
+import type { IncidentSource, Severity } from './common';
+import type { IncidentState, PhaseRecord, SlaBreach, TimelineEvent } from './incident';
+import type { StepOutcome } from './runbook';
+export interface RegisterIncidentInput {
+  workflowId: string;
+  firstRunId: string;
+  title: string;
+  severity: Severity;
+  service: string;
+  source: IncidentSource;
+  declaredBy: string;
+  declaredAt: string;
+}
+
+export interface IncidentSnapshot {
+  number: number;
+  state: Omit<IncidentState, 'timeline' | 'phases' | 'breaches'>;
+  events: TimelineEvent[];
+  phases: PhaseRecord[];
+  breaches: SlaBreach[];
+}
+
+export type MessageKind = 'page' | 'notification';
+
+export interface OutboundMessage {
+  incidentNumber: number;
+  incidentId: string;
+  /** Unique per incident: the ledger key that makes a retried or replayed send a no-op. */
+  dedupKey: string;
+  kind: MessageKind;
+  recipient: { id: string; name: string; email: string; phone?: string };
+  channel: Channel;
+  subject: string;
+  body: string;
+  /** Escalation pages: skip when the incident was acknowledged or resolved meanwhile (pages in flight). */
+  stopIfAcknowledged?: boolean;
+}
+
+export interface DeliveryResult {
+  status: 'sent' | 'outbox' | 'duplicate' | 'skipped';
+  channel: Channel;
+  messageId?: string;
+}
+
+export interface OnCallAnswer {
+  /** Undefined when nobody is on call (a rotation gap). */
+  contactId?: string;
+  source: 'override' | 'rotation' | 'gap';
+  from: string;
+  to: string;
+}
+
+export interface Override {
+  id: string;
+  contactId: string;
+  from: string;
+  to: string;
+  createdBy: string;
+}
+
+export interface ActionItem {
+  id: string;
+  incidentId: string;
+  text: string;
+  owner: string;
+  due: string;
+  status: 'open' | 'done';
+}
+
+export interface SeverityReport {
+  severity: string;
+  incidents: number;
+  mttaSeconds: { p50: number | null; p90: number | null };
+  mttrSeconds: { p50: number | null; p90: number | null };
+  slaBreaches: { ack: number; byPhase: Record<string, number> };
+  postMortems: { onTime: number; late: number; missing: number; pending: number };
+  openActionItems: number;
+}
+
+export interface Digest {
+  openReviews: { incidentId: string; title: string; dueAt: string }[];
+  overduePostMortems: { incidentId: string; title: string; dueAt: string; remindersSent: number }[];
+  overdueActionItems: ActionItem[];
+}
+
+/** What the host worker saw; the workflow keeps all but the output, which goes to the evidence table. */
+export interface StepResult extends Omit<StepOutcome, 'evidenceId'> {
+  stdout: string;
+  stderr: string;
+}

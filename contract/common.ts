@@ -1,0 +1,73 @@
+/**
+ * What every layer shares: severities, phases and statuses, the incident id rule, failure types,
+ * search attributes and task queues. Workflows, activities, the CLI, the HTTP server and tests import
+ * from here (through contract/index.ts); it imports nothing of theirs. No Node built-ins (lint).
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const DEFAULT_TASK_QUEUE = 'incidents';
+export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
+
+export const SEVERITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const PHASES = ['detect', 'triage', 'contain', 'investigate', 'resolve', 'recover', 'review'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export type IncidentSource = 'alertmanager' | 'manual';
+
+/** Failure types carried by ApplicationFailure.type; callers branch on these, never on message text. */
+export enum ErrorType {
+  InvalidInput = 'InvalidInput',
+  InvalidTransition = 'InvalidTransition',
+  IncidentResolved = 'IncidentResolved',
+  DeliveryRejected = 'DeliveryRejected',
+  StoreConflict = 'StoreConflict',
+  NotFound = 'NotFound',
+  AlreadySubmitted = 'AlreadySubmitted',
+}
+
+export const searchAttributes = {
+  incidentId: defineSearchAttributeKey('IncidentId', SearchAttributeType.KEYWORD),
+  severity: defineSearchAttributeKey('IncidentSeverity', SearchAttributeType.KEYWORD),
+  phase: defineSearchAttributeKey('IncidentPhase', SearchAttributeType.KEYWORD),
+  service: defineSearchAttributeKey('IncidentService', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('IncidentStatus', SearchAttributeType.KEYWORD),
+} as const;
+
+/** What the dev server must register at start (`--search-attribute Name=Keyword`). */
+export const SEARCH_ATTRIBUTE_SPECS = Object.values(searchAttributes).map((key) => `${key.name}=Keyword`);
+
+// --- updates: the caller gets an answer, and bad transitions are rejected with a reason ---
+export interface ActorArgs {
+  by: string;
+}
+
+export function isSeverity(value: string): value is Severity {
+  return (SEVERITIES as readonly string[]).includes(value);
+}
+
+export function isPhase(value: string): value is Phase {
+  return (PHASES as readonly string[]).includes(value);
+}
+
+export function formatIncidentId(n: number): string {
+  return `INC-${n}`;
+}
+
+/** "INC-42" (any case, surrounding blanks ignored) → 42; undefined for anything else. */
+export function parseIncidentId(id: string): number | undefined {
+  const match = /^\s*INC-([1-9]\d{0,8})\s*$/i.exec(id);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Shell and SQL steps run on the worker of the host they are about: `npm run worker -- --runbook-host NAME`. */
+export const runbookTaskQueue = (host: string) => `runbook-${host}`;
+export const LOCAL_RUNBOOK_HOST = 'local';
+
+/** A person's name goes on one timeline line: no newlines or other control characters that could forge another. */
+// eslint-disable-next-line no-control-regex
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;

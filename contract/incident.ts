@@ -1,0 +1,229 @@
+/** The incident workflow's messages, input, carried state and the state it answers with. */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ResponsePolicy } from '../policy/schema';
+import type { ActorArgs, IncidentSource, IncidentStatus, Phase, Severity } from './common';
+import type { AttachedRunbook } from './runbook';
+
+export interface AlertRef {
+  fingerprint: string;
+  name: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt?: string;
+}
+
+export interface IncidentInput {
+  title: string;
+  severity: Severity;
+  service: string;
+  source: IncidentSource;
+  declaredBy: string;
+  alerts?: AlertRef[];
+  commander?: string;
+  /**
+   * Snapshot of the response policy: a running incident never changes its escalation chain
+   * underneath itself. When omitted, the workflow takes the worker's policy once, at start.
+   */
+  policy?: ResponsePolicy;
+  /** The Alertmanager group this incident belongs to, for incidents started from alerts. */
+  groupKey?: string;
+  /** Continue-as-new once history reaches this many events, even before the server suggests it. */
+  historyLimit?: number;
+  /** Set only by continueAsNew. */
+  carried?: CarriedIncident;
+}
+
+/** Pending work queued by handlers, drained by the workflow's main loop. */
+export type Notice =
+  | { type: 'initial' }
+  | { type: 'executive' }
+  | { type: 'phase'; phase: Phase; by: string }
+  | { type: 'manual-escalation'; n: number; level: number; by: string; reason?: string }
+  | { type: 'breach'; key: string; text: string }
+  | { type: 'resolution' }
+  | { type: 'customers' }
+  | { type: 'approval'; ref: string; subject: string; body: string }
+  | { type: 'runbook-notify'; ref: string; targets: string[]; text: string }
+  | { type: 'runbook-trouble'; host: string; text: string };
+
+/** Workflow bookkeeping that survives continueAsNew alongside the state. */
+export interface IncidentBook {
+  nextSeq: number;
+  persistedSeq: number;
+  /** Escalation entries already paged, by key: re-planning and replays never page twice. */
+  paged: string[];
+  /** When each level was last paged (by level index): nobody is paged again within the repeat interval. */
+  levelPagedAtMs?: Record<string, number>;
+  manualEscalations: number;
+  statusUpdatesSent: number;
+  lastStatusAt: string;
+  breachKeys: string[];
+  executiveNotified: boolean;
+  customersNotified?: boolean;
+  notices: Notice[];
+  /** Alert batches received, not yet applied by the main loop. */
+  alertBatches?: AlertBatch[];
+  alertsCleared?: boolean;
+  /** Timeline events dropped from the carried state; all of them are in the store. */
+  truncatedEvents: number;
+  /** Runbook hosts whose trouble the commander has already been told of. */
+  troubleHosts?: string[];
+  /** Runbooks attached to the incident, and what their workflow was last told. */
+  runbooks?: { attached: AttachedRunbook[]; started: boolean; sent: string };
+}
+
+export interface CarriedIncident {
+  state: IncidentState;
+  book: IncidentBook;
+}
+
+export type TimelineKind =
+  | 'declared'
+  | 'alert'
+  | 'page'
+  | 'ack'
+  | 'escalation'
+  | 'phase'
+  | 'note'
+  | 'sla-breach'
+  | 'severity'
+  | 'commander'
+  | 'status-update'
+  | 'notification'
+  | 'resolved'
+  | 'warning'
+  | 'runbook';
+
+export interface TimelineEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  kind: TimelineKind;
+  text: string;
+}
+
+export interface PhaseRecord {
+  phase: Phase;
+  startedAt: string;
+  startedBy: string;
+  endedAt?: string;
+  endedBy?: string;
+}
+
+export interface Deadlines {
+  /** When the next automatic escalation fires, if unacknowledged. */
+  nextEscalation?: string;
+  nextStatusUpdate?: string;
+  /** The earliest budget of the current or an earlier phase still running. */
+  phaseBudget?: { phase: Phase; at: string };
+}
+
+export interface IncidentState {
+  incidentId: string;
+  number: number;
+  title: string;
+  severity: Severity;
+  service: string;
+  source: IncidentSource;
+  status: IncidentStatus;
+  phase: Phase;
+  declaredAt: string;
+  declaredBy: string;
+  commander?: string;
+  commanderAssignedBy?: string;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  /** Contacts paged for this incident, by id: only they may acknowledge from a page. */
+  pagedContacts?: string[];
+  /** Highest escalation level paged so far (0 = on-call); -1 before the first page. */
+  escalationLevel: number;
+  escalationCycle: number;
+  phases: PhaseRecord[];
+  alerts: AlertRef[];
+  rootCause?: string;
+  resolution?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  deadlines: Deadlines;
+  breaches: SlaBreach[];
+  timeline: TimelineEvent[];
+  /** How many earlier events were left out of `timeline` to keep history bounded (all are in the store). */
+  timelineTruncated: number;
+  /** Updates for the public status page; nothing else of the incident is public. */
+  publicUpdates?: PublicUpdate[];
+  /** Share of users affected, as last reported. */
+  usersAffectedPct?: number;
+}
+
+export interface PublicUpdate {
+  at: string;
+  text: string;
+}
+
+export interface SlaBreach {
+  kind: 'ack' | 'phase';
+  phase?: Phase;
+  at: string;
+  text: string;
+}
+
+export interface AcknowledgeArgs extends ActorArgs {
+  /** The incident the caller means (from a link or a reply); refused when the workflow now holds another. */
+  incidentId?: string;
+  /** Acknowledging from a page (SMS reply): this contact must have been paged for the incident. */
+  pagedContactId?: string;
+}
+export interface EscalateArgs extends ActorArgs {
+  reason?: string;
+}
+export interface ChangeSeverityArgs extends ActorArgs {
+  severity: Severity;
+  reason?: string;
+}
+export interface AddNoteArgs extends ActorArgs {
+  text: string;
+}
+export interface AssignCommanderArgs extends ActorArgs {
+  commander: string;
+}
+export interface AdvancePhaseArgs extends ActorArgs {
+  /** Defaults to the next phase. Phases only move forward. */
+  to?: Phase;
+}
+export interface ResolveArgs extends ActorArgs {
+  rootCause: string;
+  resolution: string;
+}
+
+export interface PublicUpdateArgs extends ActorArgs {
+  text: string;
+}
+export interface SetImpactArgs extends ActorArgs {
+  usersPct: number;
+}
+
+export const postPublicUpdate = defineUpdate<IncidentState, [PublicUpdateArgs]>('postPublicUpdate');
+export const setImpactUpdate = defineUpdate<IncidentState, [SetImpactArgs]>('setImpact');
+export const acknowledgeUpdate = defineUpdate<IncidentState, [AcknowledgeArgs]>('acknowledge');
+export const escalateUpdate = defineUpdate<IncidentState, [EscalateArgs]>('escalate');
+export const changeSeverityUpdate = defineUpdate<IncidentState, [ChangeSeverityArgs]>('changeSeverity');
+export const addNoteUpdate = defineUpdate<IncidentState, [AddNoteArgs]>('addNote');
+export const assignCommanderUpdate = defineUpdate<IncidentState, [AssignCommanderArgs]>('assignCommander');
+export const advancePhaseUpdate = defineUpdate<IncidentState, [AdvancePhaseArgs]>('advancePhase');
+export const resolveUpdate = defineUpdate<IncidentState, [ResolveArgs]>('resolve');
+
+/** One Alertmanager notification for the incident's group. */
+export interface AlertBatch {
+  alerts: AlertRef[];
+  truncatedAlerts: number;
+  /** Mapping remarks for the timeline, e.g. an unknown severity label. */
+  notes: string[];
+  receivedAt: string;
+  groupStatus: 'firing' | 'resolved';
+}
+
+/** Alerts starting or joining an incident; the webhook sends it with signalWithStart. */
+export const alertsSignal = defineSignal<[AlertBatch]>('alerts');
+
+export const stateQuery = defineQuery<IncidentState | null>('state');

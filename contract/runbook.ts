@@ -1,0 +1,165 @@
+/** Runbooks: diagnostics that run on their own, changes that wait for a named approval. */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ResponsePolicy } from '../policy/schema';
+import type { ActorArgs, IncidentStatus, Phase } from './common';
+import type { IncidentState } from './incident';
+
+export const RUNBOOK_WORKFLOW_TYPE = 'runbookWorkflow';
+/** One runbook workflow per incident, started by the incident (named like its review: by incident id). */
+export const runbookWorkflowId = (incidentId: string) => `runbooks-${incidentId}`;
+
+export interface AttachedRunbook {
+  id: string;
+  labels: Record<string, string>;
+  by: string;
+  at: string;
+}
+
+/** What a step would run; `skip` says why it cannot. */
+export interface StepPlan {
+  ref: string;
+  runbook: string;
+  step: string;
+  title: string;
+  phase: Phase;
+  kind: 'shell' | 'sql' | 'notify';
+  approval: 'none' | 'required';
+  timeoutMs: number;
+  params: Record<string, string>;
+  host?: string;
+  queue?: string;
+  argv?: string[];
+  database?: string;
+  sql?: string;
+  sqlArgs?: string[];
+  action?: 'query' | 'terminate-backends';
+  notify?: { targets: string[]; text: string };
+  skip?: string;
+}
+
+/**
+ * What a runbook workflow asks a host to run: a step of the host's own policy, by reference, with the
+ * parameter values the host checks again against its own declarations. Never a command: the host builds
+ * argv or SQL itself, and refuses when that differs from `expect`, the command the approver saw.
+ */
+export interface StepRequest {
+  incidentId: string;
+  runbook: string;
+  step: string;
+  params: Record<string, string>;
+  expect: string;
+}
+
+export type StepStatus = 'waiting' | 'awaiting-approval' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected' | 'cancelled';
+
+export interface StepOutcome {
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  durationMs: number;
+  /** The runbook worker that ran it. */
+  host: string;
+  workerPid: number;
+  stdoutBytes: number;
+  stderrBytes: number;
+  truncated: boolean;
+  /** First line of output, for the timeline; everything is in the evidence table. */
+  headline: string;
+  evidenceId?: number;
+  /** terminate-backends: the sessions ended. */
+  terminated?: number[];
+}
+
+export interface StepRun {
+  plan: StepPlan;
+  status: StepStatus;
+  /** Approval asked at, and when it escalates. */
+  requestedAt?: string;
+  approvalDeadline?: string;
+  escalated?: boolean;
+  approvedBy?: string;
+  approvedAt?: string;
+  rejectedBy?: string;
+  reason?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  outcome?: StepOutcome;
+  error?: string;
+}
+
+export interface RunbookInput {
+  incidentId: string;
+  incidentNumber: number;
+  incidentWorkflowId: string;
+  policy: ResponsePolicy;
+  sync: RunbookSync;
+}
+
+/** The incident's view, sent by the incident workflow whenever it changes. */
+export interface RunbookSync {
+  phase: Phase;
+  status: IncidentStatus;
+  commander?: string;
+  /** Who named the commander: a self-assignment, or one by someone not allowed to, cannot approve. */
+  commanderAssignedBy?: string;
+  attached: AttachedRunbook[];
+}
+
+export interface RunbookState {
+  incidentId: string;
+  sync: RunbookSync;
+  steps: StepRun[];
+  closed: boolean;
+}
+
+/** A runbook event for the incident's timeline; approvals and escalations ride along. */
+export interface RunbookEvent {
+  text: string;
+  actor: string;
+  warning?: boolean;
+  approval?: { ref: string; subject: string; body: string };
+  escalate?: string;
+  notify?: { ref: string; targets: string[]; text: string };
+  /** A step failed or its host is offline: the commander hears of it once per host; nothing escalates. */
+  trouble?: { host: string };
+}
+
+export interface AttachRunbookArgs extends ActorArgs {
+  runbook: string;
+}
+export interface ApproveStepArgs extends ActorArgs {
+  step: string;
+}
+export interface RejectStepArgs extends ActorArgs {
+  step: string;
+  reason: string;
+}
+
+export const attachRunbookUpdate = defineUpdate<IncidentState, [AttachRunbookArgs]>('attachRunbook');
+/** Dry run: what a runbook would run for this incident, attached or not. */
+export const runbookPlanQuery = defineQuery<StepPlan[], [string]>('runbookPlan');
+export const runbookEventSignal = defineSignal<[RunbookEvent]>('runbookEvent');
+
+export const runbookSyncSignal = defineSignal<[RunbookSync]>('runbookSync');
+export const runbookStateQuery = defineQuery<RunbookState>('runbookState');
+export const approveStepUpdate = defineUpdate<StepRun, [ApproveStepArgs]>('approveStep');
+export const rejectStepUpdate = defineUpdate<StepRun, [RejectStepArgs]>('rejectStep');
+
+export interface EvidenceRecord {
+  id: number;
+  incidentId: string;
+  ref: string;
+  title: string;
+  kind: string;
+  host: string;
+  command: string;
+  approvedBy?: string;
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  durationMs: number;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  at: string;
+}
