@@ -69,6 +69,7 @@ export default tseslint.config(
   {
     // Activities and the client reach workflows only through the contract (no cycles between layers).
     files: ['activities/**/*.ts', 'client/**/*.ts', 'policy/**/*.ts', 'config/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -77,7 +78,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', '**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -1,10 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { workflowBundle } from './helpers/harness';
 
 const dir = path.join(__dirname, 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+// The workflow code as the worker bundles it, built once for this file (no server needed).
+let bundle: { code: string };
+beforeAll(async () => {
+  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet });
+});
+const workflowBundle = () => bundle;
 
 // Every flow captured so far, each at every version it was captured in: a lost file fails here.
 test('the saved histories cover every captured flow', () => {
@@ -47,7 +54,7 @@ test('a changed workflow fails to replay a saved history', async () => {
   const changed = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
     workflowInterceptorModules: [require.resolve('./fixtures/changed-workflow-interceptor')],
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    logger: quiet,
   });
   const file = 'p1-escalated-lifecycle-v5.json';
   const history: unknown = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));

@@ -1,5 +1,5 @@
 // The workflow bundle's entry point: every workflow type the worker serves.
-export { incidentWorkflow } from './incident';
+export { incidentWorkflow } from './incident/workflow';
 export { reviewWorkflow } from './review';
 export { runbookWorkflow } from './runbook';
 export {

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
-import { durationMs, formatDuration } from '../policy/duration';
-import { loadPolicy, parsePolicy, PolicyError } from '../policy/load';
-import { onCallAt } from '../policy/oncall';
+import { durationMs, formatDuration } from './duration';
+import { loadPolicy, parsePolicy, PolicyError } from './load';
+import { onCallAt } from './oncall';
 import { planEscalation } from '../workflows/escalation';
 import { resolveTargets } from '../workflows/recipients';
 

@@ -1,7 +1,7 @@
 // Pure decisions of the escalation plan, against the shipped policy: milliseconds, no server.
 import { loadPolicy } from '../policy/load';
 import { durationMs } from '../policy/duration';
-import { dueEscalations, nextEscalation, planEscalation } from '../workflows/escalation';
+import { dueEscalations, nextEscalation, planEscalation } from './escalation';
 
 const policy = loadPolicy();
 const T0 = Date.parse('2026-11-27T10:00:00Z');

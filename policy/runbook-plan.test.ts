@@ -1,9 +1,9 @@
-import { isReadOnly } from '../policy/read-only-commands';
-import defaultPolicy from '../policy/default-policy.json';
-import { parsePolicy } from '../policy/load';
-import { checkParam } from '../policy/runbook-params';
-import type { PolicyInput } from '../policy/schema';
-import { describeCommand, matchRunbooks, planRunbook, runbookHost } from '../policy/runbook-plan';
+import { isReadOnly } from './read-only-commands';
+import defaultPolicy from './default-policy.json';
+import { parsePolicy } from './load';
+import { checkParam } from './runbook-params';
+import type { PolicyInput } from './schema';
+import { describeCommand, matchRunbooks, planRunbook, runbookHost } from './runbook-plan';
 
 const policy = parsePolicy(defaultPolicy, 'default');
 

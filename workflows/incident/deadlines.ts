@@ -1,0 +1,109 @@
+/**
+ * When things are due: the ack SLA, phase budgets, the status-update cadence, the next escalation,
+ * and so the next time the workflow must wake. Pure functions of the model and `nowMs`.
+ */
+import { durationMs, formatDuration } from '../../policy/duration';
+import { PHASES, type Deadlines, type Phase } from '../../contract';
+import { nextEscalation, planEscalation, type EscalationEntry } from '../escalation';
+import { iso, type IncidentModel } from './state';
+
+export function ackDeadlineMs(m: IncidentModel): number {
+  const sla = durationMs(m.policy.severities[m.state.severity].ackSla);
+  return m.declaredMs + (sla > 0 ? sla : durationMs(m.policy.escalation.repeat.interval));
+}
+
+/** Phase budgets not yet breached for the current and later phases, in phase order. */
+export function phaseDeadlines(m: IncidentModel): { phase: Phase; key: string; budget: string; atMs: number }[] {
+  return PHASES.flatMap((phase) => {
+    const budget = m.policy.phaseBudgets[phase];
+    const key = `phase:${phase}`;
+    if (!budget || m.book.breachKeys.includes(key) || PHASES.indexOf(m.state.phase) > PHASES.indexOf(phase)) return [];
+    return [{ phase, key, budget, atMs: m.declaredMs + durationMs(budget) }];
+  });
+}
+
+export function statusCadenceMs(m: IncidentModel): number | undefined {
+  const every = m.policy.severities[m.state.severity].statusUpdateEvery;
+  return every ? durationMs(every) : undefined;
+}
+
+export interface DueBreach {
+  key: string;
+  kind: 'ack' | 'phase';
+  text: string;
+  phase?: Phase;
+}
+
+/** SLA breaches that have come due at `nowMs` and are not recorded yet. */
+export function dueBreaches(m: IncidentModel, nowMs: number): DueBreach[] {
+  const { state, book } = m;
+  if (state.status === 'resolved') return [];
+  const due: DueBreach[] = [];
+  if (state.status === 'open' && !book.breachKeys.includes('ack') && nowMs >= ackDeadlineMs(m)) {
+    due.push({
+      key: 'ack',
+      kind: 'ack',
+      text: `${state.severity} not acknowledged within ${formatDuration(ackDeadlineMs(m) - m.declaredMs)}`,
+    });
+  }
+  for (const d of phaseDeadlines(m)) {
+    if (nowMs >= d.atMs)
+      due.push({ key: d.key, kind: 'phase', text: `Phase ${d.phase} not finished within its ${d.budget} budget`, phase: d.phase });
+  }
+  return due;
+}
+
+/** The next escalation entry and when it may be paged (catch-up rules honour the repeat interval). */
+export function upcomingEscalation(m: IncidentModel): (EscalationEntry & { atMs: number }) | undefined {
+  const { policy, state, book } = m;
+  const plan = planEscalation(policy, state.severity, m.declaredMs);
+  const upcoming = m.catchUpRules
+    ? nextEscalation(plan, book.paged, book.levelPagedAtMs ?? {}, durationMs(policy.escalation.repeat.interval))
+    : (() => {
+        const entry = plan.find((e) => !book.paged.includes(e.key));
+        return entry && { entry, atMs: entry.atMs };
+      })();
+  return upcoming && { ...upcoming.entry, atMs: upcoming.atMs };
+}
+
+export interface Wake {
+  atMs: number;
+  /** The timer's summary in the Web UI. */
+  summary: string;
+}
+
+/** The deadlines callers see, and the earliest one: when the main loop must wake next. */
+export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: Wake } {
+  const { policy, state, book } = m;
+  const candidates: Wake[] = [];
+  const deadlines: Deadlines = {};
+  if (state.status === 'open') {
+    const next = upcomingEscalation(m);
+    if (next) {
+      deadlines.nextEscalation = iso(next.atMs);
+      const level = policy.escalation.levels[next.level]!.name;
+      candidates.push({
+        atMs: next.atMs,
+        summary:
+          next.cycle > 0
+            ? `Unacknowledged: repeat ${next.cycle} pages ${level}`
+            : `${state.severity} ack SLA ${policy.severities[state.severity].ackSla}, then page ${level}`,
+      });
+    }
+    if (!book.breachKeys.includes('ack')) candidates.push({ atMs: ackDeadlineMs(m), summary: `${state.severity} ack SLA deadline` });
+  }
+  if (state.status !== 'resolved') {
+    const cadence = statusCadenceMs(m);
+    if (cadence !== undefined) {
+      const at = Date.parse(book.lastStatusAt) + cadence;
+      deadlines.nextStatusUpdate = iso(at);
+      candidates.push({ atMs: at, summary: `${state.severity} status update every ${formatDuration(cadence)}` });
+    }
+    const budget = phaseDeadlines(m)[0];
+    if (budget) {
+      deadlines.phaseBudget = { phase: budget.phase, at: iso(budget.atMs) };
+      candidates.push({ atMs: budget.atMs, summary: `Phase ${budget.phase} budget ${budget.budget}` });
+    }
+  }
+  return { deadlines, next: candidates.sort((a, b) => a.atMs - b.atMs)[0] };
+}

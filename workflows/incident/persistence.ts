@@ -1,0 +1,67 @@
+/**
+ * Effects: the incident in the store (registered once, then synced when something changed) and its
+ * search attributes in Temporal's visibility, which the CLI's list and the Web UI read.
+ */
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { formatIncidentId, searchAttributes } from '../../contract';
+import { acts, withSummary } from './activity-proxies';
+import type { Effects } from './paging';
+import { record } from './state';
+
+/** Gives the incident its number (INC-n) in the store and puts the declaration on the timeline. */
+export async function registerIncident(fx: Effects): Promise<void> {
+  const { state } = fx.m;
+  const info = workflowInfo();
+  const { number } = await acts.registerIncident.executeWithOptions(withSummary(`Register incident: ${state.title}`), [
+    {
+      workflowId: info.workflowId,
+      firstRunId: info.firstExecutionRunId,
+      title: state.title,
+      severity: state.severity,
+      service: state.service,
+      source: state.source,
+      declaredBy: state.declaredBy,
+      declaredAt: state.declaredAt,
+    },
+  ]);
+  state.number = number;
+  state.incidentId = formatIncidentId(number);
+  record(
+    fx.m,
+    fx.now(),
+    'declared',
+    state.declaredBy,
+    `${state.incidentId} declared: [${state.severity}] ${state.title} (service ${state.service}, source ${state.source})`,
+  );
+  if (state.commander) record(fx.m, fx.now(), 'commander', state.declaredBy, `Incident commander: ${state.commander}`);
+}
+
+/** Search attributes follow the incident; upserted only when one of them changed. */
+export function publishSearchAttributes(fx: Effects): void {
+  const { state } = fx.m;
+  const values = [state.incidentId, state.severity, state.phase, state.service, state.status];
+  if (values.join('|') === fx.m.publishedAttributes) return;
+  fx.m.publishedAttributes = values.join('|');
+  upsertSearchAttributes([
+    { key: searchAttributes.incidentId, value: state.incidentId },
+    { key: searchAttributes.severity, value: state.severity },
+    { key: searchAttributes.phase, value: state.phase },
+    { key: searchAttributes.service, value: state.service },
+    { key: searchAttributes.status, value: state.status },
+  ]);
+}
+
+/** New timeline events, phases and breaches, and the incident's row, to the store. */
+export async function flush(fx: Effects): Promise<void> {
+  const { m } = fx;
+  const { state, book } = m;
+  if (!m.storeDirty || !state.number) return;
+  const events = state.timeline.filter((e) => e.seq > book.persistedSeq);
+  const { timeline: _timeline, phases, breaches, ...rest } = state;
+  await acts.syncIncident.executeWithOptions(withSummary(`Record ${state.incidentId} (${state.phase}, ${state.status})`), [
+    { number: state.number, state: rest, events, phases, breaches },
+  ]);
+  book.persistedSeq = events.length ? events[events.length - 1]!.seq : book.persistedSeq;
+  m.storeDirty = false;
+  publishSearchAttributes(fx);
+}

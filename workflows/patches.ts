@@ -1,0 +1,39 @@
+/**
+ * Every patch id the workflows ask `patched()` about, as named constants, in the order they were added
+ * (`git log -S` on an id gives its commit). A patch guards a behaviour change under incidents already
+ * running; its id is in their histories, so it never changes. Once no open incident or saved history
+ * predates a patch, its `patched()` call can become `deprecatePatch()` for a release and then go, with
+ * the saved histories recaptured.
+ */
+export const PATCHES = {
+  /** "the on-call engineer" is asked of the store (overrides) at the moment of paging. */
+  oncallOverrides: 'oncall-overrides',
+  /** resolution starts the post-incident review workflow. */
+  postIncidentReview: 'post-incident-review',
+  /** an acknowledgement is in the store before it is confirmed (pages in flight stand down). */
+  ackRecordedInStore: 'ack-recorded-in-store',
+  /** runbooks attach by alert match and run in their own child workflow. */
+  runbooks: 'runbooks',
+  /** runbook follow-ups become action items before the review drafts its post-mortem. */
+  runbookFollowUps: 'runbook-follow-ups',
+  /** a policy in the workflow input is checked as the worker checks its own file. */
+  inputPolicyChecked: 'input-policy-checked',
+  /** the runbook workflow is told who named the commander (approval rules). */
+  commanderAssignerInSync: 'commander-assigner-in-sync',
+  /** after a gap, each overdue level is paged once, in level order. */
+  escalationCatchUp: 'escalation-catch-up',
+  /** declared when the workflow started (the alert arrived), not when a worker first ran it. */
+  declaredAtWorkflowStart: 'declared-at-workflow-start',
+  /** an approval that escalates past the last level is noted, not paged again. */
+  approvalEscalationCapped: 'approval-escalation-capped',
+} as const;
+
+/** The runbook workflow's patch ids. */
+export const RUNBOOK_PATCHES = {
+  /** Runbook trouble (a failed step, an offline host) informs the commander instead of escalating. */
+  troubleInforms: 'runbook-trouble-informs',
+  /** Hosts run steps by reference (runbook, step, parameters) from their own policy. */
+  stepByReference: 'runbook-step-by-reference',
+  /** An unanswered approval escalates one level per reminder. */
+  approvalEscalatesPerLevel: 'approval-escalates-per-level',
+} as const;
