@@ -9,9 +9,9 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ErrorType, searchAttributes, INCIDENT_WORKFLOW_TYPE, type IncidentState } from '../contract';
+import { ErrorType, formatIncidentId, parseIncidentId, searchAttributes, INCIDENT_WORKFLOW_TYPE, type IncidentState } from '../contract';
 import type { TemporalConnectionSettings } from '../config/temporal-connection';
-import { CliError, ExitCode } from './errors';
+import { IncidentError, kindOf } from './failures';
 
 export interface ClientSettings extends TemporalConnectionSettings {
   namespace: string;
@@ -23,9 +23,9 @@ export async function connect(settings: ClientSettings): Promise<Client> {
     const connection = await Connection.connect({ ...options, connectTimeout: 3000 });
     return new Client({ connection, namespace: settings.namespace });
   } catch (error) {
-    throw new CliError(
+    throw new IncidentError(
       `cannot reach the Temporal server at ${settings.address}: ${(error as Error).message}. Is \`npm start\` running?`,
-      ExitCode.Unavailable,
+      'Unavailable',
     );
   }
 }
@@ -36,13 +36,11 @@ export interface IncidentRef {
   running: boolean;
 }
 
-const INCIDENT_ID = /^INC-(\d+)$/i;
-
 /** Finds an incident by its INC id (through visibility) or by its workflow id. */
 export async function findIncident(client: Client, id: string): Promise<IncidentRef> {
-  const match = INCIDENT_ID.exec(id.trim());
-  if (match) {
-    const incidentId = `INC-${Number(match[1])}`;
+  const number = parseIncidentId(id);
+  if (number !== undefined) {
+    const incidentId = formatIncidentId(number);
     const query = `${searchAttributes.incidentId.name} = "${incidentId}" AND WorkflowType = "${INCIDENT_WORKFLOW_TYPE}"`;
     for await (const execution of client.workflow.list({ query, pageSize: 1 })) {
       return {
@@ -51,16 +49,16 @@ export async function findIncident(client: Client, id: string): Promise<Incident
         running: execution.status.name === 'RUNNING',
       };
     }
-    throw new CliError(`no incident ${incidentId}`, ExitCode.NotFound);
+    throw new IncidentError(`no incident ${incidentId}`, ErrorType.NotFound);
   }
-  if (!/^[\w.:-]{1,200}$/.test(id)) throw new CliError(`"${id}" is not an incident id (expected e.g. INC-42)`, ExitCode.InvalidInput);
+  if (!/^[\w.:-]{1,200}$/.test(id)) throw new IncidentError(`"${id}" is not an incident id (expected e.g. INC-42)`, ErrorType.InvalidInput);
   const handle = client.workflow.getHandle(id);
   try {
     const description = await handle.describe();
     const incidentId = description.typedSearchAttributes.get(searchAttributes.incidentId) ?? id;
     return { incidentId, handle: client.workflow.getHandle(id, description.runId), running: description.status.name === 'RUNNING' };
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new CliError(`no incident ${id}`, ExitCode.NotFound);
+    if (error instanceof WorkflowNotFoundError) throw new IncidentError(`no incident ${id}`, ErrorType.NotFound);
     throw error;
   }
 }
@@ -69,11 +67,11 @@ export async function readState(ref: IncidentRef): Promise<IncidentState> {
   // A closed incident's final state is its result, readable without a worker.
   if (!ref.running) return (await ref.handle.result()) as IncidentState;
   const state = await ref.handle.query<IncidentState | null>('state');
-  if (!state) throw new CliError(`${ref.incidentId} has no state yet`, ExitCode.Unexpected);
+  if (!state) throw new IncidentError(`${ref.incidentId} has no state yet`, 'Unexpected');
   return state;
 }
 
-/** Runs an update and turns the workflow's typed rejections into CLI errors with distinct exit codes. */
+/** Runs an update; the workflow's typed rejections become IncidentErrors of their kind. */
 export async function runUpdate<Ret, Arg>(
   ref: IncidentRef,
   update: UpdateDefinition<Ret, [Arg]>,
@@ -81,28 +79,21 @@ export async function runUpdate<Ret, Arg>(
   /** Another workflow of the incident, e.g. its runbooks; the incident itself by default. */
   handle: WorkflowHandle = ref.handle,
 ): Promise<Ret> {
-  if (!ref.running)
-    throw new CliError(`${ref.incidentId} is resolved and closed; it accepts no changes`, ExitCode.Rejected, ErrorType.IncidentResolved);
+  if (!ref.running) throw new IncidentError(`${ref.incidentId} is resolved and closed; it accepts no changes`, ErrorType.IncidentResolved);
   try {
     return await handle.executeUpdate(update, { args: [arg] });
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      const code =
-        error.cause.type === ErrorType.InvalidInput
-          ? ExitCode.InvalidInput
-          : error.cause.type === ErrorType.NotFound
-            ? ExitCode.NotFound
-            : ExitCode.Rejected;
-      throw new CliError(`${ref.incidentId}: ${error.cause.message}`, code, error.cause.type ?? undefined);
+      throw new IncidentError(`${ref.incidentId}: ${error.cause.message}`, kindOf(error.cause.type));
     }
     if (error instanceof WorkflowNotFoundError) {
-      throw new CliError(`${ref.incidentId} is resolved and closed; it accepts no changes`, ExitCode.Rejected, ErrorType.IncidentResolved);
+      throw new IncidentError(`${ref.incidentId} is resolved and closed; it accepts no changes`, ErrorType.IncidentResolved);
     }
     throw error;
   }
 }
 
-/** Runs one of the short store workflows and returns its result, with typed failures mapped to exit codes. */
+/** Runs one of the short store workflows and returns its result, with typed failures as IncidentErrors of their kind. */
 export async function runStoreWorkflow<T>(client: Client, workflowType: string, arg: unknown, taskQueue: string): Promise<T> {
   try {
     return (await client.workflow.execute(workflowType, {
@@ -116,13 +107,7 @@ export async function runStoreWorkflow<T>(client: Client, workflowType: string, 
       let cause: unknown = error.cause;
       while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
       if (cause instanceof ApplicationFailure) {
-        const code =
-          cause.type === ErrorType.NotFound
-            ? ExitCode.NotFound
-            : cause.type === ErrorType.InvalidInput
-              ? ExitCode.InvalidInput
-              : ExitCode.Rejected;
-        throw new CliError(cause.message, code, cause.type ?? undefined);
+        throw new IncidentError(cause.message, kindOf(cause.type));
       }
     }
     throw error;

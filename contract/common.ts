@@ -60,7 +60,7 @@ export function formatIncidentId(n: number): string {
 
 /** "INC-42" (any case, surrounding blanks ignored) → 42; undefined for anything else. */
 export function parseIncidentId(id: string): number | undefined {
-  const match = /^\s*INC-([1-9]\d{0,8})\s*$/i.exec(id);
+  const match = /^\s*INC-(\d{1,9})\s*$/i.exec(id);
   return match ? Number(match[1]) : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { folderPostgresCannotEnter } from '../scripts/embedded-postgres';
+import { folderPostgresCannotEnter } from '../dev/embedded-postgres';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/env';

@@ -98,6 +98,6 @@ export function checkParam(rule: ParamRule, raw: string): { ok: true; value: str
 }
 
 /** Substitutes {name} placeholders; each template stays one argv element or one SQL argument. */
-export function renderTemplate(template: string, values: Record<string, string>): string {
+export function fillStepParams(template: string, values: Record<string, string>): string {
   return template.replace(new RegExp(PLACEHOLDER.source, 'g'), (_m, name: string) => values[name] ?? '');
 }

@@ -1,7 +1,7 @@
 // Pure and deterministic: what each runbook step would run, from the policy and the alert's labels.
 // The workflow, `--dry-run` and the tests all plan through here.
 import { durationMs } from './duration';
-import { checkParam, placeholders, renderTemplate } from './runbook-params';
+import { checkParam, placeholders, fillStepParams } from './runbook-params';
 import type { RunbookDef, RunbookPolicy, RunbookStepDef } from './runbook-schema';
 import { ErrorType, runbookTaskQueue, type AlertRef, type StepPlan } from '../contract';
 
@@ -89,15 +89,15 @@ export function planStep(
   };
   const skip = used.map((n) => problems[n]).find(Boolean);
   if (skip) return { ...base, skip };
-  if (step.kind === 'notify') return { ...base, notify: { targets: step.targets!, text: renderTemplate(step.message!, values) } };
+  if (step.kind === 'notify') return { ...base, notify: { targets: step.targets!, text: fillStepParams(step.message!, values) } };
   if ('error' in host) return { ...base, skip: `cannot route: ${host.error}` };
   const routed = { ...base, host: host.host, queue: runbookTaskQueue(host.host) };
-  if (step.kind === 'shell') return { ...routed, argv: step.argv!.map((t) => renderTemplate(t, values)) };
+  if (step.kind === 'shell') return { ...routed, argv: step.argv!.map((t) => fillStepParams(t, values)) };
   return {
     ...routed,
     database: step.database!,
     sql: step.sql!,
-    sqlArgs: step.args.map((t) => renderTemplate(t, values)),
+    sqlArgs: step.args.map((t) => fillStepParams(t, values)),
     action: step.action,
   };
 }

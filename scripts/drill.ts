@@ -7,15 +7,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { workflowIdForGroup } from '../client/webhook/mapping';
-import type { WebhookPayload } from '../client/webhook/payload';
+import { workflowIdForGroup } from '../client/server/webhook/mapping';
+import type { WebhookPayload } from '../client/server/webhook/payload';
 import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
 import type { PolicyInput } from '../policy/schema';
-import { startSmtp, type ReceivedMail } from '../test/helpers/smtp';
+import { startSmtp, type ReceivedMail } from '../dev/smtp-sink';
 import { acknowledgeUpdate, stateQuery, type IncidentState } from '../contract';
-import { openBenchEnv } from './bench-env';
-import { freePort, startDevServer, type DevServer } from './temporal-cli';
+import { openBenchEnv } from '../bench/env';
+import { freePort, startDevServer, type DevServer } from '../dev/temporal-cli';
 
 const root = path.resolve(__dirname, '..');
 const TOKEN = 'drill-webhook-token';
@@ -167,7 +167,7 @@ async function main() {
     );
     const http = new Proc(
       'http',
-      'client/http/main.ts',
+      'client/server/main.ts',
       { ...common, HTTP_PORT: String(httpPort), WEBHOOK_TOKEN: TOKEN },
       'HTTP server listening',
     );

@@ -33,7 +33,10 @@ async function main(files: string[]) {
   }));
   const results = await replay(histories);
   const failed = results.filter((r) => r.error);
-  for (const r of results) console.log(`${r.error ? 'FAIL' : 'ok  '} ${r.workflowId}${r.error ? `: ${String(r.error)}` : ''}`);
+  for (const r of results)
+    console.log(
+      `${r.error ? 'FAIL' : 'ok  '} ${r.workflowId}${r.error ? `: ${r.error instanceof Error ? r.error.message : JSON.stringify(r.error)}` : ''}`,
+    );
   console.log(`${results.length - failed.length} replayed, ${failed.length} failed`);
 
   const changed = await replay(histories, [require.resolve('../test/fixtures/changed-workflow-interceptor')]);

@@ -13,7 +13,7 @@ import {
   type RunningTestWorker,
   type TestEnv,
 } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { TWILIO_TOKEN } from './helpers/twilio-standin';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 

@@ -5,12 +5,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createSmtpMailer } from '../activities/mailer';
 import { createIncidentWorker } from '../workers/create-worker';
-import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-cli';
+import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../dev/temporal-cli';
 import { searchAttributes, stateQuery, type IncidentState } from '../contract';
 import { groupPayload } from './helpers/alerts';
 import { ALERTMANAGER_BIN, startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager';
 import { openTestEnv, testPolicy, uniqueQueue, waitFor, workflowBundle, type TestEnv } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { METRICS_TOKEN, WEBHOOK_TOKEN, startWebhook, type TestWebhook } from './helpers/webhook';
 
 // This suite stops and restarts Temporal, so it runs its own dev server (same binary, SQLite file).

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { ExitCode } from '../client/errors';
+import { ExitCode } from '../client/failures';
 import { ErrorType, addNoteUpdate, type IncidentState } from '../contract';
 import { openTestEnv, startTestWorker, testPolicy, uniqueQueue, type RunningTestWorker, type TestEnv } from './helpers/harness';
 

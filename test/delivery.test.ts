@@ -1,6 +1,6 @@
 import { acknowledgeUpdate, advancePhaseUpdate, resolveUpdate, stateQuery, type IncidentState } from '../contract';
 import { declareIncident, openTestEnv, sleep, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 
 let env: TestEnv;
 let smtp: TestSmtp;

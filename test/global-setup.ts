@@ -4,8 +4,8 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { migrate } from '../activities/migrations';
-import { startEmbeddedPostgres } from '../scripts/embedded-postgres';
-import { freePort, resolveTemporalCli, startDevServer } from '../scripts/temporal-cli';
+import { startEmbeddedPostgres } from '../dev/embedded-postgres';
+import { freePort, resolveTemporalCli, startDevServer } from '../dev/temporal-cli';
 
 declare global {
   // Shared with global-teardown, which runs in the same process.

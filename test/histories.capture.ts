@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { resolveTemporalCli } from '../scripts/temporal-cli';
+import { resolveTemporalCli } from '../dev/temporal-cli';
 import type { WorkflowHandle } from '@temporalio/client';
 import {
   acknowledgeUpdate,
@@ -25,7 +25,7 @@ import {
   submitPostMortemUpdate,
 } from '../contract';
 import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { RECORDER } from './fixtures/runbook-scripts';
 import { findRunbook, runbookHandle, runbookPolicy, scriptDir, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
 import { approveStepUpdate, rejectStepUpdate } from '../contract';

@@ -3,8 +3,8 @@
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { ackToken } from '../activities/ack-links';
-import { buildApp } from '../client/http/app';
-import { createMetrics } from '../client/http/metrics';
+import { buildApp } from '../client/server/app';
+import { createMetrics } from '../client/server/metrics';
 import { loadPolicy } from '../policy/load';
 import { groupPayload } from './helpers/alerts';
 import { openTestEnv, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';

@@ -8,7 +8,7 @@ import {
   type IncidentState,
 } from '../contract';
 import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 
 let env: TestEnv;
 let smtp: TestSmtp;

@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../scripts/temporal-cli';
+import { freePort } from '../dev/temporal-cli';
 import { waitFor } from './helpers/harness';
 
 const root = path.resolve(__dirname, '..');
@@ -23,7 +23,7 @@ beforeAll(async () => {
   pgPort = await freePort();
   httpPort = await freePort();
   // No DATABASE_URL: the embedded PostgreSQL, as on a machine with nothing installed.
-  child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts')], {
+  child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'dev/start.ts')], {
     cwd: root,
     env: {
       PATH: process.env.PATH,

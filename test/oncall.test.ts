@@ -11,7 +11,7 @@ import {
   type RunningTestWorker,
   type TestEnv,
 } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 
 let env: TestEnv;
 let smtp: TestSmtp;

@@ -11,7 +11,7 @@ import {
   type RunningTestWorker,
   type TestEnv,
 } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { TWILIO_FROM, startTwilioStandin, type TwilioStandin } from './helpers/twilio-standin';
 
 let env: TestEnv;

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ExitCode } from '../client/errors';
-import { workflowIdForGroup } from '../client/webhook/mapping';
+import { ExitCode } from '../client/failures';
+import { workflowIdForGroup } from '../client/server/webhook/mapping';
 import { ensureDigestSchedule } from '../workers/digest-schedule';
 import {
   ErrorType,
@@ -33,7 +33,7 @@ import {
   type RunningTestWorker,
   type TestEnv,
 } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { startWebhook } from './helpers/webhook';
 
 let env: TestEnv;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { ExitCode } from '../client/errors';
+import { ExitCode } from '../client/failures';
 import { STORE_APPLICATION_NAME } from '../workers/run';
 import { ErrorType, advancePhaseUpdate, resolveUpdate, reviewStateQuery, reviewWorkflowId, stateQuery } from '../contract';
 import { runCli } from './helpers/cli';
@@ -15,7 +15,7 @@ import {
   type TestEnv,
 } from './helpers/harness';
 import { findRunbook, runbookPolicy, runbookState, scratchDatabase, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 
 // The plan's scenario 1 end to end: diagnostics on their own, approval, then exactly the idle sessions end.
 const host = uniqueHost('db');

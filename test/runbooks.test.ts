@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ExitCode } from '../client/errors';
+import { ExitCode } from '../client/failures';
 import type { RunbookDef } from '../policy/runbook-schema';
 import type { ResponsePolicy } from '../policy/schema';
 import { runbookDatabases } from '../config/env';
@@ -32,7 +32,7 @@ import {
   uniqueHost,
   waitForStep,
 } from './helpers/runbooks';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 
 const host = uniqueHost('local');
 const taskQueue = uniqueQueue('runbooks');

@@ -12,7 +12,7 @@ import {
   type RunningTestWorker,
   type TestEnv,
 } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,8 +1,8 @@
-import { workflowIdForGroup } from '../client/webhook/mapping';
+import { workflowIdForGroup } from '../client/server/webhook/mapping';
 import { stateQuery, type IncidentState } from '../contract';
 import { groupPayload } from './helpers/alerts';
 import { openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type RunningTestWorker, type TestEnv } from './helpers/harness';
-import { startSmtp, type TestSmtp } from './helpers/smtp';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 
 let env: TestEnv;

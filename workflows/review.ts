@@ -21,6 +21,7 @@ import {
 } from '../contract';
 import { incompleteSections } from './postmortem';
 import { resolveTargets, type Recipient } from './recipients';
+import { nowIso } from './clock';
 
 type Activities = ReturnType<typeof createActivities>;
 const options: ActivityOptions = {
@@ -144,7 +145,7 @@ export async function reviewWorkflow(input: ReviewInput): Promise<ReviewState> {
         mail(input, r, `review-reminder:${n}:${r.contact.id}`, subject, body, `Post-mortem reminder #${n} to ${r.contact.name} (${r.via})`),
       ),
     );
-    state.reminders.push({ n, at: new Date(Date.now()).toISOString(), overdue, to: recipients.map((r) => r.contact.id) });
+    state.reminders.push({ n, at: nowIso(), overdue, to: recipients.map((r) => r.contact.id) });
     await acts.recordReminder({ incidentNumber: input.incidentNumber, n });
     if (workflowInfo().continueAsNewSuggested && !submission) {
       await condition(allHandlersFinished);
@@ -153,7 +154,7 @@ export async function reviewWorkflow(input: ReviewInput): Promise<ReviewState> {
   }
 
   const submitted = submission!;
-  const at = new Date(Date.now()).toISOString();
+  const at = nowIso();
   await acts.submitPostMortem.executeWithOptions({ ...options, summary: `Store the post-mortem submitted by ${submitted.by}` }, [
     { incidentNumber: input.incidentNumber, by: submitted.by, markdown: submitted.markdown, at },
   ]);

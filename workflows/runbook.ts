@@ -36,6 +36,7 @@ import {
 import { DEFAULT_COMMANDER_ASSIGNERS } from '../policy/approvals';
 import { describeCommand, findStep, planRunbook, runbookHost } from '../policy/runbook-plan';
 import { requireName } from './validators';
+import { nowIso } from './clock';
 
 type StoreActivities = ReturnType<typeof createActivities>;
 type HostActivities = ReturnType<typeof createRunbookActivities>;
@@ -121,7 +122,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
     ({ step, by }) => {
       const run = find(step);
       run.approvedBy = by;
-      run.approvedAt = new Date(Date.now()).toISOString();
+      run.approvedAt = nowIso();
       emit({ actor: by, text: `Approved ${run.plan.ref} (${run.plan.title})` });
       bump();
       return run;
@@ -210,7 +211,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
   const awaitApproval = async (run: StepRun): Promise<boolean> => {
     const deadlineMs = Date.now() + durationMs(policy.approvalTimeout);
     run.status = 'awaiting-approval';
-    run.requestedAt = new Date(Date.now()).toISOString();
+    run.requestedAt = nowIso();
     run.approvalDeadline = new Date(deadlineMs).toISOString();
     const id = input.incidentId;
     const command = describeCommand(run.plan);
@@ -295,7 +296,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
       return;
     }
     run.status = 'running';
-    run.startedAt = new Date(Date.now()).toISOString();
+    run.startedAt = nowIso();
     bump();
     const scope = new CancellationScope();
     scopes.set(run.plan.ref, scope);
@@ -350,7 +351,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
         });
       }
     } finally {
-      run.finishedAt = new Date(Date.now()).toISOString();
+      run.finishedAt = nowIso();
       scopes.delete(run.plan.ref);
       bump();
     }

@@ -7,6 +7,7 @@ import type { createActivities } from '../activities';
 import type { ActionItem, Digest, OnCallAnswer, Override, SeverityReport } from '../contract';
 import { ErrorType, type ActionItemRequest, type EvidenceRecord } from '../contract';
 import { resolveTargets } from './recipients';
+import { nowIso } from './clock';
 
 type Activities = ReturnType<typeof createActivities>;
 const options: ActivityOptions = {
@@ -29,7 +30,7 @@ export async function actionItemWorkflow(request: ActionItemRequest): Promise<Ac
 }
 
 export async function reportWorkflow(input: { sinceSeconds: number }): Promise<SeverityReport[]> {
-  return acts.incidentReport({ sinceSeconds: input.sinceSeconds, now: new Date(Date.now()).toISOString() });
+  return acts.incidentReport({ sinceSeconds: input.sinceSeconds, now: nowIso() });
 }
 
 function renderDigest(digest: Digest): string {
@@ -54,7 +55,7 @@ function renderDigest(digest: Digest): string {
 /** Run by the weekly Schedule (and `incidentctl digest --now`): emails the engineering lead. */
 export async function digestWorkflow(): Promise<Digest & { sentTo: string[] }> {
   const policy = await acts.currentPolicy();
-  const digest = await acts.collectDigest({ now: new Date(Date.now()).toISOString() });
+  const digest = await acts.collectDigest({ now: nowIso() });
   const { recipients } = resolveTargets(policy, policy.review.digestRecipients, { nowMs: Date.now() });
   const subject = `Post-incident digest: ${digest.overduePostMortems.length} overdue post-mortems, ${digest.overdueActionItems.length} overdue action items`;
   await acts.sendEmail.executeWithOptions(
@@ -74,7 +75,7 @@ export async function digestWorkflow(): Promise<Digest & { sentTo: string[] }> {
 /** Who is on call now and next, overrides included (`incidentctl oncall`). */
 export async function onCallWorkflow(): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
   const policy = await acts.currentPolicy();
-  return acts.whoIsOnCall({ oncall: policy.oncall, at: new Date(Date.now()).toISOString() });
+  return acts.whoIsOnCall({ oncall: policy.oncall, at: nowIso() });
 }
 
 /** `incidentctl override`: the workflow id makes a retried add idempotent. */

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type AppDeps } from '../../client/http/app';
+import { buildApp, type AppDeps } from '../../client/server/app';
 import type { ResponsePolicy } from '../../policy/schema';
 
 export const WEBHOOK_TOKEN = 'webhook-test-token';

@@ -23,7 +23,8 @@ export interface IncidentModel {
   publishedAttributes: string;
 }
 
-export const iso = (ms: number) => new Date(ms).toISOString();
+import { iso } from '../clock';
+export { iso };
 
 /** A new incident's state and book, or the ones carried through continue-as-new, unchanged. */
 export function initialModel(input: IncidentInput, declaredAt: string): IncidentModel {

@@ -1,0 +1,283 @@
+/**
+ * `npm run bench:ingest`: Alertmanager ingestion throughput and latency, against a real Temporal
+ * dev server, PostgreSQL, worker and in-process SMTP server, all on this machine. Prints numbers;
+ * asserts nothing. The ceiling is raw signalWithStart from a client against the same server, in
+ * the same run, with the same mix and concurrency.
+ */
+import path from 'node:path';
+import { openBenchEnv } from './env';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+import { Worker as Thread } from 'node:worker_threads';
+import { buildApp } from '../client/server/app';
+import { createMetrics } from '../client/server/metrics';
+import { mapGroup, workflowIdForGroup } from '../client/server/webhook/mapping';
+import type { WebhookPayload } from '../client/server/webhook/payload';
+import { createSmtpMailer } from '../activities/mailer';
+import { IncidentStore } from '../activities/store';
+import { ReviewStore } from '../activities/review-store';
+import { loadPolicy } from '../policy/load';
+import { createIncidentWorker } from '../workers/create-worker';
+import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../contract';
+
+const GROUPS = Number(process.env.BENCH_GROUPS ?? 300);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const TOKEN = 'bench';
+
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
+};
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+function payload(groupKey: string, fingerprint: string, severity = 'critical'): WebhookPayload {
+  return {
+    version: '4',
+    groupKey,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'bench',
+    groupLabels: { alertname: 'Bench' },
+    commonLabels: { alertname: 'Bench', severity, service: 'bench' },
+    commonAnnotations: { summary: `Bench ${groupKey}` },
+    externalURL: 'http://alertmanager',
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: 'Bench', severity, service: 'bench', instance: fingerprint },
+        annotations: { summary: `Bench ${groupKey}` },
+        startsAt: new Date().toISOString(),
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        fingerprint,
+      },
+    ],
+  };
+}
+
+/** Runs `jobs` with at most `limit` in flight; returns each job's latency in ms. */
+async function pool<T>(items: T[], limit: number, job: (item: T) => Promise<void>): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        const t = performance.now();
+        await job(item);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  return latencies;
+}
+
+interface PostResult {
+  status: number;
+  sentAt: number;
+  ms: number;
+}
+
+/** Posts bodies from a worker thread: at `concurrency` in flight, or one every `intervalMs`. */
+function postFromThread(base: string, bodies: WebhookPayload[], options: { concurrency?: number; intervalMs?: number }) {
+  return new Promise<{ results: PostResult[]; seconds: number }>((resolve, reject) => {
+    const thread = new Thread(path.join(__dirname, 'poster.js'), {
+      workerData: {
+        base,
+        token: TOKEN,
+        bodies: bodies.map((b) => JSON.stringify(b)),
+        concurrency: options.concurrency ?? 1,
+        intervalMs: options.intervalMs,
+      },
+    });
+    thread.once('message', resolve);
+    thread.once('error', reject);
+  });
+}
+
+async function main() {
+  const bench = await openBenchEnv('bench-ingest');
+  const { db, cleanups } = bench;
+  const server = { address: bench.address };
+  try {
+    const pages = new Map<string, number>(); // incident title -> first page time
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, _session, callback) {
+        let raw = '';
+        stream.on('data', (d: Buffer) => (raw += d.toString()));
+        stream.on('end', () => {
+          const subject = /^Subject: (.*)$/m.exec(raw)?.[1] ?? '';
+          const title = /INC-\d+: (Bench \S+) \(page:/.exec(subject)?.[1];
+          if (title && !pages.has(title)) pages.set(title, performance.now());
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => smtp.close(() => r(undefined))));
+    const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+
+    const policy = loadPolicy();
+    // Ingestion is measured on a queue no worker polls, so the ratio compares ingestion alone;
+    // paging latency and the sustained rate run with the worker on its own queue.
+    const ingestQueue = 'bench-ingest';
+    const taskQueue = 'bench';
+    const native = await NativeConnection.connect({ address: server.address });
+    const worker = await createIncidentWorker({
+      connection: native,
+      namespace: 'default',
+      taskQueue,
+      deps: { store: new IncidentStore(db), reviews: new ReviewStore(db), mailer: createSmtpMailer(smtpUrl, 'bench@local'), policy },
+    });
+    const workerRun = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await workerRun;
+      await native.close();
+    });
+
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+    const ingestMetrics = createMetrics();
+    const ingestApp = buildApp({ client, taskQueue: ingestQueue, policy, auth: { kind: 'bearer', token: TOKEN }, metrics: ingestMetrics });
+    const ingestBase = await ingestApp.listen({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => ingestApp.close());
+    const liveApp = buildApp({ client, taskQueue, policy, auth: { kind: 'bearer', token: TOKEN } });
+    const liveBase = await liveApp.listen({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => liveApp.close());
+
+    // The same mix for both: GROUPS distinct groups, then REPEATS more posts spread over them, interleaved.
+    const mix = (prefix: string) => {
+      const items = Array.from({ length: GROUPS }, (_, i) => payload(`${prefix}-${i}`, `fp-${i}`));
+      for (let i = 0; i < REPEATS; i++)
+        items.splice(Math.min(items.length, 2 * i + 1), 0, payload(`${prefix}-${i % GROUPS}`, `fp-${i % GROUPS}-r${i}`));
+      return items;
+    };
+    const ceiling = async (prefix: string) => {
+      const items = mix(prefix);
+      const t = performance.now();
+      await pool(items, CONCURRENCY, async (p) => {
+        const group = mapGroup(p, policy, new Date().toISOString());
+        await client.workflow.signalWithStart(INCIDENT_WORKFLOW_TYPE, {
+          workflowId: group.workflowId,
+          taskQueue: ingestQueue,
+          args: [group.input],
+          signal: alertsSignal,
+          signalArgs: [group.batch],
+          // The same request the webhook makes: memo and search attributes included.
+          memo: { title: group.input.title },
+          typedSearchAttributes: [
+            { key: searchAttributes.severity, value: group.input.severity },
+            { key: searchAttributes.service, value: group.input.service },
+            { key: searchAttributes.phase, value: 'detect' },
+            { key: searchAttributes.status, value: 'open' },
+          ],
+        });
+      });
+      return items.length / ((performance.now() - t) / 1000);
+    };
+
+    // Warm-up of both paths.
+    await ceiling('warm-ceiling');
+    await postFromThread(ingestBase, mix('warm-webhook').slice(0, 100), { concurrency: CONCURRENCY });
+    const startedBefore = (await ingestMetrics.incidents.get()).values.find((v) => v.labels.outcome === 'started')?.value ?? 0;
+
+    // 1 and 2: ceiling, webhook, ceiling again; the ceiling is the mean of the two runs around the webhook.
+    const ceilingA = await ceiling('ceiling-a');
+    const ingest = await postFromThread(ingestBase, mix('webhook'), { concurrency: CONCURRENCY });
+    const ceilingB = await ceiling('ceiling-b');
+    const ceilingRate = (ceilingA + ceilingB) / 2;
+    const ingestRate = ingest.results.length / ingest.seconds;
+    const latencies = ingest.results.map((r) => r.ms);
+    const statuses = new Map<number, number>();
+    for (const r of ingest.results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+    const started = ((await ingestMetrics.incidents.get()).values.find((v) => v.labels.outcome === 'started')?.value ?? 0) - startedBefore;
+    let lost = 0;
+    let duplicates = 0;
+    await pool(
+      Array.from({ length: GROUPS }, (_, i) => `webhook-${i}`),
+      16,
+      async (groupKey) => {
+        const runs: string[] = [];
+        for await (const w of client.workflow.list({ query: `WorkflowId = "${workflowIdForGroup(groupKey)}"` })) runs.push(w.runId);
+        if (runs.length === 0) lost++;
+        if (runs.length > 1) duplicates += runs.length - 1;
+      },
+    );
+
+    // 3. Alert to first page at 10 groups/s (P1), with the worker running.
+    const paced = Array.from({ length: 50 }, (_, i) => payload(`paced-${i}`, `pfp-${i}`));
+    const pacedRun = await postFromThread(liveBase, paced, { intervalMs: 100 });
+    const deadline = Date.now() + 60_000;
+    while (paced.some((p) => !pages.has(p.commonAnnotations.summary!)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const pageLatencies = paced.flatMap((p, i) => {
+      const pagedAt = pages.get(p.commonAnnotations.summary!);
+      return pagedAt === undefined ? [] : [pagedAt + performance.timeOrigin - pacedRun.results[i]!.sentAt];
+    });
+
+    // 4. Sustained 100 groups/s for 10 s, with the worker running.
+    const sustained = await postFromThread(
+      liveBase,
+      Array.from({ length: 1000 }, (_, i) => payload(`sustained-${i}`, `sfp-${i}`, 'warning')),
+      { intervalMs: 10 },
+    );
+    const sustainedAccepted = sustained.results.filter((r) => r.status === 200).length;
+
+    const report = {
+      groups: GROUPS,
+      repeats: REPEATS,
+      concurrency: CONCURRENCY,
+      ceiling_signalWithStart_per_s: round(ceilingRate),
+      ceiling_runs_per_s: [round(ceilingA), round(ceilingB)],
+      webhook_alerts_per_s: round(ingestRate),
+      ratio_to_ceiling: round(ingestRate / ceilingRate, 2),
+      webhook_status_counts: Object.fromEntries(statuses),
+      incidents_started: started,
+      duplicates,
+      lost,
+      webhook_latency_ms: { p50: round(pct(latencies, 50)), p99: round(pct(latencies, 99)) },
+      alert_to_first_page_ms_at_10_groups_per_s: {
+        paged: `${pageLatencies.length}/${paced.length}`,
+        p50: round(pct(pageLatencies, 50)),
+        p99: round(pct(pageLatencies, 99)),
+      },
+      sustained_100_groups_per_s: {
+        posted: sustained.results.length,
+        accepted: sustainedAccepted,
+        lost: sustained.results.length - sustainedAccepted,
+        seconds: round(sustained.seconds, 2),
+        groups_per_s: round(sustainedAccepted / sustained.seconds),
+        latency_ms: {
+          p50: round(
+            pct(
+              sustained.results.map((r) => r.ms),
+              50,
+            ),
+          ),
+          p99: round(
+            pct(
+              sustained.results.map((r) => r.ms),
+              99,
+            ),
+          ),
+        },
+      },
+    };
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    await bench.close();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { INCIDENT_WORKFLOW_TYPE, PHASES, SEVERITIES, searchAttributes } from '../../../contract';
+import { withClient, globals, output, parseOptions } from '../context';
+
+const schema = z.object({
+  severity: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .pipe(z.enum(SEVERITIES, { message: 'must be one of P0, P1, P2, P3' }))
+    .optional(),
+  phase: z.enum(PHASES, { message: `must be one of ${PHASES.join(', ')}` }).optional(),
+  service: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]{1,100}$/, 'letters, digits, ".", "_" and "-" only')
+    .optional(),
+  all: z.boolean().optional(),
+});
+
+export function register(program: Command): void {
+  program
+    .command('list')
+    .description('open incidents (Temporal visibility), newest first')
+    .option('--severity <P0..P3>', 'only this severity')
+    .option('--phase <phase>', 'only this phase')
+    .option('--service <name>', 'only this service')
+    .option('--all', 'include resolved incidents')
+    .action(async (raw: unknown, command: Command) => {
+      const options = parseOptions(schema, raw);
+      const g = globals(command);
+      const clauses = [`WorkflowType = "${INCIDENT_WORKFLOW_TYPE}"`];
+      if (!options.all) clauses.push('ExecutionStatus = "Running"');
+      if (options.severity) clauses.push(`${searchAttributes.severity.name} = "${options.severity}"`);
+      if (options.phase) clauses.push(`${searchAttributes.phase.name} = "${options.phase}"`);
+      if (options.service) clauses.push(`${searchAttributes.service.name} = "${options.service}"`);
+      await withClient(g, async (client) => {
+        const rows = [];
+        for await (const w of client.workflow.list({ query: clauses.join(' AND ') })) {
+          const sa = w.typedSearchAttributes;
+          rows.push({
+            incidentId: sa.get(searchAttributes.incidentId) ?? '(registering)',
+            severity: sa.get(searchAttributes.severity) ?? '',
+            status: sa.get(searchAttributes.status) ?? '',
+            phase: sa.get(searchAttributes.phase) ?? '',
+            service: sa.get(searchAttributes.service) ?? '',
+            title: typeof w.memo?.title === 'string' ? w.memo.title : '',
+            startedAt: w.startTime.toISOString(),
+            workflowId: w.workflowId,
+          });
+        }
+        const human = rows.length
+          ? [
+              `${'ID'.padEnd(9)} SEV ${'STATUS'.padEnd(12)} ${'PHASE'.padEnd(11)} ${'SERVICE'.padEnd(14)} TITLE`,
+              ...rows.map(
+                (r) =>
+                  `${r.incidentId.padEnd(9)} ${r.severity.padEnd(3)} ${r.status.padEnd(12)} ${r.phase.padEnd(11)} ${r.service.padEnd(14)} ${r.title}`,
+              ),
+            ].join('\n')
+          : 'No incidents match.';
+        output(g, rows, human);
+      });
+    });
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { SeverityReport } from '../../../contract';
+import { durationMs, formatDuration } from '../../../policy/duration';
+import { globals, output, parseOptions, storeRequest } from '../context';
+
+const schema = z.object({
+  since: z
+    .string()
+    .regex(/^\d+[smhd]$/, 'expected a duration such as 30d, 12h or 90m')
+    .default('30d'),
+});
+const fmt = (seconds: number | null) => (seconds === null ? '-' : formatDuration(seconds * 1000));
+
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('per severity: counts, MTTA and MTTR (median, p90), SLA breaches, post-mortems, open action items')
+    .option('--since <duration>', 'look back this far, e.g. 30d', '30d')
+    .action(async (raw: unknown, command: Command) => {
+      const { since } = parseOptions(schema, raw);
+      const g = globals(command);
+      const rows = await storeRequest<SeverityReport[]>(g, 'reportWorkflow', { sinceSeconds: durationMs(since) / 1000 });
+      const header =
+        'SEV  COUNT  MTTA p50/p90     MTTR p50/p90     ACK-BREACH  PHASE-BREACH               PM on-time/late/missing/pending  OPEN-ACTIONS';
+      const lines = rows.map((r) =>
+        [
+          r.severity.padEnd(4),
+          String(r.incidents).padEnd(6),
+          `${fmt(r.mttaSeconds.p50)}/${fmt(r.mttaSeconds.p90)}`.padEnd(16),
+          `${fmt(r.mttrSeconds.p50)}/${fmt(r.mttrSeconds.p90)}`.padEnd(16),
+          String(r.slaBreaches.ack).padEnd(11),
+          (
+            Object.entries(r.slaBreaches.byPhase)
+              .map(([p, n]) => `${p}:${n}`)
+              .join(',') || '-'
+          ).padEnd(26),
+          `${r.postMortems.onTime}/${r.postMortems.late}/${r.postMortems.missing}/${r.postMortems.pending}`.padEnd(32),
+          String(r.openActionItems),
+        ].join(' '),
+      );
+      output(g, { since, severities: rows }, [`Incidents declared in the last ${since}`, header, ...lines].join('\n'));
+    });
+}

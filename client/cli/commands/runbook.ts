@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { ErrorType, attachRunbookUpdate, runbookPlanQuery } from '../../../contract';
+import { actor, globals, output, parseOptions, withClient } from '../context';
+import { findRunbooks, formatPlan, formatRunbooks, readRunbooks } from '../runbooks';
+import { findIncident, runUpdate } from '../../temporal';
+import { IncidentError } from '../../failures';
+
+const schema = z.object({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'runbook names are lower-case slugs, e.g. db-connection-pool')
+    .optional(),
+  dryRun: z.boolean().default(false),
+});
+
+export function register(program: Command): void {
+  program
+    .command('runbook')
+    .description("attach a runbook to an incident, show what it would run (--dry-run), or show its steps' progress")
+    .argument('<id>', 'incident id, e.g. INC-42')
+    .argument('[name]', 'runbook id from the policy, e.g. db-connection-pool')
+    .option('--dry-run', 'print the exact argv or SQL of every step, and attach nothing')
+    .action(async (id: string, name: string | undefined, raw: unknown, command: Command) => {
+      const options = parseOptions(schema, { ...(raw as object), name }, ['name']);
+      const g = globals(command);
+      await withClient(g, async (client) => {
+        const ref = await findIncident(client, id);
+        if (!options.name) {
+          if (options.dryRun) throw new IncidentError('--dry-run needs a runbook name', ErrorType.InvalidInput);
+          const state = await readRunbooks(await findRunbooks(client, ref));
+          output(g, state, formatRunbooks(state));
+          return;
+        }
+        if (options.dryRun) {
+          if (!ref.running) throw new IncidentError(`${ref.incidentId} is resolved and closed`, ErrorType.InvalidTransition);
+          const plans = await ref.handle.query(runbookPlanQuery, options.name).catch((error: Error) => {
+            throw new IncidentError(`${ref.incidentId}: ${error.message}`, ErrorType.NotFound);
+          });
+          output(g, plans, `Dry run of ${options.name} for ${ref.incidentId}: nothing is attached or run.\n\n${formatPlan(plans)}`);
+          return;
+        }
+        const by = actor(g);
+        const state = await runUpdate(ref, attachRunbookUpdate, { by, runbook: options.name });
+        output(g, state, `Runbook ${options.name} attached to ${state.incidentId}; its steps start with their phases.`);
+      });
+    });
+}

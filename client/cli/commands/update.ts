@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { addNoteUpdate, postPublicUpdate, setImpactUpdate } from '../../../contract';
+import { actor, globals, outputState, parseOptions, withIncident } from '../context';
+import { runUpdate } from '../../temporal';
+
+const textSchema = z.object({ text: z.string().trim().min(1, 'the update must not be empty').max(2000) });
+const impactSchema = z.object({ usersPct: z.coerce.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100') });
+
+export function register(program: Command): void {
+  program
+    .command('update')
+    .description('post a status update; --public also shows it on the public status page')
+    .argument('<id>', 'incident id, e.g. INC-42')
+    .argument('<text...>', 'the update')
+    .option('--public', 'publish on the status page (internal note otherwise)')
+    .action(async (id: string, words: string[], raw: { public?: boolean }, command: Command) => {
+      const { text } = parseOptions(textSchema, { text: words.join(' ') }, ['text']);
+      const g = globals(command);
+      const by = actor(g);
+      const state = await withIncident(g, id, (ref) =>
+        raw.public ? runUpdate(ref, postPublicUpdate, { by, text }) : runUpdate(ref, addNoteUpdate, { by, text }),
+      );
+      outputState(g, state, `${raw.public ? 'Public update posted' : 'Note added'} on ${state.incidentId}`);
+    });
+  program
+    .command('impact')
+    .description('record the share of users affected; P0/P1 above the policy threshold (10%) email customers')
+    .argument('<id>', 'incident id, e.g. INC-42')
+    .requiredOption('--users-pct <n>', 'percentage of users affected')
+    .action(async (id: string, raw: { usersPct: string }, command: Command) => {
+      const { usersPct } = parseOptions(impactSchema, raw);
+      const g = globals(command);
+      const by = actor(g);
+      const state = await withIncident(g, id, (ref) => runUpdate(ref, setImpactUpdate, { by, usersPct }));
+      outputState(g, state, `${state.incidentId}: ${usersPct}% of users affected`);
+    });
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// incidentctl: declare, ack, escalate, note, advance and resolve incidents.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../../config/env';
+import { ErrorType } from '../../contract';
+import { IncidentError, ExitCode } from '../failures';
+import * as ack from './commands/ack';
+import * as approve from './commands/approve';
+import * as runbook from './commands/runbook';
+import * as action from './commands/action';
+import * as digest from './commands/digest';
+import * as postmortem from './commands/postmortem';
+import * as report from './commands/report';
+import * as advance from './commands/advance';
+import * as commander from './commands/commander';
+import * as declare from './commands/declare';
+import * as escalate from './commands/escalate';
+import * as list from './commands/list';
+import * as note from './commands/note';
+import * as oncall from './commands/oncall';
+import * as resolve from './commands/resolve';
+import * as severity from './commands/severity';
+import * as show from './commands/show';
+import * as update from './commands/update';
+
+export function buildProgram(): Command {
+  const program = new Command('incidentctl')
+    .description('Incident response from the command line: every incident is a durable Temporal workflow.')
+    .option('--json', 'machine-readable output')
+    .option('--as <name>', 'act as this person (default: your OS user)')
+    .option('--address <host:port>', 'Temporal server (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)')
+    .option('--namespace <ns>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const command of [
+    declare,
+    list,
+    show,
+    ack,
+    escalate,
+    severity,
+    note,
+    commander,
+    advance,
+    resolve,
+    postmortem,
+    action,
+    digest,
+    report,
+    oncall,
+    update,
+    runbook,
+    approve,
+  ]) {
+    command.register(program);
+  }
+  for (const sub of program.commands) sub.exitOverride();
+  return program;
+}
+
+/** The one error handler: every failure becomes a message on stderr and a meaningful exit code. */
+export async function run(argv: string[]): Promise<number> {
+  // `incidentctl list | head` closes our stdout early; that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(ExitCode.Ok);
+  });
+  try {
+    await buildProgram().parseAsync(argv);
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not failures; usage errors were already printed by commander.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.InvalidInput;
+    }
+    const json = argv.includes('--json');
+    const known =
+      error instanceof IncidentError
+        ? error
+        : error instanceof ConfigError
+          ? new IncidentError(error.message, ErrorType.InvalidInput)
+          : undefined;
+    const message = known?.message ?? `unexpected error: ${(error as Error).stack ?? String(error)}`;
+    const code = known?.exitCode ?? ExitCode.Unexpected;
+    if (json) process.stderr.write(`${JSON.stringify({ error: message, type: known?.kind, exitCode: code })}\n`);
+    else process.stderr.write(`incidentctl: ${message}\n`);
+    return code;
+  }
+}
+
+if (require.main === module) {
+  void run(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

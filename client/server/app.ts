@@ -1,0 +1,266 @@
+import type { Client } from '@temporalio/client';
+import http from 'node:http';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
+import { pageRegistry } from '../../activities/metrics';
+import type { ResponsePolicy } from '../../policy/schema';
+import { ingestGroup } from './webhook/ingest';
+import { mapGroup } from './webhook/mapping';
+import { parseWebhookPayload } from './webhook/payload';
+import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
+import { authorized, type WebhookAuth } from './auth';
+import { registerStatusRoutes } from './status-page';
+import { createMetrics, type Metrics } from './metrics';
+
+export interface AppDeps {
+  client: Client;
+  taskQueue: string;
+  policy: ResponsePolicy;
+  auth: WebhookAuth;
+  /** Alertmanager bodies over this many bytes get 413. */
+  bodyLimit?: number;
+  /** Past this, a slow or unreachable Temporal gets 503 so Alertmanager retries. */
+  temporalDeadlineMs?: number;
+  metrics?: Metrics;
+  /** Structured request logs (pino); secrets in URLs are redacted. */
+  logger?: boolean | { level?: string; stream?: { write(line: string): void } };
+  /** Bearer token for /metrics; without one /metrics is off (404). */
+  metricsToken?: string;
+  limits?: HttpLimits;
+  /** Acknowledge links and SMS replies; see registerAcknowledgeRoutes. */
+  acknowledge?: Omit<AcknowledgeRoutesDeps, 'client' | 'policy'>;
+}
+
+/** What a stranger can hold: time to send a whole request, idle sockets, open connections. */
+export interface HttpLimits {
+  /** A request (headers and body) not received within this is cut with 408. */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive connections close after this. */
+  keepAliveTimeoutMs?: number;
+  maxConnections?: number;
+}
+
+export const DEFAULT_LIMITS: Required<HttpLimits> = { requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxConnections: 512 };
+/** Bodies of routes that take no large input: the SMS webhook, and anything sent where none is expected. */
+const SMALL_BODY_LIMIT = 16 * 1024;
+
+class TemporalDeadline extends Error {}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TemporalDeadline(`Temporal did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Temporal's health as the webhook last saw it. After a failure, requests answer 503 at once instead of
+ * each waiting out a deadline against a server that is down or recovering; one probe at most every
+ * `probeEveryMs` finds it back, so the webhook is ready again within about that long.
+ */
+export class TemporalBreaker {
+  private down = false;
+  private lastProbe = 0;
+  private probing: Promise<boolean> | undefined;
+  constructor(
+    private readonly probe: () => Promise<unknown>,
+    private readonly probeEveryMs = 250,
+  ) {}
+  /** Whether to try Temporal now. */
+  async allow(): Promise<boolean> {
+    if (!this.down) return true;
+    if (this.probing) return this.probing;
+    if (Date.now() - this.lastProbe < this.probeEveryMs) return false;
+    this.lastProbe = Date.now();
+    this.probing = this.probe()
+      .then(
+        () => {
+          this.down = false;
+          return true;
+        },
+        () => false,
+      )
+      .finally(() => (this.probing = undefined));
+    return this.probing;
+  }
+  failed(): void {
+    this.down = true;
+    this.lastProbe = Date.now();
+  }
+}
+
+/** Request URLs as logged: acknowledge tokens are credentials. */
+export const loggedUrl = (url: string) => url.replace(/^\/ack\/[^/?#]+/, '/ack/[redacted]');
+
+/** The HTTP app, without listening: tests inject requests or listen on port 0. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const metrics = deps.metrics ?? createMetrics();
+  const deadlineMs = deps.temporalDeadlineMs ?? 5_000;
+  const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  // The abort cancels the gRPC call and its retries, so a timed-out request leaves nothing running;
+  // the race is a backstop that bounds the answer time regardless.
+  const temporalCall = <T>(fn: () => Promise<T>, ms = deadlineMs) =>
+    withDeadline(deps.client.withAbortSignal(AbortSignal.timeout(ms), fn), ms + 250);
+  const breaker = new TemporalBreaker(() => temporalCall(() => deps.client.workflowService.getSystemInfo({}), 500));
+  const logger =
+    deps.logger === undefined || deps.logger === false
+      ? false
+      : {
+          ...(deps.logger === true ? {} : deps.logger),
+          serializers: {
+            req: (req: { method: string; url: string; ip?: string }) => ({
+              method: req.method,
+              url: loggedUrl(req.url),
+              remoteAddress: req.ip,
+            }),
+          },
+        };
+  const app = Fastify({
+    bodyLimit: SMALL_BODY_LIMIT,
+    logger,
+    return503OnClosing: true,
+    // maxParamLength: signed acknowledge links are longer than fastify's default of 100.
+    routerOptions: { maxParamLength: 2000 },
+    // Node checks request timeouts on this interval (30 s by default): a slow body is cut close to its deadline.
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        { requestTimeout: limits.requestTimeoutMs, headersTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: 500 },
+        handler,
+      );
+      server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+      server.maxConnections = limits.maxConnections;
+      return server;
+    },
+  });
+
+  // No body is parsed unless its route expects one: the webhook JSON, Twilio's form.
+  app.removeAllContentTypeParsers();
+
+  // Security headers on every answer; pages carry no scripts and are never framed.
+  void app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: false,
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    done();
+  });
+
+  // The one error handler: bad input is a 4xx that names the problem; nothing else leaks a stack.
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'body too large' });
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: error.message });
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(400).send({ error: error.message });
+    app.log.error(error);
+    return reply.code(503).send({ error: 'temporarily unable to accept alerts; retry' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${loggedUrl(request.url)}` }));
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+
+  registerStatusRoutes(app, deps.client);
+  void app.register((scope, _opts, next) => {
+    // Twilio posts forms, nothing else.
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    registerAcknowledgeRoutes(scope, { client: deps.client, policy: deps.policy, publicUrl: 'http://127.0.0.1', ...deps.acknowledge });
+    next();
+  });
+
+  // Answers within a second either way.
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await temporalCall(() => deps.client.workflowService.getSystemInfo({}), 500);
+      return { status: 'ready' };
+    } catch (error) {
+      breaker.failed();
+      return reply.code(503).send({ status: 'unavailable', error: (error as Error).message });
+    }
+  });
+
+  app.get('/metrics', async (request, reply) => {
+    if (!deps.metricsToken) return reply.code(404).send({ error: 'metrics are off: set METRICS_TOKEN' });
+    if (!authorized({ kind: 'bearer', token: deps.metricsToken }, request.headers.authorization))
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or bad credentials' });
+    // Paging metrics live where pages are sent; merged here when the worker shares this process.
+    const merged = Registry.merge([metrics.registry, pageRegistry]);
+    return reply.type(merged.contentType).send(await merged.metrics());
+  });
+
+  void app.register((scope, _opts, next) => {
+    // Alertmanager always sends JSON; parse any content type as JSON rather than answer 415 to it.
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+      metrics.bodiesParsed.inc({ route: '/alertmanager' });
+      try {
+        done(null, JSON.parse(body as string));
+      } catch (error) {
+        done(
+          Object.assign(new Error(`malformed JSON: ${(error as Error).message}`), { statusCode: 400, code: 'MALFORMED_JSON' }),
+          undefined,
+        );
+      }
+    });
+    scope.post(
+      '/alertmanager',
+      {
+        bodyLimit,
+        // Credentials before a byte of the body is read: a stranger's post costs no parsing and no memory.
+        onRequest: (request, reply, done) => {
+          if (authorized(deps.auth, request.headers.authorization)) return done();
+          // Closing the connection spares reading (and discarding) the rest of the body.
+          void reply
+            .code(401)
+            .header('connection', 'close')
+            .header('www-authenticate', deps.auth.kind === 'basic' ? 'Basic' : 'Bearer')
+            .send({ error: 'missing or bad credentials' });
+        },
+      },
+      async (request, reply) => {
+        const stop = metrics.latency.startTimer({ route: '/alertmanager' });
+        try {
+          const parsed = parseWebhookPayload(request.body);
+          if (!parsed.ok) return await reply.code(400).send({ error: 'invalid Alertmanager payload', issues: parsed.errors });
+          const { payload } = parsed;
+          for (const alert of payload.alerts) metrics.alerts.inc({ status: alert.status });
+          const group = mapGroup(payload, deps.policy, new Date().toISOString());
+          if (!(await breaker.allow()))
+            return await reply.code(503).header('retry-after', '1').send({ error: 'Temporal is unavailable; retry' });
+          try {
+            const outcome = await temporalCall(() => ingestGroup(deps.client, deps.taskQueue, group));
+            metrics.incidents.inc({ outcome });
+            return { status: 'accepted', outcome, workflowId: group.workflowId, alerts: payload.alerts.length };
+          } catch (error) {
+            breaker.failed();
+            request.log.warn({ err: error }, 'Temporal did not accept the alerts');
+            return await reply
+              .code(503)
+              .header('retry-after', '1')
+              .send({ error: `Temporal did not accept the alerts: ${(error as Error).message}` });
+          }
+        } finally {
+          stop();
+        }
+      },
+    );
+    next();
+  });
+
+  return app;
+}

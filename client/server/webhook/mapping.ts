@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { ResponsePolicy } from '../../../policy/schema';
+import { isSeverity, type AlertBatch, type AlertRef, type IncidentInput, type Severity } from '../../../contract';
+import type { WebhookPayload } from './payload';
+
+export interface GroupIngest {
+  workflowId: string;
+  /** Used only when no incident is open for the group. */
+  input: Omit<IncidentInput, 'policy'>;
+  batch: AlertBatch;
+  allResolved: boolean;
+}
+
+/** One open incident per Alertmanager group: the workflow id is derived from the group key. */
+export function workflowIdForGroup(groupKey: string): string {
+  return `alerts-${createHash('sha256').update(groupKey).digest('hex').slice(0, 40)}`;
+}
+
+function severityOf(payload: WebhookPayload, policy: ResponsePolicy): { severity: Severity; note?: string } {
+  const labels = { ...payload.alerts[0]!.labels, ...payload.commonLabels };
+  const priority = labels.priority?.trim().toUpperCase();
+  if (priority && isSeverity(priority)) return { severity: priority };
+  const raw = labels.severity?.trim();
+  const mapped = raw !== undefined ? policy.alertmanager.severityMap[raw.toLowerCase()] : undefined;
+  if (mapped) return { severity: mapped };
+  const what = priority ? `priority "${labels.priority}"` : raw !== undefined ? `severity "${raw}"` : 'no severity or priority label';
+  return { severity: policy.defaultSeverity, note: `Alert has ${what}; using the policy default ${policy.defaultSeverity}` };
+}
+
+export function mapGroup(payload: WebhookPayload, policy: ResponsePolicy, receivedAt: string): GroupIngest {
+  const first = payload.alerts[0]!;
+  const labels = { ...first.labels, ...payload.commonLabels };
+  const annotations = { ...first.annotations, ...payload.commonAnnotations };
+  const { severity, note } = severityOf(payload, policy);
+  const alerts: AlertRef[] = payload.alerts.map((a) => ({
+    fingerprint: a.fingerprint,
+    name: a.labels.alertname ?? 'unnamed alert',
+    status: a.status,
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: a.startsAt,
+  }));
+  const notes = note ? [note] : [];
+  // truncatedAlerts rides in the batch: the workflow records it once, as a warning.
+  return {
+    workflowId: workflowIdForGroup(payload.groupKey),
+    input: {
+      title: (annotations.summary ?? labels.alertname ?? 'Alertmanager alert').slice(0, 200),
+      severity,
+      service: (labels.service ?? labels.job ?? 'unknown').slice(0, 100),
+      source: 'alertmanager',
+      declaredBy: `alertmanager/${payload.receiver}`,
+      groupKey: payload.groupKey,
+    },
+    batch: { alerts, truncatedAlerts: payload.truncatedAlerts, notes, receivedAt, groupStatus: payload.status },
+    allResolved: payload.alerts.every((a) => a.status === 'resolved'),
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * `npm start`: the whole system on embedded defaults. Starts (or reuses) a Temporal dev server
+ * with its Web UI, the store (DATABASE_URL or an embedded PostgreSQL) and the worker.
+ */
+import path from 'node:path';
+import { loadConfig, runbookDatabases } from '../config/env';
+import { temporalConnection } from '../config/temporal-connection';
+import { loadPolicy } from '../policy/load';
+import { persistedSecret, startHttpServer, webhookAuth } from '../client/server/server';
+import { startWorker } from '../workers/run';
+import { privateDataDir } from './data-dir';
+import { supervise } from './supervise';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
+import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli, startDevServer, type DevServer } from './temporal-cli';
+
+const log = (line: string) => console.log(line);
+
+async function main() {
+  const loaded = loadConfig();
+  privateDataDir(path.resolve(loaded.DATA_DIR));
+  // Acknowledge links need a signing secret; keep a generated one with the data.
+  const config = {
+    ...loaded,
+    ACK_LINK_SECRET: loaded.ACK_LINK_SECRET ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'ack-link-secret'),
+    METRICS_TOKEN: loaded.METRICS_TOKEN ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'metrics-token'),
+  };
+  const policy = loadPolicy(config.POLICY_FILE); // fail fast, before starting anything
+  const dataDir = path.resolve(config.DATA_DIR);
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((e: Error) => console.error(e.message));
+  };
+
+  try {
+    let server: DevServer | undefined;
+    let uiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
+    const temporal = temporalConnection(config);
+    if (await isTemporalUp(temporal, config.TEMPORAL_NAMESPACE)) {
+      log(`Using the Temporal server already running at ${config.TEMPORAL_ADDRESS}`);
+      await ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE);
+    } else {
+      const cli = await resolveTemporalCli(log);
+      const port = Number(config.TEMPORAL_ADDRESS.split(':').pop());
+      log(`Starting the Temporal dev server (${cli})...`);
+      server = await startDevServer({
+        cliPath: cli,
+        port,
+        uiPort: config.TEMPORAL_UI_PORT,
+        dbFile: path.join(dataDir, 'temporal.sqlite'),
+        logFile: path.join(dataDir, 'temporal.log'),
+      });
+      uiUrl = server.uiUrl!;
+      cleanups.push(() => server!.stop());
+    }
+
+    let databaseUrl = config.DATABASE_URL;
+    let pg: EmbeddedPostgresHandle | undefined;
+    if (!databaseUrl) {
+      log(`Starting the embedded PostgreSQL on 127.0.0.1:${config.EMBEDDED_PG_PORT}...`);
+      pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: config.EMBEDDED_PG_PORT, log });
+      databaseUrl = pg.url;
+      cleanups.push(() => pg!.stop());
+    }
+
+    // The all-in-one runs diagnostics on this machine; with the embedded store, its "app" database is the
+    // store's, reached through roles made for runbooks (see the README's security section).
+    const databases = { ...(pg ? { app: pg.runbook } : {}), ...runbookDatabases() };
+    const workerConfig = { ...config, DATABASE_URL: databaseUrl };
+    const runbooks = { host: config.RUNBOOK_HOST, databases };
+    // The first start fails fast (bad settings); later failures restart the worker while the rest runs.
+    let running: Promise<void> | undefined = (await startWorker(workerConfig, log, runbooks)).done;
+    const done = supervise(
+      'worker',
+      async () => {
+        const current = running ?? (await startWorker(workerConfig, log, runbooks)).done;
+        running = undefined;
+        await current;
+      },
+      log,
+    );
+    const { auth, generatedTokenFile } = webhookAuth(config, dataDir);
+    const http = await startHttpServer(config, policy, auth);
+    cleanups.push(() => http.close());
+    log(
+      [
+        '',
+        'Incident orchestrator is running.',
+        `  Temporal server: ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`,
+        `  Temporal Web UI: ${uiUrl}`,
+        `  Store:           ${pg ? `embedded PostgreSQL ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${path.join(dataDir, 'postgres')})` : 'DATABASE_URL'}`,
+        `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : 'outbox table (SMTP_URL not set)'}`,
+        `  Runbooks:        ${policy.runbooks.definitions.length} runbooks; steps for host "${config.RUNBOOK_HOST}" run here, database "app" = ${databases.app === pg?.runbook ? 'the store, as runbook roles' : databases.app ? 'RUNBOOK_DB_APP' : 'not set (RUNBOOK_DB_APP)'}`,
+        `  Policy:          ${policy.name}${config.POLICY_FILE ? ` (${config.POLICY_FILE})` : ' (built-in defaults)'}`,
+        `  Webhook:         POST ${http.url}/alertmanager (${auth.kind}${generatedTokenFile ? `, token in ${generatedTokenFile}` : ''}); also /healthz, /readyz, /metrics (bearer token in ${config.METRICS_TOKEN === loaded.METRICS_TOKEN ? 'METRICS_TOKEN' : path.join(dataDir, 'metrics-token')})`,
+        '',
+        'In another terminal:',
+        '  npx incidentctl declare --title "API 5xx spike" --severity P1 --service api',
+        '  npx incidentctl list',
+        '',
+        'Press Ctrl-C to stop.',
+      ].join('\n'),
+    );
+    await done;
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
