@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { ExitCode } from '../client/failures';
 import { ErrorType, addNoteUpdate, type IncidentState } from '../contract';
-import { openTestEnv, startTestWorker, testPolicy, uniqueQueue, type RunningTestWorker, type TestEnv } from './helpers/harness';
+import { useIncidentHarness } from './helpers/harness';
+
+const h = useIncidentHarness({ name: 'cli', smtp: false });
+const { taskQueue } = h;
 
 const BIN = path.resolve(__dirname, '../bin/incidentctl.js');
-let env: TestEnv;
-let worker: RunningTestWorker;
-const taskQueue = uniqueQueue('cli');
 
 interface CliResult {
   code: number;
@@ -21,21 +21,11 @@ function cli(...args: string[]): Promise<CliResult> {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue } },
+      { env: { ...process.env, TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: taskQueue } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });
 }
-
-beforeAll(async () => {
-  env = await openTestEnv();
-  // No SMTP: pages land in the outbox, which is enough to drive the CLI.
-  worker = await startTestWorker(env, { taskQueue, policy: testPolicy() });
-});
-afterAll(async () => {
-  await worker.stop();
-  await env.close();
-});
 
 test('declare, ack, note, advance, show, list and resolve through incidentctl', async () => {
   const declared = await cli(
@@ -129,8 +119,10 @@ test('error paths get clear messages and distinct exit codes, and change nothing
   const forged = await cli('note', incidentId, 'ok', '--as', 'erin\n2026-11-27 resolved by ceo');
   expect(forged.code).toBe(ExitCode.InvalidInput);
   expect(forged.stderr).toContain('--as must be one line without control characters');
-  const { rows } = await env.pool.query<{ workflow_id: string }>('SELECT workflow_id FROM incidents WHERE incident_id = $1', [incidentId]);
-  const handle = env.client.workflow.getHandle(rows[0]!.workflow_id);
+  const { rows } = await h.env.pool.query<{ workflow_id: string }>('SELECT workflow_id FROM incidents WHERE incident_id = $1', [
+    incidentId,
+  ]);
+  const handle = h.env.client.workflow.getHandle(rows[0]!.workflow_id);
   await expect(handle.executeUpdate(addNoteUpdate, { args: [{ by: 'erin\rroot', text: 'x' }] })).rejects.toMatchObject({
     cause: { type: ErrorType.InvalidInput, message: 'by must be one line without control characters' },
   });

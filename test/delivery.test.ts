@@ -1,34 +1,24 @@
 import { acknowledgeUpdate, advancePhaseUpdate, resolveUpdate, stateQuery, type IncidentState } from '../contract';
-import { declareIncident, openTestEnv, sleep, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
-import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
+import { declareIncident, sleep, startTestWorker, testPolicy, uniqueQueue, waitFor, useIncidentHarness } from './helpers/harness';
 
-let env: TestEnv;
-let smtp: TestSmtp;
-beforeAll(async () => {
-  env = await openTestEnv();
-  smtp = await startSmtp();
-});
-afterAll(async () => {
-  await smtp.close();
-  await env.close();
-});
+const h = useIncidentHarness({ name: 'outbox', worker: false });
+const { taskQueue } = h;
 
 test('without SMTP or Twilio, pages (email, SMS, calls) go to the outbox table and the timeline says so', async () => {
-  const taskQueue = uniqueQueue('outbox');
   const base = testPolicy();
   const policy = testPolicy({ severities: { ...base.severities, P2: { ...base.severities.P2, channels: ['call', 'sms', 'email'] } } });
-  const worker = await startTestWorker(env, { taskQueue, policy });
+  const worker = await startTestWorker(h.env, { taskQueue, policy });
   try {
-    const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P2' });
+    const { handle, state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P2' });
     const rows = await waitFor(async () => {
-      const r = await env.pool.query('SELECT address, subject, body, reason FROM outbox WHERE incident_number = $1', [state.number]);
+      const r = await h.env.pool.query('SELECT address, subject, body, reason FROM outbox WHERE incident_number = $1', [state.number]);
       return r.rows.length >= 3 ? r.rows : undefined;
     }, 'outbox rows');
     expect(rows).toContainEqual(
       expect.objectContaining({ reason: 'no SMTP server configured', subject: expect.stringContaining(`${state.incidentId}: `) }),
     );
     const phone = await waitFor(async () => {
-      const r = await env.pool.query(
+      const r = await h.env.pool.query(
         "SELECT channel, address, reason FROM outbox WHERE incident_number = $1 AND channel <> 'email' ORDER BY channel",
         [state.number],
       );
@@ -48,15 +38,15 @@ test('without SMTP or Twilio, pages (email, SMS, calls) go to the outbox table a
 test('a temporary SMTP failure is retried and delivered once; a permanent one is recorded, never silent', async () => {
   const taskQueue = uniqueQueue('smtp-failures');
   const policy = testPolicy();
-  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  const worker = await startTestWorker(h.env, { taskQueue, policy, smtpUrl: h.smtp.url });
   try {
-    smtp.failNext(1, 451);
-    const first = await declareIncident(env, taskQueue, { policy, severity: 'P3' });
-    const page = await waitFor(() => smtp.mails.filter((m) => m.subject.includes(`${first.state.incidentId}: `)), 'retried page');
+    h.smtp.failNext(1, 451);
+    const first = await declareIncident(h.env, taskQueue, { policy, severity: 'P3' });
+    const page = await waitFor(() => h.smtp.mails.filter((m) => m.subject.includes(`${first.state.incidentId}: `)), 'retried page');
     expect(page).toHaveLength(1);
     // The server has the mail a moment before the ledger row says "sent".
     const row = await waitFor(async () => {
-      const r = await env.pool.query("SELECT status, attempts FROM pages WHERE incident_number=$1 AND dedup_key LIKE 'page:%'", [
+      const r = await h.env.pool.query("SELECT status, attempts FROM pages WHERE incident_number=$1 AND dedup_key LIKE 'page:%'", [
         first.state.number,
       ]);
       return r.rows[0]?.status === 'sent' ? r : undefined;
@@ -64,14 +54,14 @@ test('a temporary SMTP failure is retried and delivered once; a permanent one is
     expect(row.rows[0]).toEqual({ status: 'sent', attempts: 2 });
 
     await sleep(500);
-    smtp.failNext(1, 550);
-    const second = await declareIncident(env, taskQueue, { policy, severity: 'P3' });
+    h.smtp.failNext(1, 550);
+    const second = await declareIncident(h.env, taskQueue, { policy, severity: 'P3' });
     const warning = await waitFor(
       async () => (await second.handle.query(stateQuery))!.timeline.find((e) => e.kind === 'warning'),
       'failure on the timeline',
     );
     expect(warning.text).toMatch(/Failed to page .* by email: SMTP refused .*550/);
-    const failed = await env.pool.query("SELECT status, last_error FROM pages WHERE incident_number=$1 AND status='failed'", [
+    const failed = await h.env.pool.query("SELECT status, last_error FROM pages WHERE incident_number=$1 AND status='failed'", [
       second.state.number,
     ]);
     expect(failed.rows).toHaveLength(1);
@@ -87,9 +77,9 @@ test('phase budgets are breached, recorded and notified; status updates repeat u
     phaseBudgets: { detect: '1s', triage: '2s', contain: '60s' },
     severities: { ...base.severities, P1: { ...base.severities.P1, ackSla: '60s', statusUpdateEvery: '2s' } },
   });
-  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  const worker = await startTestWorker(h.env, { taskQueue, policy, smtpUrl: h.smtp.url });
   try {
-    const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P1' });
+    const { handle, state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P1' });
     const id = state.incidentId;
     await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
     // Still in detect when both the detect (1s) and triage (2s) budgets run out.
@@ -101,11 +91,11 @@ test('phase budgets are breached, recorded and notified; status updates repeat u
     // Advancing now, triage is already over budget; contain (60s) is not.
     await handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'engineer-a', to: 'contain' }] });
     await waitFor(
-      () => smtp.mails.find((m) => m.subject.includes(`${id} SLA breach: Phase triage`) && m.to.includes('eng-lead@example.com')),
+      () => h.smtp.mails.find((m) => m.subject.includes(`${id} SLA breach: Phase triage`) && m.to.includes('eng-lead@example.com')),
       'breach email',
     );
     await waitFor(
-      () => smtp.mails.filter((m) => m.subject.includes(`${id} Status update`) && m.to.includes('comms@example.com')).length >= 2,
+      () => h.smtp.mails.filter((m) => m.subject.includes(`${id} Status update`) && m.to.includes('comms@example.com')).length >= 2,
       'two status updates',
     );
 
@@ -114,10 +104,10 @@ test('phase budgets are breached, recorded and notified; status updates repeat u
     });
     expect(final.status).toBe('resolved');
     await handle.result();
-    const updatesAtResolve = smtp.mails.filter((m) => m.subject.includes(`${id} Status update`)).length;
+    const updatesAtResolve = h.smtp.mails.filter((m) => m.subject.includes(`${id} Status update`)).length;
     await sleep(4500);
-    expect(smtp.mails.filter((m) => m.subject.includes(`${id} Status update`)).length).toBe(updatesAtResolve);
-    const rows = await env.pool.query('SELECT kind, phase FROM sla_breaches WHERE incident_number=$1 ORDER BY phase', [state.number]);
+    expect(h.smtp.mails.filter((m) => m.subject.includes(`${id} Status update`)).length).toBe(updatesAtResolve);
+    const rows = await h.env.pool.query('SELECT kind, phase FROM sla_breaches WHERE incident_number=$1 ORDER BY phase', [state.number]);
     expect(rows.rows).toEqual([
       { kind: 'phase', phase: 'detect' },
       { kind: 'phase', phase: 'triage' },
@@ -131,16 +121,16 @@ test('a long incident continues as new with its state, and pages nobody twice', 
   const taskQueue = uniqueQueue('continue-as-new');
   const base = testPolicy();
   const policy = testPolicy({ severities: { ...base.severities, P1: { ...base.severities.P1, ackSla: '60s', statusUpdateEvery: '1s' } } });
-  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  const worker = await startTestWorker(h.env, { taskQueue, policy, smtpUrl: h.smtp.url });
   try {
-    const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P1', historyLimit: 60 });
+    const { handle, state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P1', historyLimit: 60 });
     const firstRun = (await handle.describe()).runId;
     await waitFor(
-      async () => (await env.client.workflow.getHandle(handle.workflowId).describe()).runId !== firstRun,
+      async () => (await h.env.client.workflow.getHandle(handle.workflowId).describe()).runId !== firstRun,
       'continue-as-new',
       40_000,
     );
-    const latest = env.client.workflow.getHandle(handle.workflowId);
+    const latest = h.env.client.workflow.getHandle(handle.workflowId);
     const carried = (await latest.query(stateQuery))!;
     expect(carried.incidentId).toBe(state.incidentId);
     expect(carried.timeline[0]!.kind).toBe('declared');
@@ -151,12 +141,12 @@ test('a long incident continues as new with its state, and pages nobody twice', 
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
 
-    const keys = smtp.mails
+    const keys = h.smtp.mails
       .filter((m) => m.subject.includes(`${state.incidentId} `) || m.subject.includes(`${state.incidentId}:`))
       .map((m) => String(m.headers.get('x-incident-dedup-key')));
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toContain('page:c0-l0:' + keys.find((k) => k.startsWith('page:c0-l0:'))!.split(':')[2]);
-    const stored = await env.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE incident_number=$1', [state.number]);
+    const stored = await h.env.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE incident_number=$1', [state.number]);
     expect(stored.rows[0].n).toBe(final.timeline.length + final.timelineTruncated);
   } finally {
     await worker.stop();

@@ -7,31 +7,24 @@ import {
   resolveUpdate,
   type IncidentState,
 } from '../contract';
-import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
-import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
+import { declareIncident, startTestWorker, testPolicy, waitFor, useIncidentHarness } from './helpers/harness';
 
-let env: TestEnv;
-let smtp: TestSmtp;
-beforeAll(async () => {
-  env = await openTestEnv();
-  smtp = await startSmtp();
-});
-afterAll(async () => {
-  await smtp.close();
-  await env.close();
-});
+const h = useIncidentHarness({ name: 'lifecycle', worker: false });
+const { taskQueue } = h;
 
 test('a P1 is declared, acknowledged, advanced through every phase and resolved, with timeline and store rows', async () => {
-  const taskQueue = uniqueQueue('lifecycle');
   const policy = testPolicy();
-  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  const worker = await startTestWorker(h.env, { taskQueue, policy, smtpUrl: h.smtp.url });
   try {
-    const { handle, state: declared } = await declareIncident(env, taskQueue, { policy, title: 'Payment processing failures' });
+    const { handle, state: declared } = await declareIncident(h.env, taskQueue, { policy, title: 'Payment processing failures' });
     const id = declared.incidentId;
     expect(id).toMatch(/^INC-\d+$/);
 
     // The on-call engineer's page reaches the SMTP server, with the id, severity and the ack command.
-    const page = await waitFor(() => smtp.mails.find((m) => m.subject.includes(`${id}:`) && m.subject.includes('On-call')), 'on-call page');
+    const page = await waitFor(
+      () => h.smtp.mails.find((m) => m.subject.includes(`${id}:`) && m.subject.includes('On-call')),
+      'on-call page',
+    );
     expect(page.subject).toContain('[P1]');
     expect(page.text).toContain(`incidentctl ack ${id}`);
 
@@ -59,7 +52,7 @@ test('a P1 is declared, acknowledged, advanced through every phase and resolved,
 
     // What a person reads back from the store.
     const number = final.number;
-    const incident = await env.pool.query('SELECT * FROM incidents WHERE number = $1', [number]);
+    const incident = await h.env.pool.query('SELECT * FROM incidents WHERE number = $1', [number]);
     expect(incident.rows[0]).toMatchObject({
       incident_id: id,
       status: 'resolved',
@@ -69,12 +62,12 @@ test('a P1 is declared, acknowledged, advanced through every phase and resolved,
       root_cause: 'expired webhook secret',
       resolution: 'rotated the secret',
     });
-    const phases = await env.pool.query(
+    const phases = await h.env.pool.query(
       'SELECT phase, started_by, ended_by FROM incident_phases WHERE incident_number = $1 ORDER BY started_at, phase',
       [number],
     );
     expect(phases.rows.map((r: { phase: string }) => r.phase).sort()).toEqual([...PHASES].sort());
-    const events = await env.pool.query('SELECT seq, kind, actor, text FROM timeline_events WHERE incident_number = $1 ORDER BY seq', [
+    const events = await h.env.pool.query('SELECT seq, kind, actor, text FROM timeline_events WHERE incident_number = $1 ORDER BY seq', [
       number,
     ]);
     expect(events.rows.map((r: { seq: number }) => r.seq)).toEqual(final.timeline.map((e) => e.seq));
@@ -83,11 +76,11 @@ test('a P1 is declared, acknowledged, advanced through every phase and resolved,
     );
 
     // Phase changes and the resolution went to people by email.
-    await waitFor(() => smtp.mails.find((m) => m.subject.includes(`${id} Resolved`)), 'resolution notification');
-    expect(smtp.mails.some((m) => m.subject.includes(`${id} Phase contain`) && m.to.includes('ic@example.com'))).toBe(true);
-    const resolution = smtp.mails.find((m) => m.subject.includes(`${id} Resolved`))!;
+    await waitFor(() => h.smtp.mails.find((m) => m.subject.includes(`${id} Resolved`)), 'resolution notification');
+    expect(h.smtp.mails.some((m) => m.subject.includes(`${id} Phase contain`) && m.to.includes('ic@example.com'))).toBe(true);
+    const resolution = h.smtp.mails.find((m) => m.subject.includes(`${id} Resolved`))!;
     expect(resolution.text).toContain('Root Cause: expired webhook secret');
-    const pages = await env.pool.query("SELECT status FROM pages WHERE incident_number = $1 AND status <> 'sent'", [number]);
+    const pages = await h.env.pool.query("SELECT status FROM pages WHERE incident_number = $1 AND status <> 'sent'", [number]);
     expect(pages.rows).toEqual([]);
   } finally {
     await worker.stop();

@@ -1,37 +1,17 @@
 import { onCallAt } from '../policy/oncall';
 import { stateQuery } from '../contract';
 import { runCli } from './helpers/cli';
-import {
-  declareIncident,
-  openTestEnv,
-  startTestWorker,
-  testPolicy,
-  uniqueQueue,
-  waitFor,
-  type RunningTestWorker,
-  type TestEnv,
-} from './helpers/harness';
-import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
+import { declareIncident, testPolicy, waitFor, useIncidentHarness } from './helpers/harness';
 
-let env: TestEnv;
-let smtp: TestSmtp;
-let worker: RunningTestWorker;
-const taskQueue = uniqueQueue('oncall');
 const policy = testPolicy();
-const cliEnv = () => ({ TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue });
+const h = useIncidentHarness({ name: 'oncall', policy });
+const { taskQueue } = h;
+const cliEnv = () => ({ TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: taskQueue });
 const overrideIds: string[] = [];
 
-beforeAll(async () => {
-  env = await openTestEnv();
-  smtp = await startSmtp();
-  worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
-});
 afterAll(async () => {
   // Overrides live in the shared store: leave none behind for other suites.
-  await env.pool.query('DELETE FROM oncall_overrides WHERE id = ANY($1::bigint[])', [overrideIds.map((id) => id.slice(2))]);
-  await worker.stop();
-  await smtp.close();
-  await env.close();
+  await h.env.pool.query('DELETE FROM oncall_overrides WHERE id = ANY($1::bigint[])', [overrideIds.map((id) => id.slice(2))]);
 });
 
 test('the rotation and its overrides pick the right person, at the moment of paging', async () => {
@@ -82,20 +62,20 @@ test('the rotation and its overrides pick the right person, at the moment of pag
   const now = JSON.parse((await runCli(cliEnv(), 'oncall', '--json')).stdout) as { now: { contactId: string; source: string } };
   expect(now.now).toMatchObject({ contactId: 'dba', source: 'override' });
 
-  const { state } = await declareIncident(env, taskQueue, { policy, severity: 'P2' });
+  const { state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P2' });
   const page = await waitFor(
-    () => smtp.mails.find((m) => m.subject.includes(`${state.incidentId}:`) && m.subject.includes('(page:')),
+    () => h.smtp.mails.find((m) => m.subject.includes(`${state.incidentId}:`) && m.subject.includes('(page:')),
     'on-call page',
   );
   expect(page.to).toEqual(['dba@example.com']);
 });
 
 test('a gap in the rotation pages the next level and records why', async () => {
-  await env.pool.query('DELETE FROM oncall_overrides WHERE id = ANY($1::bigint[])', [overrideIds.map((id) => id.slice(2))]);
+  await h.env.pool.query('DELETE FROM oncall_overrides WHERE id = ANY($1::bigint[])', [overrideIds.map((id) => id.slice(2))]);
   const gapPolicy = testPolicy({ oncall: { ...policy.oncall, rotation: ['-'] } });
-  const { handle, state } = await declareIncident(env, taskQueue, { policy: gapPolicy, severity: 'P2' });
+  const { handle, state } = await declareIncident(h.env, taskQueue, { policy: gapPolicy, severity: 'P2' });
   const page = await waitFor(
-    () => smtp.mails.find((m) => m.subject.includes(`${state.incidentId}:`) && m.subject.includes('(page:')),
+    () => h.smtp.mails.find((m) => m.subject.includes(`${state.incidentId}:`) && m.subject.includes('(page:')),
     'next level paged',
   );
   expect(page.to).toEqual(['eng-lead@example.com']);

@@ -1,24 +1,8 @@
 import { pageMetrics } from '../activities/metrics';
 import { acknowledgeUpdate, stateQuery } from '../contract';
-import {
-  declareIncident,
-  openTestEnv,
-  sleep,
-  startTestWorker,
-  testPolicy,
-  uniqueQueue,
-  waitFor,
-  type RunningTestWorker,
-  type TestEnv,
-} from './helpers/harness';
-import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
-import { TWILIO_FROM, startTwilioStandin, type TwilioStandin } from './helpers/twilio-standin';
+import { declareIncident, sleep, testPolicy, waitFor, useIncidentHarness } from './helpers/harness';
+import { TWILIO_FROM } from './helpers/twilio-standin';
 
-let env: TestEnv;
-let smtp: TestSmtp;
-let twilio: TwilioStandin;
-let worker: RunningTestWorker;
-const taskQueue = uniqueQueue('phone');
 const base = testPolicy();
 // The plan's channel rules, no repeats, and an engineer whose number Twilio rejects.
 const policy = testPolicy({
@@ -30,26 +14,15 @@ const policy = testPolicy({
   },
   escalation: { ...base.escalation, repeat: { times: 0, interval: '4s' } },
 });
+const h = useIncidentHarness({ name: 'phone', policy, twilio: true });
+const { taskQueue } = h;
 const PHONES = Object.fromEntries(policy.contacts.map((c) => [c.id, c.phone]));
 
-beforeAll(async () => {
-  env = await openTestEnv();
-  smtp = await startSmtp();
-  twilio = await startTwilioStandin();
-  worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url, twilioUrl: twilio.url });
-});
-afterAll(async () => {
-  await worker.stop();
-  await twilio.close();
-  await smtp.close();
-  await env.close();
-});
-
-const phoneRequestsFor = (id: string) => twilio.requests.filter((r) => (r.Body ?? r.Twiml ?? '').includes(id));
-const emailPagesFor = (id: string) => smtp.mails.filter((m) => m.subject.includes(`${id}:`) && m.subject.includes('(page:'));
+const phoneRequestsFor = (id: string) => h.twilio.requests.filter((r) => (r.Body ?? r.Twiml ?? '').includes(id));
+const emailPagesFor = (id: string) => h.smtp.mails.filter((m) => m.subject.includes(`${id}:`) && m.subject.includes('(page:'));
 
 test('a P0 with no acknowledgement calls, texts and emails every level, each exactly once', async () => {
-  const { state } = await declareIncident(env, taskQueue, { policy, severity: 'P0', title: 'Complete application down' });
+  const { state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P0', title: 'Complete application down' });
   const id = state.incidentId;
   const levels = ['eng-lead', 'cto', 'ceo'];
   await waitFor(() => phoneRequestsFor(id).length >= 8 && emailPagesFor(id).length >= 4, 'calls, texts and emails to four people', 20_000);
@@ -86,7 +59,7 @@ test('a P0 with no acknowledgement calls, texts and emails every level, each exa
 });
 
 test('a permanent Twilio error falls back to the next channel; a 5xx is retried and sent once', async () => {
-  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P3', title: 'Disk space low' });
+  const { handle, state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P3', title: 'Disk space low' });
   // P3 pages by SMS only; the on-call engineer's number is rejected with 21211, so email takes over.
   const onCallPhone = await waitFor(async () => {
     const s = await handle.query(stateQuery);
@@ -95,8 +68,8 @@ test('a permanent Twilio error falls back to the next channel; a 5xx is retried 
   expect(onCallPhone.timeline.some((e) => e.kind === 'page' && e.text.includes('by SMS'))).toBe(true);
 
   const contact = policy.contacts.find((c) => c.id === 'engineer-b')!;
-  twilio.rejectNumber(contact.phone!, 21211);
-  const rejected = await declareIncident(env, taskQueue, {
+  h.twilio.rejectNumber(contact.phone!, 21211);
+  const rejected = await declareIncident(h.env, taskQueue, {
     policy: { ...policy, oncall: { ...policy.oncall, rotation: ['engineer-b'] } },
     severity: 'P3',
     title: 'Cert expiring',
@@ -107,11 +80,11 @@ test('a permanent Twilio error falls back to the next channel; a 5xx is retried 
   }, 'fallback to email');
   expect(timeline.some((e) => e.kind === 'warning' && e.text.includes('21211'))).toBe(true);
   await waitFor(() => emailPagesFor(rejected.state.incidentId).find((m) => m.to.includes(contact.email)), 'fallback email');
-  const row = await env.pool.query("SELECT status FROM pages WHERE incident_number = $1 AND channel = 'sms'", [rejected.state.number]);
+  const row = await h.env.pool.query("SELECT status FROM pages WHERE incident_number = $1 AND channel = 'sms'", [rejected.state.number]);
   expect(row.rows).toEqual([{ status: 'failed' }]);
 
-  twilio.failNext(1, 503);
-  const retried = await declareIncident(env, taskQueue, { policy, severity: 'P3', title: 'Queue slow' });
+  h.twilio.failNext(1, 503);
+  const retried = await declareIncident(h.env, taskQueue, { policy, severity: 'P3', title: 'Queue slow' });
   await waitFor(() => phoneRequestsFor(retried.state.incidentId).length === 1, 'SMS after a retry', 20_000);
   await sleep(1500);
   expect(phoneRequestsFor(retried.state.incidentId)).toHaveLength(1);
@@ -120,25 +93,25 @@ test('a permanent Twilio error falls back to the next channel; a 5xx is retried 
 
 test('an acknowledgement stops pages already in flight on every channel', async () => {
   // P1: on-call at once, engineering lead at 3s. Twilio answers slowly, so the lead's call is in flight when the ack lands.
-  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P1', title: 'Checkout errors' });
+  const { handle, state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P1', title: 'Checkout errors' });
   const id = state.incidentId;
   await waitFor(() => emailPagesFor(id).length === 1, 'on-call page on all channels', 15_000);
-  twilio.setDelay(1500);
+  h.twilio.setDelay(1500);
   try {
     const leadPhone = PHONES['eng-lead'];
-    await waitFor(() => twilio.requests.find((r) => r.To === leadPhone && (r.Twiml ?? '').includes(id)), 'lead call in flight', 15_000);
+    await waitFor(() => h.twilio.requests.find((r) => r.To === leadPhone && (r.Twiml ?? '').includes(id)), 'lead call in flight', 15_000);
     await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
     const ackedAt = Date.now();
     await sleep(4000);
     const after = [
       ...phoneRequestsFor(id).map((r) => r.receivedAt),
-      ...smtp.mails.filter((m) => m.subject.includes(`${id}:`)).map((m) => m.receivedAt),
+      ...h.smtp.mails.filter((m) => m.subject.includes(`${id}:`)).map((m) => m.receivedAt),
     ].filter((t) => t > ackedAt);
     expect(after).toEqual([]);
-    expect(twilio.requests.filter((r) => r.To === leadPhone && r.kind === 'sms' && (r.Body ?? '').includes(id))).toHaveLength(0);
+    expect(h.twilio.requests.filter((r) => r.To === leadPhone && r.kind === 'sms' && (r.Body ?? '').includes(id))).toHaveLength(0);
     expect(emailPagesFor(id).filter((m) => m.to.includes('eng-lead@example.com'))).toHaveLength(0);
   } finally {
-    twilio.setDelay(0);
+    h.twilio.setDelay(0);
   }
 });
 
@@ -147,12 +120,12 @@ test('internal status updates go to the distribution list through the policy cha
     severities: { ...policy.severities, P1: { ...policy.severities.P1, ackSla: '60s', statusUpdateEvery: '2s' } },
     statusUpdateChannels: ['sms', 'email'],
   });
-  const { handle, state } = await declareIncident(env, taskQueue, { policy: statusPolicy, severity: 'P1', title: 'Search degraded' });
+  const { handle, state } = await declareIncident(h.env, taskQueue, { policy: statusPolicy, severity: 'P1', title: 'Search degraded' });
   await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
   const comms = policy.contacts.find((c) => c.id === 'comms-lead')!;
   const sms = await waitFor(
     () =>
-      twilio.requests.find(
+      h.twilio.requests.find(
         (r) => r.kind === 'sms' && r.To === comms.phone && (r.Body ?? '').startsWith(`[P1] ${state.incidentId} status:`),
       ),
     'status SMS',
@@ -161,7 +134,7 @@ test('internal status updates go to the distribution list through the policy cha
   expect(sms.Body).toContain('ack engineer-a');
   expect(sms.Body!.length).toBeLessThanOrEqual(160);
   const mail = await waitFor(
-    () => smtp.mails.find((m) => m.subject.includes(`${state.incidentId} Status update`) && m.to.includes(comms.email)),
+    () => h.smtp.mails.find((m) => m.subject.includes(`${state.incidentId} Status update`) && m.to.includes(comms.email)),
     'status email',
   );
   expect(mail.text).toMatch(/Phase: detect/);

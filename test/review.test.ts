@@ -22,42 +22,18 @@ import {
 } from '../contract';
 import { groupPayload } from './helpers/alerts';
 import { runCli } from './helpers/cli';
-import {
-  declareIncident,
-  openTestEnv,
-  sleep,
-  startTestWorker,
-  testPolicy,
-  uniqueQueue,
-  waitFor,
-  type RunningTestWorker,
-  type TestEnv,
-} from './helpers/harness';
-import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
+import { declareIncident, sleep, testPolicy, waitFor, useIncidentHarness } from './helpers/harness';
 import { startWebhook } from './helpers/webhook';
 
-let env: TestEnv;
-let smtp: TestSmtp;
-let worker: RunningTestWorker;
-const taskQueue = uniqueQueue('review');
 const base = testPolicy();
 // First reminder 1.5s after resolution, due at 3s, then every 1.5s with the engineering lead copied.
 const policy = testPolicy({ review: { ...base.review, firstReminder: '1500ms', due: '3s', overdueEvery: '1500ms' } });
-const cliEnv = () => ({ TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue });
-
-beforeAll(async () => {
-  env = await openTestEnv();
-  smtp = await startSmtp();
-  worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
-});
-afterAll(async () => {
-  await worker.stop();
-  await smtp.close();
-  await env.close();
-});
+const h = useIncidentHarness({ name: 'review', policy });
+const { taskQueue } = h;
+const cliEnv = () => ({ TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: taskQueue });
 
 async function resolvedIncident(title: string) {
-  const { handle, state } = await declareIncident(env, taskQueue, { policy, severity: 'P2', title });
+  const { handle, state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P2', title });
   await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
   await handle.executeUpdate(assignCommanderUpdate, { args: [{ by: 'engineer-a', commander: 'ic' }] });
   await handle.executeUpdate(addNoteUpdate, { args: [{ by: 'engineer-a', text: `pool at 498/500 during ${title}` }] });
@@ -65,7 +41,7 @@ async function resolvedIncident(title: string) {
     args: [{ by: 'ic', rootCause: 'connection leak in v2.3', resolution: 'restarted app, raised pool size' }],
   });
   const final = (await handle.result()) as IncidentState;
-  return { state, final, review: env.client.workflow.getHandle(reviewWorkflowId(state.incidentId)) };
+  return { state, final, review: h.env.client.workflow.getHandle(reviewWorkflowId(state.incidentId)) };
 }
 
 test('the draft holds the real timeline; reminders come in order, copy the lead when overdue, and stop on submission', async () => {
@@ -85,16 +61,16 @@ test('the draft holds the real timeline; reminders come in order, copy the lead 
   expect(draft).toMatch(/\| \d\d:\d\d:\d\d \| pool at 498\/500 during Checkout pool exhausted \(engineer-a\) \|/);
   for (const event of final.timeline.filter((e) => !e.text.startsWith('Post-incident review')))
     expect(draft).toContain(event.text.replace(/\|/g, '\\|'));
-  const stored = await env.pool.query('SELECT status, draft FROM postmortems WHERE incident_number = $1', [state.number]);
+  const stored = await h.env.pool.query('SELECT status, draft FROM postmortems WHERE incident_number = $1', [state.number]);
   expect(stored.rows[0].status).toBe('pending');
 
   // Reminders: #1 to the commander, #2 at the due time, #3 overdue with the engineering lead copied.
-  const third = await waitFor(() => smtp.mails.find((m) => m.subject.includes(`${id} post-mortem OVERDUE`)), 'overdue reminder', 20_000);
-  const reminders = smtp.mails.filter((m) => m.subject.includes(`${id} post-mortem`));
+  const third = await waitFor(() => h.smtp.mails.find((m) => m.subject.includes(`${id} post-mortem OVERDUE`)), 'overdue reminder', 20_000);
+  const reminders = h.smtp.mails.filter((m) => m.subject.includes(`${id} post-mortem`));
   const order = reminders.map((m) => (m.subject.includes('OVERDUE') ? 'overdue' : m.subject.includes('due now') ? 'due' : 'reminder'));
   expect(order.slice(0, 2)).toEqual(['reminder', 'due']);
   expect(reminders.filter((m) => !m.subject.includes('OVERDUE')).flatMap((m) => m.to)).toEqual(['ic@example.com', 'ic@example.com']);
-  const overdueTo = smtp.mails
+  const overdueTo = h.smtp.mails
     .filter((m) => m.subject === third.subject)
     .flatMap((m) => m.to)
     .sort();
@@ -143,16 +119,16 @@ test('the draft holds the real timeline; reminders come in order, copy the lead 
   expect(submitted).toMatchObject({ code: 0 });
   const closed = (await review.result()) as ReviewState;
   expect(closed).toMatchObject({ status: 'submitted', submittedBy: 'ic' });
-  const row = await env.pool.query('SELECT status, submitted_by, markdown FROM postmortems WHERE incident_number = $1', [state.number]);
+  const row = await h.env.pool.query('SELECT status, submitted_by, markdown FROM postmortems WHERE incident_number = $1', [state.number]);
   expect(row.rows[0]).toMatchObject({ status: 'submitted', submitted_by: 'ic', markdown: filled });
   await waitFor(
-    () => smtp.mails.find((m) => m.subject === `[P2] ${id} post-mortem: Checkout pool exhausted` && m.to.includes('cto@example.com')),
+    () => h.smtp.mails.find((m) => m.subject === `[P2] ${id} post-mortem: Checkout pool exhausted` && m.to.includes('cto@example.com')),
     'distribution',
   );
 
   // No reminder after submission.
   const reminderCount = () =>
-    smtp.mails.filter((m) => /post-mortem (reminder|due now|OVERDUE)/.test(m.subject) && m.subject.includes(`${id} `)).length;
+    h.smtp.mails.filter((m) => /post-mortem (reminder|due now|OVERDUE)/.test(m.subject) && m.subject.includes(`${id} `)).length;
   const atSubmission = reminderCount();
   await sleep(3500);
   expect(reminderCount()).toBe(atSubmission);
@@ -163,24 +139,24 @@ test('the draft holds the real timeline; reminders come in order, copy the lead 
 });
 
 test('a new alert for the same group during the review opens a new incident', async () => {
-  const webhook = await startWebhook(env.client, taskQueue, policy);
+  const webhook = await startWebhook(h.env.client, taskQueue, policy);
   try {
     const groupKey = `{}:{alertname="ReviewGroup",run="${taskQueue}"}`;
     expect((await webhook.post(groupPayload(groupKey, { r1: 'firing' }))).body.outcome).toBe('started');
-    const handle = env.client.workflow.getHandle(workflowIdForGroup(groupKey));
+    const handle = h.env.client.workflow.getHandle(workflowIdForGroup(groupKey));
     const first = await waitFor(async () => {
       const s = await handle.query(stateQuery);
       return s?.incidentId ? s : undefined;
     }, 'first incident');
     await handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'x', resolution: 'y' }] });
     await handle.result();
-    const review = env.client.workflow.getHandle(reviewWorkflowId(first.incidentId));
+    const review = h.env.client.workflow.getHandle(reviewWorkflowId(first.incidentId));
     expect((await review.describe()).status.name).toBe('RUNNING');
 
     const again = await webhook.post(groupPayload(groupKey, { r1: 'firing' }));
     expect(again.body.outcome).toBe('started');
     const second = await waitFor(async () => {
-      const s = await env.client.workflow.getHandle(workflowIdForGroup(groupKey)).query(stateQuery);
+      const s = await h.env.client.workflow.getHandle(workflowIdForGroup(groupKey)).query(stateQuery);
       return s?.incidentId && s.incidentId !== first.incidentId ? s : undefined;
     }, 'second incident');
     expect(second.number).toBeGreaterThan(first.number);
@@ -191,7 +167,7 @@ test('a new alert for the same group during the review opens a new incident', as
 });
 
 test('the digest runs from the Schedule and emails the engineering lead', async () => {
-  const client = new Client({ connection: env.client.connection });
+  const client = new Client({ connection: h.env.client.connection });
   const scheduleId = `digest-${taskQueue}`;
   expect(await ensureDigestSchedule(client, taskQueue, policy.review.digestCron, scheduleId)).toBe('created');
   expect(await ensureDigestSchedule(client, taskQueue, policy.review.digestCron, scheduleId)).toBe('updated');
@@ -200,7 +176,7 @@ test('the digest runs from the Schedule and emails the engineering lead', async 
     // An overdue post-mortem exists: the one from the group test above is pending past its 3s due time.
     await sleep(3200);
     await schedule.trigger();
-    const mail = await waitFor(() => smtp.mails.find((m) => m.subject.startsWith('Post-incident digest')), 'digest email', 20_000);
+    const mail = await waitFor(() => h.smtp.mails.find((m) => m.subject.startsWith('Post-incident digest')), 'digest email', 20_000);
     expect(mail.to).toEqual(['eng-lead@example.com']);
     expect(mail.text).toMatch(/Overdue post-mortems \([1-9]\d*\):/);
     expect((await schedule.describe()).info.recentActions.length).toBeGreaterThanOrEqual(1);

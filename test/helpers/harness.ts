@@ -6,7 +6,8 @@ import { Pool } from 'pg';
 import type { AckLinkSettings } from '../../activities/ack-links';
 import { createSmtpMailer } from '../../activities/mailer';
 import { createTwilioMessenger } from '../../activities/twilio';
-import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN } from './twilio-standin';
+import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioStandin } from './twilio-standin';
+import { startSmtp, type TestSmtp } from '../../dev/smtp-sink';
 import { IncidentStore } from '../../activities/store';
 import { ReviewStore } from '../../activities/review-store';
 import defaultPolicy from '../../policy/default-policy.json';
@@ -163,3 +164,61 @@ export async function declareIncident(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface HarnessOptions {
+  /** Names the task queue (made unique per run). */
+  name: string;
+  policy?: ResponsePolicy;
+  /** An in-process SMTP server the worker mails to (default on). */
+  smtp?: boolean;
+  /** The Twilio stand-in the worker's twilio client talks to. */
+  twilio?: boolean;
+  /** Start a worker on the harness's queue (default on), with extra worker options. */
+  worker?: boolean | Partial<Parameters<typeof startTestWorker>[1]>;
+}
+
+export interface IncidentHarness {
+  env: TestEnv;
+  smtp: TestSmtp;
+  twilio: TwilioStandin;
+  worker: RunningTestWorker;
+  taskQueue: string;
+  policy: ResponsePolicy;
+}
+
+/**
+ * The set-up every flow test shares, registered as beforeAll/afterAll: a Temporal client and store
+ * on the run's server and schema, an SMTP sink, optionally the Twilio stand-in, and a worker on a
+ * queue of its own. Everything is torn down in reverse order, also after a failed set-up.
+ */
+export function useIncidentHarness(options: HarnessOptions): IncidentHarness {
+  const h = { taskQueue: uniqueQueue(options.name), policy: options.policy ?? testPolicy() } as IncidentHarness;
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    h.env = await openTestEnv();
+    cleanups.push(() => h.env.close());
+    if (options.smtp !== false) {
+      h.smtp = await startSmtp();
+      cleanups.push(() => h.smtp.close());
+    }
+    if (options.twilio) {
+      h.twilio = await startTwilioStandin();
+      cleanups.push(() => h.twilio.close());
+    }
+    if (options.worker !== false) {
+      const extra = typeof options.worker === 'object' ? options.worker : {};
+      h.worker = await startTestWorker(h.env, {
+        taskQueue: h.taskQueue,
+        policy: h.policy,
+        smtpUrl: h.smtp?.url,
+        twilioUrl: h.twilio?.url,
+        ...extra,
+      });
+      cleanups.push(() => h.worker.stop());
+    }
+  });
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  return h;
+}

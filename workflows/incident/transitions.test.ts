@@ -5,6 +5,8 @@ import { planDeadlines } from './deadlines';
 import { dedupKeys } from './dedup-keys';
 import { initialModel, type IncidentModel } from './state';
 import * as t from './transitions';
+import { validateAcknowledge, validateAdvancePhase, validateEscalate } from '../validators';
+import { ErrorType } from '../../contract';
 
 const policy = loadPolicy();
 const T0 = Date.parse('2026-11-27T10:00:00Z');
@@ -238,5 +240,19 @@ describe('deadlines', () => {
     const before = JSON.stringify(m);
     planDeadlines(m);
     expect(JSON.stringify(m)).toBe(before);
+  });
+});
+
+describe('after resolution', () => {
+  test('every change is refused as IncidentResolved, naming the resolution', () => {
+    const m = incident('P1');
+    t.resolve(m, { by: 'ic', rootCause: 'slow disk', resolution: 'moved volume' }, T0 + MIN);
+    for (const attempt of [
+      () => validateAcknowledge(m.state, { by: 'late' }),
+      () => validateEscalate(m.state, { by: 'late' }, t.nextManualLevel(m)),
+      () => validateAdvancePhase(m.state, { by: 'late' }),
+    ]) {
+      expect(attempt).toThrow(expect.objectContaining({ type: ErrorType.IncidentResolved }));
+    }
   });
 });
