@@ -11,6 +11,8 @@ const unitTests = ['<rootDir>/{workflows,policy,contract,client,activities,confi
 /** @type {import('jest').Config} */
 module.exports = {
   verbose: true,
+  // A global option (projects cannot set it): integration flows wait on real timers.
+  testTimeout: 90_000,
   reporters: ['default', ['<rootDir>/test/summary-reporter.js', {}]],
   projects: [
     {
@@ -19,7 +21,6 @@ module.exports = {
       transform,
       testMatch: unitTests,
       setupFiles: ['<rootDir>/test/setup-runtime.ts'],
-      testTimeout: 60_000,
     },
     {
       displayName: 'integration',
@@ -31,7 +32,6 @@ module.exports = {
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
       setupFiles: ['<rootDir>/test/setup-runtime.ts'],
-      testTimeout: 90_000,
     },
   ],
 };

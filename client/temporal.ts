@@ -36,18 +36,26 @@ export interface IncidentRef {
   running: boolean;
 }
 
+/** How long an INC id is looked for in visibility before "no incident" (about 2 s). */
+const VISIBILITY_ATTEMPTS = 8;
+const VISIBILITY_RETRY_MS = 250;
+
 /** Finds an incident by its INC id (through visibility) or by its workflow id. */
 export async function findIncident(client: Client, id: string): Promise<IncidentRef> {
   const number = parseIncidentId(id);
   if (number !== undefined) {
     const incidentId = formatIncidentId(number);
     const query = `${searchAttributes.incidentId.name} = "${incidentId}" AND WorkflowType = "${INCIDENT_WORKFLOW_TYPE}"`;
-    for await (const execution of client.workflow.list({ query, pageSize: 1 })) {
-      return {
-        incidentId,
-        handle: client.workflow.getHandle(execution.workflowId, execution.runId),
-        running: execution.status.name === 'RUNNING',
-      };
+    // Visibility is eventually consistent: an incident declared a moment ago may not be listed yet.
+    for (let attempt = 0; attempt < VISIBILITY_ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, VISIBILITY_RETRY_MS));
+      for await (const execution of client.workflow.list({ query, pageSize: 1 })) {
+        return {
+          incidentId,
+          handle: client.workflow.getHandle(execution.workflowId, execution.runId),
+          running: execution.status.name === 'RUNNING',
+        };
+      }
     }
     throw new IncidentError(`no incident ${incidentId}`, ErrorType.NotFound);
   }

@@ -82,6 +82,11 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'a host name such as local or db-1')
     .default('local'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** The store's PostgreSQL application_name; runbook steps that end sessions spare every incident-orchestrator* name. */
+  STORE_APPLICATION_NAME: z
+    .string()
+    .regex(/^incident-orchestrator[\w.-]{0,40}$/, 'must start with incident-orchestrator (runbook steps spare those sessions)')
+    .default('incident-orchestrator-store'),
   /** Bearer token Prometheus sends to scrape /metrics; npm start generates one into DATA_DIR when unset. */
   METRICS_TOKEN: optionalText,
   /** A request (headers and body) not received within this is cut with 408. */

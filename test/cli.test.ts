@@ -1,34 +1,19 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { ExitCode } from '../client/failures';
 import { ErrorType, addNoteUpdate, type IncidentState } from '../contract';
+import { runCli, runCliBinary } from './helpers/cli';
 import { useIncidentHarness } from './helpers/harness';
 
 const h = useIncidentHarness({ name: 'cli', smtp: false });
 const { taskQueue } = h;
 
-const BIN = path.resolve(__dirname, '../bin/incidentctl.js');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `incidentctl` binary, as a user would. */
-function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: taskQueue } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
+const cliEnv = () => ({ TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: taskQueue });
+/** incidentctl in this process through run(argv): the same program, parser and error handler. */
+const cli = (...args: string[]) => runCli(cliEnv(), ...args);
+/** The real binary, as a user runs it: smoke tests of the entry point. */
+const binary = (...args: string[]) => runCliBinary(cliEnv(), ...args);
 
 test('declare, ack, note, advance, show, list and resolve through incidentctl', async () => {
-  const declared = await cli(
+  const declared = await binary(
     'declare',
     '--title',
     'Auth partially down',
@@ -111,7 +96,7 @@ test('error paths get clear messages and distinct exit codes, and change nothing
   expect(missing.code).toBe(ExitCode.InvalidInput);
   expect(missing.stderr).toContain("required option '--resolution <text>' not specified");
 
-  const unreachable = await cli('ack', incidentId, '--address', '127.0.0.1:1');
+  const unreachable = await binary('ack', incidentId, '--address', '127.0.0.1:1');
   expect(unreachable.code).toBe(ExitCode.Unavailable);
   expect(unreachable.stderr).toContain('cannot reach the Temporal server at 127.0.0.1:1');
 

@@ -134,7 +134,7 @@ test('a worker back after a gap pages each overdue level once, on-call first, an
     const timeline = state.timeline.map((e) => e.text);
     expect(timeline).toContainEqual(
       expect.stringMatching(
-        /^Paging was held up from .+ \(h.worker or Temporal unavailable\): catching up, each overdue level once, On-call engineer first$/,
+        /^Paging was held up from .+ \(worker or Temporal unavailable\): catching up, each overdue level once, On-call engineer first$/,
       ),
     );
     const pages = await waitFor(() => (pagesFor(id).length >= 3 ? pagesFor(id) : undefined), 'three pages');

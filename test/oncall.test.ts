@@ -4,15 +4,15 @@ import { runCli } from './helpers/cli';
 import { declareIncident, testPolicy, waitFor, useIncidentHarness } from './helpers/harness';
 
 const policy = testPolicy();
-const h = useIncidentHarness({ name: 'oncall', policy });
+const overrideIds: string[] = [];
+const h = useIncidentHarness({
+  name: 'oncall',
+  policy,
+  // Overrides change who is paged for every incident: this suite keeps them in a store of its own.
+  isolatedStore: true,
+});
 const { taskQueue } = h;
 const cliEnv = () => ({ TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: taskQueue });
-const overrideIds: string[] = [];
-
-afterAll(async () => {
-  // Overrides live in the shared store: leave none behind for other suites.
-  await h.env.pool.query('DELETE FROM oncall_overrides WHERE id = ANY($1::bigint[])', [overrideIds.map((id) => id.slice(2))]);
-});
 
 test('the rotation and its overrides pick the right person, at the moment of paging', async () => {
   const expected = onCallAt(policy, Date.now());

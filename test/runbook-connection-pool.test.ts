@@ -156,7 +156,8 @@ test('connection pool exhausted: diagnostics, approval, and only the idle app se
   expect([...done.outcome!.terminated!].sort((a, b) => a - b)).toEqual(appIdlePids);
   await waitFor(async () => (await pidsOf('usename = $2', [appRole])).length === 1, 'the idle sessions to end');
   expect(await pidsOf('usename = $2', [appRole])).toEqual([busyPid]);
-  expect(await pidsOf('application_name = $2', [STORE_APPLICATION_NAME])).toEqual(storePids);
+  // The orchestrator's own store sessions were spared (other suites open and close theirs meanwhile).
+  for (const pid of storePids) expect(done.outcome!.terminated).not.toContain(pid);
   // The real store kept working throughout: the incident's row is there, read through the store's own pool.
   const { rows } = await env.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM incidents WHERE number = $1', [state.number]);
   expect(rows).toEqual([{ n: 1 }]);

@@ -108,7 +108,10 @@ test('store sessions ended under the worker (a failover, pg_terminate_backend) d
   const policyFile = path.join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify(policy));
   const taskQueue = uniqueQueue('store-drop');
+  // Its own session name, so only this worker's sessions end (other suites run alongside).
+  const applicationName = `incident-orchestrator-store-${taskQueue.slice(-8)}`;
   const dropper = await spawnWorkerProcess({
+    STORE_APPLICATION_NAME: applicationName,
     TEMPORAL_ADDRESS: env.address,
     TASK_QUEUE: taskQueue,
     DATABASE_URL: process.env.TEST_DB_URL!,
@@ -122,7 +125,8 @@ test('store sessions ended under the worker (a failover, pg_terminate_backend) d
       const busy = await declareIncident(env, taskQueue, { policy });
       await waitFor(() => smtp.mails.some((m) => m.subject.includes(`${busy.state.incidentId}:`)), 'a page');
       const { rowCount } = await env.pool.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'incident-orchestrator-store' AND pid <> pg_backend_pid()`,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`,
+        [applicationName],
       );
       expect(rowCount).toBeGreaterThan(0);
       await sleep(500);

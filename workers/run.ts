@@ -15,6 +15,7 @@ import { createRunbookWorker } from './runbook-worker';
 import { PROTECTED_APPLICATION_PREFIX, type DatabaseUrls } from '../activities/runbook';
 import { runbookTaskQueue } from '../contract';
 
+/** The default of STORE_APPLICATION_NAME. */
 export const STORE_APPLICATION_NAME = `${PROTECTED_APPLICATION_PREFIX}-store`;
 
 export interface RunningWorker {
@@ -32,7 +33,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const policy = loadPolicy(config.POLICY_FILE);
   // The name marks the store's sessions: runbook steps that end sessions never end these.
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10, application_name: STORE_APPLICATION_NAME });
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10, application_name: config.STORE_APPLICATION_NAME });
   // A session ended under an idle client (failover, restart, pg_terminate_backend) is dropped and
   // replaced on next use; activities that were using one fail and are retried by Temporal. Never a crash.
   pool.on('error', (error: Error & { code?: string }) =>

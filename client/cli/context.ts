@@ -10,6 +10,25 @@ import type { Client } from '@temporalio/client';
 import { connect, findIncident, runStoreWorkflow, type IncidentRef } from '../temporal';
 import { formatState } from './format';
 
+/** Where a run of the CLI reads its settings and writes its output: the process, or a test calling run(). */
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+let io: CliIo | undefined;
+/** Set by run() for the command it runs (one command at a time per process). */
+export function setCliIo(next: CliIo): void {
+  io = next;
+}
+export const cliIo = (): CliIo => {
+  if (!io) throw new Error('incidentctl: run() sets the I/O before any command runs');
+  return io;
+};
+/** The settings, read from the run's environment and validated once per command. */
+export const cliConfig = () => loadConfig(cliIo().env);
+
 export interface GlobalOptions {
   json?: boolean;
   as?: string;
@@ -43,7 +62,7 @@ export function actor(options: GlobalOptions): string {
 
 /** Connects for one command and always closes the connection afterwards. */
 export async function withClient<T>(options: GlobalOptions, fn: (client: Client) => Promise<T>): Promise<T> {
-  const config = loadConfig();
+  const config = cliConfig();
   const client = await connect({
     ...temporalConnection({ ...config, TEMPORAL_ADDRESS: options.address ?? config.TEMPORAL_ADDRESS }),
     namespace: options.namespace ?? config.TEMPORAL_NAMESPACE,
@@ -61,11 +80,11 @@ export function withIncident<T>(options: GlobalOptions, id: string, fn: (ref: In
 
 /** Runs one of the worker's short store workflows (the CLI itself needs no database). */
 export function storeRequest<T>(options: GlobalOptions, workflowType: string, arg: unknown): Promise<T> {
-  return withClient(options, (client) => runStoreWorkflow<T>(client, workflowType, arg, loadConfig().TASK_QUEUE));
+  return withClient(options, (client) => runStoreWorkflow<T>(client, workflowType, arg, cliConfig().TASK_QUEUE));
 }
 
 export function output(options: GlobalOptions, data: unknown, human: string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
+  cliIo().stdout(options.json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
 }
 
 export function outputState(options: GlobalOptions, state: IncidentState, headline: string): void {

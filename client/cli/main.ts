@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../config/env';
 import { ErrorType } from '../../contract';
 import { IncidentError, ExitCode } from '../failures';
+import { setCliIo, type CliIo } from './context';
 import * as ack from './commands/ack';
 import * as approve from './commands/approve';
 import * as runbook from './commands/runbook';
@@ -23,7 +24,7 @@ import * as severity from './commands/severity';
 import * as show from './commands/show';
 import * as update from './commands/update';
 
-export function buildProgram(): Command {
+export function buildProgram(io: CliIo): Command {
   const program = new Command('incidentctl')
     .description('Incident response from the command line: every incident is a durable Temporal workflow.')
     .option('--json', 'machine-readable output')
@@ -31,6 +32,8 @@ export function buildProgram(): Command {
     .option('--address <host:port>', 'Temporal server (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)')
     .option('--namespace <ns>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
     .showHelpAfterError()
+    // Help and usage errors go where the run's output goes (subcommands inherit it).
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
   for (const command of [
     declare,
@@ -58,14 +61,14 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** The one error handler: every failure becomes a message on stderr and a meaningful exit code. */
-export async function run(argv: string[]): Promise<number> {
-  // `incidentctl list | head` closes our stdout early; that is not an error.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(ExitCode.Ok);
-  });
+/**
+ * Runs one command line and returns its exit code; the one error handler: every failure becomes a
+ * message on stderr and a meaningful exit code. Tests call it in-process with their own I/O.
+ */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  setCliIo(io);
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(io).parseAsync(argv);
     return ExitCode.Ok;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -81,14 +84,8 @@ export async function run(argv: string[]): Promise<number> {
           : undefined;
     const message = known?.message ?? `unexpected error: ${(error as Error).stack ?? String(error)}`;
     const code = known?.exitCode ?? ExitCode.Unexpected;
-    if (json) process.stderr.write(`${JSON.stringify({ error: message, type: known?.kind, exitCode: code })}\n`);
-    else process.stderr.write(`incidentctl: ${message}\n`);
+    if (json) io.stderr(`${JSON.stringify({ error: message, type: known?.kind, exitCode: code })}\n`);
+    else io.stderr(`incidentctl: ${message}\n`);
     return code;
   }
-}
-
-if (require.main === module) {
-  void run(process.argv).then((code) => {
-    process.exitCode = code;
-  });
 }

@@ -9,6 +9,7 @@ import { createTwilioMessenger } from '../../activities/twilio';
 import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioStandin } from './twilio-standin';
 import { startSmtp, type TestSmtp } from '../../dev/smtp-sink';
 import { IncidentStore } from '../../activities/store';
+import { migrate } from '../../activities/migrations';
 import { ReviewStore } from '../../activities/review-store';
 import defaultPolicy from '../../policy/default-policy.json';
 import { parsePolicy } from '../../policy/load';
@@ -45,12 +46,38 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-export async function openTestEnv(): Promise<TestEnv> {
+/** A store schema of its own (migrated), for suites that change what every incident sees, e.g. on-call overrides. */
+async function isolatedStoreUrl(): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `iso_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const base = new URL(process.env.TEST_DB_URL!);
+  base.searchParams.delete('options');
+  const admin = new Pool({ connectionString: base.toString(), max: 1, application_name: 'incident-orchestrator-test-admin' });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const pool = new Pool({ connectionString: url.toString(), max: 1 });
+  await migrate(pool);
+  // Incident ids stay unique across the run's schemas: the CLI finds INC-<n> through Temporal's visibility.
+  await pool.query(`SELECT setval(pg_get_serial_sequence('incidents', 'number'), $1)`, [
+    100_000_000 + Math.floor(Math.random() * 1_000_000) * 100,
+  ]);
+  await pool.end();
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+export async function openTestEnv(options: { isolatedStore?: boolean } = {}): Promise<TestEnv> {
   const address = process.env.TEST_TEMPORAL_ADDRESS!;
   const connection = await Connection.connect({ address });
   const native = await NativeConnection.connect({ address });
+  const isolated = options.isolatedStore ? await isolatedStoreUrl() : undefined;
   // Named like the worker's store pool: runbook steps that end sessions must spare it.
-  const pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 5, application_name: STORE_APPLICATION_NAME });
+  const pool = new Pool({ connectionString: isolated?.url ?? process.env.TEST_DB_URL, max: 5, application_name: STORE_APPLICATION_NAME });
   // Fault tests end store sessions, these included.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
@@ -65,6 +92,7 @@ export async function openTestEnv(): Promise<TestEnv> {
       await connection.close();
       await native.close();
       await pool.end();
+      await isolated?.drop();
     },
   };
 }
@@ -175,6 +203,10 @@ export interface HarnessOptions {
   twilio?: boolean;
   /** Start a worker on the harness's queue (default on), with extra worker options. */
   worker?: boolean | Partial<Parameters<typeof startTestWorker>[1]>;
+  /** A store schema of its own, for suites that change what every incident sees (on-call overrides). */
+  isolatedStore?: boolean;
+  /** Runs first at teardown, while the store and worker are still there (e.g. to remove shared rows). */
+  beforeTeardown?: (h: IncidentHarness) => Promise<void>;
 }
 
 export interface IncidentHarness {
@@ -195,7 +227,7 @@ export function useIncidentHarness(options: HarnessOptions): IncidentHarness {
   const h = { taskQueue: uniqueQueue(options.name), policy: options.policy ?? testPolicy() } as IncidentHarness;
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {
-    h.env = await openTestEnv();
+    h.env = await openTestEnv({ isolatedStore: options.isolatedStore });
     cleanups.push(() => h.env.close());
     if (options.smtp !== false) {
       h.smtp = await startSmtp();
@@ -218,6 +250,7 @@ export function useIncidentHarness(options: HarnessOptions): IncidentHarness {
     }
   });
   afterAll(async () => {
+    if (h.env && options.beforeTeardown) await options.beforeTeardown(h);
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
   return h;

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../../../config/env';
 import { INCIDENT_WORKFLOW_TYPE, SEVERITIES, searchAttributes, stateQuery, type IncidentInput } from '../../../contract';
 import { IncidentError } from '../../failures';
-import { actor, withClient, globals, output, parseOptions } from '../context';
+import { actor, cliConfig, withClient, globals, output, parseOptions } from '../context';
 
 const schema = z.object({
   title: z.string().trim().min(1, 'must not be empty').max(200),
@@ -31,7 +30,7 @@ export function register(program: Command): void {
       const options = parseOptions(schema, raw);
       const g = globals(command);
       const by = actor(g);
-      const config = loadConfig();
+      const config = cliConfig();
       await withClient(g, async (client) => {
         const workflowId = `incident-${randomUUID()}`;
         const input: IncidentInput = { ...options, source: 'manual', declaredBy: by };

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { EvidenceRecord } from '../../../contract';
-import { globals, output, withClient } from '../context';
-import { loadConfig } from '../../../config/env';
+import { cliConfig, globals, output, withClient } from '../context';
 import { formatState } from '../format';
 import { formatEvidence } from '../runbooks';
 import { findIncident, readState, runStoreWorkflow } from '../../temporal';
@@ -21,7 +20,7 @@ export function register(program: Command): void {
             client,
             'evidenceWorkflow',
             { incidentId: ref.incidentId },
-            loadConfig().TASK_QUEUE,
+            cliConfig().TASK_QUEUE,
           );
           output(g, records, `Evidence of ${ref.incidentId}:\n\n${formatEvidence(records)}`);
           return;
