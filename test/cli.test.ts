@@ -1,7 +1,7 @@
 import { ExitCode } from '../client/failures';
 import { ErrorType, addNoteUpdate, type IncidentState } from '../contract';
 import { runCli, runCliBinary } from './helpers/cli';
-import { useIncidentHarness } from './helpers/harness';
+import { useIncidentHarness, waitFor } from './helpers/harness';
 
 const h = useIncidentHarness({ name: 'cli', smtp: false });
 const { taskQueue } = h;
@@ -35,10 +35,15 @@ test('declare, ack, note, advance, show, list and resolve through incidentctl', 
   const advanced = await cli('advance', incidentId, '--as', 'dave');
   expect(advanced.stdout).toContain('is in phase triage');
 
-  const list = await cli('list', '--severity', 'P1', '--service', 'auth', '--json');
-  expect(JSON.parse(list.stdout)).toContainEqual(
-    expect.objectContaining({ incidentId, severity: 'P1', phase: 'triage', status: 'acknowledged', title: 'Auth partially down' }),
-  );
+  // list reads Temporal's visibility, which follows the workflow a moment later.
+  const listed = await waitFor(async () => {
+    const rows = JSON.parse((await cli('list', '--severity', 'P1', '--service', 'auth', '--json')).stdout) as {
+      incidentId: string;
+      phase: string;
+    }[];
+    return rows.find((r) => r.incidentId === incidentId && r.phase === 'triage');
+  }, 'the list to show the new phase');
+  expect(listed).toMatchObject({ incidentId, severity: 'P1', phase: 'triage', status: 'acknowledged', title: 'Auth partially down' });
 
   const shown = JSON.parse((await cli('show', incidentId, '--json')).stdout) as IncidentState;
   expect(shown.declaredBy).toBe('carol');
