@@ -82,6 +82,8 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'a host name such as local or db-1')
     .default('local'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** A workflow bundle built beforehand (bundleWorkflowCode's code, as a file): the worker starts without bundling. */
+  WORKFLOW_BUNDLE: optionalText,
   /** The store's PostgreSQL application_name; runbook steps that end sessions spare every incident-orchestrator* name. */
   STORE_APPLICATION_NAME: z
     .string()

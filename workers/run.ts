@@ -73,6 +73,7 @@ export async function startWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, phone, policy, ackLinks },
+    ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
   });
   log(`Worker serving task queue "${config.TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (policy: ${policy.name})`);
   const hostWorker = runbooks

@@ -17,7 +17,8 @@ export async function spawnWorkerProcess(
   // One process (no tsx CLI wrapper), so SIGKILL really kills the worker.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers/main.ts'), ...args], {
     cwd: root,
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    // The run's workflow bundle, built once in global setup: the worker starts without bundling.
+    env: { ...process.env, WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
