@@ -1,4 +1,4 @@
-import type { ActionItem, Digest, SeverityReport } from '../contract';
+import { SEVERITIES, type ActionItem, type Digest, type SeverityReport } from '../contract';
 import type { Pool } from 'pg';
 
 export interface DraftData {
@@ -160,7 +160,7 @@ export class ReviewStore {
       ),
     ]);
     const num = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
-    return ['P0', 'P1', 'P2', 'P3'].map((severity) => {
+    return SEVERITIES.map((severity) => {
       const t = times.rows.find((r) => r.severity === severity);
       const b = breaches.rows.filter((r) => r.severity === severity);
       const r = reviews.rows.find((x) => x.severity === severity);

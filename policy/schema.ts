@@ -1,8 +1,9 @@
+import { SEVERITIES } from '../contract/common';
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
 import { EMPTY_RUNBOOKS, runbooksSchema } from './runbook-schema';
 
-const SEVERITY = z.enum(['P0', 'P1', 'P2', 'P3']);
+const SEVERITY = z.enum(SEVERITIES);
 export const NOBODY = '-';
 export const CHANNELS = ['call', 'sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];

@@ -7,6 +7,9 @@ import { IncidentError, ExitCode } from '../failures';
 import { setCliIo, type CliIo } from './context';
 import * as ack from './commands/ack';
 import * as approve from './commands/approve';
+import * as reject from './commands/reject';
+import * as override from './commands/override';
+import * as impact from './commands/impact';
 import * as runbook from './commands/runbook';
 import * as action from './commands/action';
 import * as digest from './commands/digest';
@@ -33,7 +36,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--namespace <ns>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
     .showHelpAfterError()
     // Help and usage errors go where the run's output goes (subcommands inherit it).
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
     .exitOverride();
   for (const command of [
     declare,
@@ -51,9 +54,12 @@ export function buildProgram(io: CliIo): Command {
     digest,
     report,
     oncall,
+    override,
     update,
+    impact,
     runbook,
     approve,
+    reject,
   ]) {
     command.register(program);
   }

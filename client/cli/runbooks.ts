@@ -1,5 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
 import { runbookStateQuery, runbookWorkflowId, type EvidenceRecord, type RunbookState, type StepPlan, type StepRun } from '../../contract';
 import { describeCommand } from '../../policy/runbook-plan';
 import { IncidentError } from '../failures';
@@ -89,3 +90,6 @@ export function formatEvidence(records: EvidenceRecord[]): string {
     )
     .join('\n\n');
 }
+
+/** A step as the approve and reject commands name it. */
+export const stepSchema = z.string().trim().min(1, 'name the step, e.g. db-connection-pool/terminate-idle').max(200);

@@ -252,7 +252,13 @@ describe('after resolution', () => {
       () => validateEscalate(m.state, { by: 'late' }, t.nextManualLevel(m)),
       () => validateAdvancePhase(m.state, { by: 'late' }),
     ]) {
-      expect(attempt).toThrow(expect.objectContaining({ type: ErrorType.IncidentResolved }));
+      let thrown: unknown;
+      try {
+        attempt();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ type: ErrorType.IncidentResolved });
     }
   });
 });

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { addNoteUpdate, postPublicUpdate, setImpactUpdate } from '../../../contract';
+import { addNoteUpdate, postPublicUpdate } from '../../../contract';
 import { actor, globals, outputState, parseOptions, withIncident } from '../context';
 import { runUpdate } from '../../temporal';
 
 const textSchema = z.object({ text: z.string().trim().min(1, 'the update must not be empty').max(2000) });
-const impactSchema = z.object({ usersPct: z.coerce.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100') });
 
 export function register(program: Command): void {
   program
@@ -22,17 +21,5 @@ export function register(program: Command): void {
         raw.public ? runUpdate(ref, postPublicUpdate, { by, text }) : runUpdate(ref, addNoteUpdate, { by, text }),
       );
       outputState(g, state, `${raw.public ? 'Public update posted' : 'Note added'} on ${state.incidentId}`);
-    });
-  program
-    .command('impact')
-    .description('record the share of users affected; P0/P1 above the policy threshold (10%) email customers')
-    .argument('<id>', 'incident id, e.g. INC-42')
-    .requiredOption('--users-pct <n>', 'percentage of users affected')
-    .action(async (id: string, raw: { usersPct: string }, command: Command) => {
-      const { usersPct } = parseOptions(impactSchema, raw);
-      const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) => runUpdate(ref, setImpactUpdate, { by, usersPct }));
-      outputState(g, state, `${state.incidentId}: ${usersPct}% of users affected`);
     });
 }
