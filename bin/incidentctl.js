@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so no build step is needed.
-require('tsx/cjs');
-require('../client/cli/bin.ts');
+// incidentctl: the compiled CLI (npm run build, which npm install runs); from a checkout without a
+// build, the TypeScript source through tsx.
+const { existsSync } = require('node:fs');
+const path = require('node:path');
+
+const compiled = path.join(__dirname, '../dist/client/cli/bin.js');
+if (existsSync(compiled)) {
+  require(compiled);
+} else {
+  require('tsx/cjs');
+  require('../client/cli/bin.ts');
+}

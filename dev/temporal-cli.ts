@@ -4,45 +4,28 @@
  *
  * Resolution order: TEMPORAL_CLI, `temporal` on PATH, the per-user cache, a build with Go.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, openSync, renameSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_SPECS, searchAttributes } from '../contract';
 import type { TemporalConnectionSettings } from '../config/temporal-connection';
+import { cacheRoot, cachedPath, findGo, goBinary, isExecutable, onPath, type GoBinary, type Log } from './go-binaries';
 
 const settingsOf = (target: string | TemporalConnectionSettings): TemporalConnectionSettings =>
   typeof target === 'string' ? { address: target } : target;
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
-const MODULE = 'github.com/temporalio/cli/cmd/temporal';
+const CLI: GoBinary = {
+  module: 'github.com/temporalio/cli/cmd/temporal',
+  version: TEMPORAL_CLI_VERSION,
+  builtName: 'temporal',
+  folder: `temporal-cli-${TEMPORAL_CLI_VERSION}`,
+};
 
-type Log = (line: string) => void;
-
-export function cacheRoot(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'incident-orchestrator');
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
+export { cacheRoot };
 
 export async function resolveTemporalCli(log: Log = console.error): Promise<string> {
   const configured = process.env.TEMPORAL_CLI?.trim();
@@ -52,41 +35,14 @@ export async function resolveTemporalCli(log: Log = console.error): Promise<stri
   }
   const fromPath = onPath('temporal');
   if (fromPath) return fromPath;
-
-  const cached = path.join(cacheRoot(), `temporal-cli-${TEMPORAL_CLI_VERSION}`, 'temporal');
-  if (isExecutable(cached)) return cached;
-
-  const go = onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (go) {
-    log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go into ${path.dirname(cached)}.`);
-    log('This happens once per machine and takes a few minutes (about 4 on 2 cores)...');
-    mkdirSync(path.dirname(cached), { recursive: true });
-    // Build into a private folder, then rename: a concurrent start never sees a half-written binary.
-    const gobin = mkdtempSync(path.join(path.dirname(cached), 'build-'));
-    const started = Date.now();
-    try {
-      await promisify(execFile)(go, ['install', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
-        env: { ...process.env, GOBIN: gobin, GOFLAGS: '-mod=mod' },
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      renameSync(path.join(gobin, 'temporal'), cached);
-    } catch (error) {
-      const stderr = (error as { stderr?: string }).stderr ?? '';
-      throw new Error(`go install ${MODULE}@${TEMPORAL_CLI_VERSION} failed:\n${stderr || (error as Error).message}`, { cause: error });
-    } finally {
-      rmSync(gobin, { recursive: true, force: true });
-    }
-    log(`Temporal CLI built in ${Math.round((Date.now() - started) / 1000)}s: ${cached}`);
-    return cached;
-  }
-
+  if (isExecutable(cachedPath(CLI)) || findGo()) return goBinary(CLI, log);
   throw new Error(
     [
       'The Temporal CLI was not found and Go is not installed to build it.',
       'Install it with one of:',
       '  - brew install temporal',
       '  - the release archive for your platform from https://github.com/temporalio/cli/releases (put `temporal` on PATH)',
-      `  - go install ${MODULE}@${TEMPORAL_CLI_VERSION}`,
+      `  - go install ${CLI.module}@${TEMPORAL_CLI_VERSION}`,
       'or point TEMPORAL_CLI at an existing binary.',
     ].join('\n'),
   );

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { ensureDigestSchedule } from './digest-schedule';
@@ -14,6 +16,16 @@ import { createIncidentWorker } from './create-worker';
 import { createRunbookWorker } from './runbook-worker';
 import { PROTECTED_APPLICATION_PREFIX, type DatabaseUrls } from '../activities/runbook';
 import { runbookTaskQueue } from '../contract';
+
+/**
+ * The prebuilt workflow bundle: WORKFLOW_BUNDLE, else the one `npm run build` writes next to the compiled
+ * code (dist/workflow-bundle.js). From TypeScript source there is none, and the worker bundles at start.
+ */
+function workflowBundlePath(config: AppConfig): string | undefined {
+  if (config.WORKFLOW_BUNDLE) return config.WORKFLOW_BUNDLE;
+  const built = path.resolve(__dirname, '../workflow-bundle.js');
+  return __filename.endsWith('.js') && existsSync(built) ? built : undefined;
+}
 
 /** The default of STORE_APPLICATION_NAME. */
 export const STORE_APPLICATION_NAME = `${PROTECTED_APPLICATION_PREFIX}-store`;
@@ -73,7 +85,7 @@ export async function startWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, phone, policy, ackLinks },
-    ...(config.WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE } } : {}),
+    ...(workflowBundlePath(config) ? { workflowBundle: { codePath: workflowBundlePath(config)! } } : {}),
   });
   log(`Worker serving task queue "${config.TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (policy: ${policy.name})`);
   const hostWorker = runbooks

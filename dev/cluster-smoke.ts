@@ -1,0 +1,132 @@
+/**
+ * The cluster's smoke test (`npm run cluster -- --smoke`, run by CI): an alert through the second HTTP
+ * server opens an incident; a worker is SIGKILLed mid-escalation (and started again, as a supervisor
+ * would); the next level is paged once; the page's link acknowledges through the second HTTP server;
+ * incidentctl resolves. Prints a table and says whether anything was lost or duplicated.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { run } from '../client/cli/main';
+import type { WebhookPayload } from '../client/server/webhook/payload';
+import defaultPolicy from '../policy/default-policy.json';
+import type { Cluster } from './cluster';
+import type { TestSmtp } from './smtp-sink';
+
+/** The shipped policy with seconds for minutes, email only, no runbooks: a smoke test fits in a minute. */
+export function writeSmokePolicy(dir: string): string {
+  const p = JSON.parse(JSON.stringify(defaultPolicy)) as typeof defaultPolicy & Record<string, unknown>;
+  for (const s of Object.values(p.severities) as { ackSla: string; channels?: string[] }[]) s.channels = ['email'];
+  p.severities.P1.ackSla = '5s';
+  p.escalation.levels = p.escalation.levels.map((level, i) => ({ ...level, after: `${i * 5}s` }));
+  p.escalation.repeat = { times: 1, interval: '8s' };
+  (p.runbooks as { definitions: unknown[] }).definitions = [];
+  const file = path.join(dir, 'smoke-policy.json');
+  writeFileSync(file, JSON.stringify(p, null, 2));
+  return file;
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function runClusterSmoke(
+  cluster: Cluster,
+  o: { smtp: TestSmtp; httpPorts: [number, number]; webhookToken: string },
+): Promise<boolean> {
+  const second = `http://127.0.0.1:${o.httpPorts[1]}`;
+  const rows: [string, string, boolean][] = [];
+  const group = `cluster-smoke-${Date.now()}`;
+  const payload: WebhookPayload = {
+    version: '4',
+    groupKey: `{}:{alertname="ClusterSmoke",group="${group}"}`,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'incidents',
+    groupLabels: { alertname: 'ClusterSmoke', group },
+    commonLabels: { alertname: 'ClusterSmoke', severity: 'critical', service: 'smoke', group },
+    commonAnnotations: { summary: 'Cluster smoke test' },
+    externalURL: 'http://alertmanager.invalid',
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: 'ClusterSmoke', severity: 'critical', service: 'smoke', group },
+        annotations: { summary: 'Cluster smoke test' },
+        startsAt: new Date().toISOString(),
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus.invalid',
+        fingerprint: group.slice(-16),
+      },
+    ],
+  };
+  const posted = await fetch(`${second}/alertmanager`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${o.webhookToken}` },
+    body: JSON.stringify(payload),
+  });
+  rows.push(['Alert accepted by the second HTTP server', String(posted.status), posted.status === 200]);
+
+  const pages = (id: string) => o.smtp.mails.filter((m) => m.subject.includes(`${id}:`) && m.subject.includes('(page:'));
+  const first = await waitFor('the on-call page', () =>
+    o.smtp.mails.find((m) => m.subject.includes('(page: On-call engineer)') && m.text.includes('Cluster smoke test')),
+  );
+  const id = /INC-\d+/.exec(first.subject)![0];
+  rows.push(['Incident opened, on-call paged', id, true]);
+
+  // Mid-escalation: one incident worker dies; the other serves, and the dead one comes back.
+  cluster.processes.get('worker-1')!.kill('SIGKILL');
+  setTimeout(() => cluster.restart('worker-1'), 2000);
+  const lead = await waitFor('the engineering lead page', () => pages(id).find((m) => m.subject.includes('(page: Engineering lead)')));
+  rows.push(['Engineering lead paged after a worker was SIGKILLed', lead.to.join(', '), true]);
+
+  const link = /https?:\/\/\S+\/ack\/\S+/.exec(lead.text)?.[0];
+  const local = link && `${second}${new URL(link).pathname}`;
+  const opened = local ? await fetch(local) : undefined;
+  const confirm = opened ? /name="confirm" value="([^"]+)"/.exec(await opened.text())?.[1] : undefined;
+  const acked = local
+    ? await fetch(local, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ confirm: confirm ?? '' }).toString(),
+      })
+    : undefined;
+  const ackedAt = Date.now();
+  rows.push(['Acknowledged from the page link, through the second HTTP server', String(acked?.status ?? 'no link'), acked?.status === 200]);
+
+  let stdout = '';
+  const code = await run(
+    ['node', 'incidentctl', 'resolve', id, '--root-cause', 'smoke', '--resolution', 'smoke', '--as', 'ic', '--address', cluster.address],
+    {
+      env: { ...process.env, TEMPORAL_ADDRESS: cluster.address },
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stdout += t),
+    },
+  );
+  rows.push(['Resolved with incidentctl', code === 0 ? 'exit 0' : `exit ${code}: ${stdout.trim()}`, code === 0]);
+
+  // Past the next levels (CTO at 10 s, repeat at 18 s): nothing more may arrive, and nothing twice.
+  await new Promise((r) => setTimeout(r, 12_000));
+  const all = pages(id);
+  const perPerson = new Map<string, number>();
+  for (const m of all)
+    for (const to of m.to)
+      perPerson.set(
+        `${to} ${/\(page: [^)]+\)/.exec(m.subject)?.[0]}`,
+        (perPerson.get(`${to} ${/\(page: [^)]+\)/.exec(m.subject)?.[0]}`) ?? 0) + 1,
+      );
+  const duplicates = [...perPerson.values()].filter((n) => n > 1).length;
+  const late = all.filter((m) => m.receivedAt > ackedAt).length;
+  rows.push(['Duplicate pages', String(duplicates), duplicates === 0]);
+  rows.push(['Pages after the acknowledgement', String(late), late === 0]);
+
+  console.log('\n| Cluster smoke | Result | |\n| --- | --- | --- |');
+  for (const [what, value, ok] of rows) console.log(`| ${what} | ${value} | ${ok ? 'ok' : 'FAILED'} |`);
+  const ok = rows.every(([, , good]) => good);
+  console.log(ok ? '\ncluster smoke: passed' : '\ncluster smoke: FAILED');
+  return ok;
+}
