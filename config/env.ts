@@ -1,4 +1,5 @@
 import type { DatabaseUrls } from '../activities/runbook';
+import { loadClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -82,6 +83,11 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'a host name such as local or db-1')
     .default('local'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** host:port where a worker serves its Temporal SDK metrics (task slots, poll latency, schedule-to-start) for Prometheus. */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[\w.:[\]-]+:\d{1,5}$/, 'host:port, e.g. 0.0.0.0:9464')
+    .optional(),
   /** A workflow bundle built beforehand (bundleWorkflowCode's code, as a file): the worker starts without bundling. */
   WORKFLOW_BUNDLE: optionalText,
   /** The store's PostgreSQL application_name; runbook steps that end sessions spare every incident-orchestrator* name. */
@@ -104,6 +110,35 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Temporal's own environment configuration (a TOML profile from TEMPORAL_CONFIG_FILE or the default path,
+ * TEMPORAL_PROFILE, TEMPORAL_TLS_CLIENT_CERT_PATH and the other standard variables) as defaults for ours:
+ * the same build runs against a self-hosted cluster or Temporal Cloud with the settings the Temporal CLI uses.
+ */
+function temporalProfileDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
+  const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  let profile: ReturnType<typeof loadClientConfigProfile>;
+  try {
+    profile = loadClientConfigProfile({
+      overrideEnvVars: strings,
+      ...(strings.TEMPORAL_PROFILE ? { profile: strings.TEMPORAL_PROFILE } : {}),
+    });
+  } catch (error) {
+    throw new ConfigError(`invalid environment:\n  - TEMPORAL_CONFIG_FILE: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const path = (source?: { path: string } | { data: string | Uint8Array }) => (source && 'path' in source ? source.path : undefined);
+  const defaults: Record<string, string | undefined> = {
+    TEMPORAL_ADDRESS: profile.address,
+    TEMPORAL_NAMESPACE: profile.namespace,
+    TEMPORAL_API_KEY: profile.apiKey,
+    TEMPORAL_TLS_CA: path(profile.tls?.serverCACert),
+    TEMPORAL_TLS_CERT: path(profile.tls?.clientCert),
+    TEMPORAL_TLS_KEY: path(profile.tls?.clientKey),
+    TEMPORAL_TLS_SERVER_NAME: profile.tls?.serverName,
+  };
+  return Object.fromEntries(Object.entries(defaults).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 /** Reads the environment once; a missing or invalid variable is named in the error. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const result = envSchema
@@ -119,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       path: ['WEBHOOK_PASSWORD'],
       message: 'WEBHOOK_USER and WEBHOOK_PASSWORD are set together',
     })
-    .safeParse(env);
+    .safeParse({ ...temporalProfileDefaults(env), ...env });
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);

@@ -48,6 +48,8 @@ export interface ClusterSettings {
   frontendPort: number;
   uiPort: number;
   httpPorts: [number, number];
+  /** Database names start with it (default incident): another cluster on the same server needs its own. */
+  databasePrefix?: string;
   /** Extra environment for the app processes (SMTP_URL, POLICY_FILE, tokens...). */
   appEnv: Record<string, string>;
 }
@@ -61,7 +63,12 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-const DATABASES = { temporal: 'incident_temporal', visibility: 'incident_temporal_visibility', store: 'incident_store' };
+const databases = (prefix: string) => ({
+  temporal: `${prefix}_temporal`,
+  visibility: `${prefix}_temporal_visibility`,
+  store: `${prefix}_store`,
+});
+type Databases = ReturnType<typeof databases>;
 
 function dbUrl(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
@@ -71,7 +78,7 @@ function dbUrl(adminUrl: string, database: string): string {
 }
 
 /** Databases and Temporal schemas, created once and brought up to the binary's version every time. */
-async function prepareDatabases(adminUrl: string, sqlTool: string, schemaDir: string, log: Log): Promise<void> {
+async function prepareDatabases(adminUrl: string, DATABASES: Databases, sqlTool: string, schemaDir: string, log: Log): Promise<void> {
   const admin = new Pool({ connectionString: adminUrl, max: 1 });
   try {
     for (const name of Object.values(DATABASES)) {
@@ -99,7 +106,7 @@ async function prepareDatabases(adminUrl: string, sqlTool: string, schemaDir: st
 }
 
 /** One config for the four services (JSON is YAML); each process gets its own metrics port through a template. */
-function writeTemporalConfig(dir: string, adminUrl: string, frontendPort: number): void {
+function writeTemporalConfig(dir: string, adminUrl: string, DATABASES: Databases, frontendPort: number): void {
   const url = new URL(adminUrl);
   const store = (databaseName: string, maxConns: number) => ({
     sql: {
@@ -130,10 +137,10 @@ function writeTemporalConfig(dir: string, adminUrl: string, frontendPort: number
       metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: '127.0.0.1:{{ env `TEMPORAL_METRICS_PORT` }}' } },
     },
     services: {
-      frontend: { rpc: { ...rpc(0, 16933).rpc, httpPort: frontendPort + 10 } },
-      history: rpc(1, 16934),
-      matching: rpc(2, 16935),
-      worker: rpc(6, 16939),
+      frontend: { rpc: { ...rpc(0, frontendPort - 300).rpc, httpPort: frontendPort + 10 } },
+      history: rpc(1, frontendPort - 299),
+      matching: rpc(2, frontendPort - 298),
+      worker: rpc(6, frontendPort - 294),
     },
     clusterMetadata: {
       enableGlobalNamespace: false,
@@ -220,8 +227,9 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
     adminUrl = pg.adminUrl;
   }
   log('Temporal databases and schemas on PostgreSQL:');
-  await prepareDatabases(adminUrl, sqlTool, schemaDir, log);
-  writeTemporalConfig(settings.dir, adminUrl, settings.frontendPort);
+  const DATABASES = databases(settings.databasePrefix ?? 'incident');
+  await prepareDatabases(adminUrl, DATABASES, sqlTool, schemaDir, log);
+  writeTemporalConfig(settings.dir, adminUrl, DATABASES, settings.frontendPort);
   writeUiConfig(settings.dir, settings.frontendPort, settings.uiPort);
 
   const address = `127.0.0.1:${settings.frontendPort}`;
@@ -275,8 +283,14 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
 
   const storeUrl = dbUrl(adminUrl, DATABASES.store);
   const app = { ...settings.appEnv, TEMPORAL_ADDRESS: address, DATABASE_URL: storeUrl, TASK_QUEUE: 'incidents', LOG_LEVEL: 'warn' };
-  define('worker-1', process.execPath, [dist('workers/main.js')], app);
-  define('worker-2', process.execPath, [dist('workers/main.js')], app);
+  define('worker-1', process.execPath, [dist('workers/main.js')], {
+    ...app,
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${settings.frontendPort + 41}`,
+  });
+  define('worker-2', process.execPath, [dist('workers/main.js')], {
+    ...app,
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${settings.frontendPort + 42}`,
+  });
   define('runbook-worker', process.execPath, [dist('workers/main.js'), '--runbook-host', 'local'], app);
   settings.httpPorts.forEach((port, i) =>
     define(`http-${i + 1}`, process.execPath, [dist('client/server/main.js')], { ...app, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' }),

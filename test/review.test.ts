@@ -70,10 +70,14 @@ test('the draft holds the real timeline; reminders come in order, copy the lead 
   const order = reminders.map((m) => (m.subject.includes('OVERDUE') ? 'overdue' : m.subject.includes('due now') ? 'due' : 'reminder'));
   expect(order.slice(0, 2)).toEqual(['reminder', 'due']);
   expect(reminders.filter((m) => !m.subject.includes('OVERDUE')).flatMap((m) => m.to)).toEqual(['ic@example.com', 'ic@example.com']);
-  const overdueTo = h.smtp.mails
-    .filter((m) => m.subject === third.subject)
-    .flatMap((m) => m.to)
-    .sort();
+  // One mail per recipient, sent side by side: wait for both rather than read the first one's moment.
+  const overdueTo = await waitFor(() => {
+    const to = h.smtp.mails
+      .filter((m) => m.subject === third.subject)
+      .flatMap((m) => m.to)
+      .sort();
+    return to.length >= 2 ? to : undefined;
+  }, 'the overdue reminder to both');
   expect(overdueTo).toEqual(['eng-lead@example.com', 'ic@example.com']);
   expect(third.text).toContain(`incidentctl postmortem ${id} --submit`);
 

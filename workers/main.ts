@@ -1,7 +1,7 @@
 // Worker entry point: `npm run worker` serves incidents (needs DATABASE_URL) and RUNBOOK_HOST's runbook steps;
 // `npm run worker -- --runbook-host NAME` serves only the runbook steps of host NAME.
 import { parseArgs } from 'node:util';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, runbookDatabases } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
 import { loadPolicy } from '../policy/load';
@@ -12,6 +12,9 @@ import { startWorker } from './run';
 async function main() {
   const { values } = parseArgs({ options: { 'runbook-host': { type: 'string' } } });
   const config = loadConfig();
+  // The SDK's own metrics (slots, pollers, schedule-to-start latency) for Prometheus, before any connection.
+  if (config.WORKER_METRICS_ADDRESS)
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } });
   const host = values['runbook-host'];
   if (host !== undefined) {
     const checked = (() => {

@@ -1,0 +1,226 @@
+/**
+ * `npm run bench:cluster`: the production topology from `npm run cluster` (Temporal's four services on
+ * PostgreSQL, workers and HTTP servers as processes) under load, in one run. Prints a table; asserts
+ * nothing. The load generator runs in this process, on the same 2 cores: read ratios, not absolutes.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import type { WebhookPayload } from '../client/server/webhook/payload';
+import { persistedSecret } from '../client/server/server';
+import { startCluster, type Cluster } from '../dev/cluster';
+import { writeSmokePolicy } from '../dev/cluster-smoke';
+import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
+
+const pct = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const run = `${Date.now().toString(36)}`;
+
+function alert(group: string, n: number): WebhookPayload {
+  const labels = { alertname: 'BenchCluster', severity: 'critical', service: 'bench', group };
+  return {
+    version: '4',
+    groupKey: `{}:{group="${group}"}`,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'bench',
+    groupLabels: { group },
+    commonLabels: labels,
+    commonAnnotations: { summary: `Bench ${group}` },
+    externalURL: 'http://alertmanager.invalid',
+    alerts: [
+      {
+        status: 'firing',
+        labels: { ...labels, instance: `i${n}` },
+        annotations: { summary: `Bench ${group}` },
+        startsAt: new Date().toISOString(),
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        fingerprint: `${group}-${n}`.slice(-16),
+      },
+    ],
+  };
+}
+
+interface Load {
+  name: string;
+  groups: number;
+  alertsPerGroup: number;
+  ports: number[];
+  /** Alerts per second; unpaced (concurrency 16) when unset. */
+  rate?: number;
+  during?: (fraction: number) => void;
+}
+
+/** Posts like Alertmanager would with two targets: a refused or failed post goes to the other server. */
+async function post(load: Load, token: string): Promise<{ accepted: number; seconds: number; postedAt: Map<string, number> }> {
+  const jobs: { group: string; n: number }[] = [];
+  for (let n = 0; n < load.alertsPerGroup; n++) for (let g = 0; g < load.groups; g++) jobs.push({ group: `${load.name}-${run}-${g}`, n });
+  const postedAt = new Map<string, number>();
+  let accepted = 0;
+  let next = 0;
+  const started = Date.now();
+  const one = async (i: number) => {
+    const job = jobs[i]!;
+    if (load.rate) await sleep(Math.max(0, started + (i * 1000) / load.rate - Date.now()));
+    load.during?.(i / jobs.length);
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const port = load.ports[(i + attempt) % load.ports.length]!;
+      const response = await fetch(`http://127.0.0.1:${port}/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(alert(job.group, job.n)),
+      }).catch(() => undefined);
+      if (response?.ok) {
+        accepted++;
+        if (!postedAt.has(job.group)) postedAt.set(job.group, Date.now());
+        return;
+      }
+      await sleep(250);
+    }
+  };
+  const workers = Array.from({ length: load.rate ? jobs.length : 16 }, async () => {
+    while (next < jobs.length) await one(next++);
+  });
+  await Promise.all(workers);
+  return { accepted, seconds: (Date.now() - started) / 1000, postedAt };
+}
+
+const firstPages = (smtp: TestSmtp, prefix: string) => {
+  const first = new Map<string, number>();
+  for (const m of smtp.mails) {
+    const group = /Bench (\S+)/.exec(m.text)?.[1];
+    if (group?.startsWith(prefix) && m.subject.includes('(page:') && !first.has(group)) first.set(group, m.receivedAt);
+  }
+  return first;
+};
+
+async function waitForPages(smtp: TestSmtp, prefix: string, groups: number, timeoutMs = 180_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (firstPages(smtp, prefix).size < groups && Date.now() < deadline) await sleep(500);
+  return firstPages(smtp, prefix);
+}
+
+function latencies(postedAt: Map<string, number>, pages: Map<string, number>): number[] {
+  return [...postedAt].flatMap(([group, at]) => (pages.has(group) ? [pages.get(group)! - at] : []));
+}
+
+const rss = (cluster: Cluster, name: string) => {
+  const pid = cluster.processes.get(name)?.pid;
+  if (!pid) return NaN;
+  const kb = Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+  return Math.round(kb / 1024);
+};
+
+async function main() {
+  const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-cluster-')), 'cluster');
+  const smtp = await startSmtp();
+  const token = persistedSecret(dir, 'webhook-token');
+  const ports: [number, number] = [3101, 3102];
+  const cluster = await startCluster({
+    dir,
+    adminUrl: process.env.CLUSTER_DATABASE_URL ?? process.env.DATABASE_URL,
+    frontendPort: 17333,
+    databasePrefix: 'incident_bench',
+    uiPort: 18333,
+    httpPorts: ports,
+    appEnv: {
+      WEBHOOK_TOKEN: token,
+      ACK_LINK_SECRET: persistedSecret(dir, 'ack-link-secret'),
+      METRICS_TOKEN: persistedSecret(dir, 'metrics-token'),
+      SMTP_URL: smtp.url,
+      POLICY_FILE: writeSmokePolicy(dir),
+      DATA_DIR: dir,
+    },
+  });
+  const rows: string[][] = [];
+  try {
+    // 1. One HTTP server and one worker, then two of each, with the same load.
+    cluster.processes.get('worker-2')!.kill('SIGTERM');
+    await sleep(3000);
+    const one = await post({ name: 'one', groups: 100, alertsPerGroup: 3, ports: [ports[0]] }, token);
+    const onePages = await waitForPages(smtp, `one-${run}`, 100);
+    cluster.restart('worker-2');
+    await sleep(5000);
+    const two = await post({ name: 'two', groups: 100, alertsPerGroup: 3, ports }, token);
+    const twoPages = await waitForPages(smtp, `two-${run}`, 100);
+    const l1 = latencies(one.postedAt, onePages);
+    const l2 = latencies(two.postedAt, twoPages);
+    rows.push([
+      'Ingestion, 1 HTTP server + 1 worker (300 alerts, 100 groups)',
+      `${Math.round(one.accepted / one.seconds)} alerts/s; first page p50/p99 ${pct(l1, 50)} / ${pct(l1, 99)} ms`,
+    ]);
+    rows.push([
+      'Ingestion, 2 HTTP servers + 2 workers (same load)',
+      `${Math.round(two.accepted / two.seconds)} alerts/s; first page p50/p99 ${pct(l2, 50)} / ${pct(l2, 99)} ms`,
+    ]);
+    rows.push(['Ratio, two of each / one of each (alerts/s)', (two.accepted / two.seconds / (one.accepted / one.seconds)).toFixed(2)]);
+
+    // 2. Alert to first page at 10 groups/s.
+    const paced = await post({ name: 'paced', groups: 100, alertsPerGroup: 1, ports, rate: 10 }, token);
+    const lp = latencies(paced.postedAt, await waitForPages(smtp, `paced-${run}`, 100));
+    rows.push(['Alert → first page at 10 groups/s (100 groups): p50 / p99', `${pct(lp, 50)} / ${pct(lp, 99)} ms`]);
+
+    // 3. A 500-alert storm with kill -9 of one HTTP server, one worker and the history service.
+    const killed = new Set<string>();
+    const kill = (name: string) => {
+      if (killed.has(name)) return;
+      killed.add(name);
+      cluster.processes.get(name)!.kill('SIGKILL');
+      setTimeout(() => cluster.restart(name), 3000);
+    };
+    const storm = await post(
+      {
+        name: 'storm',
+        groups: 100,
+        alertsPerGroup: 5,
+        ports,
+        rate: 50,
+        during: (f) => (f > 0.2 && kill('http-1'), f > 0.4 && kill('worker-1'), f > 0.6 && kill('temporal-history')),
+      },
+      token,
+    );
+    const stormPages = await waitForPages(smtp, `storm-${run}`, 100, 240_000);
+    const pool = new Pool({ connectionString: cluster.storeUrl, max: 1 });
+    const { rows: counts } = await pool.query<{ title: string; n: number }>(
+      'SELECT title, count(*)::int AS n FROM incidents WHERE title LIKE $1 GROUP BY title',
+      [`%Bench storm-${run}-%`],
+    );
+    await pool.end();
+    const duplicateIncidents = counts.filter((c) => c.n > 1).length;
+    const perPage = new Map<string, number>();
+    for (const m of smtp.mails.filter((x) => x.subject.includes('(page:') && x.text.includes(`storm-${run}`)))
+      for (const to of m.to)
+        perPage.set(
+          `${/INC-\d+/.exec(m.subject)?.[0]} ${to} ${/\(page: [^)]+\)/.exec(m.subject)?.[0]}`,
+          (perPage.get(`${/INC-\d+/.exec(m.subject)?.[0]} ${to} ${/\(page: [^)]+\)/.exec(m.subject)?.[0]}`) ?? 0) + 1,
+        );
+    rows.push([
+      'Storm: 500 alerts at 50/s, kill -9 http-1, worker-1, temporal-history (each back after 3 s)',
+      `${storm.accepted}/500 accepted`,
+    ]);
+    rows.push([
+      'Storm: groups with an incident / lost / duplicate incidents',
+      `${counts.length} / ${100 - stormPages.size} / ${duplicateIncidents}`,
+    ]);
+    rows.push(['Storm: duplicate pages (same incident, person and level)', String([...perPage.values()].filter((n) => n > 1).length)]);
+
+    // 4. What the workers hold after all of it.
+    rows.push(['Worker RSS after the runs (worker-1 / worker-2)', `${rss(cluster, 'worker-1')} / ${rss(cluster, 'worker-2')} MB`]);
+  } finally {
+    await cluster.stop();
+    await smtp.close();
+  }
+  console.log('\n| bench:cluster | Result |\n| --- | --- |');
+  for (const [what, value] of rows) console.log(`| ${what} | ${value} |`);
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack);
+  process.exit(1);
+});
