@@ -8,6 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
+import { Client, Connection } from '@temporalio/client';
+import { workflowIdForGroup } from '../client/server/webhook/mapping';
 import type { WebhookPayload } from '../client/server/webhook/payload';
 import { persistedSecret } from '../client/server/server';
 import { startCluster, type Cluster } from '../dev/cluster';
@@ -125,9 +127,17 @@ async function main() {
   const smtp = await startSmtp();
   const token = persistedSecret(dir, 'webhook-token');
   const ports: [number, number] = [3101, 3102];
+  const adminUrl = process.env.CLUSTER_DATABASE_URL ?? process.env.DATABASE_URL;
+  // Every run on fresh databases: incidents of an earlier run would still be escalating.
+  if (adminUrl) {
+    const admin = new Pool({ connectionString: adminUrl, max: 1 });
+    for (const db of ['incident_bench_temporal', 'incident_bench_temporal_visibility', 'incident_bench_store'])
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.end();
+  }
   const cluster = await startCluster({
     dir,
-    adminUrl: process.env.CLUSTER_DATABASE_URL ?? process.env.DATABASE_URL,
+    adminUrl,
     frontendPort: 17333,
     databasePrefix: 'incident_bench',
     uiPort: 18333,
@@ -232,6 +242,20 @@ async function main() {
       `${OPEN} open P1 incidents at 20/s: lead paged / lateness p50 / p99 (page time minus alert + 5 s SLA)`,
       `${leadAt.size} / ${pct(lateness, 50)} / ${pct(lateness, 99)} ms`,
     ]);
+
+    // Events per incident history, on a sample of the open incidents (continue-as-new starts a new run).
+    const connection = await Connection.connect({ address: cluster.address });
+    const client = new Client({ connection });
+    const lengths: number[] = [];
+    for (const group of [...open.postedAt.keys()].slice(0, 20)) {
+      const described = await client.workflow
+        .getHandle(workflowIdForGroup(`{}:{group="${group}"}`))
+        .describe()
+        .catch(() => undefined);
+      if (described) lengths.push(described.historyLength);
+    }
+    await connection.close();
+    rows.push(['Events per open incident history after 30 s (20 sampled): median / max', `${pct(lengths, 50)} / ${Math.max(...lengths)}`]);
 
     // 5. What the workers hold after all of it.
     rows.push(['Worker RSS after the runs (worker-1 / worker-2)', `${rss(cluster, 'worker-1')} / ${rss(cluster, 'worker-2')} MB`]);
