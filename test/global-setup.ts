@@ -2,8 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { Pool } from 'pg';
-import { migrate } from '../activities/migrations';
+import { createStoreSchema } from './helpers/store-schema';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { freePort, resolveTemporalCli, startDevServer } from '../dev/temporal-cli';
 
@@ -35,19 +34,9 @@ export default async function globalSetup(): Promise<void> {
   }
   // A schema of its own per run keeps runs apart on a shared server, and is dropped at the end.
   const schema = `incident_test_${process.pid}_${Date.now()}`;
-  // Named as the orchestrator's own: runbook tests that end idle sessions must spare it.
-  const admin = new Pool({ connectionString: baseUrl, max: 1, application_name: 'incident-orchestrator-test-admin' });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  cleanups.push(async () => {
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
-  });
-  const url = new URL(baseUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  process.env.TEST_DB_URL = url.toString();
-  const pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 1 });
-  await migrate(pool);
-  await pool.end();
+  const store = await createStoreSchema(baseUrl, schema);
+  cleanups.push(() => store.drop());
+  process.env.TEST_DB_URL = store.url;
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),

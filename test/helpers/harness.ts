@@ -9,7 +9,7 @@ import { createTwilioMessenger } from '../../activities/twilio';
 import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioStandin } from './twilio-standin';
 import { startSmtp, type TestSmtp } from '../../dev/smtp-sink';
 import { IncidentStore } from '../../activities/store';
-import { migrate } from '../../activities/migrations';
+import { createStoreSchema, type StoreSchema } from './store-schema';
 import { ReviewStore } from '../../activities/review-store';
 import defaultPolicy from '../../policy/default-policy.json';
 import { parsePolicy } from '../../policy/load';
@@ -47,28 +47,13 @@ export interface TestEnv {
 }
 
 /** A store schema of its own (migrated), for suites that change what every incident sees, e.g. on-call overrides. */
-async function isolatedStoreUrl(): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `iso_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const base = new URL(process.env.TEST_DB_URL!);
-  base.searchParams.delete('options');
-  const admin = new Pool({ connectionString: base.toString(), max: 1, application_name: 'incident-orchestrator-test-admin' });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const pool = new Pool({ connectionString: url.toString(), max: 1 });
-  await migrate(pool);
-  // Incident ids stay unique across the run's schemas: the CLI finds INC-<n> through Temporal's visibility.
-  await pool.query(`SELECT setval(pg_get_serial_sequence('incidents', 'number'), $1)`, [
-    100_000_000 + Math.floor(Math.random() * 1_000_000) * 100,
-  ]);
-  await pool.end();
-  return {
-    url: url.toString(),
-    async drop() {
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
-    },
-  };
+function isolatedStoreUrl(): Promise<StoreSchema> {
+  return createStoreSchema(process.env.TEST_DB_URL!, `iso_${randomUUID().replace(/-/g, '').slice(0, 16)}`, (pool) =>
+    // Incident ids stay unique across the run's schemas: the CLI finds INC-<n> through Temporal's visibility.
+    pool.query(`SELECT setval(pg_get_serial_sequence('incidents', 'number'), $1)`, [
+      100_000_000 + Math.floor(Math.random() * 1_000_000) * 100,
+    ]),
+  );
 }
 
 export async function openTestEnv(options: { isolatedStore?: boolean } = {}): Promise<TestEnv> {
