@@ -10,45 +10,30 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { workflowIdForGroup } from '../client/server/webhook/mapping';
-import type { WebhookPayload } from '../client/server/webhook/payload';
 import { persistedSecret } from '../client/server/server';
 import { startCluster, type Cluster } from '../dev/cluster';
 import { writeSmokePolicy } from '../dev/cluster-smoke';
+import { firingPayload } from '../dev/alert-payload';
+import { pagesSoonerThan, percentile } from '../dev/probes';
 import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = `${Date.now().toString(36)}`;
 const OPEN = Number(process.env.BENCH_OPEN ?? 200);
 
-function alert(group: string, n: number, severity: string): WebhookPayload {
-  const labels = { alertname: 'BenchCluster', severity, service: 'bench', group };
-  return {
-    version: '4',
-    groupKey: `{}:{group="${group}"}`,
-    truncatedAlerts: 0,
-    status: 'firing',
+/** Groups are keyed by their label alone, like Alertmanager's group_by: ['group']. */
+const groupKeyOf = (group: string) => `{}:{group="${group}"}`;
+
+const alert = (group: string, n: number, severity: string) =>
+  firingPayload({
+    groupKey: groupKeyOf(group),
     receiver: 'bench',
     groupLabels: { group },
-    commonLabels: labels,
-    commonAnnotations: { summary: `Bench ${group}` },
-    externalURL: 'http://alertmanager.invalid',
-    alerts: [
-      {
-        status: 'firing',
-        labels: { ...labels, instance: `i${n}` },
-        annotations: { summary: `Bench ${group}` },
-        startsAt: new Date().toISOString(),
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: '',
-        fingerprint: `${group}-${n}`.slice(-16),
-      },
-    ],
-  };
-}
+    labels: { alertname: 'BenchCluster', severity, service: 'bench', group },
+    alertLabels: { instance: `i${n}` },
+    summary: `Bench ${group}`,
+    fingerprint: `${group}-${n}`.slice(-16),
+  });
 
 interface Load {
   name: string;
@@ -175,18 +160,18 @@ async function main() {
     const l2 = latencies(two.postedAt, twoPages);
     rows.push([
       'Ingestion, 1 HTTP server + 1 worker (300 alerts, 100 groups)',
-      `${Math.round(one.accepted / one.seconds)} alerts/s; first page p50/p99 ${pct(l1, 50)} / ${pct(l1, 99)} ms`,
+      `${Math.round(one.accepted / one.seconds)} alerts/s; first page p50/p99 ${percentile(l1, 50)} / ${percentile(l1, 99)} ms`,
     ]);
     rows.push([
       'Ingestion, 2 HTTP servers + 2 workers (same load)',
-      `${Math.round(two.accepted / two.seconds)} alerts/s; first page p50/p99 ${pct(l2, 50)} / ${pct(l2, 99)} ms`,
+      `${Math.round(two.accepted / two.seconds)} alerts/s; first page p50/p99 ${percentile(l2, 50)} / ${percentile(l2, 99)} ms`,
     ]);
     rows.push(['Ratio, two of each / one of each (alerts/s)', (two.accepted / two.seconds / (one.accepted / one.seconds)).toFixed(2)]);
 
     // 2. Alert to first page at 10 groups/s.
     const paced = await post({ name: 'paced', groups: 100, alertsPerGroup: 1, ports, rate: 10, severity: 'warning' }, token);
     const lp = latencies(paced.postedAt, await waitForPages(smtp, `paced-${run}`, 100));
-    rows.push(['Alert → first page at 10 groups/s (100 groups): p50 / p99', `${pct(lp, 50)} / ${pct(lp, 99)} ms`]);
+    rows.push(['Alert → first page at 10 groups/s (100 groups): p50 / p99', `${percentile(lp, 50)} / ${percentile(lp, 99)} ms`]);
 
     // 3. A 500-alert storm with kill -9 of one HTTP server, one worker and the history service.
     const killed = new Set<string>();
@@ -217,16 +202,9 @@ async function main() {
     await pool.end();
     const duplicateIncidents = counts.filter((c) => c.n > 1).length;
     // A repeat cycle pages the same people again after the repeat interval (8 s): a duplicate is sooner.
-    const sent = new Map<string, number[]>();
-    for (const m of smtp.mails.filter((x) => x.subject.includes('(page:') && x.text.includes(`storm-${run}`)))
-      for (const to of m.to) {
-        const key = `${/INC-\d+/.exec(m.subject)?.[0]} ${to}`;
-        sent.set(key, [...(sent.get(key) ?? []), m.receivedAt]);
-      }
-    const duplicatePages = [...sent.values()].reduce((n, times) => {
-      const sorted = times.sort((x, y) => x - y);
-      return n + sorted.slice(1).filter((t, i) => t - sorted[i]! < 6_000).length;
-    }, 0);
+    const stormPageMails = smtp.mails.filter((x) => x.subject.includes('(page:') && x.text.includes(`storm-${run}`));
+    // A repeat cycle pages the same people again after the repeat interval (8 s): a duplicate is sooner.
+    const duplicatePages = pagesSoonerThan(stormPageMails, (to, m) => `${/INC-\d+/.exec(m.subject)?.[0]} ${to}`, 6_000);
     rows.push([
       'Storm: 500 alerts at 50/s, kill -9 http-1, worker-1, temporal-history (each back after 3 s)',
       `${storm.accepted}/500 accepted`,
@@ -249,7 +227,7 @@ async function main() {
     const lateness = [...open.postedAt].flatMap(([group, at]) => (leadAt.has(group) ? [leadAt.get(group)! - (at + 5000)] : []));
     rows.push([
       `${OPEN} open P1 incidents (status updates every 10 s) posted at 20/s: lead paged within 30 s / lateness p50 / p99 (page time minus alert + 5 s SLA)`,
-      `${leadAt.size} / ${pct(lateness, 50)} / ${pct(lateness, 99)} ms`,
+      `${leadAt.size} / ${percentile(lateness, 50)} / ${percentile(lateness, 99)} ms`,
     ]);
 
     // Events per incident history, on a sample of the open incidents (continue-as-new starts a new run).
@@ -258,7 +236,7 @@ async function main() {
     const lengths: number[] = [];
     for (const group of [...open.postedAt.keys()].slice(0, 20)) {
       const described = await client.workflow
-        .getHandle(workflowIdForGroup(`{}:{group="${group}"}`))
+        .getHandle(workflowIdForGroup(groupKeyOf(group)))
         .describe()
         .catch(() => undefined);
       if (described) lengths.push(described.historyLength);
@@ -266,7 +244,7 @@ async function main() {
     await connection.close();
     rows.push([
       'Events per open incident history at the end (the 20 oldest): median / max',
-      `${pct(lengths, 50)} / ${Math.max(...lengths)}`,
+      `${percentile(lengths, 50)} / ${Math.max(...lengths)}`,
     ]);
 
     // 5. What the workers hold after all of it.

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { openBenchEnv } from './env';
+import { percentile } from '../dev/probes';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { SMTPServer } from 'smtp-server';
@@ -27,10 +28,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const TOKEN = 'bench';
 
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
-};
+const pct = percentile;
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 function payload(groupKey: string, fingerprint: string, severity = 'critical'): WebhookPayload {

@@ -7,9 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run } from '../client/cli/main';
-import type { WebhookPayload } from '../client/server/webhook/payload';
+import { firingPayload } from './alert-payload';
 import defaultPolicy from '../policy/default-policy.json';
 import type { Cluster } from './cluster';
+import { pagesSoonerThan, waitFor } from './probes';
 import type { TestSmtp } from './smtp-sink';
 
 /** The shipped policy with seconds for minutes, email only, no runbooks: a smoke test fits in a minute. */
@@ -25,16 +26,6 @@ export function writeSmokePolicy(dir: string): string {
   return file;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 export async function runClusterSmoke(
   cluster: Cluster,
   o: { smtp: TestSmtp; httpPorts: [number, number]; webhookToken: string },
@@ -42,28 +33,16 @@ export async function runClusterSmoke(
   const second = `http://127.0.0.1:${o.httpPorts[1]}`;
   const rows: [string, string, boolean][] = [];
   const group = `cluster-smoke-${Date.now()}`;
-  const payload: WebhookPayload = {
-    version: '4',
+  const labels = { alertname: 'ClusterSmoke', severity: 'critical', service: 'smoke', group };
+  const payload = firingPayload({
     groupKey: `{}:{alertname="ClusterSmoke",group="${group}"}`,
-    truncatedAlerts: 0,
-    status: 'firing',
     receiver: 'incidents',
     groupLabels: { alertname: 'ClusterSmoke', group },
-    commonLabels: { alertname: 'ClusterSmoke', severity: 'critical', service: 'smoke', group },
-    commonAnnotations: { summary: 'Cluster smoke test' },
-    externalURL: 'http://alertmanager.invalid',
-    alerts: [
-      {
-        status: 'firing',
-        labels: { alertname: 'ClusterSmoke', severity: 'critical', service: 'smoke', group },
-        annotations: { summary: 'Cluster smoke test' },
-        startsAt: new Date().toISOString(),
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus.invalid',
-        fingerprint: group.slice(-16),
-      },
-    ],
-  };
+    labels,
+    summary: 'Cluster smoke test',
+    fingerprint: group.slice(-16),
+    generatorURL: 'http://prometheus.invalid',
+  });
   const posted = await fetch(`${second}/alertmanager`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${o.webhookToken}` },
@@ -114,12 +93,7 @@ export async function runClusterSmoke(
   const all = pages(id);
   // A duplicate is the same person paged again for the incident sooner than the repeat interval (8 s);
   // a repeat after it, or a catch-up after a stall, is the plan. Like the drill's count.
-  const times = new Map<string, number[]>();
-  for (const m of all) for (const to of m.to) times.set(to, [...(times.get(to) ?? []), m.receivedAt]);
-  const duplicates = [...times.values()].reduce((n, ts) => {
-    const sorted = ts.sort((x, y) => x - y);
-    return n + sorted.slice(1).filter((t, i) => t - sorted[i]! < 6_000).length;
-  }, 0);
+  const duplicates = pagesSoonerThan(all, (to) => to, 6_000);
   const late = all.filter((m) => m.receivedAt > ackedAt).length;
   rows.push(['Duplicate pages (same person within 6 s; repeats come every 8 s)', String(duplicates), duplicates === 0]);
   rows.push(['Pages after the acknowledgement', String(late), late === 0]);

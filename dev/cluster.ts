@@ -14,6 +14,7 @@ import { goBinary, goModuleFolder, type GoBinary, type Log } from './go-binaries
 import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli } from './temporal-cli';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { privateDataDir } from './data-dir';
+import { waitFor } from './probes';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 export const TEMPORAL_UI_VERSION = 'v2.42.1';
@@ -172,14 +173,6 @@ function writeUiConfig(dir: string, frontendPort: number, uiPort: number): void 
   writeFileSync(path.join(dir, 'ui', 'config', 'cluster.yaml'), `${JSON.stringify(config, null, 2)}\n`);
 }
 
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`${what} was not up within ${timeoutMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 export async function startCluster(settings: ClusterSettings, log: Log = console.log): Promise<Cluster> {
   const root = path.resolve(__dirname, '..');
   const dist = (file: string) => {
@@ -247,7 +240,7 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
     const dead = [...processes].find(([, child]) => child.exitCode !== null);
     if (dead) throw new Error(`${dead[0]} exited with ${dead[1].exitCode}: see ${path.join(settings.dir, `${dead[0]}.log`)}`);
   };
-  await waitUntil(
+  await waitFor(
     'the Temporal frontend',
     async () => (exited(), (await isTemporalUp(address, 'temporal-system')) || (await isTemporalUp(address))),
     120_000,
@@ -265,10 +258,10 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
       address,
     ]);
   }
-  await waitUntil('the default namespace', () => isTemporalUp(address), 60_000);
+  await waitFor('the default namespace', () => isTemporalUp(address), 60_000);
   // A new namespace reaches every service's namespace cache within seconds: retry until it has.
   let registered: string[] | undefined;
-  await waitUntil(
+  await waitFor(
     'the search attributes',
     async () => {
       registered = await ensureSearchAttributes(address, 'default').catch(() => undefined);
@@ -300,9 +293,9 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
   const logOf = (name: string) =>
     existsSync(path.join(settings.dir, `${name}.log`)) ? readFileSync(path.join(settings.dir, `${name}.log`), 'utf8') : '';
   for (const name of ['worker-1', 'worker-2', 'runbook-worker'])
-    await waitUntil(name, () => Promise.resolve((exited(), /serving task queue|Worker serving/i.test(logOf(name)))), 90_000);
+    await waitFor(name, () => (exited(), /serving task queue|Worker serving/i.test(logOf(name))), 90_000);
   for (const port of settings.httpPorts)
-    await waitUntil(
+    await waitFor(
       `the HTTP server on ${port}`,
       async () => (exited(), (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok === true),
       60_000,

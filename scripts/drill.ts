@@ -16,6 +16,7 @@ import { startSmtp, type ReceivedMail } from '../dev/smtp-sink';
 import { acknowledgeUpdate, stateQuery, type IncidentState } from '../contract';
 import { openBenchEnv } from '../bench/env';
 import { freePort, startDevServer, type DevServer } from '../dev/temporal-cli';
+import { percentile } from '../dev/probes';
 
 const root = path.resolve(__dirname, '..');
 const TOKEN = 'drill-webhook-token';
@@ -26,10 +27,7 @@ const RATE = Number(process.env.DRILL_RATE ?? 50); // alerts per second
 const REPEAT_MS = 6000;
 const run = `d${Date.now().toString(36)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (v: number[], p: number) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length ? Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!) : NaN;
-};
+const pct = (v: number[], p: number) => Math.round(percentile(v, p));
 const log = (line: string) => console.error(`[drill ${((Date.now() - T0) / 1000).toFixed(1)}s] ${line}`);
 const T0 = Date.now();
 
