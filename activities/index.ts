@@ -13,7 +13,14 @@ import type { IncidentStore } from './store';
 import { EvidenceStore } from './evidence-store';
 import type { EvidenceRecord, StepPlan } from '../contract';
 import { describeTwilioError, isPermanentTwilioError, sayTwiml, type PhoneMessenger } from './twilio';
-import type { DeliveryResult, IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from '../contract';
+import type {
+  DeliveryOutcome,
+  DeliveryResult,
+  IncidentSnapshot,
+  OpenedIncident,
+  OutboundMessage,
+  RegisterIncidentInput,
+} from '../contract';
 
 export interface ActivityDeps {
   store: IncidentStore;
@@ -124,6 +131,33 @@ export function createActivities(deps: ActivityDeps) {
     }
   };
 
+  /** One message through the ledger; `attempt` > 1 reports what an earlier attempt of the same batch sent. */
+  const deliverOnce = async (msg: OutboundMessage, attempt: number): Promise<DeliveryResult> => {
+    const count = (outcome: string) => pageMetrics.pages.inc({ kind: msg.kind, channel: msg.channel, outcome });
+    const claim = await deps.store.claim(msg);
+    if (!claim.claimed) {
+      if (attempt > 1 && (claim.status === 'sent' || claim.status === 'outbox')) return { status: claim.status, channel: msg.channel };
+      const status = claim.status === 'skipped' ? 'skipped' : 'duplicate';
+      count(status);
+      return { status, channel: msg.channel };
+    }
+    try {
+      const send = () => (msg.channel === 'email' ? sendEmailMessage(msg, claim.attempts) : sendPhoneMessage(msg, claim.attempts));
+      // Escalation pages race acknowledgements: they go out under the incident's row lock (see the store).
+      const guarded = msg.stopIfAcknowledged ? await deps.store.sendUnlessAcknowledged(msg, send) : { sent: await send() };
+      if ('skipped' in guarded) {
+        count('skipped');
+        return { status: 'skipped', channel: msg.channel };
+      }
+      const result = guarded.sent;
+      count(result.status);
+      return result;
+    } catch (error) {
+      count(error instanceof ApplicationFailure && error.nonRetryable ? 'failed' : 'retried');
+      throw error;
+    }
+  };
+
   return {
     currentPolicy(): Promise<ResponsePolicy> {
       return Promise.resolve(deps.policy);
@@ -213,29 +247,47 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Sends one page or notification at most once per (incident, dedupKey), whatever retries or restarts happen. */
-    async deliver(msg: OutboundMessage): Promise<DeliveryResult> {
-      const count = (outcome: string) => pageMetrics.pages.inc({ kind: msg.kind, channel: msg.channel, outcome });
-      const claim = await deps.store.claim(msg);
-      if (!claim.claimed) {
-        const status = claim.status === 'skipped' ? 'skipped' : 'duplicate';
-        count(status);
-        return { status, channel: msg.channel };
-      }
-      try {
-        const send = () => (msg.channel === 'email' ? sendEmailMessage(msg, claim.attempts) : sendPhoneMessage(msg, claim.attempts));
-        // Escalation pages race acknowledgements: they go out under the incident's row lock (see the store).
-        const guarded = msg.stopIfAcknowledged ? await deps.store.sendUnlessAcknowledged(msg, send) : { sent: await send() };
-        if ('skipped' in guarded) {
-          count('skipped');
-          return { status: 'skipped', channel: msg.channel };
+    deliver(msg: OutboundMessage): Promise<DeliveryResult> {
+      return deliverOnce(msg, 1);
+    },
+
+    /**
+     * Page-first incidents: every message of one send (a person's channels, everyone a notice names)
+     * at once, each still at most once (the ledger). Permanent failures come back per message; a
+     * temporary one fails the batch, and its retry reports what earlier attempts sent as sent.
+     */
+    async deliverAll(msgs: OutboundMessage[], resume = false): Promise<DeliveryOutcome[]> {
+      // `resume`: an earlier local attempt of this batch may have sent some of it.
+      const attempt = resume ? Context.current().info.attempt + 1 : Context.current().info.attempt;
+      const settled = await Promise.allSettled(msgs.map((msg) => deliverOnce(msg, attempt)));
+      const retryable = settled.find(
+        (s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof ApplicationFailure && s.reason.nonRetryable),
+      );
+      if (retryable) throw retryable.reason;
+      return settled.map((s, i) =>
+        s.status === 'fulfilled' ? s.value : { status: 'failed', channel: msgs[i]!.channel, error: (s.reason as Error).message },
+      );
+    },
+
+    /**
+     * Page-first incidents' first step, in one local activity: the policy (the input's, checked, or this
+     * worker's), the incident's number, and who is on call at `onCallAt` (now) for the first page.
+     */
+    async openIncident(input: { policy?: unknown; registration: RegisterIncidentInput; onCallAt: string }): Promise<OpenedIncident> {
+      let policy = deps.policy;
+      let problem: string | undefined;
+      if (input.policy !== undefined) {
+        try {
+          policy = parsePolicy(input.policy, "the incident's input");
+        } catch (error) {
+          problem = (error as Error).message;
         }
-        const result = guarded.sent;
-        count(result.status);
-        return result;
-      } catch (error) {
-        count(error instanceof ApplicationFailure && error.nonRetryable ? 'failed' : 'retried');
-        throw error;
       }
+      const number = await deps.store.register(input.registration);
+      const store = deps.oncall ?? new OnCallStore(deps.store.pool);
+      const onCall = (await store.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
+      // The policy travels back only when the input had none or a refused one: history holds it once.
+      return { number, onCall, ...(input.policy === undefined || problem ? { policy } : {}), ...(problem ? { problem } : {}) };
     },
 
     /** Who is on call at `at`: overrides from the store over the incident's rotation snapshot. */

@@ -90,6 +90,23 @@ export const envSchema = z.object({
     .optional(),
   /** A workflow bundle built beforehand (bundleWorkflowCode's code, as a file): the worker starts without bundling. */
   WORKFLOW_BUNDLE: optionalText,
+  // Worker tuning for bursts of incidents (README, "Worker tuning", says how each default was chosen).
+  /** Workflow tasks one worker runs at once (each takes a few ms of CPU; most of a task's time is the server round trip). */
+  WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).max(2000).default(200),
+  /** Most workflow-task polls open at once; the SDK scales between 2 and this by the backlog. */
+  WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).max(200).default(20),
+  /** Activities (deliveries, mostly waiting on SMTP or Twilio) one worker runs at once. */
+  WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(5000).default(400),
+  /** Most activity-task polls open at once; scaled like the workflow pollers. */
+  WORKER_ACTIVITY_POLLERS: z.coerce.number().int().min(2).max(200).default(20),
+  /** Store reads and writes the worker runs inside workflow tasks (local activities) at once. */
+  WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(5000).default(200),
+  /** Incidents kept in the worker's cache (about 0.5 MB each); an evicted one is replayed from history on its next task. */
+  WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(2000),
+  /** How long a cached incident's task waits for this worker before any worker may take it (and replay). */
+  WORKER_STICKY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** PostgreSQL sessions of one worker's store pool. */
+  STORE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   /** The store's PostgreSQL application_name; runbook steps that end sessions spare every incident-orchestrator* name. */
   STORE_APPLICATION_NAME: z
     .string()

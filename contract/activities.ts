@@ -1,5 +1,5 @@
 /** Activity inputs and results that workflows and activities both name. */
-import type { Channel } from '../policy/schema';
+import type { Channel, ResponsePolicy } from '../policy/schema';
 import type { IncidentSource, Severity } from './common';
 import type { IncidentState, PhaseRecord, SlaBreach, TimelineEvent } from './incident';
 import type { StepOutcome } from './runbook';
@@ -42,6 +42,20 @@ export interface DeliveryResult {
   status: 'sent' | 'outbox' | 'duplicate' | 'skipped';
   channel: Channel;
   messageId?: string;
+}
+
+/** One message of a batch: delivered (or not, and why), or refused for good by its provider. */
+export type DeliveryOutcome = DeliveryResult | { status: 'failed'; channel: Channel; error: string };
+
+/** What a page-first incident's first local activity answers. */
+export interface OpenedIncident {
+  number: number;
+  /** Who is on call at declaration (overrides included), for the first page. */
+  onCall: OnCallAnswer;
+  /** The snapshot to use, when the input had none or a refused one. */
+  policy?: ResponsePolicy;
+  /** Why the input's policy was refused. */
+  problem?: string;
 }
 
 export interface OnCallAnswer {

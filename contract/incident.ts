@@ -45,7 +45,9 @@ export type Notice =
   | { type: 'customers' }
   | { type: 'approval'; ref: string; subject: string; body: string }
   | { type: 'runbook-notify'; ref: string; targets: string[]; text: string }
-  | { type: 'runbook-trouble'; host: string; text: string };
+  | { type: 'runbook-trouble'; host: string; text: string }
+  /** A status update taken by the main loop, sent by the notification lane (page-first incidents). */
+  | { type: 'status-update'; n: number };
 
 /** Workflow bookkeeping that survives continueAsNew alongside the state. */
 export interface IncidentBook {

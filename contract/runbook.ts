@@ -87,11 +87,14 @@ export interface StepRun {
   error?: string;
 }
 
+export type RunbookPolicy = Pick<ResponsePolicy, 'runbooks' | 'contacts' | 'escalation'>;
+
 export interface RunbookInput {
   incidentId: string;
   incidentNumber: number;
   incidentWorkflowId: string;
-  policy: ResponsePolicy;
+  /** The parts of the incident's policy snapshot the runbook workflow reads (the whole policy in older incidents). */
+  policy: RunbookPolicy;
   sync: RunbookSync;
 }
 

@@ -14,7 +14,7 @@ import {
   type TestEnv,
 } from './helpers/harness';
 import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
-import { TWILIO_TOKEN } from './helpers/twilio-standin';
+import { TWILIO_TOKEN } from '../dev/twilio-standin';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 
 const SECRET = 'ack-link-test-secret';

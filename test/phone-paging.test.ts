@@ -1,7 +1,7 @@
 import { pageMetrics } from '../activities/metrics';
 import { acknowledgeUpdate, stateQuery } from '../contract';
 import { declareIncident, sleep, testPolicy, waitFor, useIncidentHarness } from './helpers/harness';
-import { TWILIO_FROM } from './helpers/twilio-standin';
+import { TWILIO_FROM } from '../dev/twilio-standin';
 
 const base = testPolicy();
 // The plan's channel rules, no repeats, and an engineer whose number Twilio rejects.

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { acknowledgeUpdate, stateQuery } from '../contract';
 import { declareIncident, openTestEnv, sleep, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
-import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioStandin } from './helpers/twilio-standin';
+import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioStandin } from '../dev/twilio-standin';
 import { spawnWorkerProcess, type WorkerProcess } from './helpers/worker-process';
 
 let env: TestEnv;

@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { AppConfig } from '../config/env';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export interface IncidentWorkerOptions {
@@ -8,6 +9,32 @@ export interface IncidentWorkerOptions {
   deps: ActivityDeps;
   /** A bundle made once (tests share one); without it the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Slots, pollers, cache and sticky timeout (WORKER_* settings); the SDK's defaults where unset. */
+  tuning?: WorkerTuning;
+}
+
+export interface WorkerTuning {
+  workflowSlots: number;
+  workflowPollers: number;
+  activitySlots: number;
+  activityPollers: number;
+  localActivitySlots: number;
+  cachedWorkflows: number;
+  stickyTimeoutMs: number;
+}
+
+/** The WORKER_* settings as the SDK's options. */
+export function tuningOptions(t: WorkerTuning): Partial<WorkerOptions> {
+  return {
+    maxConcurrentWorkflowTaskExecutions: t.workflowSlots,
+    maxConcurrentActivityTaskExecutions: t.activitySlots,
+    maxConcurrentLocalActivityExecutions: t.localActivitySlots,
+    // Autoscaling pollers: a burst opens more polls (up to the maximum), an idle worker keeps two.
+    workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: t.workflowPollers },
+    activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: t.activityPollers },
+    maxCachedWorkflows: t.cachedWorkflows,
+    stickyQueueScheduleToStartTimeout: t.stickyTimeoutMs,
+  };
 }
 
 export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Worker> {
@@ -17,5 +44,19 @@ export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(options.deps),
+    ...(options.tuning ? tuningOptions(options.tuning) : {}),
   });
+}
+
+/** The WORKER_* settings of a validated configuration. */
+export function workerTuning(config: AppConfig): WorkerTuning {
+  return {
+    workflowSlots: config.WORKER_WORKFLOW_SLOTS,
+    workflowPollers: config.WORKER_WORKFLOW_POLLERS,
+    activitySlots: config.WORKER_ACTIVITY_SLOTS,
+    activityPollers: config.WORKER_ACTIVITY_POLLERS,
+    localActivitySlots: config.WORKER_LOCAL_ACTIVITY_SLOTS,
+    cachedWorkflows: config.WORKER_CACHED_WORKFLOWS,
+    stickyTimeoutMs: config.WORKER_STICKY_TIMEOUT_MS,
+  };
 }

@@ -12,7 +12,7 @@ import { migrate } from '../activities/migrations';
 import { IncidentStore } from '../activities/store';
 import { ReviewStore } from '../activities/review-store';
 import { loadPolicy } from '../policy/load';
-import { createIncidentWorker } from './create-worker';
+import { createIncidentWorker, workerTuning } from './create-worker';
 import { createRunbookWorker } from './runbook-worker';
 import { PROTECTED_APPLICATION_PREFIX, type DatabaseUrls } from '../activities/runbook';
 import { runbookTaskQueue } from '../contract';
@@ -45,7 +45,11 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const policy = loadPolicy(config.POLICY_FILE);
   // The name marks the store's sessions: runbook steps that end sessions never end these.
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10, application_name: config.STORE_APPLICATION_NAME });
+  const pool = new Pool({
+    connectionString: config.DATABASE_URL,
+    max: config.STORE_POOL_SIZE,
+    application_name: config.STORE_APPLICATION_NAME,
+  });
   // A session ended under an idle client (failover, restart, pg_terminate_backend) is dropped and
   // replaced on next use; activities that were using one fail and are retried by Temporal. Never a crash.
   pool.on('error', (error: Error & { code?: string }) =>
@@ -85,6 +89,7 @@ export async function startWorker(
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
     deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, phone, policy, ackLinks },
+    tuning: workerTuning(config),
     ...(workflowBundlePath(config) ? { workflowBundle: { codePath: workflowBundlePath(config)! } } : {}),
   });
   log(`Worker serving task queue "${config.TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (policy: ${policy.name})`);

@@ -26,6 +26,12 @@ export const PATCHES = {
   declaredAtWorkflowStart: 'declared-at-workflow-start',
   /** an approval that escalates past the last level is noted, not paged again. */
   approvalEscalationCapped: 'approval-escalation-capped',
+  /**
+   * pages first and the history halved: policy, registration, on-call and store syncs as local
+   * activities; a page's channels at once; notifications on their own lane; runbooks after the page;
+   * one timer per deadline; the runbook child gets only its part of the policy.
+   */
+  pageFirst: 'page-first',
 } as const;
 
 /** The runbook workflow's patch ids. */

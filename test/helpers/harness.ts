@@ -6,7 +6,7 @@ import { Pool } from 'pg';
 import type { AckLinkSettings } from '../../activities/ack-links';
 import { createSmtpMailer } from '../../activities/mailer';
 import { createTwilioMessenger } from '../../activities/twilio';
-import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioStandin } from './twilio-standin';
+import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioStandin } from '../../dev/twilio-standin';
 import { startSmtp, type TestSmtp } from '../../dev/smtp-sink';
 import { IncidentStore } from '../../activities/store';
 import { createStoreSchema, type StoreSchema } from './store-schema';

@@ -2,23 +2,35 @@
  * The incident workflow's activities: named as types only (they run outside the sandbox), with
  * explicit timeouts and the failure types that must not be retried.
  */
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import { ErrorType } from '../../contract';
 
 export type IncidentActivities = ReturnType<typeof createActivities>;
 
+const nonRetryableErrorTypes = [ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.StoreConflict];
+
 export const activityOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.StoreConflict],
-  },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes },
 };
 
 export const acts = proxyActivities<IncidentActivities>(activityOptions);
 
 /** An activity call with its summary for the Web UI. */
 export const withSummary = (summary: string): ActivityOptions => ({ ...activityOptions, summary });
+
+/**
+ * Short store reads and writes of page-first incidents (policy check, registration, on-call, syncs):
+ * run by the worker inside the workflow task that asks for them, so they cost no task round trip and
+ * only a marker in history. Each is idempotent, since a local activity may run again after a crash.
+ */
+export const localOptions: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes },
+};
+
+export const local = proxyLocalActivities<IncidentActivities>(localOptions);
+
+/** A local activity call with its summary for the Web UI. */
+export const withLocalSummary = (summary: string): LocalActivityOptions => ({ ...localOptions, summary });

@@ -45,6 +45,7 @@ import {
   validateSetImpact,
 } from '../validators';
 import { acts, withSummary } from './activity-proxies';
+import { flush } from './persistence';
 import { planDeadlines } from './deadlines';
 import type { Effects } from './paging';
 import * as t from './transitions';
@@ -66,9 +67,12 @@ export function registerHandlers(fx: Effects): void {
       t.acknowledge(m, args, fx.now());
       // In the store before the person hears "acknowledged": pages still in flight then stand down.
       if (fx.patched(PATCHES.ackRecordedInStore) && m.state.number) {
-        await acts.recordAcknowledgement.executeWithOptions(withSummary(`Record the acknowledgement by ${args.by}`), [
-          { incidentNumber: m.state.number, by: args.by, at: m.state.acknowledgedAt! },
-        ]);
+        // Page-first incidents sync the whole incident (its row carries the acknowledgement) at once.
+        if (m.pageFirst) await flush(fx);
+        else
+          await acts.recordAcknowledgement.executeWithOptions(withSummary(`Record the acknowledgement by ${args.by}`), [
+            { incidentNumber: m.state.number, by: args.by, at: m.state.acknowledgedAt! },
+          ]);
       }
       return reply();
     },

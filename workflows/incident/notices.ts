@@ -2,10 +2,14 @@
  * Effects: queued notices, drained first in, first out by the main loop, one handler per type.
  * Each says who hears of it, under which ledger key, with which message.
  */
+import { condition, isCancellation } from '@temporalio/workflow';
 import type { Notice } from '../../contract';
 import { notificationMessage } from '../messages';
 import { dedupKeys } from './dedup-keys';
 import { deliverOne, pageLevel, sendToTargets, type Effects } from './paging';
+import { deliverPlanned } from './send-at-once';
+import { changed } from './state';
+import { sendStatusUpdate } from './status-updates';
 
 type Handlers = { [T in Notice['type']]: (fx: Effects, notice: Extract<Notice, { type: T }>) => Promise<void> };
 
@@ -57,25 +61,24 @@ const handlers: Handlers = {
   async customers(fx) {
     const { policy, state } = fx.m;
     const { body } = message(fx, 'initial');
-    await Promise.all(
-      policy.customerNotice.recipients.map((r, i) =>
-        deliverOne(
-          fx,
-          {
-            incidentNumber: state.number,
-            incidentId: state.incidentId,
-            kind: 'notification',
-            dedupKey: dedupKeys.customers(i),
-            recipient: { id: `customers-${i}`, name: r.name, email: r.email },
-            channel: 'email',
-            subject: `Service incident: ${state.title}`,
-            body,
-          },
-          `${r.name} (customers)`,
-          `Customer email to ${r.name}`,
-        ),
-      ),
-    );
+    const planned = policy.customerNotice.recipients.map((r, i) => ({
+      payload: {
+        incidentNumber: state.number,
+        incidentId: state.incidentId,
+        kind: 'notification' as const,
+        dedupKey: dedupKeys.customers(i),
+        recipient: { id: `customers-${i}`, name: r.name, email: r.email },
+        channel: 'email' as const,
+        subject: `Service incident: ${state.title}`,
+        body,
+      },
+      who: `${r.name} (customers)`,
+    }));
+    if (fx.m.pageFirst) {
+      await deliverPlanned(fx, planned, `Customer email to ${planned.map((p) => p.payload.recipient.name).join(', ')}`);
+      return;
+    }
+    await Promise.all(planned.map((p) => deliverOne(fx, p.payload, p.who, `Customer email to ${p.payload.recipient.name}`)));
   },
   async approval(fx, n) {
     await sendToTargets(fx, ['commander'], {
@@ -107,6 +110,9 @@ const handlers: Handlers = {
       label: `Runbook trouble on ${n.host}`,
     });
   },
+  async 'status-update'(fx, n) {
+    await sendStatusUpdate(fx, n.n);
+  },
   async resolution(fx) {
     await sendToTargets(fx, fx.m.policy.notify.resolution, {
       dedupPrefix: dedupKeys.resolution(),
@@ -117,6 +123,8 @@ const handlers: Handlers = {
   },
 };
 
+const handle = (fx: Effects, n: Notice) => (handlers[n.type] as (fx: Effects, n: Notice) => Promise<void>)(fx, n);
+
 /** Drains the queue, first in first out; notices queued while draining are sent in the same pass. */
 export async function runNotices(fx: Effects): Promise<void> {
   const { book } = fx.m;
@@ -124,6 +132,55 @@ export async function runNotices(fx: Effects): Promise<void> {
     const n = book.notices.shift()!;
     // The store hears of the drained queue; the loop need not wake for it.
     fx.m.storeDirty = true;
-    await (handlers[n.type] as (fx: Effects, n: Notice) => Promise<void>)(fx, n);
+    await handle(fx, n);
   }
+}
+
+/** Notices that page someone: page-first incidents send them from the main loop, beside escalations. */
+export const isPageNotice = (n: Notice): boolean => n.type === 'manual-escalation' || n.type === 'approval';
+
+/** Sends the queued notices `which` selects, first in first out, leaving the others queued. */
+export async function runNoticesWhere(fx: Effects, which: (n: Notice) => boolean): Promise<void> {
+  const { book } = fx.m;
+  for (let i = book.notices.findIndex(which); i >= 0; i = book.notices.findIndex(which)) {
+    const [n] = book.notices.splice(i, 1);
+    fx.m.storeDirty = true;
+    await handle(fx, n!);
+  }
+}
+
+export interface NotificationLane {
+  /** Nothing queued for the lane and nothing in flight. */
+  idle(): boolean;
+  /** A failure of the lane itself (never a failed delivery: those are on the timeline), for the main loop to raise. */
+  failure(): unknown;
+}
+
+/**
+ * Page-first incidents send notifications (initial, executive, phase, breach, status updates, customers,
+ * runbook news, resolution) on this lane, beside the main loop: a slow mail server or a delivery held by
+ * a killed worker never delays a page. It wakes the main loop when it has drained the queue.
+ */
+export function startNotificationLane(fx: Effects): NotificationLane {
+  const { m } = fx;
+  const isLaneNotice = (n: Notice) => !isPageNotice(n);
+  let busy = false;
+  let failure: unknown;
+  const lane = async () => {
+    for (;;) {
+      await condition(() => m.book.notices.some(isLaneNotice));
+      busy = true;
+      await runNoticesWhere(fx, isLaneNotice);
+      busy = false;
+      changed(m);
+    }
+  };
+  lane().catch((error: unknown) => {
+    // Cancellation ends the lane with the workflow; anything else is raised by the main loop.
+    if (!isCancellation(error)) {
+      failure = error ?? new Error('notification lane failed');
+      changed(m);
+    }
+  });
+  return { idle: () => !busy && !m.book.notices.some(isLaneNotice), failure: () => failure };
 }

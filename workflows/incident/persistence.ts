@@ -3,27 +3,38 @@
  * search attributes in Temporal's visibility, which the CLI's list and the Web UI read.
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { formatIncidentId, searchAttributes } from '../../contract';
-import { acts, withSummary } from './activity-proxies';
+import { formatIncidentId, searchAttributes, type RegisterIncidentInput } from '../../contract';
+import { acts, local, withLocalSummary, withSummary } from './activity-proxies';
 import type { Effects } from './paging';
 import { record } from './state';
+
+export function registration(fx: Effects): RegisterIncidentInput {
+  const { state } = fx.m;
+  const info = workflowInfo();
+  return {
+    workflowId: info.workflowId,
+    firstRunId: info.firstExecutionRunId,
+    title: state.title,
+    severity: state.severity,
+    service: state.service,
+    source: state.source,
+    declaredBy: state.declaredBy,
+    declaredAt: state.declaredAt,
+  };
+}
 
 /** Gives the incident its number (INC-n) in the store and puts the declaration on the timeline. */
 export async function registerIncident(fx: Effects): Promise<void> {
   const { state } = fx.m;
-  const info = workflowInfo();
-  const { number } = await acts.registerIncident.executeWithOptions(withSummary(`Register incident: ${state.title}`), [
-    {
-      workflowId: info.workflowId,
-      firstRunId: info.firstExecutionRunId,
-      title: state.title,
-      severity: state.severity,
-      service: state.service,
-      source: state.source,
-      declaredBy: state.declaredBy,
-      declaredAt: state.declaredAt,
-    },
-  ]);
+  const register = fx.m.pageFirst
+    ? local.registerIncident.executeWithOptions(withLocalSummary(`Register incident: ${state.title}`), [registration(fx)])
+    : acts.registerIncident.executeWithOptions(withSummary(`Register incident: ${state.title}`), [registration(fx)]);
+  applyRegistration(fx, (await register).number);
+}
+
+/** The incident's number and id, and its declaration on the timeline. */
+export function applyRegistration(fx: Effects, number: number): void {
+  const { state } = fx.m;
   state.number = number;
   state.incidentId = formatIncidentId(number);
   record(
@@ -58,10 +69,14 @@ export async function flush(fx: Effects): Promise<void> {
   if (!m.storeDirty || !state.number) return;
   const events = state.timeline.filter((e) => e.seq > book.persistedSeq);
   const { timeline: _timeline, phases, breaches, ...rest } = state;
-  await acts.syncIncident.executeWithOptions(withSummary(`Record ${state.incidentId} (${state.phase}, ${state.status})`), [
-    { number: state.number, state: rest, events, phases, breaches },
-  ]);
-  book.persistedSeq = events.length ? events[events.length - 1]!.seq : book.persistedSeq;
-  m.storeDirty = false;
+  const snapshot = { number: state.number, state: rest, events, phases, breaches };
+  const summary = `Record ${state.incidentId} (${state.phase}, ${state.status})`;
+  const before = m.version;
+  if (m.pageFirst) await local.syncIncident.executeWithOptions(withLocalSummary(summary), [snapshot]);
+  else await acts.syncIncident.executeWithOptions(withSummary(summary), [snapshot]);
+  // Page-first syncs may overlap (the acknowledgement syncs from its handler): the furthest one counts.
+  book.persistedSeq = Math.max(book.persistedSeq, events.length ? events[events.length - 1]!.seq : 0);
+  // A change made while the sync was out (a message, the notification lane) is synced on the next pass.
+  m.storeDirty = m.pageFirst && m.version !== before;
   publishSearchAttributes(fx);
 }

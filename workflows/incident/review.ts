@@ -23,7 +23,8 @@ export async function openReview(fx: Effects): Promise<void> {
         commander: state.commander,
         resolvedAt: state.resolvedAt!,
         incidentWorkflowId,
-        policy,
+        // Page-first incidents leave out the runbooks (most of the policy, never read by the review).
+        policy: fx.m.pageFirst && policy.runbooks ? { ...policy, runbooks: { ...policy.runbooks, definitions: [] } } : policy,
       },
     ],
     parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -34,7 +34,8 @@ export async function syncRunbooks(fx: Effects): Promise<void> {
           incidentId: state.incidentId,
           incidentNumber: state.number,
           incidentWorkflowId: workflowInfo().workflowId,
-          policy: m.policy,
+          // Page-first incidents hand over only what the runbook workflow reads: the policy is in this history once.
+          policy: m.pageFirst ? { runbooks: m.policy.runbooks, contacts: m.policy.contacts, escalation: m.policy.escalation } : m.policy,
           sync,
         },
       ],

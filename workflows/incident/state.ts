@@ -3,7 +3,7 @@
  * Pure: no activities, no `patched()`, no clock of its own (times come in as `nowMs`).
  */
 import type { ResponsePolicy } from '../../policy/schema';
-import type { IncidentBook, IncidentInput, IncidentState, Notice, TimelineKind } from '../../contract';
+import type { IncidentBook, IncidentInput, IncidentState, Notice, OnCallAnswer, TimelineKind } from '../../contract';
 
 export const SYSTEM = 'system';
 
@@ -21,6 +21,13 @@ export interface IncidentModel {
   storeDirty: boolean;
   /** The search attribute values last upserted (not carried: a new run upserts once). */
   publishedAttributes: string;
+  /**
+   * Page-first incidents (PATCHES.pageFirst, decided once per run): local activities for store work,
+   * a page's channels in parallel, notifications on their own lane, one timer per deadline.
+   */
+  pageFirst: boolean;
+  /** Who was on call when a page-first incident opened (workflow time), for its first page. */
+  openedOnCall?: { atMs: number; answer: OnCallAnswer };
 }
 
 import { iso } from '../clock';
@@ -71,6 +78,7 @@ export function initialModel(input: IncidentInput, declaredAt: string): Incident
     version: 0,
     storeDirty: true,
     publishedAttributes: '',
+    pageFirst: false,
   };
 }
 

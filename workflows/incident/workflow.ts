@@ -14,32 +14,39 @@ import {
 } from '@temporalio/workflow';
 import type { IncidentInput, IncidentState } from '../../contract';
 import { PATCHES } from '../patches';
-import { acts, withSummary } from './activity-proxies';
+import { acts, local, withLocalSummary, withSummary } from './activity-proxies';
 import { planDeadlines } from './deadlines';
+import { DeadlineTimer } from './deadline-timer';
 import { runEscalations } from './escalations';
 import { registerHandlers } from './handlers';
-import { runNotices } from './notices';
+import { isPageNotice, runNotices, runNoticesWhere, startNotificationLane } from './notices';
 import type { Effects } from './paging';
-import { flush, registerIncident } from './persistence';
+import { applyRegistration, flush, registerIncident, registration } from './persistence';
 import { openReview } from './review';
 import { addFollowUps, cancelRunbooks, syncRunbooks } from './runbooks';
 import { SYSTEM, initialModel, iso, record, trimForCarry } from './state';
-import { runStatusUpdates } from './status-updates';
+import { queueDueStatusUpdate, runStatusUpdates } from './status-updates';
 import { applyAlertBatches, recordBreaches } from './transitions';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
+  // Decided once per run, first: a run that began before page-first incidents keeps the old ways to the
+  // end (its history replays); a page-first run has every earlier patch, so it asks none of them (each
+  // asked patch is a marker event in history).
+  const pageFirst = patched(PATCHES.pageFirst);
+  const isPatched = (id: string) => pageFirst || patched(id);
   // Declared when the workflow started (the alert arrived), not when a worker first ran it: a worker that
   // was down must catch up from the real time, and MTTA counts from it.
   const declaredAt = input.carried
     ? ''
-    : patched(PATCHES.declaredAtWorkflowStart)
+    : isPatched(PATCHES.declaredAtWorkflowStart)
       ? workflowInfo().startTime.toISOString()
       : iso(Date.now());
   const m = initialModel(input, declaredAt);
-  const fx: Effects = { m, now: () => Date.now(), patched };
+  m.pageFirst = pageFirst;
+  const fx: Effects = { m, now: () => Date.now(), patched: isPatched };
   registerHandlers(fx);
 
-  const policyProblem = await loadPolicy(fx, input);
+  const policyProblem = pageFirst ? await openIncident(fx, input) : await loadPolicy(fx, input);
   if (!m.state.number) await registerIncident(fx);
   if (policyProblem)
     record(
@@ -51,15 +58,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     );
 
   try {
-    await mainLoop(fx, input);
+    await (m.pageFirst ? pageFirstLoop(fx, input) : mainLoop(fx, input));
   } catch (error) {
     if (isCancellation(error) && m.book.runbooks?.started) await CancellationScope.nonCancellable(() => cancelRunbooks(fx));
     throw error;
   }
 
   // Runbook follow-ups are in the store before the review drafts its post-mortem.
-  if (m.book.runbooks?.attached.length && patched(PATCHES.runbookFollowUps)) await addFollowUps(fx);
-  if (patched(PATCHES.postIncidentReview)) {
+  if (m.book.runbooks?.attached.length && fx.patched(PATCHES.runbookFollowUps)) await addFollowUps(fx);
+  if (fx.patched(PATCHES.postIncidentReview)) {
     await openReview(fx);
     await flush(fx);
   }
@@ -71,10 +78,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 /** The policy snapshot: the worker's own, or the input's once the worker has checked it. Returns why the input's was refused. */
 async function loadPolicy(fx: Effects, input: IncidentInput): Promise<string | undefined> {
   const { m } = fx;
-  if (!m.policy) m.policy = await acts.currentPolicy.executeWithOptions(withSummary('Snapshot the response policy'), []);
+  if (!m.policy)
+    m.policy = m.pageFirst
+      ? await local.currentPolicy.executeWithOptions(withLocalSummary('Snapshot the response policy'), [])
+      : await acts.currentPolicy.executeWithOptions(withSummary('Snapshot the response policy'), []);
   else if (patched(PATCHES.inputPolicyChecked)) {
     // A policy in the input is untrusted until the worker has checked it as it checks its own file.
-    const checked = await acts.checkPolicy.executeWithOptions(withSummary('Check the policy given in the input'), [input.policy!]);
+    const summary = 'Check the policy given in the input';
+    const checked = m.pageFirst
+      ? await local.checkPolicy.executeWithOptions(withLocalSummary(summary), [input.policy!])
+      : await acts.checkPolicy.executeWithOptions(withSummary(summary), [input.policy!]);
     if (checked.policy) {
       m.policy = checked.policy;
       return checked.problem;
@@ -113,4 +126,81 @@ async function mainLoop(fx: Effects, input: IncidentInput): Promise<void> {
     if (next) await condition(() => m.version !== seen, Math.max(next.atMs - fx.now(), 1), { summary: next.summary });
     else await condition(() => m.version !== seen);
   }
+}
+
+/**
+ * The main loop of page-first incidents: pages before anything else, notifications on their own lane,
+ * one timer for the next deadline. Each pass: alerts, breaches, due escalation pages and page notices,
+ * the due status update (queued for the lane), runbooks, one store sync; then sleep until a message,
+ * the lane or the timer wakes it.
+ */
+async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
+  const { m } = fx;
+  m.catchUpRules = true;
+  const lane = startNotificationLane(fx);
+  const timer = new DeadlineTimer();
+  const syncTimer = new DeadlineTimer();
+  let lastSyncMs = -Infinity;
+  const wake = () => m.version++;
+  for (;;) {
+    const seen = m.version;
+    if (lane.failure()) throw lane.failure();
+    applyAlertBatches(m, fx.now());
+    recordBreaches(m, fx.now());
+    await runEscalations(fx);
+    await runNoticesWhere(fx, isPageNotice);
+    queueDueStatusUpdate(fx);
+    if (m.policy.runbooks?.definitions.length) await syncRunbooks(fx);
+    // The store hears of changes in batches (at most one sync per window); a resolution at once.
+    if (m.storeDirty) {
+      const due = lastSyncMs + STORE_SYNC_WINDOW_MS;
+      if (fx.now() >= due || m.state.status === 'resolved') {
+        syncTimer.disarm();
+        lastSyncMs = fx.now();
+        await flush(fx);
+      } else syncTimer.arm({ atMs: due, summary: 'Store sync (changes batched)' }, fx.now(), wake);
+    }
+    if (m.state.status === 'resolved' && m.book.notices.length === 0 && lane.idle() && !m.storeDirty) break;
+
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
+      await condition(() => allHandlersFinished() && lane.idle());
+      await runNoticesWhere(fx, isPageNotice);
+      await flush(fx);
+      trimForCarry(m);
+      await continueAsNew<typeof incidentWorkflow>({ ...input, policy: m.policy, carried: { state: m.state, book: m.book } });
+    }
+
+    const { deadlines, next } = planDeadlines(m);
+    m.state.deadlines = deadlines;
+    if (m.version !== seen) continue;
+    timer.arm(next, fx.now(), wake);
+    await condition(() => m.version !== seen);
+  }
+  timer.disarm();
+  syncTimer.disarm();
+}
+
+/** The store trails an open page-first incident by at most this; acknowledgement and resolution sync at once. */
+export const STORE_SYNC_WINDOW_MS = 10_000;
+
+/**
+ * A page-first incident's first step, one local activity: the policy (the input's, checked, or the
+ * worker's), its number, and who is on call now. A continued run only has its carried policy checked.
+ * Returns why the input's policy was refused.
+ */
+async function openIncident(fx: Effects, input: IncidentInput): Promise<string | undefined> {
+  const { m } = fx;
+  if (m.state.number) {
+    const checked = await local.checkPolicy.executeWithOptions(withLocalSummary('Check the carried policy'), [input.policy!]);
+    if (checked.policy) m.policy = checked.policy;
+    return checked.problem;
+  }
+  const opened = await local.openIncident.executeWithOptions(withLocalSummary(`Open incident: ${m.state.title}`), [
+    { policy: input.policy, registration: registration(fx), onCallAt: iso(fx.now()) },
+  ]);
+  if (opened.policy) m.policy = opened.policy;
+  m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
+  applyRegistration(fx, opened.number);
+  return opened.problem;
 }

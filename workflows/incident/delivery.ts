@@ -1,0 +1,78 @@
+/**
+ * What every send shares: the effects handle, a send's options, the text per channel, and how an
+ * outcome reads on the timeline.
+ */
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import type { Channel } from '../../policy/schema';
+import type { DeliveryOutcome, IncidentState, MessageKind, OutboundMessage } from '../../contract';
+import { callText, smsText, statusSmsText } from '../messages';
+import { SYSTEM, record, type IncidentModel } from './state';
+
+export interface Effects {
+  m: IncidentModel;
+  now(): number;
+  patched(id: string): boolean;
+}
+
+export interface Message {
+  subject: string;
+  body: string;
+  /** The SMS and call text, when the message says its own. */
+  short?: string;
+}
+
+export interface SendOptions {
+  /** The ledger key (per person; channels add their suffix). */
+  dedupKey: string;
+  kind: MessageKind;
+  message: Message;
+  /** Names the send in activity summaries and warnings. */
+  label: string;
+  /** Escalation pages: not sent once the incident is acknowledged or resolved. */
+  stopIfAcknowledged?: boolean;
+  /** The channels of a notification (pages use the severity's). */
+  notificationChannels?: Channel[];
+}
+
+const channelName = (channel: Channel) => (channel === 'email' ? 'email' : channel === 'sms' ? 'SMS' : 'voice call');
+
+/** One message's outcome on the timeline; false when it failed for good. */
+export function recordDelivery(fx: Effects, payload: OutboundMessage, who: string, outcome: DeliveryOutcome): boolean {
+  const { m } = fx;
+  const by = channelName(payload.channel);
+  const verb = payload.kind === 'page' ? 'Paged' : 'Notified';
+  if (outcome.status === 'failed') {
+    record(m, fx.now(), 'warning', SYSTEM, `Failed to ${payload.kind === 'page' ? 'page' : 'notify'} ${who} by ${by}: ${outcome.error}`);
+    return false;
+  }
+  if (payload.kind === 'page' && outcome.status !== 'skipped' && !(m.state.pagedContacts ??= []).includes(payload.recipient.id))
+    m.state.pagedContacts.push(payload.recipient.id);
+  if (outcome.status === 'sent')
+    record(m, fx.now(), payload.kind === 'page' ? 'page' : 'notification', SYSTEM, `${verb} ${who} by ${by}: ${payload.subject}`);
+  if (outcome.status === 'outbox')
+    record(m, fx.now(), 'warning', SYSTEM, `${verb} ${who}: ${by} not delivered, kept in the outbox: ${payload.subject}`);
+  if (outcome.status === 'skipped')
+    record(m, fx.now(), 'page', SYSTEM, `Page to ${who} by ${by} not sent: the incident was acknowledged meanwhile`);
+  return true;
+}
+
+export const failureCause = (error: unknown): string =>
+  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.message : String(error);
+
+export interface TargetOptions extends Omit<SendOptions, 'dedupKey'> {
+  /** Each person's key is `<prefix>:<contact id>`. */
+  dedupPrefix: string;
+  /** Who "oncall" is now, when the store was asked. */
+  onCall?: { contactId?: string; source: string };
+}
+
+/** The text a channel carries: the email body, or the SMS or call script. */
+export function channelBody(state: IncidentState, o: Pick<SendOptions, 'kind' | 'message'>, channel: Channel): string {
+  if (channel === 'email') return o.message.body;
+  const phoneText = o.message.short ?? (o.kind === 'page' ? smsText(state) : statusSmsText(state));
+  return channel === 'sms' || o.message.short ? phoneText : o.kind === 'page' ? callText(state) : phoneText;
+}
+
+/** The channels a send uses: the severity's for pages, the notification's own otherwise. */
+export const channelsOf = (m: IncidentModel, o: Pick<SendOptions, 'kind' | 'notificationChannels'>): Channel[] =>
+  o.kind === 'page' ? (m.policy.severities[m.state.severity].channels ?? ['email']) : (o.notificationChannels ?? ['email']);

@@ -1,0 +1,108 @@
+/**
+ * Effects of page-first incidents: every message of one send (a page level, a notice) in one activity,
+ * all channels at once; the ledger still makes each one exactly-once. Pages go as regular activities,
+ * which any worker takes and Temporal retries for as long as needed; notifications try a short local
+ * activity first (no task round trip, no extra history) and fall back to a regular one.
+ */
+import type { DeliveryOutcome, OnCallAnswer, OutboundMessage } from '../../contract';
+import type { Recipient } from '../recipients';
+import { acts, local, withLocalSummary, withSummary } from './activity-proxies';
+import { dedupKeys } from './dedup-keys';
+import { channelBody, channelsOf, failureCause, recordDelivery, type Effects, type TargetOptions } from './delivery';
+import { SYSTEM, iso, record } from './state';
+
+interface Planned {
+  payload: OutboundMessage;
+  who: string;
+}
+
+/** A notification's local attempt: short, once; anything else is the regular activity's job. */
+const quickLocal = { startToCloseTimeout: '5s', retry: { maximumAttempts: 1 } } as const;
+
+/** Sends the planned messages in one activity; each outcome goes on the timeline. Returns which went out. */
+export async function deliverPlanned(fx: Effects, planned: Planned[], summary: string): Promise<boolean[]> {
+  if (planned.length === 0) return [];
+  const msgs = planned.map((p) => p.payload);
+  let outcomes: DeliveryOutcome[];
+  try {
+    if (msgs.every((msg) => msg.kind === 'notification')) {
+      try {
+        outcomes = await local.deliverAll.executeWithOptions({ ...quickLocal, summary }, [msgs]);
+      } catch {
+        // Resumed: what the local attempt sent counts as sent, and is not sent again.
+        outcomes = await acts.deliverAll.executeWithOptions(withSummary(summary), [msgs, true]);
+      }
+    } else {
+      outcomes = await acts.deliverAll.executeWithOptions(withSummary(summary), [msgs]);
+    }
+  } catch (error) {
+    const cause = failureCause(error);
+    outcomes = msgs.map((msg) => ({ status: 'failed', channel: msg.channel, error: cause }));
+  }
+  return planned.map((p, i) => recordDelivery(fx, p.payload, p.who, outcomes[i]!));
+}
+
+/**
+ * Everyone of a send through all their channels at once; a person none of whose channels worked (or
+ * who has no phone for a phone-only send) gets email as the last resort. Nothing is skipped silently.
+ */
+export async function sendAtOnce(fx: Effects, recipients: Recipient[], o: TargetOptions): Promise<void> {
+  const { m } = fx;
+  const { state } = m;
+  const stopIfAcknowledged = o.stopIfAcknowledged ?? false;
+  const stopped = () => stopIfAcknowledged && state.status !== 'open';
+  if (stopped() || recipients.length === 0) return;
+  const channels = channelsOf(m, o);
+  const base = { incidentNumber: state.number, incidentId: state.incidentId, kind: o.kind, subject: o.message.subject, stopIfAcknowledged };
+  const people = recipients.map((r) => ({
+    r,
+    who: `${r.contact.name} (${r.via})`,
+    key: dedupKeys.person(o.dedupPrefix, r.contact.id),
+    recipient: { id: r.contact.id, name: r.contact.name, email: r.contact.email, phone: r.contact.phone },
+  }));
+  const planned: (Planned & { person: number })[] = [];
+  people.forEach((p, person) => {
+    for (const channel of channels) {
+      if (channel !== 'email' && !p.r.contact.phone) {
+        record(m, fx.now(), 'warning', SYSTEM, `${p.who} has no phone number: no ${channel === 'sms' ? 'SMS' : 'call'}`);
+        continue;
+      }
+      const payload = {
+        ...base,
+        recipient: p.recipient,
+        channel,
+        body: channelBody(state, o, channel),
+        dedupKey: dedupKeys.channel(p.key, channel),
+      };
+      planned.push({ payload, who: p.who, person });
+    }
+  });
+  const names = people.map((p) => p.r.contact.name).join(', ');
+  const verb = o.kind === 'page' ? 'page' : 'notify';
+  const sent = await deliverPlanned(fx, planned, `${o.label}: ${verb} ${names} by ${channels.join(', ')}`);
+  if (channels.includes('email') || stopped()) return;
+  const unreached = people.filter((_, person) => !planned.some((p, i) => p.person === person && sent[i]));
+  for (const p of unreached) record(m, fx.now(), 'warning', SYSTEM, `No ${channels.join('/')} reached ${p.who}; falling back to email`);
+  await deliverPlanned(
+    fx,
+    unreached.map((p) => ({
+      payload: { ...base, recipient: p.recipient, channel: 'email', body: o.message.body, dedupKey: p.key },
+      who: p.who,
+    })),
+    `${o.label}: fallback email to ${unreached.map((p) => p.r.contact.name).join(', ')}`,
+  );
+}
+
+/**
+ * Who is on call now: the answer the incident opened with when it is still now (the first page), else
+ * a local activity asking the store (overrides) at this moment.
+ */
+export async function onCallNow(fx: Effects): Promise<OnCallAnswer> {
+  const opened = fx.m.openedOnCall;
+  // The first page goes out in the task that opened the incident: the answer is a second old at most.
+  if (opened && fx.now() - opened.atMs < 1000) return opened.answer;
+  const who = await local.whoIsOnCall.executeWithOptions(withLocalSummary('Who is on call now'), [
+    { oncall: fx.m.policy.oncall, at: iso(fx.now()) },
+  ]);
+  return who.now;
+}
