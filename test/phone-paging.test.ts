@@ -91,8 +91,9 @@ test('a permanent Twilio error falls back to the next channel; a 5xx is retried 
   void state;
 });
 
-test('an acknowledgement stops pages already in flight on every channel', async () => {
-  // P1: on-call at once, engineering lead at 3s. Twilio answers slowly, so the lead's call is in flight when the ack lands.
+test('an acknowledgement waits for pages already on their way, and stops every page after them', async () => {
+  // P1: on-call at once, engineering lead at 3s, CTO at 6s. Twilio answers slowly, so the lead's call and
+  // SMS (sent at once with the email) are on their way when the ack lands: it is confirmed after them.
   const { handle, state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P1', title: 'Checkout errors' });
   const id = state.incidentId;
   await waitFor(() => emailPagesFor(id).length === 1, 'on-call page on all channels', 15_000);
@@ -108,8 +109,11 @@ test('an acknowledgement stops pages already in flight on every channel', async 
       ...h.smtp.mails.filter((m) => m.subject.includes(`${id}:`)).map((m) => m.receivedAt),
     ].filter((t) => t > ackedAt);
     expect(after).toEqual([]);
-    expect(h.twilio.requests.filter((r) => r.To === leadPhone && r.kind === 'sms' && (r.Body ?? '').includes(id))).toHaveLength(0);
-    expect(emailPagesFor(id).filter((m) => m.to.includes('eng-lead@example.com'))).toHaveLength(0);
+    // Each of the lead's pages on its way had its answer before the acknowledgement was confirmed.
+    for (const r of h.twilio.requests.filter((r) => r.To === leadPhone && `${r.Twiml ?? ''}${r.Body ?? ''}`.includes(id)))
+      expect(r.receivedAt + 1500).toBeLessThanOrEqual(ackedAt + 50);
+    expect(h.twilio.requests.filter((r) => r.To === PHONES.cto && `${r.Twiml ?? ''}${r.Body ?? ''}`.includes(id))).toHaveLength(0);
+    expect(emailPagesFor(id).filter((m) => m.to.includes('cto@example.com'))).toHaveLength(0);
   } finally {
     h.twilio.setDelay(0);
   }

@@ -34,3 +34,14 @@ export const local = proxyLocalActivities<IncidentActivities>(localOptions);
 
 /** A local activity call with its summary for the Web UI. */
 export const withLocalSummary = (summary: string): LocalActivityOptions => ({ ...localOptions, summary });
+
+/**
+ * An incident's local activities run one at a time. With two in flight, SDK 1.24 can resolve them in
+ * replay in another order than they completed (temporalio/sdk-typescript#1744, fixed in later cores),
+ * and the coroutines waiting on them would then issue commands in another order: a replay failure.
+ */
+export function oneLocalAtATime<T>(m: { localTail: Promise<unknown> }, run: () => Promise<T>): Promise<T> {
+  const result = m.localTail.then(run);
+  m.localTail = result.catch(() => undefined);
+  return result;
+}

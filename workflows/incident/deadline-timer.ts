@@ -1,7 +1,9 @@
 /**
- * Effects: one durable timer for the incident's next deadline. It is started when the deadline is
- * planned and cancelled only when the deadline moves; a signal or update wakes the main loop without
- * touching it (each cancel and restart would cost two history events per message).
+ * Effects: one durable timer for the incident's next deadline. A signal or update wakes the main loop
+ * without touching it, and a deadline that moves later keeps the timer already running: it goes off
+ * early, the loop finds nothing due and arms the next one. Only a deadline that moves earlier cancels
+ * and restarts it (each cancel and restart costs two history events; most incidents end before an
+ * early timer goes off).
  */
 import { CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
 import type { Wake } from './deadlines';
@@ -9,11 +11,10 @@ import type { Wake } from './deadlines';
 export class DeadlineTimer {
   private armed?: { atMs: number; scope: CancellationScope };
 
-  /** Arms the timer for `next` (or disarms it); `fired` is called when it goes off. */
+  /** Makes sure a timer goes off at `next` or before it; `fired` is called when one goes off. */
   arm(next: Wake | undefined, nowMs: number, fired: () => void): void {
-    if (this.armed && this.armed.atMs === next?.atMs) return;
-    this.disarm();
-    if (!next) return;
+    if (!next || (this.armed && this.armed.atMs <= next.atMs)) return;
+    this.armed?.scope.cancel();
     const scope = new CancellationScope();
     const armed = { atMs: next.atMs, scope };
     this.armed = armed;
@@ -25,14 +26,9 @@ export class DeadlineTimer {
           fired();
         },
         (error: unknown) => {
-          // Cancelled because the deadline moved, or with the workflow (whose main loop raises that).
+          // Cancelled because the deadline moved earlier, or with the workflow (whose main loop raises that).
           if (!isCancellation(error)) throw error;
         },
       );
-  }
-
-  disarm(): void {
-    this.armed?.scope.cancel();
-    this.armed = undefined;
   }
 }

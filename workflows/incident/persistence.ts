@@ -4,7 +4,7 @@
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { formatIncidentId, searchAttributes, type RegisterIncidentInput } from '../../contract';
-import { acts, local, withLocalSummary, withSummary } from './activity-proxies';
+import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import type { Effects } from './paging';
 import { record } from './state';
 
@@ -72,7 +72,7 @@ export async function flush(fx: Effects): Promise<void> {
   const snapshot = { number: state.number, state: rest, events, phases, breaches };
   const summary = `Record ${state.incidentId} (${state.phase}, ${state.status})`;
   const before = m.version;
-  if (m.pageFirst) await local.syncIncident.executeWithOptions(withLocalSummary(summary), [snapshot]);
+  if (m.pageFirst) await oneLocalAtATime(m, () => local.syncIncident.executeWithOptions(withLocalSummary(summary), [snapshot]));
   else await acts.syncIncident.executeWithOptions(withSummary(summary), [snapshot]);
   // Page-first syncs may overlap (the acknowledgement syncs from its handler): the furthest one counts.
   book.persistedSeq = Math.max(book.persistedSeq, events.length ? events[events.length - 1]!.seq : 0);

@@ -6,7 +6,7 @@
  */
 import type { DeliveryOutcome, OnCallAnswer, OutboundMessage } from '../../contract';
 import type { Recipient } from '../recipients';
-import { acts, local, withLocalSummary, withSummary } from './activity-proxies';
+import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import { dedupKeys } from './dedup-keys';
 import { channelBody, channelsOf, failureCause, recordDelivery, type Effects, type TargetOptions } from './delivery';
 import { SYSTEM, iso, record } from './state';
@@ -16,8 +16,8 @@ interface Planned {
   who: string;
 }
 
-/** A notification's local attempt: short, once; anything else is the regular activity's job. */
-const quickLocal = { startToCloseTimeout: '5s', retry: { maximumAttempts: 1 } } as const;
+/** A notification's local attempt: short, once (it holds the workflow task); anything else is the regular activity's job. */
+const quickLocal = { startToCloseTimeout: '3s', retry: { maximumAttempts: 1 } } as const;
 
 /** Sends the planned messages in one activity; each outcome goes on the timeline. Returns which went out. */
 export async function deliverPlanned(fx: Effects, planned: Planned[], summary: string): Promise<boolean[]> {
@@ -25,9 +25,11 @@ export async function deliverPlanned(fx: Effects, planned: Planned[], summary: s
   const msgs = planned.map((p) => p.payload);
   let outcomes: DeliveryOutcome[];
   try {
-    if (msgs.every((msg) => msg.kind === 'notification')) {
+    // Inline (a local activity) only once nothing pages automatically: a local activity holds the
+    // workflow task, and with it any page scheduled meanwhile, until it is done.
+    if (fx.m.state.status !== 'open' && msgs.every((msg) => msg.kind === 'notification')) {
       try {
-        outcomes = await local.deliverAll.executeWithOptions({ ...quickLocal, summary }, [msgs]);
+        outcomes = await oneLocalAtATime(fx.m, () => local.deliverAll.executeWithOptions({ ...quickLocal, summary }, [msgs]));
       } catch {
         // Resumed: what the local attempt sent counts as sent, and is not sent again.
         outcomes = await acts.deliverAll.executeWithOptions(withSummary(summary), [msgs, true]);
@@ -101,8 +103,7 @@ export async function onCallNow(fx: Effects): Promise<OnCallAnswer> {
   const opened = fx.m.openedOnCall;
   // The first page goes out in the task that opened the incident: the answer is a second old at most.
   if (opened && fx.now() - opened.atMs < 1000) return opened.answer;
-  const who = await local.whoIsOnCall.executeWithOptions(withLocalSummary('Who is on call now'), [
-    { oncall: fx.m.policy.oncall, at: iso(fx.now()) },
-  ]);
+  const ask = { oncall: fx.m.policy.oncall, at: iso(fx.now()) };
+  const who = await oneLocalAtATime(fx.m, () => local.whoIsOnCall.executeWithOptions(withLocalSummary('Who is on call now'), [ask]));
   return who.now;
 }

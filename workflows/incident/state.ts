@@ -26,6 +26,8 @@ export interface IncidentModel {
    * a page's channels in parallel, notifications on their own lane, one timer per deadline.
    */
   pageFirst: boolean;
+  /** The last local activity asked for (they run one at a time: oneLocalAtATime). */
+  localTail: Promise<unknown>;
   /** Who was on call when a page-first incident opened (workflow time), for its first page. */
   openedOnCall?: { atMs: number; answer: OnCallAnswer };
 }
@@ -79,6 +81,7 @@ export function initialModel(input: IncidentInput, declaredAt: string): Incident
     storeDirty: true,
     publishedAttributes: '',
     pageFirst: false,
+    localTail: Promise.resolve(),
   };
 }
 

@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type { IncidentInput, IncidentState } from '../../contract';
 import { PATCHES } from '../patches';
-import { acts, local, withLocalSummary, withSummary } from './activity-proxies';
+import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import { planDeadlines } from './deadlines';
 import { DeadlineTimer } from './deadline-timer';
 import { runEscalations } from './escalations';
@@ -155,7 +155,6 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
     if (m.storeDirty) {
       const due = lastSyncMs + STORE_SYNC_WINDOW_MS;
       if (fx.now() >= due || m.state.status === 'resolved') {
-        syncTimer.disarm();
         lastSyncMs = fx.now();
         await flush(fx);
       } else syncTimer.arm({ atMs: due, summary: 'Store sync (changes batched)' }, fx.now(), wake);
@@ -177,8 +176,6 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
     timer.arm(next, fx.now(), wake);
     await condition(() => m.version !== seen);
   }
-  timer.disarm();
-  syncTimer.disarm();
 }
 
 /** The store trails an open page-first incident by at most this; acknowledgement and resolution sync at once. */
@@ -192,13 +189,17 @@ export const STORE_SYNC_WINDOW_MS = 10_000;
 async function openIncident(fx: Effects, input: IncidentInput): Promise<string | undefined> {
   const { m } = fx;
   if (m.state.number) {
-    const checked = await local.checkPolicy.executeWithOptions(withLocalSummary('Check the carried policy'), [input.policy!]);
+    const checked = await oneLocalAtATime(m, () =>
+      local.checkPolicy.executeWithOptions(withLocalSummary('Check the carried policy'), [input.policy!]),
+    );
     if (checked.policy) m.policy = checked.policy;
     return checked.problem;
   }
-  const opened = await local.openIncident.executeWithOptions(withLocalSummary(`Open incident: ${m.state.title}`), [
-    { policy: input.policy, registration: registration(fx), onCallAt: iso(fx.now()) },
-  ]);
+  const opened = await oneLocalAtATime(m, () =>
+    local.openIncident.executeWithOptions(withLocalSummary(`Open incident: ${m.state.title}`), [
+      { policy: input.policy, registration: registration(fx), onCallAt: iso(fx.now()) },
+    ]),
+  );
   if (opened.policy) m.policy = opened.policy;
   m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
   applyRegistration(fx, opened.number);
