@@ -24,13 +24,15 @@ export interface BenchEnv {
   close(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
 /** A dev server of its own and a store (TEST_DATABASE_URL, DATABASE_URL or an embedded PostgreSQL). */
 export async function openBenchEnv(
   name: string,
   dbOptions: { application_name?: string } = {},
   options: { sqlite?: boolean } = {},
 ): Promise<BenchEnv> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled ||= (Runtime.install({ logger: new DefaultLogger('ERROR') }), true);
   const dir = mkdtempSync(path.join(os.tmpdir(), `${name}-`));
   const cleanups: (() => Promise<unknown>)[] = [];
   const close = async () => {

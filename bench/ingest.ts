@@ -1,17 +1,18 @@
 /**
- * `npm run bench:ingest`: Alertmanager ingestion throughput and latency, against a real Temporal
- * dev server, PostgreSQL, worker and in-process SMTP server, all on this machine. Prints numbers;
- * asserts nothing. The ceiling is raw signalWithStart from a client against the same server, in
- * the same run, with the same mix and concurrency.
+ * `npm run bench:ingest`: Alertmanager ingestion throughput and alert-to-first-page latency, against a
+ * real Temporal dev server, PostgreSQL, worker, in-process SMTP server and the Twilio stand-in, all on
+ * this machine. Runs twice in one go: on the dev server's SQLite file (what `npm start` uses) and on
+ * its in-memory store. Prints a table; asserts nothing. The ceiling is raw signalWithStart from a
+ * client against the same server, in the same run, with the same mix and concurrency. A first page is
+ * the first channel of an incident's page that reached its provider (Twilio stand-in or SMTP).
  */
-import path from 'node:path';
 import { openBenchEnv } from './env';
+import { postFromThread } from './post';
 import { percentile } from '../dev/probes';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
-import { Worker as Thread } from 'node:worker_threads';
 import { buildApp } from '../client/server/app';
 import { createMetrics } from '../client/server/metrics';
 import { mapGroup, workflowIdForGroup } from '../client/server/webhook/mapping';
@@ -20,7 +21,10 @@ import { createSmtpMailer } from '../activities/mailer';
 import { IncidentStore } from '../activities/store';
 import { ReviewStore } from '../activities/review-store';
 import { loadPolicy } from '../policy/load';
-import { createIncidentWorker } from '../workers/create-worker';
+import { createIncidentWorker, workerTuning } from '../workers/create-worker';
+import { loadConfig } from '../config/env';
+import { createTwilioMessenger } from '../activities/twilio';
+import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin } from '../dev/twilio-standin';
 import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../contract';
 
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 300);
@@ -73,35 +77,18 @@ async function pool<T>(items: T[], limit: number, job: (item: T) => Promise<void
   return latencies;
 }
 
-interface PostResult {
-  status: number;
-  sentAt: number;
-  ms: number;
-}
-
-/** Posts bodies from a worker thread: at `concurrency` in flight, or one every `intervalMs`. */
-function postFromThread(base: string, bodies: WebhookPayload[], options: { concurrency?: number; intervalMs?: number }) {
-  return new Promise<{ results: PostResult[]; seconds: number }>((resolve, reject) => {
-    const thread = new Thread(path.join(__dirname, 'poster.js'), {
-      workerData: {
-        base,
-        token: TOKEN,
-        bodies: bodies.map((b) => JSON.stringify(b)),
-        concurrency: options.concurrency ?? 1,
-        intervalMs: options.intervalMs,
-      },
-    });
-    thread.once('message', resolve);
-    thread.once('error', reject);
-  });
-}
-
-async function main() {
-  const bench = await openBenchEnv('bench-ingest');
+/** One storage's run: everything below on a dev server of its own. */
+async function runOn(sqlite: boolean) {
+  const bench = await openBenchEnv(`bench-ingest-${sqlite ? 'sqlite' : 'memory'}`, {}, { sqlite });
   const { db, cleanups } = bench;
   const server = { address: bench.address };
   try {
-    const pages = new Map<string, number>(); // incident title -> first page time
+    const pages = new Map<string, number>(); // incident title -> first page time (performance.now())
+    const paged = (title: string | undefined, at: number) => {
+      if (title && !((pages.get(title) ?? Infinity) <= at)) pages.set(title, at);
+    };
+    const twilio = await startTwilioStandin();
+    cleanups.push(() => twilio.close());
     const smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -111,8 +98,7 @@ async function main() {
         stream.on('data', (d: Buffer) => (raw += d.toString()));
         stream.on('end', () => {
           const subject = /^Subject: (.*)$/m.exec(raw)?.[1] ?? '';
-          const title = /INC-\d+: (Bench \S+) \(page:/.exec(subject)?.[1];
-          if (title && !pages.has(title)) pages.set(title, performance.now());
+          paged(/INC-\d+: (Bench \S+) \(page:/.exec(subject)?.[1], performance.now());
           callback();
         });
       },
@@ -131,7 +117,14 @@ async function main() {
       connection: native,
       namespace: 'default',
       taskQueue,
-      deps: { store: new IncidentStore(db), reviews: new ReviewStore(db), mailer: createSmtpMailer(smtpUrl, 'bench@local'), policy },
+      deps: {
+        store: new IncidentStore(db),
+        reviews: new ReviewStore(db),
+        mailer: createSmtpMailer(smtpUrl, 'bench@local'),
+        phone: createTwilioMessenger({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, from: TWILIO_FROM, apiBaseUrl: twilio.url }),
+        policy,
+      },
+      tuning: workerTuning(loadConfig({})),
     });
     const workerRun = worker.run();
     cleanups.push(async () => {
@@ -184,12 +177,12 @@ async function main() {
 
     // Warm-up of both paths.
     await ceiling('warm-ceiling');
-    await postFromThread(ingestBase, mix('warm-webhook').slice(0, 100), { concurrency: CONCURRENCY });
+    await postFromThread(ingestBase, TOKEN, mix('warm-webhook').slice(0, 100), { concurrency: CONCURRENCY });
     const startedBefore = (await ingestMetrics.incidents.get()).values.find((v) => v.labels.outcome === 'started')?.value ?? 0;
 
     // 1 and 2: ceiling, webhook, ceiling again; the ceiling is the mean of the two runs around the webhook.
     const ceilingA = await ceiling('ceiling-a');
-    const ingest = await postFromThread(ingestBase, mix('webhook'), { concurrency: CONCURRENCY });
+    const ingest = await postFromThread(ingestBase, TOKEN, mix('webhook'), { concurrency: CONCURRENCY });
     const ceilingB = await ceiling('ceiling-b');
     const ceilingRate = (ceilingA + ceilingB) / 2;
     const ingestRate = ingest.results.length / ingest.seconds;
@@ -212,10 +205,15 @@ async function main() {
 
     // 3. Alert to first page at 10 groups/s (P1), with the worker running.
     const paced = Array.from({ length: 50 }, (_, i) => payload(`paced-${i}`, `pfp-${i}`));
-    const pacedRun = await postFromThread(liveBase, paced, { intervalMs: 100 });
+    const pacedRun = await postFromThread(liveBase, TOKEN, paced, { intervalMs: 100 });
+    const phonePages = () => {
+      // The stand-in stamps Date.now(); pages keeps performance.now().
+      for (const r of twilio.requests) paged(/(Bench [a-z]+-\d+)/.exec(`${r.Body ?? ''}${r.Twiml ?? ''}`)?.[1], r.receivedAt - performance.timeOrigin);
+    };
     const deadline = Date.now() + 60_000;
-    while (paced.some((p) => !pages.has(p.commonAnnotations.summary!)) && Date.now() < deadline)
+    while ((phonePages(), paced.some((p) => !pages.has(p.commonAnnotations.summary!))) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
+    phonePages();
     const pageLatencies = paced.flatMap((p, i) => {
       const pagedAt = pages.get(p.commonAnnotations.summary!);
       return pagedAt === undefined ? [] : [pagedAt + performance.timeOrigin - pacedRun.results[i]!.sentAt];
@@ -224,6 +222,7 @@ async function main() {
     // 4. Sustained 100 groups/s for 10 s, with the worker running.
     const sustained = await postFromThread(
       liveBase,
+      TOKEN,
       Array.from({ length: 1000 }, (_, i) => payload(`sustained-${i}`, `sfp-${i}`, 'warning')),
       { intervalMs: 10 },
     );
@@ -269,10 +268,37 @@ async function main() {
         },
       },
     };
-    console.log(JSON.stringify(report, null, 2));
+    return report;
   } finally {
     await bench.close();
   }
+}
+
+type Report = Awaited<ReturnType<typeof runOn>>;
+
+async function main() {
+  const sqlite = await runOn(true);
+  const memory = await runOn(false);
+  const rows: [string, (r: Report) => string][] = [
+    ['Ceiling: raw signalWithStart (requests/s)', (r) => String(r.ceiling_signalWithStart_per_s)],
+    ['Webhook (alerts/s), ratio to the ceiling', (r) => `${r.webhook_alerts_per_s}, ${r.ratio_to_ceiling}`],
+    ['Webhook latency p50 / p99 (ms)', (r) => `${r.webhook_latency_ms.p50} / ${r.webhook_latency_ms.p99}`],
+    ['Incidents started / lost / duplicates', (r) => `${r.incidents_started} / ${r.lost} / ${r.duplicates}`],
+    [
+      'Alert → first page at 10 groups/s: paged, p50 / p99 (ms)',
+      (r) => {
+        const f = r.alert_to_first_page_ms_at_10_groups_per_s;
+        return `${f.paged}, ${f.p50} / ${f.p99}`;
+      },
+    ],
+    [
+      'Sustained 100 groups/s for 10 s: accepted, groups/s',
+      (r) => `${r.sustained_100_groups_per_s.accepted}/${r.sustained_100_groups_per_s.posted}, ${r.sustained_100_groups_per_s.groups_per_s}`,
+    ],
+  ];
+  console.log(`\n${GROUPS} groups + ${REPEATS} repeats at concurrency ${CONCURRENCY}; the same machine, one run\n`);
+  console.log('| bench:ingest | SQLite file (npm start) | in-memory |\n| --- | --- | --- |');
+  for (const [what, value] of rows) console.log(`| ${what} | ${value(sqlite)} | ${value(memory)} |`);
 }
 
 main().catch((error: Error) => {

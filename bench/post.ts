@@ -1,0 +1,33 @@
+/** Posts Alertmanager webhooks from a worker thread (poster.js), as a separate sender would. */
+import path from 'node:path';
+import { Worker as Thread } from 'node:worker_threads';
+import type { WebhookPayload } from '../client/server/webhook/payload';
+
+export interface PostResult {
+  status: number;
+  sentAt: number;
+  ms: number;
+}
+
+/** Posts bodies from a worker thread: at `concurrency` in flight, or one every `intervalMs`. */
+export function postFromThread(
+  base: string,
+  token: string,
+  bodies: WebhookPayload[],
+  options: { concurrency?: number; intervalMs?: number },
+) {
+  return new Promise<{ results: PostResult[]; seconds: number }>((resolve, reject) => {
+    const thread = new Thread(path.join(__dirname, 'poster.js'), {
+      workerData: {
+        base,
+        token,
+        bodies: bodies.map((b) => JSON.stringify(b)),
+        concurrency: options.concurrency ?? 1,
+        intervalMs: options.intervalMs,
+      },
+    });
+    thread.once('message', resolve);
+    thread.once('error', reject);
+  });
+}
+
