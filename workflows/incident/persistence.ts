@@ -3,7 +3,7 @@
  * search attributes in Temporal's visibility, which the CLI's list and the Web UI read.
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { formatIncidentId, searchAttributes, type RegisterIncidentInput } from '../../contract';
+import { formatIncidentId, searchAttributes, type IncidentState, type RegisterIncidentInput } from '../../contract';
 import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import type { Effects } from './paging';
 import { record } from './state';
@@ -70,6 +70,7 @@ export async function flush(fx: Effects): Promise<void> {
   const events = state.timeline.filter((e) => e.seq > book.persistedSeq);
   const { timeline: _timeline, phases, breaches, ...rest } = state;
   const snapshot = { number: state.number, state: rest, events, phases, breaches };
+  if (m.pageFirst) m.syncedRow = storeRowKey(state);
   const summary = `Record ${state.incidentId} (${state.phase}, ${state.status})`;
   const before = m.version;
   if (m.pageFirst) await oneLocalAtATime(m, () => local.syncIncident.executeWithOptions(withLocalSummary(summary), [snapshot]));
@@ -79,4 +80,11 @@ export async function flush(fx: Effects): Promise<void> {
   // A change made while the sync was out (a message, the notification lane) is synced on the next pass.
   m.storeDirty = m.pageFirst && m.version !== before;
   publishSearchAttributes(fx);
+}
+
+/** What the store's incident row (and its phases and breaches) holds: a change to it is synced soon. */
+export function storeRowKey(state: IncidentState): string {
+  const { title, severity, service, status, phase, commander, acknowledgedBy, escalationLevel, rootCause, resolution, resolvedBy } = state;
+  const row = { title, severity, service, status, phase, commander, acknowledgedBy, escalationLevel, rootCause, resolution, resolvedBy };
+  return JSON.stringify([row, state.phases.length, state.breaches.length]);
 }

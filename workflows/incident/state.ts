@@ -26,6 +26,8 @@ export interface IncidentModel {
    * a page's channels in parallel, notifications on their own lane, one timer per deadline.
    */
   pageFirst: boolean;
+  /** The store row as last synced (page-first incidents sync row changes sooner than timeline events). */
+  syncedRow?: string;
   /** The last local activity asked for (they run one at a time: oneLocalAtATime). */
   localTail: Promise<unknown>;
   /** Who was on call when a page-first incident opened (workflow time), for its first page. */

@@ -21,7 +21,7 @@ import { runEscalations } from './escalations';
 import { registerHandlers } from './handlers';
 import { isPageNotice, runNotices, runNoticesWhere, startNotificationLane } from './notices';
 import type { Effects } from './paging';
-import { applyRegistration, flush, registerIncident, registration } from './persistence';
+import { applyRegistration, flush, publishSearchAttributes, registerIncident, registration, storeRowKey } from './persistence';
 import { openReview } from './review';
 import { addFollowUps, cancelRunbooks, syncRunbooks } from './runbooks';
 import { SYSTEM, initialModel, iso, record, trimForCarry } from './state';
@@ -140,7 +140,9 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
   const lane = startNotificationLane(fx);
   const timer = new DeadlineTimer();
   const syncTimer = new DeadlineTimer();
-  let lastSyncMs = -Infinity;
+  // Registration wrote the row: the first sync waits for a change to it, or for the timeline window.
+  let lastSyncMs = fx.now();
+  m.syncedRow ??= storeRowKey(m.state);
   const wake = () => m.version++;
   for (;;) {
     const seen = m.version;
@@ -151,14 +153,17 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
     await runNoticesWhere(fx, isPageNotice);
     queueDueStatusUpdate(fx);
     if (m.policy.runbooks?.definitions.length) await syncRunbooks(fx);
-    // The store hears of changes in batches (at most one sync per window); a resolution at once.
+    // The store hears of changes in batches: the incident's row soon, timeline events later, a resolution at once.
     if (m.storeDirty) {
-      const due = lastSyncMs + STORE_SYNC_WINDOW_MS;
+      const rowChanged = storeRowKey(m.state) !== m.syncedRow;
+      const due = lastSyncMs + (rowChanged ? STORE_SYNC_WINDOW_MS : TIMELINE_SYNC_WINDOW_MS);
       if (fx.now() >= due || m.state.status === 'resolved') {
         lastSyncMs = fx.now();
         await flush(fx);
       } else syncTimer.arm({ atMs: due, summary: 'Store sync (changes batched)' }, fx.now(), wake);
     }
+    // The CLI and the Web UI find incidents by these: published as soon as they change.
+    publishSearchAttributes(fx);
     if (m.state.status === 'resolved' && m.book.notices.length === 0 && lane.idle() && !m.storeDirty) break;
 
     const info = workflowInfo();
@@ -178,8 +183,13 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
   }
 }
 
-/** The store trails an open page-first incident by at most this; acknowledgement and resolution sync at once. */
+/**
+ * How far the store may trail an open page-first incident: its row (status, severity, phase, commander,
+ * escalation level, breaches) 10 s, timeline events (read by the review, after resolution) 5 min.
+ * Acknowledgement and resolution sync at once; so do continue-as-new and the end.
+ */
 export const STORE_SYNC_WINDOW_MS = 10_000;
+export const TIMELINE_SYNC_WINDOW_MS = 300_000;
 
 /**
  * A page-first incident's first step, one local activity: the policy (the input's, checked, or the
