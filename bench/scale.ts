@@ -154,7 +154,7 @@ interface OursResult {
 }
 
 async function runOurs(env: BenchEnv, n: number): Promise<OursResult> {
-  const smtp = await startSmtp();
+  const smtp = await startSmtp({ parse: false });
   const twilio = await startTwilioStandin();
   const metricsPort = await freePort();
   const policyFile = scalePolicy(env.dir);
@@ -203,10 +203,11 @@ async function runOurs(env: BenchEnv, n: number): Promise<OursResult> {
     const firstPage = () => {
       const first = new Map<string, number>();
       const note = (text: string, at: number) => {
-        const g = /Bench (s\d+-\d+)/.exec(text)?.[1];
+        // Raw mail: a folded header may break the title at its space.
+        const g = /Bench\s+(s\d+-\d+)/.exec(text)?.[1];
         if (g && !((first.get(g) ?? Infinity) <= at)) first.set(g, at);
       };
-      for (const m of smtp.mails) if (m.subject.includes('(page:')) note(m.text, m.receivedAt);
+      for (const m of smtp.mails) if (m.text.includes('(page:')) note(m.text, m.receivedAt);
       for (const r of twilio.requests) note(`${r.Body ?? ''}${r.Twiml ?? ''}`, r.receivedAt);
       return first;
     };
