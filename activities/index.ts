@@ -131,31 +131,69 @@ export function createActivities(deps: ActivityDeps) {
     }
   };
 
-  /** One message through the ledger; `attempt` > 1 reports what an earlier attempt of the same batch sent. */
-  const deliverOnce = async (msg: OutboundMessage, attempt: number): Promise<DeliveryResult> => {
-    const count = (outcome: string) => pageMetrics.pages.inc({ kind: msg.kind, channel: msg.channel, outcome });
+  const count = (msg: OutboundMessage, outcome: string) => pageMetrics.pages.inc({ kind: msg.kind, channel: msg.channel, outcome });
+
+  /** Claims a message in the ledger; an unclaimed one comes back with its outcome. `attempt` > 1 reports what an earlier attempt of the same batch sent. */
+  const claimMessage = async (msg: OutboundMessage, attempt: number): Promise<{ attempts: number } | { result: DeliveryResult }> => {
     const claim = await deps.store.claim(msg);
-    if (!claim.claimed) {
-      if (attempt > 1 && (claim.status === 'sent' || claim.status === 'outbox')) return { status: claim.status, channel: msg.channel };
-      const status = claim.status === 'skipped' ? 'skipped' : 'duplicate';
-      count(status);
-      return { status, channel: msg.channel };
-    }
+    if (claim.claimed) return { attempts: claim.attempts };
+    if (attempt > 1 && (claim.status === 'sent' || claim.status === 'outbox')) return { result: { status: claim.status, channel: msg.channel } };
+    const status = claim.status === 'skipped' ? 'skipped' : 'duplicate';
+    count(msg, status);
+    return { result: { status, channel: msg.channel } };
+  };
+
+  /** Sends a claimed message through its provider. */
+  const sendClaimed = async (msg: OutboundMessage, attempts: number): Promise<DeliveryResult> => {
     try {
-      const send = () => (msg.channel === 'email' ? sendEmailMessage(msg, claim.attempts) : sendPhoneMessage(msg, claim.attempts));
-      // Escalation pages race acknowledgements: they go out under the incident's row lock (see the store).
-      const guarded = msg.stopIfAcknowledged ? await deps.store.sendUnlessAcknowledged(msg, send) : { sent: await send() };
-      if ('skipped' in guarded) {
-        count('skipped');
-        return { status: 'skipped', channel: msg.channel };
-      }
-      const result = guarded.sent;
-      count(result.status);
+      const result = await (msg.channel === 'email' ? sendEmailMessage(msg, attempts) : sendPhoneMessage(msg, attempts));
+      count(msg, result.status);
       return result;
     } catch (error) {
-      count(error instanceof ApplicationFailure && error.nonRetryable ? 'failed' : 'retried');
+      count(msg, error instanceof ApplicationFailure && error.nonRetryable ? 'failed' : 'retried');
       throw error;
     }
+  };
+
+  /**
+   * Claims, then sends: escalation pages of one incident together, under one hold of its row (they race
+   * acknowledgements; see the store), the rest as they are. Outcomes in the order of `msgs`.
+   */
+  const deliverClaimed = async (msgs: OutboundMessage[], attempt: number): Promise<PromiseSettledResult<DeliveryResult>[]> => {
+    const claims = await Promise.allSettled(msgs.map((msg) => claimMessage(msg, attempt)));
+    const outcomes = new Array<PromiseSettledResult<DeliveryResult>>(msgs.length);
+    const groups = new Map<number | 'free', number[]>();
+    claims.forEach((claim, i) => {
+      if (claim.status === 'rejected') outcomes[i] = claim;
+      else if ('result' in claim.value) outcomes[i] = { status: 'fulfilled', value: claim.value.result };
+      else {
+        const group = msgs[i]!.stopIfAcknowledged ? msgs[i]!.incidentNumber : 'free';
+        groups.set(group, [...(groups.get(group) ?? []), i]);
+      }
+    });
+    const sendAll = async (indexes: number[]) => {
+      const settled = await Promise.allSettled(
+        indexes.map((i) => sendClaimed(msgs[i]!, (claims[i] as PromiseFulfilledResult<{ attempts: number }>).value.attempts)),
+      );
+      indexes.forEach((i, k) => (outcomes[i] = settled[k]!));
+    };
+    await Promise.all(
+      [...groups].map(async ([group, indexes]) => {
+        if (group === 'free') return sendAll(indexes);
+        const keys = indexes.map((i) => msgs[i]!.dedupKey);
+        try {
+          const guarded = await deps.store.sendUnlessAcknowledged(group, keys, () => sendAll(indexes));
+          if ('skipped' in guarded)
+            for (const i of indexes) {
+              count(msgs[i]!, 'skipped');
+              outcomes[i] = { status: 'fulfilled', value: { status: 'skipped', channel: msgs[i]!.channel } };
+            }
+        } catch (error) {
+          for (const i of indexes) outcomes[i] ??= { status: 'rejected', reason: error };
+        }
+      }),
+    );
+    return outcomes;
   };
 
   return {
@@ -247,8 +285,10 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Sends one page or notification at most once per (incident, dedupKey), whatever retries or restarts happen. */
-    deliver(msg: OutboundMessage): Promise<DeliveryResult> {
-      return deliverOnce(msg, 1);
+    async deliver(msg: OutboundMessage): Promise<DeliveryResult> {
+      const [outcome] = await deliverClaimed([msg], 1);
+      if (outcome!.status === 'rejected') throw outcome!.reason;
+      return outcome!.value;
     },
 
     /**
@@ -259,7 +299,7 @@ export function createActivities(deps: ActivityDeps) {
     async deliverAll(msgs: OutboundMessage[], resume = false): Promise<DeliveryOutcome[]> {
       // `resume`: an earlier local attempt of this batch may have sent some of it.
       const attempt = resume ? Context.current().info.attempt + 1 : Context.current().info.attempt;
-      const settled = await Promise.allSettled(msgs.map((msg) => deliverOnce(msg, attempt)));
+      const settled = await deliverClaimed(msgs, attempt);
       const retryable = settled.find(
         (s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof ApplicationFailure && s.reason.nonRetryable),
       );

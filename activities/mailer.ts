@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
 
 export interface MailMessage {
   to: string;
@@ -18,7 +19,8 @@ export interface Mailer {
  * burst reuses five sessions instead of opening one per message); `?pool=false` in the URL turns it off.
  */
 export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
-  const transport = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 5 } as Parameters<typeof nodemailer.createTransport>[0]);
+  const options: SMTPPool.Options = { url: smtpUrl, pool: true, maxConnections: 5 };
+  const transport = nodemailer.createTransport(options);
   return {
     async send(message) {
       const info = await transport.sendMail({ from, ...message });

@@ -136,17 +136,22 @@ export class IncidentStore {
   }
 
   /**
-   * Sends a claimed page while holding the incident row FOR SHARE: an acknowledgement (an UPDATE of that
-   * row) waits until the send is done, so it is confirmed after every page already on its way, never
-   * before one. A page that finds the incident acknowledged here is skipped, unsent.
+   * Sends claimed pages of one incident while holding its row FOR SHARE: an acknowledgement (an UPDATE of
+   * that row) waits until the sends are done, so it is confirmed after every page already on its way,
+   * never before one. Pages that find the incident acknowledged here are skipped, unsent. One hold serves
+   * every channel of a batch (one session instead of one per message).
    */
-  async sendUnlessAcknowledged<T>(msg: OutboundMessage, send: () => Promise<T>): Promise<{ sent: T } | { skipped: true }> {
+  async sendUnlessAcknowledged<T>(
+    incidentNumber: number,
+    dedupKeys: string[],
+    send: () => Promise<T>,
+  ): Promise<{ sent: T } | { skipped: true }> {
     return this.transaction(async (db) => {
-      if (await acknowledgedOrResolved(db, msg.incidentNumber)) {
-        await db.query(`UPDATE pages SET status = 'skipped' WHERE incident_number = $1 AND dedup_key = $2 AND status = 'sending'`, [
-          msg.incidentNumber,
-          msg.dedupKey,
-        ]);
+      if (await acknowledgedOrResolved(db, incidentNumber)) {
+        await db.query(
+          `UPDATE pages SET status = 'skipped' WHERE incident_number = $1 AND dedup_key = ANY($2::text[]) AND status = 'sending'`,
+          [incidentNumber, dedupKeys],
+        );
         return { skipped: true as const };
       }
       return { sent: await send() };
