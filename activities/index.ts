@@ -137,7 +137,8 @@ export function createActivities(deps: ActivityDeps) {
   const claimMessage = async (msg: OutboundMessage, attempt: number): Promise<{ attempts: number } | { result: DeliveryResult }> => {
     const claim = await deps.store.claim(msg);
     if (claim.claimed) return { attempts: claim.attempts };
-    if (attempt > 1 && (claim.status === 'sent' || claim.status === 'outbox')) return { result: { status: claim.status, channel: msg.channel } };
+    if (attempt > 1 && (claim.status === 'sent' || claim.status === 'outbox'))
+      return { result: { status: claim.status, channel: msg.channel } };
     const status = claim.status === 'skipped' ? 'skipped' : 'duplicate';
     count(msg, status);
     return { result: { status, channel: msg.channel } };

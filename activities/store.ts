@@ -72,30 +72,49 @@ export class IncidentStore {
           s.resolvedAt ?? null,
         ],
       );
-      for (const e of snapshot.events) {
+      // One statement per table, however many rows: a sync is a handful of round trips.
+      const { events, phases, breaches } = snapshot;
+      if (events.length)
         await db.query(
-          `INSERT INTO timeline_events (incident_number, seq, at, actor, kind, text) VALUES ($1,$2,$3,$4,$5,$6)
+          `INSERT INTO timeline_events (incident_number, seq, at, actor, kind, text)
+           SELECT $1, * FROM unnest($2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])
            ON CONFLICT DO NOTHING`,
-          [snapshot.number, e.seq, e.at, e.actor, e.kind, e.text],
+          [
+            snapshot.number,
+            events.map((e) => e.seq),
+            events.map((e) => e.at),
+            events.map((e) => e.actor),
+            events.map((e) => e.kind),
+            events.map((e) => e.text),
+          ],
         );
-      }
-      for (const p of snapshot.phases) {
+      if (phases.length)
         await db.query(
           `INSERT INTO incident_phases (incident_number, phase, started_at, started_by, ended_at, ended_by)
-           VALUES ($1,$2,$3,$4,$5,$6)
+           SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[], $6::text[])
            ON CONFLICT (incident_number, phase) DO UPDATE SET ended_at = EXCLUDED.ended_at, ended_by = EXCLUDED.ended_by`,
-          [snapshot.number, p.phase, p.startedAt, p.startedBy, p.endedAt ?? null, p.endedBy ?? null],
+          [
+            snapshot.number,
+            phases.map((p) => p.phase),
+            phases.map((p) => p.startedAt),
+            phases.map((p) => p.startedBy),
+            phases.map((p) => p.endedAt ?? null),
+            phases.map((p) => p.endedBy ?? null),
+          ],
         );
-      }
-      for (const b of snapshot.breaches) {
-        await db.query(`INSERT INTO sla_breaches (incident_number, kind, phase, at, text) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`, [
-          snapshot.number,
-          b.kind,
-          b.phase ?? '',
-          b.at,
-          b.text,
-        ]);
-      }
+      if (breaches.length)
+        await db.query(
+          `INSERT INTO sla_breaches (incident_number, kind, phase, at, text)
+           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::text[])
+           ON CONFLICT DO NOTHING`,
+          [
+            snapshot.number,
+            breaches.map((b) => b.kind),
+            breaches.map((b) => b.phase ?? ''),
+            breaches.map((b) => b.at),
+            breaches.map((b) => b.text),
+          ],
+        );
     });
   }
 
@@ -104,35 +123,22 @@ export class IncidentStore {
    * claimed again, which is what keeps retries and restarted workers from paging twice.
    */
   async claim(msg: OutboundMessage): Promise<LedgerClaim> {
-    return this.transaction(async (db) => {
-      if (msg.stopIfAcknowledged) {
-        // Serialises with recordAcknowledgement: a page that has not gone out yet sees the ack.
-        if (await acknowledgedOrResolved(db, msg.incidentNumber)) {
-          await db.query(
-            `INSERT INTO pages (incident_number, dedup_key, kind, recipient, channel, address, subject, status)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,'skipped') ON CONFLICT DO NOTHING`,
-            [msg.incidentNumber, msg.dedupKey, msg.kind, msg.recipient.id, msg.channel, addressOf(msg), msg.subject],
-          );
-          return { claimed: false, status: 'skipped' };
-        }
-      }
-      await db.query(
-        `INSERT INTO pages (incident_number, dedup_key, kind, recipient, channel, address, subject, status)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,'sending') ON CONFLICT DO NOTHING`,
-        [msg.incidentNumber, msg.dedupKey, msg.kind, msg.recipient.id, msg.channel, addressOf(msg), msg.subject],
-      );
-      const { rows } = await db.query<{ status: string; attempts: number }>(
-        `UPDATE pages SET attempts = attempts + 1 WHERE incident_number=$1 AND dedup_key=$2 AND status = 'sending'
-         RETURNING status, attempts`,
-        [msg.incidentNumber, msg.dedupKey],
-      );
-      if (rows[0]) return { claimed: true, attempts: rows[0].attempts };
-      const existing = await db.query<{ status: string }>('SELECT status FROM pages WHERE incident_number=$1 AND dedup_key=$2', [
-        msg.incidentNumber,
-        msg.dedupKey,
-      ]);
-      return { claimed: false, status: existing.rows[0]!.status };
-    });
+    // One statement: a new row is claimed with its first attempt, a row still 'sending' (an attempt that
+    // died) gets the next; any other is settled. Escalation pages meet acknowledgements in the guard
+    // (sendUnlessAcknowledged), which skips them there.
+    const { rows } = await this.pool.query<{ status: string; attempts: number }>(
+      `INSERT INTO pages (incident_number, dedup_key, kind, recipient, channel, address, subject, status, attempts)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,'sending',1)
+       ON CONFLICT (incident_number, dedup_key) DO UPDATE SET attempts = pages.attempts + 1 WHERE pages.status = 'sending'
+       RETURNING status, attempts`,
+      [msg.incidentNumber, msg.dedupKey, msg.kind, msg.recipient.id, msg.channel, addressOf(msg), msg.subject],
+    );
+    if (rows[0]) return { claimed: true, attempts: rows[0].attempts };
+    const existing = await this.pool.query<{ status: string }>('SELECT status FROM pages WHERE incident_number=$1 AND dedup_key=$2', [
+      msg.incidentNumber,
+      msg.dedupKey,
+    ]);
+    return { claimed: false, status: existing.rows[0]!.status };
   }
 
   /**

@@ -208,7 +208,8 @@ async function runOn(sqlite: boolean) {
     const pacedRun = await postFromThread(liveBase, TOKEN, paced, { intervalMs: 100 });
     const phonePages = () => {
       // The stand-in stamps Date.now(); pages keeps performance.now().
-      for (const r of twilio.requests) paged(/(Bench [a-z]+-\d+)/.exec(`${r.Body ?? ''}${r.Twiml ?? ''}`)?.[1], r.receivedAt - performance.timeOrigin);
+      for (const r of twilio.requests)
+        paged(/(Bench [a-z]+-\d+)/.exec(`${r.Body ?? ''}${r.Twiml ?? ''}`)?.[1], r.receivedAt - performance.timeOrigin);
     };
     const deadline = Date.now() + 60_000;
     while ((phonePages(), paced.some((p) => !pages.has(p.commonAnnotations.summary!))) && Date.now() < deadline)
@@ -293,7 +294,8 @@ async function main() {
     ],
     [
       'Sustained 100 groups/s for 10 s: accepted, groups/s',
-      (r) => `${r.sustained_100_groups_per_s.accepted}/${r.sustained_100_groups_per_s.posted}, ${r.sustained_100_groups_per_s.groups_per_s}`,
+      (r) =>
+        `${r.sustained_100_groups_per_s.accepted}/${r.sustained_100_groups_per_s.posted}, ${r.sustained_100_groups_per_s.groups_per_s}`,
     ],
   ];
   console.log(`\n${GROUPS} groups + ${REPEATS} repeats at concurrency ${CONCURRENCY}; the same machine, one run\n`);

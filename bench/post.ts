@@ -30,4 +30,3 @@ export function postFromThread(
     thread.once('error', reject);
   });
 }
-

@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
 import { buildApp } from '../client/server/app';
 import { workflowIdForGroup } from '../client/server/webhook/mapping';
 import { loadConfig } from '../config/env';
@@ -45,7 +46,10 @@ const ratio = (ours: number, floor: number) => (Number.isFinite(ours / floor) ? 
 function scalePolicy(dir: string): string {
   const p = JSON.parse(JSON.stringify(defaultPolicy)) as PolicyInput;
   p.severities.P1 = { ...p.severities.P1, ackSla: `${LEAD_AFTER_MS / 1000}s`, statusUpdateEvery: `${STATUS_EVERY_MS / 1000}s` };
-  p.escalation.levels = p.escalation.levels.map((level, i) => ({ ...level, after: `${[0, LEAD_AFTER_MS, CTO_AFTER_MS, 600_000][i]! / 1000}s` }));
+  p.escalation.levels = p.escalation.levels.map((level, i) => ({
+    ...level,
+    after: `${[0, LEAD_AFTER_MS, CTO_AFTER_MS, 600_000][i]! / 1000}s`,
+  }));
   p.escalation.repeat = { times: 0, interval: '10m' };
   p.runbooks = { ...p.runbooks!, definitions: [] };
   const file = path.join(dir, 'scale-policy.json');
@@ -63,7 +67,11 @@ const rssMb = (pid: number | undefined) => {
 
 /** The dev server's own process (its start-dev child under the watchdog shell). */
 const serverPid = (env: BenchEnv) =>
-  Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(env.server.process.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+  Number(
+    execFileSync('ps', ['-o', 'pid=', '--ppid', String(env.server.process.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')[0],
+  );
 
 /** Percentiles of a Prometheus histogram (all label sets summed), in ms. */
 function histogramMs(text: string, metric: string, ps: number[]): number[] {
@@ -146,6 +154,8 @@ interface OursResult {
   pageMs: number[];
   toStartMs: number[];
   startToPageMs: number[];
+  /** Medians: started → first task picked up, first task's run, page activity scheduled → started, activity started → first page. */
+  steps: number[];
   leadLateMs: number[];
   ctoLateMs: number[];
   statusLateMs: number[];
@@ -166,23 +176,30 @@ async function runOurs(env: BenchEnv, n: number): Promise<OursResult> {
   const app = buildApp({ client, taskQueue: 'bench-scale', policy, auth: { kind: 'bearer', token: TOKEN } });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   // The worker as users run it: its own process, compiled, on its default settings.
-  const worker: ChildProcess = spawn(process.execPath, [path.join(__dirname, '../dist/workers/main.js')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: env.dbUrl,
-      TEMPORAL_ADDRESS: env.address,
-      TASK_QUEUE: 'bench-scale',
-      POLICY_FILE: policyFile,
-      SMTP_URL: smtp.url,
-      TWILIO_ACCOUNT_SID: TWILIO_SID,
-      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-      TWILIO_FROM: TWILIO_FROM,
-      TWILIO_API_BASE_URL: twilio.url,
-      WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
-      RUNBOOK_HOST: `bench-scale-${n}`,
+  const worker: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROFILE] : []),
+      path.join(__dirname, '../dist/workers/main.js'),
+    ],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: env.dbUrl,
+        TEMPORAL_ADDRESS: env.address,
+        TASK_QUEUE: 'bench-scale',
+        POLICY_FILE: policyFile,
+        SMTP_URL: smtp.url,
+        TWILIO_ACCOUNT_SID: TWILIO_SID,
+        TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+        TWILIO_FROM: TWILIO_FROM,
+        TWILIO_API_BASE_URL: twilio.url,
+        WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+        RUNBOOK_HOST: `bench-scale-${n}`,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   let ready = false;
   worker.stdout!.on('data', (d: Buffer) => (ready ||= d.toString().includes('Worker serving')));
   try {
@@ -232,8 +249,13 @@ async function runOurs(env: BenchEnv, n: number): Promise<OursResult> {
     const startToPageMs = groups.flatMap((g) => (startedAt.has(g) && first.has(g) ? [first.get(g)! - startedAt.get(g)!] : []));
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const costs: HistoryCost[] = [];
-    for (const g of groups.slice(0, 20))
-      costs.push(historyCost(await client.workflow.getHandle(workflowIdForGroup(`{}:{group="${g}"}`)).fetchHistory()));
+    const steps: number[][] = [];
+    // A sample across the burst (every n/20-th incident): its cost, and where its first page's time went.
+    for (const g of groups.filter((_, i) => i % Math.max(1, Math.floor(n / 20)) === 0).slice(0, 20)) {
+      const history = await client.workflow.getHandle(workflowIdForGroup(`{}:{group="${g}"}`)).fetchHistory();
+      costs.push(historyCost(history));
+      steps.push(firstPageSteps(history, first.get(g)));
+    }
     const median = (pick: (c: HistoryCost) => number) => percentile(costs.map(pick), 50);
     return {
       paged: first.size,
@@ -241,6 +263,12 @@ async function runOurs(env: BenchEnv, n: number): Promise<OursResult> {
       pageMs: groups.flatMap((g) => (first.has(g) ? [first.get(g)! - sentAt.get(g)!] : [])),
       toStartMs,
       startToPageMs,
+      steps: [0, 1, 2, 3].map((k) =>
+        percentile(
+          steps.map((st) => st[k]!),
+          50,
+        ),
+      ),
       leadLateMs: lateOf('page:c0-l1', LEAD_AFTER_MS),
       ctoLateMs: lateOf('page:c0-l2', CTO_AFTER_MS),
       statusLateMs: lateOf('status:1', STATUS_EVERY_MS),
@@ -265,6 +293,28 @@ async function runOurs(env: BenchEnv, n: number): Promise<OursResult> {
     await twilio.close();
     await smtp.close();
   }
+}
+
+const ms = (e: temporal.api.history.v1.IHistoryEvent | undefined) =>
+  e?.eventTime ? Number(e.eventTime.seconds) * 1000 + Math.round((e.eventTime.nanos ?? 0) / 1e6) : NaN;
+
+/** From a history: start → first task started, first task started → completed, page activity scheduled → started, started → `pagedAt`. */
+function firstPageSteps(history: temporal.api.history.v1.IHistory, pagedAt: number | undefined): number[] {
+  const events = history.events ?? [];
+  const T = temporal.api.enums.v1.EventType;
+  const find = (type: temporal.api.enums.v1.EventType) => events.find((e) => e.eventType === type);
+  const scheduled = find(T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED);
+  const started = events.find(
+    (e) =>
+      e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED &&
+      Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled?.eventId),
+  );
+  return [
+    ms(find(T.EVENT_TYPE_WORKFLOW_TASK_STARTED)) - ms(events[0]),
+    ms(find(T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)) - ms(find(T.EVENT_TYPE_WORKFLOW_TASK_STARTED)),
+    ms(started) - ms(scheduled),
+    (pagedAt ?? NaN) - ms(started),
+  ];
 }
 
 const quietLogger = { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} };
@@ -292,6 +342,12 @@ async function main() {
         ],
         ['… of which alert → incident started (webhook, server) p50 / p99 (ms)', p50p99(ours.toStartMs), '', ''],
         ['… and incident started → first page p50 / p99 (ms)', p50p99(ours.startToPageMs), '', ''],
+        [
+          '… medians of a sample: start → first task picked up / first task / page activity queued / sending (ms)',
+          ours.steps.map((v) => Math.round(v)).join(' / '),
+          '',
+          '',
+        ],
         [
           'Escalation lateness, lead at 20 s, p50 / p99 (ms; floor: its 20 s timer)',
           p50p99(ours.leadLateMs),
