@@ -82,9 +82,13 @@ export async function flush(fx: Effects): Promise<void> {
   publishSearchAttributes(fx);
 }
 
-/** What the store's incident row (and its phases and breaches) holds: a change to it is synced soon. */
+/**
+ * What reports read from the store's incident row (and its phases and breaches): a change to it is
+ * synced soon. The escalation level rides along with the next sync (every escalation step would
+ * otherwise cost a sync of its own).
+ */
 export function storeRowKey(state: IncidentState): string {
-  const { title, severity, service, status, phase, commander, acknowledgedBy, escalationLevel, rootCause, resolution, resolvedBy } = state;
-  const row = { title, severity, service, status, phase, commander, acknowledgedBy, escalationLevel, rootCause, resolution, resolvedBy };
+  const { title, severity, service, status, phase, commander, acknowledgedBy, rootCause, resolution, resolvedBy } = state;
+  const row = { title, severity, service, status, phase, commander, acknowledgedBy, rootCause, resolution, resolvedBy };
   return JSON.stringify([row, state.phases.length, state.breaches.length]);
 }
