@@ -93,6 +93,8 @@ export const envSchema = z.object({
   // Worker tuning for bursts of incidents (README, "Worker tuning", says how each default was chosen).
   /** Workflow tasks one worker runs at once (each takes a few ms of CPU; most of a task's time is the server round trip). */
   WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).max(2000).default(200),
+  /** Threads running workflow code (each with its own reusable V8 context); workflow tasks are CPU-bound in a burst. */
+  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).default(1),
   /** Most workflow-task polls open at once; the SDK scales between 2 and this by the backlog. */
   WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).max(200).default(20),
   /** Activities (deliveries, mostly waiting on SMTP or Twilio) one worker runs at once. */

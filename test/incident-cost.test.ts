@@ -63,7 +63,6 @@ test('a scripted P1 costs at most half the workflow tasks, activities and events
   await handle.result();
 
   const history = await handle.fetchHistory();
-  require('fs').writeFileSync('/tmp/cost-history.json', JSON.stringify(history));
   // Asking a closed incident replays its whole history: page-first runs must replay as they ran.
   expect((await handle.query(stateQuery))?.status).toBe('resolved');
   const cost = historyCost(history);

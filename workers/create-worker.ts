@@ -15,6 +15,7 @@ export interface IncidentWorkerOptions {
 
 export interface WorkerTuning {
   workflowSlots: number;
+  workflowThreads: number;
   workflowPollers: number;
   activitySlots: number;
   activityPollers: number;
@@ -27,6 +28,7 @@ export interface WorkerTuning {
 export function tuningOptions(t: WorkerTuning): Partial<WorkerOptions> {
   return {
     maxConcurrentWorkflowTaskExecutions: t.workflowSlots,
+    workflowThreadPoolSize: t.workflowThreads,
     maxConcurrentActivityTaskExecutions: t.activitySlots,
     maxConcurrentLocalActivityExecutions: t.localActivitySlots,
     // Autoscaling pollers: a burst opens more polls (up to the maximum), an idle worker keeps two.
@@ -52,6 +54,7 @@ export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Wo
 export function workerTuning(config: AppConfig): WorkerTuning {
   return {
     workflowSlots: config.WORKER_WORKFLOW_SLOTS,
+    workflowThreads: config.WORKER_WORKFLOW_THREADS,
     workflowPollers: config.WORKER_WORKFLOW_POLLERS,
     activitySlots: config.WORKER_ACTIVITY_SLOTS,
     activityPollers: config.WORKER_ACTIVITY_POLLERS,
