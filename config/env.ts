@@ -94,12 +94,12 @@ export const envSchema = z.object({
   /** Workflow tasks one worker runs at once (each takes a few ms of CPU; most of a task's time is the server round trip). */
   WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).max(2000).default(200),
   /** Threads running workflow code (each with its own reusable V8 context); workflow tasks are CPU-bound in a burst. */
-  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).default(1),
-  /** Most workflow-task polls open at once; the SDK scales between 2 and this by the backlog. */
+  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).default(2),
+  /** Workflow-task polls open at once, half on the shared queue (new incidents), half on this worker's sticky queue. */
   WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).max(200).default(20),
   /** Activities (deliveries, mostly waiting on SMTP or Twilio) one worker runs at once. */
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(5000).default(400),
-  /** Most activity-task polls open at once; scaled like the workflow pollers. */
+  /** Activity-task polls open at once. */
   WORKER_ACTIVITY_POLLERS: z.coerce.number().int().min(2).max(200).default(20),
   /** Store reads and writes the worker runs inside workflow tasks (local activities) at once. */
   WORKER_LOCAL_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(5000).default(200),

@@ -31,9 +31,12 @@ export function tuningOptions(t: WorkerTuning): Partial<WorkerOptions> {
     workflowThreadPoolSize: t.workflowThreads,
     maxConcurrentActivityTaskExecutions: t.activitySlots,
     maxConcurrentLocalActivityExecutions: t.localActivitySlots,
-    // Autoscaling pollers: a burst opens more polls (up to the maximum), an idle worker keeps two.
-    workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: t.workflowPollers },
-    activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: t.activityPollers },
+    // Every new incident's first task comes through the shared queue, later ones through this worker's
+    // sticky queue: half the workflow polls watch each (the SDK gives the shared queue a fifth, which
+    // left a burst of new incidents waiting seconds for a poll; bench:scale).
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: t.workflowPollers },
+    nonStickyToStickyPollRatio: 1,
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: t.activityPollers },
     maxCachedWorkflows: t.cachedWorkflows,
     stickyQueueScheduleToStartTimeout: t.stickyTimeoutMs,
   };
