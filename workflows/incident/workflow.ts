@@ -111,14 +111,7 @@ async function mainLoop(fx: Effects, input: IncidentInput): Promise<void> {
     await flush(fx);
     if (m.state.status === 'resolved' && m.book.notices.length === 0) break;
 
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
-      await condition(allHandlersFinished);
-      await runNotices(fx);
-      await flush(fx);
-      trimForCarry(m);
-      await continueAsNew<typeof incidentWorkflow>({ ...input, policy: m.policy, carried: { state: m.state, book: m.book } });
-    }
+    await continueAsNewIfDue(fx, input, () => runNotices(fx));
 
     const { deadlines, next } = planDeadlines(m);
     m.state.deadlines = deadlines;
@@ -166,14 +159,7 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
     publishSearchAttributes(fx);
     if (m.state.status === 'resolved' && m.book.notices.length === 0 && lane.idle() && !m.storeDirty) break;
 
-    const info = workflowInfo();
-    if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
-      await condition(() => allHandlersFinished() && lane.idle());
-      await runNoticesWhere(fx, isPageNotice);
-      await flush(fx);
-      trimForCarry(m);
-      await continueAsNew<typeof incidentWorkflow>({ ...input, policy: m.policy, carried: { state: m.state, book: m.book } });
-    }
+    await continueAsNewIfDue(fx, input, () => runNoticesWhere(fx, isPageNotice), () => lane.idle());
 
     const { deadlines, next } = planDeadlines(m);
     m.state.deadlines = deadlines;
@@ -184,8 +170,24 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
 }
 
 /**
- * How far the store may trail an open page-first incident: its row (status, severity, phase, commander,
- * escalation level, breaches) 10 s, timeline events (read by the review, after resolution) 5 min.
+ * Continues as new when the history is long enough (the server's suggestion, or the input's limit): once
+ * handlers and `idle` are done, with queued work drained and the store synced, carrying state and book.
+ */
+async function continueAsNewIfDue(fx: Effects, input: IncidentInput, drain: () => Promise<void>, idle = () => true): Promise<void> {
+  const { m } = fx;
+  const info = workflowInfo();
+  if (!info.continueAsNewSuggested && !(input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) return;
+  await condition(() => allHandlersFinished() && idle());
+  await drain();
+  await flush(fx);
+  trimForCarry(m);
+  await continueAsNew<typeof incidentWorkflow>({ ...input, policy: m.policy, carried: { state: m.state, book: m.book } });
+}
+
+/**
+ * How far the store may trail an open page-first incident: what reports read of it (status, severity,
+ * phase, commander, breaches) 10 s; timeline events (read by the review, after resolution) and the
+ * escalation level 5 min.
  * Acknowledgement and resolution sync at once; so do continue-as-new and the end.
  */
 export const STORE_SYNC_WINDOW_MS = 10_000;
