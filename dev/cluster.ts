@@ -231,82 +231,6 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
   writeTemporalConfig(settings.dir, adminUrl, DATABASES, settings.frontendPort);
   writeUiConfig(settings.dir, settings.frontendPort, settings.uiPort);
 
-  const address = `127.0.0.1:${settings.frontendPort}`;
-  TEMPORAL_SERVICES.forEach((service, i) =>
-    define(
-      `temporal-${service}`,
-      server,
-      ['--root', settings.dir, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start', '--service', service],
-      {
-        TEMPORAL_METRICS_PORT: String(settings.frontendPort + 30 + i),
-      },
-    ),
-  );
-  const exited = () => {
-    const dead = [...processes].find(([, child]) => child.exitCode !== null);
-    if (dead) throw new Error(`${dead[0]} exited with ${dead[1].exitCode}: see ${path.join(settings.dir, `${dead[0]}.log`)}`);
-  };
-  await waitFor(
-    'the Temporal frontend',
-    async () => (exited(), (await isTemporalUp(address, 'temporal-system')) || (await isTemporalUp(address))),
-    120_000,
-  );
-  if (!(await isTemporalUp(address))) {
-    await promisify(execFile)(temporalCli, [
-      'operator',
-      'namespace',
-      'create',
-      '--namespace',
-      'default',
-      '--retention',
-      '72h',
-      '--address',
-      address,
-    ]);
-  }
-  await waitFor('the default namespace', () => isTemporalUp(address), 60_000);
-  // A new namespace reaches every service's namespace cache within seconds: retry until it has.
-  let registered: string[] | undefined;
-  await waitFor(
-    'the search attributes',
-    async () => {
-      registered = await ensureSearchAttributes(address, 'default').catch(() => undefined);
-      return registered !== undefined;
-    },
-    60_000,
-  );
-  log(
-    `  search attributes: ${registered?.length ? `${registered.join(', ')} registered` : `${SEARCH_ATTRIBUTE_SPECS.length} already there`}`,
-  );
-  define('temporal-ui', ui, ['--root', path.join(settings.dir, 'ui'), '--config', 'config', '--env', 'cluster', 'start']);
-
-  const storeUrl = dbUrl(adminUrl, DATABASES.store);
-  const app = { ...settings.appEnv, TEMPORAL_ADDRESS: address, DATABASE_URL: storeUrl, TASK_QUEUE: 'incidents', LOG_LEVEL: 'warn' };
-  define('worker-1', process.execPath, [dist('workers/main.js')], {
-    ...app,
-    WORKER_METRICS_ADDRESS: `127.0.0.1:${settings.frontendPort + 41}`,
-  });
-  define('worker-2', process.execPath, [dist('workers/main.js')], {
-    ...app,
-    WORKER_METRICS_ADDRESS: `127.0.0.1:${settings.frontendPort + 42}`,
-  });
-  define('runbook-worker', process.execPath, [dist('workers/main.js'), '--runbook-host', 'local'], app);
-  settings.httpPorts.forEach((port, i) =>
-    define(`http-${i + 1}`, process.execPath, [dist('client/server/main.js')], { ...app, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' }),
-  );
-
-  // Ready when every worker says it serves and every HTTP server answers /readyz.
-  const logOf = (name: string) =>
-    existsSync(path.join(settings.dir, `${name}.log`)) ? readFileSync(path.join(settings.dir, `${name}.log`), 'utf8') : '';
-  for (const name of ['worker-1', 'worker-2', 'runbook-worker'])
-    await waitFor(name, () => (exited(), /serving task queue|Worker serving/i.test(logOf(name))), 90_000);
-  for (const port of settings.httpPorts)
-    await waitFor(
-      `the HTTP server on ${port}`,
-      async () => (exited(), (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok === true),
-      60_000,
-    );
-
   const stop = async () => {
     for (const [name, child] of [...processes].reverse()) {
       if (child.exitCode === null && child.signalCode === null) {
@@ -319,6 +243,103 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
     }
     for (const s of stops.reverse()) await s();
   };
+  const address = `127.0.0.1:${settings.frontendPort}`;
+  // A start that fails part-way stops what it started: nothing is left holding ports or databases.
+  let storeUrl: string;
+  try {
+    TEMPORAL_SERVICES.forEach((service, i) =>
+      define(
+        `temporal-${service}`,
+        server,
+        ['--root', settings.dir, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start', '--service', service],
+        {
+          TEMPORAL_METRICS_PORT: String(settings.frontendPort + 30 + i),
+        },
+      ),
+    );
+    // Temporal's services race to write the cluster's metadata into a database that has none yet: one that
+    // lost the race exits at start, and is started again (twice at most) instead of failing the cluster.
+    const restarts = new Map<string, number>();
+    const exited = () => {
+      const dead = [...processes].find(([, child]) => child.exitCode !== null);
+      if (!dead) return;
+      const [name] = dead;
+      if (name.startsWith('temporal-') && name !== 'temporal-ui' && (restarts.get(name) ?? 0) < 2) {
+        restarts.set(name, (restarts.get(name) ?? 0) + 1);
+        log(`  ${name} exited at start; starting it again`);
+        launch(name);
+        return;
+      }
+      throw new Error(`${name} exited with ${dead[1].exitCode}: see ${path.join(settings.dir, `${name}.log`)}`);
+    };
+    await waitFor(
+      'the Temporal frontend',
+      async () => (exited(), (await isTemporalUp(address, 'temporal-system')) || (await isTemporalUp(address))),
+      120_000,
+    );
+    if (!(await isTemporalUp(address))) {
+      await promisify(execFile)(temporalCli, [
+        'operator',
+        'namespace',
+        'create',
+        '--namespace',
+        'default',
+        '--retention',
+        '72h',
+        '--address',
+        address,
+      ]);
+    }
+    await waitFor('the default namespace', () => isTemporalUp(address), 60_000);
+    // A new namespace reaches every service's namespace cache within seconds: retry until it has.
+    let registered: string[] | undefined;
+    await waitFor(
+      'the search attributes',
+      async () => {
+        registered = await ensureSearchAttributes(address, 'default').catch(() => undefined);
+        return registered !== undefined;
+      },
+      60_000,
+    );
+    log(
+      `  search attributes: ${registered?.length ? `${registered.join(', ')} registered` : `${SEARCH_ATTRIBUTE_SPECS.length} already there`}`,
+    );
+    define('temporal-ui', ui, ['--root', path.join(settings.dir, 'ui'), '--config', 'config', '--env', 'cluster', 'start']);
+
+    storeUrl = dbUrl(adminUrl, DATABASES.store);
+    const app = { ...settings.appEnv, TEMPORAL_ADDRESS: address, DATABASE_URL: storeUrl, TASK_QUEUE: 'incidents', LOG_LEVEL: 'warn' };
+    define('worker-1', process.execPath, [dist('workers/main.js')], {
+      ...app,
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${settings.frontendPort + 41}`,
+    });
+    define('worker-2', process.execPath, [dist('workers/main.js')], {
+      ...app,
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${settings.frontendPort + 42}`,
+    });
+    define('runbook-worker', process.execPath, [dist('workers/main.js'), '--runbook-host', 'local'], app);
+    settings.httpPorts.forEach((port, i) =>
+      define(`http-${i + 1}`, process.execPath, [dist('client/server/main.js')], {
+        ...app,
+        HTTP_PORT: String(port),
+        HTTP_HOST: '127.0.0.1',
+      }),
+    );
+
+    // Ready when every worker says it serves and every HTTP server answers /readyz.
+    const logOf = (name: string) =>
+      existsSync(path.join(settings.dir, `${name}.log`)) ? readFileSync(path.join(settings.dir, `${name}.log`), 'utf8') : '';
+    for (const name of ['worker-1', 'worker-2', 'runbook-worker'])
+      await waitFor(name, () => (exited(), /serving task queue|Worker serving/i.test(logOf(name))), 90_000);
+    for (const port of settings.httpPorts)
+      await waitFor(
+        `the HTTP server on ${port}`,
+        async () => (exited(), (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok === true),
+        60_000,
+      );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return {
     address,
     storeUrl,
