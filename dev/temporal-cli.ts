@@ -87,13 +87,6 @@ export interface DevServer {
  */
 export const SERVER_DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };
 
-/**
- * The dev server's SQLite file in write-ahead-log mode, synced at checkpoints: several times the write
- * throughput of the default rollback journal (bench:ingest, bench:scale). A crashed process loses
- * nothing; a power cut may lose the last moments, never the file.
- */
-export const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL', 'busy_timeout=5000'];
-
 export interface DevServerOptions {
   cliPath: string;
   port?: number;
@@ -116,7 +109,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
-    for (const pragma of SQLITE_PRAGMAS) args.push('--sqlite-pragma', pragma);
   }
   for (const spec of SEARCH_ATTRIBUTE_SPECS) args.push('--search-attribute', spec);
   for (const [key, value] of Object.entries(SERVER_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);

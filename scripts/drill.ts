@@ -182,6 +182,7 @@ async function main() {
     let firstOkAfterRestart: number | undefined;
     let fiveHundredsAfterRecovery = 0;
     const errorsAfterRestart = new Map<string, number>();
+    const errorsAfterRecovery = new Map<string, number>();
     const post = async (body: WebhookPayload): Promise<number> => {
       if (!firstSent.has(body.groupKey)) firstSent.set(body.groupKey, Date.now());
       for (let attempt = 0; ; attempt++) {
@@ -191,9 +192,10 @@ async function main() {
           body: JSON.stringify(body),
         }).then(
           async (r) => {
-            if (r.status >= 500 && temporalBackAt && !firstOkAfterRestart) {
+            if (r.status >= 500 && temporalBackAt) {
               const error = ((await r.json().catch(() => ({}))) as { error?: string }).error ?? '?';
-              errorsAfterRestart.set(error.slice(0, 120), (errorsAfterRestart.get(error.slice(0, 120)) ?? 0) + 1);
+              const errors = firstOkAfterRestart ? errorsAfterRecovery : errorsAfterRestart;
+              errors.set(error.slice(0, 120), (errors.get(error.slice(0, 120)) ?? 0) + 1);
             }
             return r.status;
           },
@@ -435,6 +437,7 @@ async function main() {
     const runbookEscalations = (noHost?.timeline ?? []).filter((e) => e.kind === 'escalation' && e.actor === 'runbook').length;
     const noHostInformed = (noHost?.timeline ?? []).some((e) => /not run: host nohost-1 is offline/.test(e.text));
     for (const [error, n] of errorsAfterRestart) log(`after the restart, before the first 200: ${n}× ${error}`);
+    for (const [error, n] of errorsAfterRecovery) log(`after recovery: ${n}× ${error}`);
     const restartToOk = temporalBackAt && firstOkAfterRestart ? firstOkAfterRestart - temporalBackAt : NaN;
 
     const rowsOut: [string, string | number, boolean][] = [
