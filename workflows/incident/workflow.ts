@@ -159,7 +159,12 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
     publishSearchAttributes(fx);
     if (m.state.status === 'resolved' && m.book.notices.length === 0 && lane.idle() && !m.storeDirty) break;
 
-    await continueAsNewIfDue(fx, input, () => runNoticesWhere(fx, isPageNotice), () => lane.idle());
+    await continueAsNewIfDue(
+      fx,
+      input,
+      () => runNoticesWhere(fx, isPageNotice),
+      () => lane.idle(),
+    );
 
     const { deadlines, next } = planDeadlines(m);
     m.state.deadlines = deadlines;
