@@ -85,7 +85,7 @@ export interface DevServer {
  * on its own task queue with a free slot gets the task back in its workflow task's answer (eager
  * activity execution), saving a match and a poll on the way to a page.
  */
-export const SERVER_DYNAMIC_CONFIG: Record<string, unknown> = { 'system.enableActivityEagerExecution': true };
+export const SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {};
 
 export interface DevServerOptions {
   cliPath: string;
