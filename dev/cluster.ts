@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { Pool } from 'pg';
 import { SEARCH_ATTRIBUTE_SPECS } from '../contract';
 import { goBinary, goModuleFolder, type GoBinary, type Log } from './go-binaries';
-import { SERVER_DYNAMIC_CONFIG, ensureSearchAttributes, isTemporalUp, resolveTemporalCli } from './temporal-cli';
+import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli } from './temporal-cli';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { privateDataDir } from './data-dir';
 import { waitFor } from './probes';
@@ -158,13 +158,7 @@ function writeTemporalConfig(dir: string, adminUrl: string, DATABASES: Databases
   mkdirSync(path.join(dir, 'config'), { recursive: true });
   writeFileSync(path.join(dir, 'config', 'cluster.yaml'), `# enable-template\n${JSON.stringify(config, null, 2)}\n`);
   // Search attributes are registered through the operator API; visibility on SQL allows these as Keywords.
-  const dynamic = { 'system.forceSearchAttributesCacheRefreshOnRead': true, ...SERVER_DYNAMIC_CONFIG };
-  writeFileSync(
-    path.join(dir, 'config', 'dynamicconfig.yaml'),
-    Object.entries(dynamic)
-      .map(([key, value]) => `${key}:\n  - value: ${JSON.stringify(value)}\n`)
-      .join(''),
-  );
+  writeFileSync(path.join(dir, 'config', 'dynamicconfig.yaml'), 'system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true\n');
 }
 
 function writeUiConfig(dir: string, frontendPort: number, uiPort: number): void {

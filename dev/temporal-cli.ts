@@ -80,13 +80,6 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/**
- * Server settings for every server we start (dev server and cluster): a worker that schedules an activity
- * on its own task queue with a free slot gets the task back in its workflow task's answer (eager
- * activity execution), saving a match and a poll on the way to a page.
- */
-export const SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {};
-
 export interface DevServerOptions {
   cliPath: string;
   port?: number;
@@ -111,7 +104,6 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     args.push('--db-filename', options.dbFile);
   }
   for (const spec of SEARCH_ATTRIBUTE_SPECS) args.push('--search-attribute', spec);
-  for (const [key, value] of Object.entries(SERVER_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   args.push('--log-level', 'warn', ...(options.extraArgs ?? []));
 
   const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
