@@ -61,6 +61,16 @@ async function known<T>(fn: () => Promise<T>): Promise<T> {
 export function createActivities(deps: ActivityDeps) {
   const outboxAfterAttempts = deps.outboxAfterAttempts ?? 6;
   const evidence = new EvidenceStore(deps.store.pool);
+  const oncall = deps.oncall ?? new OnCallStore(deps.store.pool);
+
+  /** A policy that arrived in a workflow's input, checked with every rule a policy file is checked with. */
+  const checkInputPolicy = (snapshot: unknown): { parsed: ResponsePolicy } | { problem: string } => {
+    try {
+      return { parsed: parsePolicy(snapshot, "the incident's input") };
+    } catch (error) {
+      return { problem: (error as Error).message };
+    }
+  };
 
   /** A failure: permanent ones are non-retryable (the workflow falls through to the next channel). */
   const failed = async (
@@ -207,12 +217,8 @@ export function createActivities(deps: ActivityDeps) {
      * Anyone who can start a workflow could have written it: a bad one is replaced by this worker's own.
      */
     checkPolicy(snapshot: unknown): Promise<{ problem?: string; policy?: ResponsePolicy }> {
-      try {
-        parsePolicy(snapshot, "the incident's input");
-        return Promise.resolve({});
-      } catch (error) {
-        return Promise.resolve({ problem: (error as Error).message, policy: deps.policy });
-      }
+      const checked = checkInputPolicy(snapshot);
+      return Promise.resolve('problem' in checked ? { problem: checked.problem, policy: deps.policy } : {});
     },
 
     async registerIncident(input: RegisterIncidentInput): Promise<{ number: number }> {
@@ -315,26 +321,18 @@ export function createActivities(deps: ActivityDeps) {
      * worker's), the incident's number, and who is on call at `onCallAt` (now) for the first page.
      */
     async openIncident(input: { policy?: unknown; registration: RegisterIncidentInput; onCallAt: string }): Promise<OpenedIncident> {
-      let policy = deps.policy;
-      let problem: string | undefined;
-      if (input.policy !== undefined) {
-        try {
-          policy = parsePolicy(input.policy, "the incident's input");
-        } catch (error) {
-          problem = (error as Error).message;
-        }
-      }
+      const checked = input.policy === undefined ? undefined : checkInputPolicy(input.policy);
+      const problem = checked && 'problem' in checked ? checked.problem : undefined;
+      const policy = checked && 'parsed' in checked ? checked.parsed : deps.policy;
       const number = await deps.store.register(input.registration);
-      const store = deps.oncall ?? new OnCallStore(deps.store.pool);
-      const onCall = (await store.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
+      const onCall = (await oncall.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
       // The policy travels back only when the input had none or a refused one: history holds it once.
       return { number, onCall, ...(input.policy === undefined || problem ? { policy } : {}), ...(problem ? { problem } : {}) };
     },
 
     /** Who is on call at `at`: overrides from the store over the incident's rotation snapshot. */
     async whoIsOnCall(input: { oncall: ResponsePolicy['oncall']; at: string }): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
-      const store = deps.oncall ?? new OnCallStore(deps.store.pool);
-      return store.whoAt({ oncall: input.oncall }, Date.parse(input.at));
+      return oncall.whoAt({ oncall: input.oncall }, Date.parse(input.at));
     },
 
     async addOnCallOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string }): Promise<Override> {
@@ -344,8 +342,7 @@ export function createActivities(deps: ActivityDeps) {
           ErrorType.InvalidInput,
         );
       }
-      const store = deps.oncall ?? new OnCallStore(deps.store.pool);
-      return store.addOverride(input);
+      return oncall.addOverride(input);
     },
 
     /** A runbook step's result, written by the store's worker (runbook hosts need no store credentials). */
