@@ -348,14 +348,25 @@ async function main() {
     ).rows;
     const opened = rows.length;
     const duplicates = rows.reduce((n, r) => n + Number(r.n) - 1, 0);
-    let lost = 0;
-    for (const key of stormKeys) {
-      const state = await client.workflow
-        .getHandle(workflowIdForGroup(key))
-        .query(stateQuery)
-        .catch(() => null);
-      const have = new Set((state?.alerts ?? []).map((a) => a.fingerprint));
-      lost += alerts.filter((a) => a.key === key && !have.has(a.fingerprint)).length;
+    // An accepted alert is in its incident's history; a worker back from a kill may still be applying
+    // it, so "lost" is what is missing once every incident has had 30 s to settle.
+    const missingAlerts = async () => {
+      let missing = 0;
+      for (const key of stormKeys) {
+        const state = await client.workflow
+          .getHandle(workflowIdForGroup(key))
+          .query(stateQuery)
+          .catch(() => null);
+        const have = new Set((state?.alerts ?? []).map((a) => a.fingerprint));
+        missing += alerts.filter((a) => a.key === key && !have.has(a.fingerprint)).length;
+      }
+      return missing;
+    };
+    const settleBy = Date.now() + 30_000;
+    let lost = await missingAlerts();
+    while (lost > 0 && Date.now() < settleBy) {
+      await sleep(1000);
+      lost = await missingAlerts();
     }
     log(`storm: ${opened} incidents, ${duplicates} duplicates, ${lost} lost alerts`);
 
