@@ -1,8 +1,20 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ackLink, type AckLinkSettings } from './ack-links';
+import { proofProblem, TokenStore, type ApiTokenRecord } from './identity';
 import { pageMetrics } from './metrics';
 import { OnCallStore } from './oncall-store';
-import type { ActionItem, Digest, OnCallAnswer, Override, SeverityReport, StepResult } from '../contract';
+import type {
+  Action,
+  ActionItem,
+  ActorProof,
+  ApiTokenRequest,
+  Digest,
+  OnCallAnswer,
+  Override,
+  SeverityReport,
+  StepResult,
+  VerifiedActor,
+} from '../contract';
 import { parsePolicy } from '../policy/load';
 import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType } from '../contract';
@@ -35,6 +47,8 @@ export interface ActivityDeps {
   ackLinks?: AckLinkSettings;
   /** SMS and voice; absent without Twilio credentials: those pages then go to the outbox table. */
   phone?: PhoneMessenger;
+  /** Checks the HTTP server's proofs of who acts; absent = every proof is refused (actions are unverified). */
+  identitySecret?: string;
   /** After this many failed SMTP attempts a message is parked in the outbox instead of retried forever. */
   outboxAfterAttempts?: number;
 }
@@ -208,6 +222,20 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
+    /**
+     * Who a proof says acts, once it checks out against this worker's secret, the action, the workflow
+     * and the arguments. The secret never enters a workflow, so it is in no history.
+     */
+    verifyActor(input: { proof: ActorProof; action: Action; workflowId: string; args: object }): Promise<VerifiedActor> {
+      const refuse = (why: string) => ApplicationFailure.nonRetryable(`not done: ${why}`, ErrorType.IdentityRejected);
+      if (!deps.identitySecret) throw refuse('this worker checks no proofs of identity (IDENTITY_SECRET is not set)');
+      const problem = proofProblem(deps.identitySecret, input.proof, input);
+      if (problem) throw refuse(problem);
+      const contact = deps.policy.contacts.find((c) => c.id === input.proof.person);
+      if (!contact) throw refuse(`${input.proof.person} is not a contact in the policy`);
+      return Promise.resolve({ person: contact.id, name: contact.name, via: input.proof.via });
+    },
+
     currentPolicy(): Promise<ResponsePolicy> {
       return Promise.resolve(deps.policy);
     },
@@ -333,6 +361,26 @@ export function createActivities(deps: ActivityDeps) {
     /** Who is on call at `at`: overrides from the store over the incident's rotation snapshot. */
     async whoIsOnCall(input: { oncall: ResponsePolicy['oncall']; at: string }): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
       return oncall.whoAt({ oncall: input.oncall }, Date.parse(input.at));
+    },
+
+    /** `incidentctl token` over Temporal (the operator route): only the hash ever arrives here. */
+    async apiTokens(request: ApiTokenRequest): Promise<ApiTokenRecord[]> {
+      const tokens = new TokenStore(deps.store.pool);
+      if (request.op === 'list') return tokens.list(request.person);
+      if (request.op === 'revoke') {
+        const revoked = await tokens.revoke(request.id);
+        if (!revoked) throw ApplicationFailure.nonRetryable(`no token ${request.id}`, ErrorType.NotFound);
+        return [revoked];
+      }
+      if (!deps.policy.contacts.some((c) => c.id === request.person))
+        throw ApplicationFailure.nonRetryable(
+          `${request.person} is not a contact in the policy; contacts: ${deps.policy.contacts.map((c) => c.id).join(', ')}`,
+          ErrorType.InvalidInput,
+        );
+      if (!/^[0-9a-f]{64}$/.test(request.hash)) throw ApplicationFailure.nonRetryable('hash: expected SHA-256 hex', ErrorType.InvalidInput);
+      return [
+        await tokens.create({ id: request.id, person: request.person, label: request.label, hash: request.hash, createdBy: request.by }),
+      ];
     },
 
     async addOnCallOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string }): Promise<Override> {

@@ -166,6 +166,24 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'identity',
+    sql: `
+      CREATE TABLE IF NOT EXISTS api_tokens (
+        id           text PRIMARY KEY,
+        person       text NOT NULL,
+        label        text NOT NULL,
+        token_hash   text NOT NULL UNIQUE,
+        created_by   text NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        last_used_at timestamptz,
+        revoked_at   timestamptz
+      );
+      CREATE INDEX IF NOT EXISTS api_tokens_person ON api_tokens (person);
+      ALTER TABLE timeline_events ADD COLUMN IF NOT EXISTS via text;
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -76,8 +76,8 @@ export class IncidentStore {
       const { events, phases, breaches } = snapshot;
       if (events.length)
         await db.query(
-          `INSERT INTO timeline_events (incident_number, seq, at, actor, kind, text)
-           SELECT $1, * FROM unnest($2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])
+          `INSERT INTO timeline_events (incident_number, seq, at, actor, kind, text, via)
+           SELECT $1, * FROM unnest($2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[])
            ON CONFLICT DO NOTHING`,
           [
             snapshot.number,
@@ -86,6 +86,7 @@ export class IncidentStore {
             events.map((e) => e.actor),
             events.map((e) => e.kind),
             events.map((e) => e.text),
+            events.map((e) => e.via ?? null),
           ],
         );
       if (phases.length)

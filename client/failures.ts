@@ -26,6 +26,9 @@ export const FAILURES: Record<FailureKind, { exitCode: ExitCode; httpStatus: num
   [ErrorType.AlreadySubmitted]: { exitCode: ExitCode.Rejected, httpStatus: 409 },
   [ErrorType.StoreConflict]: { exitCode: ExitCode.Rejected, httpStatus: 409 },
   [ErrorType.DeliveryRejected]: { exitCode: ExitCode.Rejected, httpStatus: 422 },
+  [ErrorType.IdentityRequired]: { exitCode: ExitCode.Rejected, httpStatus: 403 },
+  [ErrorType.IdentityRejected]: { exitCode: ExitCode.Rejected, httpStatus: 403 },
+  [ErrorType.Unauthenticated]: { exitCode: ExitCode.Rejected, httpStatus: 401 },
   Unavailable: { exitCode: ExitCode.Unavailable, httpStatus: 503 },
   Unexpected: { exitCode: ExitCode.Unexpected, httpStatus: 500 },
 };

@@ -9,7 +9,15 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ErrorType, formatIncidentId, parseIncidentId, searchAttributes, INCIDENT_WORKFLOW_TYPE, type IncidentState } from '../contract';
+import {
+  ErrorType,
+  formatIncidentId,
+  parseIncidentId,
+  runbookWorkflowId,
+  searchAttributes,
+  INCIDENT_WORKFLOW_TYPE,
+  type IncidentState,
+} from '../contract';
 import type { TemporalConnectionSettings } from '../config/temporal-connection';
 import { IncidentError, kindOf } from './failures';
 
@@ -67,6 +75,27 @@ export async function findIncident(client: Client, id: string): Promise<Incident
     return { incidentId, handle: client.workflow.getHandle(id, description.runId), running: description.status.name === 'RUNNING' };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new IncidentError(`no incident ${id}`, ErrorType.NotFound);
+    throw error;
+  }
+}
+
+export interface RunbookRef {
+  handle: WorkflowHandle;
+  running: boolean;
+}
+
+/** The incident's runbook workflow; a clear error when none was ever started. */
+export async function findRunbooks(client: Client, ref: IncidentRef): Promise<RunbookRef> {
+  const handle = client.workflow.getHandle(runbookWorkflowId(ref.incidentId));
+  try {
+    const description = await handle.describe();
+    return { handle, running: description.status.name === 'RUNNING' };
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError)
+      throw new IncidentError(
+        `${ref.incidentId} has no runbooks attached; attach one with: incidentctl runbook ${ref.incidentId} NAME`,
+        ErrorType.NotFound,
+      );
     throw error;
   }
 }

@@ -72,6 +72,15 @@ export const envSchema = z.object({
   PUBLIC_URL: optionalUrl(['http', 'https']),
   /** Signs acknowledge links in emails; npm start generates one into DATA_DIR when unset. */
   ACK_LINK_SECRET: optionalText,
+  /**
+   * Shared by the HTTP server (which signs who acts, once verified) and the workers (which check it);
+   * npm start generates one into DATA_DIR when unset. Without it, every action is recorded unverified.
+   */
+  IDENTITY_SECRET: optionalText,
+  /** incidentctl: the HTTP server's URL; with INCIDENT_TOKEN, actions go through its API as the token's person. */
+  INCIDENT_API_URL: optionalUrl(['http', 'https']),
+  /** incidentctl: a personal API token (`incidentctl token create`). */
+  INCIDENT_TOKEN: optionalText,
   ACK_LINK_TTL_SECONDS: z.coerce
     .number()
     .int()

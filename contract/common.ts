@@ -4,6 +4,7 @@
  * from here (through contract/index.ts); it imports nothing of theirs. No Node built-ins (lint).
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { ActorProof } from './identity';
 
 export const DEFAULT_TASK_QUEUE = 'incidents';
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
@@ -28,6 +29,12 @@ export enum ErrorType {
   StoreConflict = 'StoreConflict',
   NotFound = 'NotFound',
   AlreadySubmitted = 'AlreadySubmitted',
+  /** The action needs a verified person (policy `identity.require`) and the caller is unverified. */
+  IdentityRequired = 'IdentityRequired',
+  /** A proof of identity that does not check out: forged, altered, stale or used before. */
+  IdentityRejected = 'IdentityRejected',
+  /** An API request without a valid token (HTTP 401). */
+  Unauthenticated = 'Unauthenticated',
 }
 
 export const searchAttributes = {
@@ -43,7 +50,10 @@ export const SEARCH_ATTRIBUTE_SPECS = Object.values(searchAttributes).map((key) 
 
 // --- updates: the caller gets an answer, and bad transitions are rejected with a reason ---
 export interface ActorArgs {
+  /** A name for the timeline; with a proof, the workflow takes the verified person's name instead. */
   by: string;
+  /** The HTTP server's signed proof of who acts (see contract/identity.ts). */
+  proof?: ActorProof;
 }
 
 export function isSeverity(value: string): value is Severity {

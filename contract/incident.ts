@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ResponsePolicy } from '../policy/schema';
 import type { ActorArgs, IncidentSource, IncidentStatus, Phase, Severity } from './common';
 import type { AttachedRunbook } from './runbook';
+import type { Verification } from './identity';
 
 export interface AlertRef {
   fingerprint: string;
@@ -103,6 +104,8 @@ export interface TimelineEvent {
   actor: string;
   kind: TimelineKind;
   text: string;
+  /** How the actor was verified, for actions people take (absent on events of the system itself). */
+  via?: Verification;
 }
 
 export interface PhaseRecord {
@@ -136,6 +139,7 @@ export interface IncidentState {
   commanderAssignedBy?: string;
   acknowledgedBy?: string;
   acknowledgedAt?: string;
+  acknowledgedVia?: Verification;
   /** Contacts paged for this incident, by id: only they may acknowledge from a page. */
   pagedContacts?: string[];
   /** Highest escalation level paged so far (0 = on-call); -1 before the first page. */
@@ -147,6 +151,7 @@ export interface IncidentState {
   resolution?: string;
   resolvedAt?: string;
   resolvedBy?: string;
+  resolvedVia?: Verification;
   deadlines: Deadlines;
   breaches: SlaBreach[];
   timeline: TimelineEvent[];

@@ -7,3 +7,4 @@ export * from './incident';
 export * from './review';
 export * from './runbook';
 export * from './activities';
+export * from './identity';

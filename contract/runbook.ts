@@ -87,7 +87,8 @@ export interface StepRun {
   error?: string;
 }
 
-export type RunbookPolicy = Pick<ResponsePolicy, 'runbooks' | 'contacts' | 'escalation'>;
+/** `identity` is absent in runbook workflows started before identities were verified: they take the default rules. */
+export type RunbookPolicy = Pick<ResponsePolicy, 'runbooks' | 'contacts' | 'escalation'> & Partial<Pick<ResponsePolicy, 'identity'>>;
 
 export interface RunbookInput {
   incidentId: string;

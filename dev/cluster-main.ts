@@ -18,6 +18,7 @@ async function main() {
     WEBHOOK_TOKEN: process.env.WEBHOOK_TOKEN ?? persistedSecret(dir, 'webhook-token'),
     ACK_LINK_SECRET: process.env.ACK_LINK_SECRET ?? persistedSecret(dir, 'ack-link-secret'),
     METRICS_TOKEN: process.env.METRICS_TOKEN ?? persistedSecret(dir, 'metrics-token'),
+    IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? persistedSecret(dir, 'identity-secret'),
   };
   const appEnv: Record<string, string> = { ...secrets, DATA_DIR: dir };
   if (smtp) appEnv.SMTP_URL = smtp.url;

@@ -23,6 +23,7 @@ async function main() {
     ...loaded,
     ACK_LINK_SECRET: loaded.ACK_LINK_SECRET ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'ack-link-secret'),
     METRICS_TOKEN: loaded.METRICS_TOKEN ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'metrics-token'),
+    IDENTITY_SECRET: loaded.IDENTITY_SECRET ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'identity-secret'),
   };
   const policy = loadPolicy(config.POLICY_FILE); // fail fast, before starting anything
   const dataDir = path.resolve(config.DATA_DIR);
@@ -79,7 +80,7 @@ async function main() {
       log,
     );
     const { auth, generatedTokenFile } = webhookAuth(config, dataDir);
-    const http = await startHttpServer(config, policy, auth);
+    const http = await startHttpServer(workerConfig, policy, auth);
     cleanups.push(() => http.close());
     log(
       [

@@ -1,4 +1,5 @@
 import { SEVERITIES } from '../contract/common';
+import { ACTIONS, DEFAULT_IDENTITY_REQUIRE } from '../contract/identity';
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
 import { EMPTY_RUNBOOKS, runbooksSchema } from './runbook-schema';
@@ -118,6 +119,25 @@ export const policySchema = z
       postMortem: z.string().min(1),
     }),
     statusPageUrl: z.string().default('https://status.example.com/incidents/{id}'),
+    /**
+     * What needs a verified person (an API token, a signed link, a signed SMS or chat request): an
+     * action ("approve"), or an action on incidents of a severity ("resolve:P1"). Others may act
+     * unverified (`--as` over a direct Temporal connection), recorded as such.
+     */
+    identity: z
+      .object({
+        require: z
+          .array(
+            z
+              .string()
+              .regex(
+                new RegExp(`^(${ACTIONS.join('|')})(:P[0-3])?$`),
+                `an action (${ACTIONS.join(', ')}), optionally with a severity, e.g. resolve:P1`,
+              ),
+          )
+          .default(DEFAULT_IDENTITY_REQUIRE),
+      })
+      .default({ require: DEFAULT_IDENTITY_REQUIRE }),
     /** Customer email for P0/P1 incidents affecting more than `thresholdPct` of users. */
     customerNotice: z
       .object({

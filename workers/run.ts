@@ -88,7 +88,15 @@ export async function startWorker(
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
-    deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), mailer, phone, policy, ackLinks },
+    deps: {
+      store: new IncidentStore(pool),
+      reviews: new ReviewStore(pool),
+      mailer,
+      phone,
+      policy,
+      ackLinks,
+      identitySecret: config.IDENTITY_SECRET,
+    },
     tuning: workerTuning(config),
     ...(workflowBundlePath(config) ? { workflowBundle: { codePath: workflowBundlePath(config)! } } : {}),
   });

@@ -4,6 +4,7 @@ export { reviewWorkflow } from './review';
 export { runbookWorkflow } from './runbook';
 export {
   actionItemWorkflow,
+  apiTokenWorkflow,
   digestWorkflow,
   evidenceWorkflow,
   onCallOverrideWorkflow,

@@ -36,6 +36,7 @@ import {
 import { DEFAULT_COMMANDER_ASSIGNERS } from '../policy/approvals';
 import { describeCommand, findStep, planRunbook, runbookHost } from '../policy/runbook-plan';
 import { requireName } from './validators';
+import { requireIdentity, verifiedActor, type VerifyActivity } from './identity';
 import { nowIso } from './clock';
 
 type StoreActivities = ReturnType<typeof createActivities>;
@@ -54,10 +55,15 @@ interface LegacyHostActivities {
   }): Promise<StepResult>;
 }
 
-const store = proxyActivities<StoreActivities>({
+const storeOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.NotFound] },
-});
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: [ErrorType.InvalidInput, ErrorType.NotFound, ErrorType.IdentityRejected],
+  },
+};
+const store = proxyActivities<StoreActivities>(storeOptions);
 
 const RUNBOOK = 'runbook';
 
@@ -117,53 +123,76 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
     bump();
   });
 
+  // Approvals answer to the verified person (a proof checked by a worker) where the policy asks for one.
+  const usedNonces: string[] = [];
+  const verify: VerifyActivity = (request) =>
+    store.verifyActor.executeWithOptions({ ...storeOptions, summary: `Verify who ${request.action}s: ${request.proof.person}` }, [request]);
+  /** The approver as verified: a contact id when a proof named them, else the name the caller wrote. */
+  const approver = async (action: 'approve' | 'reject', args: ApproveStepArgs | RejectStepArgs) =>
+    args.proof ? (await verifiedActor(verify, usedNonces, action, args)).person! : args.by;
+  const checkApproval = (action: 'approve' | 'reject', { step, by }: { step: string; by: string }) => {
+    const run = find(step);
+    if (action === 'approve' && (run.status !== 'awaiting-approval' || run.approvedBy || run.rejectedBy))
+      throw ApplicationFailure.nonRetryable(`${run.plan.ref} is ${run.status}, not awaiting approval`, ErrorType.InvalidTransition);
+    if (action === 'reject' && (!['waiting', 'awaiting-approval', 'running'].includes(run.status) || run.rejectedBy))
+      throw ApplicationFailure.nonRetryable(`${run.plan.ref} is ${run.status}; there is nothing to reject`, ErrorType.InvalidTransition);
+    const refused = refusal(by);
+    if (refused)
+      throw ApplicationFailure.nonRetryable(
+        action === 'reject' ? refused.replace('may not approve', 'may not reject') : refused,
+        ErrorType.InvalidTransition,
+      );
+  };
+
+  const approve = (run: StepRun, by: string) => {
+    run.approvedBy = by;
+    run.approvedAt = nowIso();
+    emit({ actor: by, text: `Approved ${run.plan.ref} (${run.plan.title})` });
+    bump();
+    return run;
+  };
   setHandler(
     approveStepUpdate,
-    ({ step, by }) => {
-      const run = find(step);
-      run.approvedBy = by;
-      run.approvedAt = nowIso();
-      emit({ actor: by, text: `Approved ${run.plan.ref} (${run.plan.title})` });
-      bump();
-      return run;
+    (args) => {
+      if (!args.proof) return approve(find(args.step), args.by);
+      return approver('approve', args).then((by) => {
+        checkApproval('approve', { step: args.step, by });
+        return approve(find(args.step), by);
+      });
     },
     {
-      validator: ({ step, by }: ApproveStepArgs) => {
-        requireName(by, 'by');
-        const run = find(step);
-        if (run.status !== 'awaiting-approval' || run.approvedBy || run.rejectedBy)
-          throw ApplicationFailure.nonRetryable(`${run.plan.ref} is ${run.status}, not awaiting approval`, ErrorType.InvalidTransition);
-        const refused = refusal(by);
-        if (refused) throw ApplicationFailure.nonRetryable(refused, ErrorType.InvalidTransition);
+      validator: (args: ApproveStepArgs) => {
+        requireName(args?.by, 'by');
+        checkApproval('approve', args);
+        requireIdentity(input.policy.identity?.require, 'approve', [], args);
       },
     },
   );
 
+  const reject = (run: StepRun, by: string, reason: string) => {
+    run.rejectedBy = by;
+    run.reason = reason.trim();
+    const killing = run.status === 'running';
+    emit({ actor: by, text: `Rejected ${run.plan.ref}: ${run.reason}${killing ? '; stopping its process' : '; it will not run'}` });
+    if (killing) scopes.get(run.plan.ref)?.cancel();
+    bump();
+    return run;
+  };
   setHandler(
     rejectStepUpdate,
-    ({ step, by, reason }) => {
-      const run = find(step);
-      run.rejectedBy = by;
-      run.reason = reason.trim();
-      const killing = run.status === 'running';
-      emit({ actor: by, text: `Rejected ${run.plan.ref}: ${run.reason}${killing ? '; stopping its process' : '; it will not run'}` });
-      if (killing) scopes.get(run.plan.ref)?.cancel();
-      bump();
-      return run;
+    (args) => {
+      if (!args.proof) return reject(find(args.step), args.by, args.reason);
+      return approver('reject', args).then((by) => {
+        checkApproval('reject', { step: args.step, by });
+        return reject(find(args.step), by, args.reason);
+      });
     },
     {
-      validator: ({ step, by, reason }: RejectStepArgs) => {
-        requireName(by, 'by');
-        if (!reason?.trim()) throw ApplicationFailure.nonRetryable('a rejection needs a reason', ErrorType.InvalidInput);
-        const run = find(step);
-        if (!['waiting', 'awaiting-approval', 'running'].includes(run.status) || run.rejectedBy)
-          throw ApplicationFailure.nonRetryable(
-            `${run.plan.ref} is ${run.status}; there is nothing to reject`,
-            ErrorType.InvalidTransition,
-          );
-        const refused = refusal(by);
-        if (refused)
-          throw ApplicationFailure.nonRetryable(refused.replace('may not approve', 'may not reject'), ErrorType.InvalidTransition);
+      validator: (args: RejectStepArgs) => {
+        requireName(args?.by, 'by');
+        if (!args.reason?.trim()) throw ApplicationFailure.nonRetryable('a rejection needs a reason', ErrorType.InvalidInput);
+        checkApproval('reject', args);
+        requireIdentity(input.policy.identity?.require, 'reject', [], args);
       },
     },
   );

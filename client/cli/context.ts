@@ -5,7 +5,9 @@ import { loadConfig } from '../../config/env';
 import { temporalConnection } from '../../config/temporal-connection';
 import type { IncidentState } from '../../contract';
 import { CONTROL_CHARACTERS, ErrorType } from '../../contract';
-import { IncidentError } from '../failures';
+import { FAILURES, IncidentError, type FailureKind } from '../failures';
+import { performAction } from '../actions';
+import type { Action } from '../../contract';
 import type { Client } from '@temporalio/client';
 import { connect, findIncident, runStoreWorkflow, type IncidentRef } from '../temporal';
 import { formatState } from './format';
@@ -58,6 +60,50 @@ export function actor(options: GlobalOptions): string {
   if (!name) throw new IncidentError('--as must not be empty', ErrorType.InvalidInput);
   if (CONTROL_CHARACTERS.test(name)) throw new IncidentError('--as must be one line without control characters', ErrorType.InvalidInput);
   return name;
+}
+
+/** The authenticated API, when INCIDENT_API_URL and INCIDENT_TOKEN are both set. */
+export function apiSettings(): { url: string; token: string } | undefined {
+  const config = cliConfig();
+  return config.INCIDENT_API_URL && config.INCIDENT_TOKEN
+    ? { url: config.INCIDENT_API_URL.replace(/\/$/, ''), token: config.INCIDENT_TOKEN }
+    : undefined;
+}
+
+/** A call to the HTTP API as the token's person; its failures become IncidentErrors of their kind. */
+export async function apiCall<T>(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<T> {
+  const api = apiSettings()!;
+  let response: Response;
+  try {
+    response = await fetch(`${api.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${api.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new IncidentError(`cannot reach the API at ${api.url}: ${(error as Error).message}`, 'Unavailable');
+  }
+  const answer = (await response.json().catch(() => ({}))) as { error?: string; kind?: string };
+  if (!response.ok) {
+    const kind =
+      answer.kind && answer.kind in FAILURES ? (answer.kind as FailureKind) : response.status >= 500 ? 'Unavailable' : 'Unexpected';
+    throw new IncidentError(answer.error ?? `the API answered ${response.status}`, kind);
+  }
+  return answer as T;
+}
+
+/**
+ * Does `action` on incident `id`: through the API as the token's person when one is configured
+ * (verified, "token"), else directly over Temporal as `--as` or the OS user (recorded "unverified").
+ */
+export async function act<T>(options: GlobalOptions, id: string, action: Action, args: Record<string, unknown>): Promise<T> {
+  if (apiSettings()) {
+    if (options.as) throw new IncidentError('--as cannot be used with an API token: the token says who you are', ErrorType.InvalidInput);
+    return apiCall<T>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/${action}`, args);
+  }
+  const by = actor(options);
+  return withClient(options, (client) => performAction<T>(client, id, action, { ...args, by }));
 }
 
 /** Connects for one command and always closes the connection afterwards. */

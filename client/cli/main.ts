@@ -26,6 +26,7 @@ import * as resolve from './commands/resolve';
 import * as severity from './commands/severity';
 import * as show from './commands/show';
 import * as update from './commands/update';
+import * as token from './commands/token';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('incidentctl')
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo): Command {
     runbook,
     approve,
     reject,
+    token,
   ]) {
     command.register(program);
   }

@@ -1,32 +1,10 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { runbookStateQuery, runbookWorkflowId, type EvidenceRecord, type RunbookState, type StepPlan, type StepRun } from '../../contract';
+import { runbookStateQuery, type EvidenceRecord, type RunbookState, type StepPlan, type StepRun } from '../../contract';
 import { describeCommand } from '../../policy/runbook-plan';
-import { IncidentError } from '../failures';
-import { ErrorType } from '../../contract';
-import type { IncidentRef } from '../temporal';
 
-export interface RunbookRef {
-  handle: WorkflowHandle;
-  running: boolean;
-}
+import type { RunbookRef } from '../temporal';
 
-/** The incident's runbook workflow; a clear error when none was ever started. */
-export async function findRunbooks(client: Client, ref: IncidentRef): Promise<RunbookRef> {
-  const handle = client.workflow.getHandle(runbookWorkflowId(ref.incidentId));
-  try {
-    const description = await handle.describe();
-    return { handle, running: description.status.name === 'RUNNING' };
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError)
-      throw new IncidentError(
-        `${ref.incidentId} has no runbooks attached; attach one with: incidentctl runbook ${ref.incidentId} NAME`,
-        ErrorType.NotFound,
-      );
-    throw error;
-  }
-}
+export { findRunbooks, type RunbookRef } from '../temporal';
 
 export async function readRunbooks(rb: RunbookRef): Promise<RunbookState> {
   if (!rb.running) return (await rb.handle.result()) as RunbookState;

@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import twilio from 'twilio';
 import { confirmToken, verifyAckToken, verifyConfirmToken } from '../../activities/ack-links';
+import { signProof } from '../../activities/identity';
 import type { ResponsePolicy } from '../../policy/schema';
 import { ErrorType, acknowledgeUpdate, parseIncidentId } from '../../contract';
 import { IncidentError } from '../failures';
@@ -18,6 +19,8 @@ export interface AcknowledgeRoutesDeps {
   twilioAuthToken?: string;
   /** The URL Twilio posts to, exactly as configured there (signatures cover it). */
   publicUrl: string;
+  /** Signs who acknowledged (the link's or the phone number's contact) for the workflow to check. */
+  identitySecret?: string;
 }
 
 type AckOutcome = { status: 200 | 403 | 404; message: string };
@@ -30,7 +33,7 @@ async function acknowledgeAs(
   client: Client,
   incidentId: string,
   by: string,
-  options: { workflowId?: string; pagedContactId?: string } = {},
+  options: { workflowId?: string; pagedContactId?: string; verified?: { secret?: string; person: string; via: 'ack-link' | 'sms' } } = {},
 ): Promise<AckOutcome> {
   try {
     const ref = await findIncident(client, options.workflowId ?? incidentId);
@@ -39,7 +42,18 @@ async function acknowledgeAs(
     if (!ref.running || holdsAnother) return { status: 403, message: `${incidentId} is already resolved; nothing was acknowledged.` };
     // The workflow checks the incident id again: it may have moved on since the lookup.
     const expected = options.workflowId !== undefined ? incidentId : ref.incidentId;
-    await ref.handle.executeUpdate(acknowledgeUpdate, { args: [{ by, incidentId: expected, pagedContactId: options.pagedContactId }] });
+    const args = { by, incidentId: expected, pagedContactId: options.pagedContactId };
+    const { verified } = options;
+    const proof =
+      verified?.secret &&
+      signProof(verified.secret, {
+        person: verified.person,
+        via: verified.via,
+        action: 'acknowledge',
+        workflowId: ref.handle.workflowId,
+        args,
+      });
+    await ref.handle.executeUpdate(acknowledgeUpdate, { args: [proof ? { ...args, proof } : args] });
     return { status: 200, message: `${incidentId} acknowledged by ${by}. Escalation has stopped.` };
   } catch (error) {
     if (error instanceof IncidentError && error.kind === ErrorType.NotFound) return { status: 404, message: `No incident ${incidentId}.` };
@@ -85,7 +99,10 @@ export function registerAcknowledgeRoutes(app: FastifyInstance, deps: Acknowledg
     if (!verifyConfirmToken(deps.ackSecret!, request.params.token, request.body?.confirm, Date.now()))
       return html(reply, 403, page('Not acknowledged', 'This button has expired or was not issued for this link: open the link again.'));
     const contact = deps.policy.contacts.find((c) => c.id === check.claim.c);
-    const outcome = await acknowledgeAs(deps.client, check.claim.i, contact?.name ?? check.claim.c, { workflowId: check.claim.w });
+    const outcome = await acknowledgeAs(deps.client, check.claim.i, contact?.name ?? check.claim.c, {
+      workflowId: check.claim.w,
+      verified: contact && { secret: deps.identitySecret, person: contact.id, via: 'ack-link' },
+    });
     return html(reply, outcome.status, page(outcome.status === 200 ? 'Acknowledged' : 'Not acknowledged', outcome.message));
   });
 
@@ -101,7 +118,10 @@ export function registerAcknowledgeRoutes(app: FastifyInstance, deps: Acknowledg
     if (!contact) return twiml('Sorry, this number is not on the incident response list, so it cannot acknowledge incidents.');
     const match = /^\s*ACK\s+(INC-\d+)\s*$/i.exec(params.Body ?? '');
     if (!match) return twiml('To acknowledge, reply: ACK INC-<number>');
-    const outcome = await acknowledgeAs(deps.client, match[1]!.toUpperCase(), contact.name, { pagedContactId: contact.id });
+    const outcome = await acknowledgeAs(deps.client, match[1]!.toUpperCase(), contact.name, {
+      pagedContactId: contact.id,
+      verified: { secret: deps.identitySecret, person: contact.id, via: 'sms' },
+    });
     return twiml(outcome.message);
   });
 }

@@ -8,6 +8,7 @@ import type { ResponsePolicy } from '../../policy/schema';
 import { ingestGroup } from './webhook/ingest';
 import { mapGroup } from './webhook/mapping';
 import { parseWebhookPayload } from './webhook/payload';
+import { registerApiRoutes, type ApiDeps } from './api';
 import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
 import { authorized, type WebhookAuth } from './auth';
 import { registerStatusRoutes } from './status-page';
@@ -30,6 +31,8 @@ export interface AppDeps {
   limits?: HttpLimits;
   /** Acknowledge links and SMS replies; see registerAcknowledgeRoutes. */
   acknowledge?: Omit<AcknowledgeRoutesDeps, 'client' | 'policy'>;
+  /** The authenticated API for incidentctl; see registerApiRoutes. */
+  api?: Omit<ApiDeps, 'client' | 'policy'>;
 }
 
 /** What a stranger can hold: time to send a whole request, idle sockets, open connections. */
@@ -183,6 +186,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registerAcknowledgeRoutes(scope, { client: deps.client, policy: deps.policy, publicUrl: 'http://127.0.0.1', ...deps.acknowledge });
     next();
   });
+
+  registerApiRoutes(app, { client: deps.client, policy: deps.policy, ...deps.api });
 
   // Answers within a second either way.
   app.get('/readyz', async (_request, reply) => {

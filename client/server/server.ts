@@ -5,6 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { publicUrl, type AppConfig } from '../../config/env';
 import { temporalConnection } from '../../config/temporal-connection';
 import type { ResponsePolicy } from '../../policy/schema';
+import { Pool } from 'pg';
+import { TokenStore } from '../../activities/identity';
 import { buildApp } from './app';
 import type { WebhookAuth } from './auth';
 
@@ -46,6 +48,11 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
   // Reconnect within a second once Temporal is back (gRPC's default backoff grows to minutes).
   const connection = Connection.lazy({ ...temporalConnection(config), channelArgs: RECONNECT_QUICKLY });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Personal API tokens live in the store; without a database the API is off.
+  const pool = config.DATABASE_URL
+    ? new Pool({ connectionString: config.DATABASE_URL, max: 4, application_name: `${config.STORE_APPLICATION_NAME}-http` })
+    : undefined;
+  pool?.on('error', () => undefined); // a lost idle session is replaced on next use
   const app = buildApp({
     client,
     taskQueue: config.TASK_QUEUE,
@@ -53,7 +60,13 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
     auth,
     bodyLimit: config.WEBHOOK_BODY_LIMIT,
     temporalDeadlineMs: config.WEBHOOK_TEMPORAL_DEADLINE_MS,
-    acknowledge: { ackSecret: config.ACK_LINK_SECRET, twilioAuthToken: config.TWILIO_AUTH_TOKEN, publicUrl: publicUrl(config) },
+    acknowledge: {
+      ackSecret: config.ACK_LINK_SECRET,
+      twilioAuthToken: config.TWILIO_AUTH_TOKEN,
+      publicUrl: publicUrl(config),
+      identitySecret: config.IDENTITY_SECRET,
+    },
+    api: { tokens: pool && new TokenStore(pool), identitySecret: config.IDENTITY_SECRET },
     metricsToken: config.METRICS_TOKEN,
     logger: { level: config.LOG_LEVEL },
     limits: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, maxConnections: config.HTTP_MAX_CONNECTIONS },
@@ -65,6 +78,7 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
     async close() {
       await app.close();
       await connection.close();
+      await pool?.end();
     },
   };
 }

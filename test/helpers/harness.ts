@@ -31,6 +31,8 @@ export function testPolicy(overrides: Partial<PolicyInput> = {}): ResponsePolicy
   base.escalation.repeat = { times: 1, interval: '4s' };
   // Reviews opened by other tests stay quiet; the review tests shrink these further.
   base.review = { ...base.review!, firstReminder: '60s', due: '120s', overdueEvery: '60s' };
+  // Flows other than identity act unverified (`by` as written); test/verified-identity.test.ts runs the shipped rules.
+  base.identity = { require: [] };
   // Runbooks run real commands: only the runbook tests turn them on.
   base.runbooks = { ...base.runbooks!, definitions: [] };
   return parsePolicy({ ...base, ...overrides }, 'test policy');
@@ -82,6 +84,9 @@ export async function openTestEnv(options: { isolatedStore?: boolean } = {}): Pr
   };
 }
 
+/** The secret the test HTTP server signs proofs of identity with, and test workers check them with. */
+export const TEST_IDENTITY_SECRET = 'identity-test-secret';
+
 export const uniqueQueue = (name: string) => `test-${name}-${randomUUID().slice(0, 8)}`;
 
 let bundleCode: string | undefined;
@@ -124,6 +129,7 @@ export async function startTestWorker(
       policy: options.policy,
       outboxAfterAttempts: options.outboxAfterAttempts,
       ackLinks: options.ackLinks,
+      identitySecret: TEST_IDENTITY_SECRET,
     },
   });
   const running = worker.run();

@@ -20,6 +20,7 @@ export async function startWebhook(
   policy: ResponsePolicy,
   temporalDeadlineMs = 5000,
   acknowledge?: AppDeps['acknowledge'],
+  extra: Partial<AppDeps> = {},
 ): Promise<TestWebhook> {
   const app = buildApp({
     client,
@@ -29,6 +30,7 @@ export async function startWebhook(
     temporalDeadlineMs,
     acknowledge,
     metricsToken: METRICS_TOKEN,
+    ...extra,
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -8,7 +8,7 @@ import { ErrorType } from '../../contract';
 
 export type IncidentActivities = ReturnType<typeof createActivities>;
 
-const nonRetryableErrorTypes = [ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.StoreConflict];
+const nonRetryableErrorTypes = [ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.StoreConflict, ErrorType.IdentityRejected];
 
 export const activityOptions: ActivityOptions = {
   startToCloseTimeout: '30s',

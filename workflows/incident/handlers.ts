@@ -2,6 +2,7 @@
  * Wiring only: each message's validator (reject with a reason, nothing changes) and its transition.
  * Registered before the workflow's first await, so no early message is lost.
  */
+import type { UpdateDefinition } from '@temporalio/common';
 import { setHandler, upsertMemo } from '@temporalio/workflow';
 import { planRunbook } from '../../policy/runbook-plan';
 import {
@@ -30,7 +31,11 @@ import {
   type PublicUpdateArgs,
   type ResolveArgs,
   type SetImpactArgs,
+  type Action,
+  type ActorArgs,
+  type Verification,
 } from '../../contract';
+import { requireIdentity, verifiedActor, type VerifyActivity } from '../identity';
 import { PATCHES } from '../patches';
 import {
   validateAcknowledge,
@@ -44,7 +49,7 @@ import {
   validateResolve,
   validateSetImpact,
 } from '../validators';
-import { acts, withSummary } from './activity-proxies';
+import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import { flush } from './persistence';
 import { planDeadlines } from './deadlines';
 import type { Effects } from './paging';
@@ -61,59 +66,148 @@ export function registerHandlers(fx: Effects): void {
   const reply = () => snapshot(fx);
   setHandler(stateQuery, reply);
 
-  setHandler(
-    acknowledgeUpdate,
-    async (args) => {
-      t.acknowledge(m, args, fx.now());
-      // In the store before the person hears "acknowledged": pages still in flight then stand down.
-      if (fx.patched(PATCHES.ackRecordedInStore) && m.state.number) {
-        // Page-first incidents sync the whole incident (its row carries the acknowledgement) at once.
-        if (m.pageFirst) await flush(fx);
-        else
-          await acts.recordAcknowledgement.executeWithOptions(withSummary(`Record the acknowledgement by ${args.by}`), [
-            { incidentNumber: m.state.number, by: args.by, at: m.state.acknowledgedAt! },
-          ]);
+  const verify: VerifyActivity = (input) =>
+    oneLocalAtATime(m, () =>
+      local.verifyActor.executeWithOptions(withLocalSummary(`Verify who ${input.action}s: ${input.proof.person}`), [input]),
+    );
+  /**
+   * A person's action: refused unverified where the policy asks for a verified person; with a proof,
+   * checked by a worker first and then done as the person it names (validated again: the state may
+   * have moved meanwhile). Without one, applied at once as before, recorded "unverified".
+   */
+  const person = <A extends ActorArgs>(
+    action: Action,
+    validate: (args: A) => void,
+    apply: (args: A) => IncidentState | Promise<IncidentState>,
+    severities: (args: A) => (string | undefined)[] = () => [m.state.severity],
+  ) => {
+    const run = (args: A, via: Verification) => {
+      m.acting = via;
+      try {
+        return apply(args);
+      } finally {
+        m.acting = undefined;
       }
-      return reply();
-    },
-    { validator: (args: AcknowledgeArgs) => validateAcknowledge(m.state, args) },
+    };
+    return {
+      handler: (args: A): IncidentState | Promise<IncidentState> => {
+        if (!args.proof) return run(args, 'unverified');
+        return verifiedActor(verify, m.usedNonces, action, args).then((actor) => {
+          const verified = { ...args, by: actor.name };
+          validate(verified);
+          return run(verified, actor.via);
+        });
+      },
+      validator: (args: A) => {
+        validate(args);
+        requireIdentity(m.policy.identity?.require, action, severities(args), args);
+      },
+    };
+  };
+  const register = <A extends ActorArgs>(update: UpdateDefinition<IncidentState, [A]>, p: ReturnType<typeof person<A>>) =>
+    setHandler(update, p.handler, { validator: p.validator });
+
+  register(
+    acknowledgeUpdate,
+    person<AcknowledgeArgs>(
+      'acknowledge',
+      (args) => validateAcknowledge(m.state, args),
+      async (args) => {
+        t.acknowledge(m, args, fx.now());
+        // In the store before the person hears "acknowledged": pages still in flight then stand down.
+        if (fx.patched(PATCHES.ackRecordedInStore) && m.state.number) {
+          // Page-first incidents sync the whole incident (its row carries the acknowledgement) at once.
+          if (m.pageFirst) await flush(fx);
+          else
+            await acts.recordAcknowledgement.executeWithOptions(withSummary(`Record the acknowledgement by ${args.by}`), [
+              { incidentNumber: m.state.number, by: args.by, at: m.state.acknowledgedAt! },
+            ]);
+        }
+        return reply();
+      },
+    ),
   );
-  setHandler(escalateUpdate, (args) => (t.escalate(m, args, fx.now()), reply()), {
-    validator: (args: EscalateArgs) => validateEscalate(m.state, args, t.nextManualLevel(m)),
-  });
-  setHandler(changeSeverityUpdate, (args) => (t.changeSeverity(m, args, fx.now()), reply()), {
-    validator: (args: ChangeSeverityArgs) => validateChangeSeverity(m.state, args),
-  });
-  setHandler(addNoteUpdate, (args) => (t.addNote(m, args, fx.now()), reply()), {
-    validator: (args: AddNoteArgs) => validateAddNote(m.state, args),
-  });
-  setHandler(assignCommanderUpdate, (args) => (t.assignCommander(m, args, fx.now()), reply()), {
-    validator: (args: AssignCommanderArgs) => validateAssignCommander(m.state, args),
-  });
-  setHandler(advancePhaseUpdate, (args) => (t.advancePhase(m, args, fx.now()), reply()), {
-    validator: (args: AdvancePhaseArgs) => validateAdvancePhase(m.state, args),
-  });
-  setHandler(resolveUpdate, (args) => (t.resolve(m, args, fx.now()), reply()), {
-    validator: (args: ResolveArgs) => validateResolve(m.state, args),
-  });
-  setHandler(
+  register(
+    escalateUpdate,
+    person<EscalateArgs>(
+      'escalate',
+      (args) => validateEscalate(m.state, args, t.nextManualLevel(m)),
+      (args) => (t.escalate(m, args, fx.now()), reply()),
+    ),
+  );
+  register(
+    changeSeverityUpdate,
+    person<ChangeSeverityArgs>(
+      'severity',
+      (args) => validateChangeSeverity(m.state, args),
+      (args) => (t.changeSeverity(m, args, fx.now()), reply()),
+      // Raising an incident to P1 needs what changing a P1 needs.
+      (args) => [m.state.severity, args?.severity],
+    ),
+  );
+  register(
+    addNoteUpdate,
+    person<AddNoteArgs>(
+      'note',
+      (args) => validateAddNote(m.state, args),
+      (args) => (t.addNote(m, args, fx.now()), reply()),
+    ),
+  );
+  register(
+    assignCommanderUpdate,
+    person<AssignCommanderArgs>(
+      'commander',
+      (args) => validateAssignCommander(m.state, args),
+      (args) => (t.assignCommander(m, args, fx.now()), reply()),
+    ),
+  );
+  register(
+    advancePhaseUpdate,
+    person<AdvancePhaseArgs>(
+      'advance',
+      (args) => validateAdvancePhase(m.state, args),
+      (args) => (t.advancePhase(m, args, fx.now()), reply()),
+    ),
+  );
+  register(
+    resolveUpdate,
+    person<ResolveArgs>(
+      'resolve',
+      (args) => validateResolve(m.state, args),
+      (args) => (t.resolve(m, args, fx.now()), reply()),
+    ),
+  );
+  register(
     postPublicUpdate,
-    (args) => {
-      // The status page reads visibility only (no query, so no worker needed): public updates ride in the memo.
-      const latest = t.postPublicUpdate(m, args, fx.now());
-      upsertMemo({ publicUpdates: latest });
-      return reply();
-    },
-    { validator: (args: PublicUpdateArgs) => validatePublicUpdate(m.state, args) },
+    person<PublicUpdateArgs>(
+      'public-update',
+      (args) => validatePublicUpdate(m.state, args),
+      (args) => {
+        // The status page reads visibility only (no query, so no worker needed): public updates ride in the memo.
+        const latest = t.postPublicUpdate(m, args, fx.now());
+        upsertMemo({ publicUpdates: latest });
+        return reply();
+      },
+    ),
   );
-  setHandler(setImpactUpdate, (args) => (t.setImpact(m, args, fx.now()), reply()), {
-    validator: (args: SetImpactArgs) => validateSetImpact(m.state, args),
-  });
+  register(
+    setImpactUpdate,
+    person<SetImpactArgs>(
+      'impact',
+      (args) => validateSetImpact(m.state, args),
+      (args) => (t.setImpact(m, args, fx.now()), reply()),
+    ),
+  );
 
   // ---- runbooks: attached by alert match or by hand, run by the incident's runbook workflow ----
-  setHandler(attachRunbookUpdate, ({ by, runbook }) => (t.attachRunbook(m, runbook, t.runbookLabels(m, runbook), by, fx.now()), reply()), {
-    validator: (args: AttachRunbookArgs) => validateAttachRunbook(m.state, m.policy, m.book.runbooks?.attached ?? [], args),
-  });
+  register(
+    attachRunbookUpdate,
+    person<AttachRunbookArgs>(
+      'attach-runbook',
+      (args) => validateAttachRunbook(m.state, m.policy, m.book.runbooks?.attached ?? [], args),
+      ({ by, runbook }) => (t.attachRunbook(m, runbook, t.runbookLabels(m, runbook), by, fx.now()), reply()),
+    ),
+  );
   setHandler(runbookPlanQuery, (id: string) => {
     const def = m.policy.runbooks?.definitions.find((d) => d.id === id);
     if (!def) throw new Error(`no runbook "${id}"; runbooks: ${(m.policy.runbooks?.definitions ?? []).map((d) => d.id).join(', ')}`);

@@ -35,7 +35,9 @@ export async function syncRunbooks(fx: Effects): Promise<void> {
           incidentNumber: state.number,
           incidentWorkflowId: workflowInfo().workflowId,
           // Page-first incidents hand over only what the runbook workflow reads: the policy is in this history once.
-          policy: m.pageFirst ? { runbooks: m.policy.runbooks, contacts: m.policy.contacts, escalation: m.policy.escalation } : m.policy,
+          policy: m.pageFirst
+            ? { runbooks: m.policy.runbooks, contacts: m.policy.contacts, escalation: m.policy.escalation, identity: m.policy.identity }
+            : m.policy,
           sync,
         },
       ],

@@ -3,7 +3,7 @@
  * Pure: no activities, no `patched()`, no clock of its own (times come in as `nowMs`).
  */
 import type { ResponsePolicy } from '../../policy/schema';
-import type { IncidentBook, IncidentInput, IncidentState, Notice, OnCallAnswer, TimelineKind } from '../../contract';
+import type { IncidentBook, IncidentInput, IncidentState, Notice, OnCallAnswer, TimelineKind, Verification } from '../../contract';
 
 export const SYSTEM = 'system';
 
@@ -32,6 +32,10 @@ export interface IncidentModel {
   localTail: Promise<unknown>;
   /** Who was on call when a page-first incident opened (workflow time), for its first page. */
   openedOnCall?: { atMs: number; answer: OnCallAnswer };
+  /** How the person whose action is being applied was verified; set only while it is applied. */
+  acting?: Verification;
+  /** Nonces of proofs this run has accepted: a proof read out of history cannot be used again. */
+  usedNonces: string[];
 }
 
 import { iso } from '../clock';
@@ -84,6 +88,7 @@ export function initialModel(input: IncidentInput, declaredAt: string): Incident
     publishedAttributes: '',
     pageFirst: false,
     localTail: Promise.resolve(),
+    usedNonces: [],
   };
 }
 
@@ -93,7 +98,8 @@ export function changed(m: IncidentModel): void {
 }
 
 export function record(m: IncidentModel, nowMs: number, kind: TimelineKind, actor: string, text: string): void {
-  m.state.timeline.push({ seq: m.book.nextSeq++, at: iso(nowMs), actor, kind, text });
+  const event = { seq: m.book.nextSeq++, at: iso(nowMs), actor, kind, text };
+  m.state.timeline.push(m.acting ? { ...event, via: m.acting } : event);
   changed(m);
 }
 

@@ -50,6 +50,7 @@ function enterPhase(m: IncidentModel, phase: Phase, by: string, nowMs: number): 
 export function acknowledge(m: IncidentModel, { by }: AcknowledgeArgs, nowMs: number): void {
   m.state.status = 'acknowledged';
   m.state.acknowledgedBy = by;
+  if (m.acting) m.state.acknowledgedVia = m.acting;
   m.state.acknowledgedAt = iso(nowMs);
   record(m, nowMs, 'ack', by, `Acknowledged by ${by}; automatic escalation stopped`);
 }
@@ -96,6 +97,7 @@ function closeAsResolved(m: IncidentModel, by: string, nowMs: number, text: stri
   m.state.status = 'resolved';
   m.state.resolvedAt = iso(nowMs);
   m.state.resolvedBy = by;
+  if (m.acting) m.state.resolvedVia = m.acting;
   record(m, nowMs, 'resolved', by, text);
   enterPhase(m, 'review', by, nowMs);
   queueNotice(m, { type: 'resolution' });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { acknowledgeUpdate } from '../../../contract';
-import { actor, globals, outputState, withIncident } from '../context';
-import { runUpdate } from '../../temporal';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
+import { globals, outputState } from '../context';
 
 export function register(program: Command): void {
   program
@@ -10,8 +10,7 @@ export function register(program: Command): void {
     .argument('<id>', 'incident id, e.g. INC-42')
     .action(async (id: string, _raw: unknown, command: Command) => {
       const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) => runUpdate(ref, acknowledgeUpdate, { by }));
-      outputState(g, state, `${state.incidentId} acknowledged by ${by}`);
+      const state = await act<IncidentState>(g, id, 'acknowledge', {});
+      outputState(g, state, `${state.incidentId} acknowledged by ${state.acknowledgedBy} (${state.acknowledgedVia ?? 'unverified'})`);
     });
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { PHASES, advancePhaseUpdate } from '../../../contract';
-import { actor, globals, outputState, parseOptions, withIncident } from '../context';
-import { runUpdate } from '../../temporal';
+import { PHASES } from '../../../contract';
+import { globals, outputState, parseOptions } from '../context';
 
 const schema = z.object({ to: z.enum(PHASES, { message: `must be one of ${PHASES.join(', ')}` }).optional() });
 
@@ -15,8 +16,7 @@ export function register(program: Command): void {
     .action(async (id: string, raw: unknown, command: Command) => {
       const { to } = parseOptions(schema, raw);
       const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) => runUpdate(ref, advancePhaseUpdate, { by, to }));
+      const state = await act<IncidentState>(g, id, 'advance', { to });
       outputState(g, state, `${state.incidentId} is in phase ${state.phase}`);
     });
 }

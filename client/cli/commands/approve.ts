@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
+import type { StepRun } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { ErrorType, approveStepUpdate } from '../../../contract';
+import { ErrorType } from '../../../contract';
 import { describeCommand, findStep } from '../../../policy/runbook-plan';
-import { actor, globals, output, parseOptions, withClient } from '../context';
+import { globals, output, parseOptions, withClient } from '../context';
 import { IncidentError } from '../../failures';
 import { findRunbooks, formatStep, readRunbooks, stepSchema as step } from '../runbooks';
-import { findIncident, runUpdate } from '../../temporal';
+import { findIncident } from '../../temporal';
 
 export function register(program: Command): void {
   program
@@ -17,10 +19,10 @@ export function register(program: Command): void {
     .action(async (id: string, rawStep: string, raw: unknown, command: Command) => {
       const options = parseOptions(z.object({ step, dryRun: z.boolean().default(false) }), { ...(raw as object), step: rawStep }, ['step']);
       const g = globals(command);
-      await withClient(g, async (client) => {
-        const ref = await findIncident(client, id);
-        const runbooks = await findRunbooks(client, ref);
-        if (options.dryRun) {
+      if (options.dryRun) {
+        await withClient(g, async (client) => {
+          const ref = await findIncident(client, id);
+          const runbooks = await findRunbooks(client, ref);
           const state = await readRunbooks(runbooks);
           const found = findStep(state.steps, options.step, ref.incidentId);
           if ('error' in found)
@@ -31,11 +33,10 @@ export function register(program: Command): void {
             run.plan,
             `Dry run: ${run.plan.ref} would run on host ${run.plan.host ?? '-'}:\n  ${run.plan.skip ? `nothing (skipped: ${run.plan.skip})` : describeCommand(run.plan)}`,
           );
-          return;
-        }
-        const by = actor(g);
-        const run = await runUpdate(ref, approveStepUpdate, { by, step: options.step }, runbooks.handle);
-        output(g, run, `${run.plan.ref} approved by ${by}; it runs now on host ${run.plan.host ?? '-'}.\n${formatStep(run)}`);
-      });
+        });
+        return;
+      }
+      const run = await act<StepRun>(g, id, 'approve', { step: options.step });
+      output(g, run, `${run.plan.ref} approved by ${run.approvedBy}; it runs now on host ${run.plan.host ?? '-'}.\n${formatStep(run)}`);
     });
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { assignCommanderUpdate } from '../../../contract';
-import { actor, globals, outputState, parseOptions, withIncident } from '../context';
-import { runUpdate } from '../../temporal';
+import { globals, outputState, parseOptions } from '../context';
 
 const schema = z.object({ commander: z.string().trim().min(1, 'must not be empty').max(100) });
 
@@ -15,8 +15,7 @@ export function register(program: Command): void {
     .action(async (id: string, name: string, _raw: unknown, command: Command) => {
       const { commander } = parseOptions(schema, { commander: name }, ['commander']);
       const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) => runUpdate(ref, assignCommanderUpdate, { by, commander }));
+      const state = await act<IncidentState>(g, id, 'commander', { commander });
       outputState(g, state, `${state.commander} now commands ${state.incidentId}`);
     });
 }

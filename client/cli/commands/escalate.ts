@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { escalateUpdate } from '../../../contract';
-import { actor, globals, outputState, withIncident } from '../context';
-import { runUpdate } from '../../temporal';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
+import { globals, outputState } from '../context';
 
 export function register(program: Command): void {
   program
@@ -11,8 +11,7 @@ export function register(program: Command): void {
     .option('-r, --reason <text>', 'why')
     .action(async (id: string, raw: { reason?: string }, command: Command) => {
       const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) => runUpdate(ref, escalateUpdate, { by, reason: raw.reason }));
+      const state = await act<IncidentState>(g, id, 'escalate', { reason: raw.reason });
       outputState(g, state, `${state.incidentId} escalated to level ${state.escalationLevel}`);
     });
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { setImpactUpdate } from '../../../contract';
-import { actor, globals, outputState, parseOptions, withIncident } from '../context';
-import { runUpdate } from '../../temporal';
+import { globals, outputState, parseOptions } from '../context';
 
 const impactSchema = z.object({ usersPct: z.coerce.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100') });
 
@@ -15,8 +15,7 @@ export function register(program: Command): void {
     .action(async (id: string, raw: { usersPct: string }, command: Command) => {
       const { usersPct } = parseOptions(impactSchema, raw);
       const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) => runUpdate(ref, setImpactUpdate, { by, usersPct }));
+      const state = await act<IncidentState>(g, id, 'impact', { usersPct });
       outputState(g, state, `${state.incidentId}: ${usersPct}% of users affected`);
     });
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { addNoteUpdate } from '../../../contract';
-import { actor, globals, outputState, parseOptions, withIncident } from '../context';
-import { runUpdate } from '../../temporal';
+import { globals, outputState, parseOptions } from '../context';
 
 const schema = z.object({ text: z.string().trim().min(1, 'the note must not be empty').max(4000) });
 
@@ -15,8 +15,7 @@ export function register(program: Command): void {
     .action(async (id: string, words: string[], _raw: unknown, command: Command) => {
       const { text } = parseOptions(schema, { text: words.join(' ') }, ['text']);
       const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) => runUpdate(ref, addNoteUpdate, { by, text }));
+      const state = await act<IncidentState>(g, id, 'note', { text });
       outputState(g, state, `Note added to ${state.incidentId}`);
     });
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import type { StepRun } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { rejectStepUpdate } from '../../../contract';
-import { actor, globals, output, parseOptions, withClient } from '../context';
-import { findRunbooks, formatStep, stepSchema as step } from '../runbooks';
-import { findIncident, runUpdate } from '../../temporal';
+import { globals, output, parseOptions } from '../context';
+import { formatStep, stepSchema as step } from '../runbooks';
 
 export function register(program: Command): void {
   program
@@ -19,12 +19,7 @@ export function register(program: Command): void {
         ['step'],
       );
       const g = globals(command);
-      const by = actor(g);
-      await withClient(g, async (client) => {
-        const ref = await findIncident(client, id);
-        const runbooks = await findRunbooks(client, ref);
-        const run = await runUpdate(ref, rejectStepUpdate, { by, step: options.step, reason: options.reason }, runbooks.handle);
-        output(g, run, `${run.plan.ref} rejected by ${by}: ${options.reason}\n${formatStep(run)}`);
-      });
+      const run = await act<StepRun>(g, id, 'reject', { step: options.step, reason: options.reason });
+      output(g, run, `${run.plan.ref} rejected by ${run.rejectedBy}: ${options.reason}\n${formatStep(run)}`);
     });
 }

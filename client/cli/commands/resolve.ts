@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { resolveUpdate } from '../../../contract';
-import { actor, globals, outputState, parseOptions, withIncident } from '../context';
-import { runUpdate } from '../../temporal';
+import { globals, outputState, parseOptions } from '../context';
 
 const schema = z.object({
   rootCause: z.string().trim().min(1, 'must not be empty').max(4000),
@@ -19,8 +19,7 @@ export function register(program: Command): void {
     .action(async (id: string, raw: unknown, command: Command) => {
       const options = parseOptions(schema, raw);
       const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) => runUpdate(ref, resolveUpdate, { by, ...options }));
-      outputState(g, state, `${state.incidentId} resolved`);
+      const state = await act<IncidentState>(g, id, 'resolve', options);
+      outputState(g, state, `${state.incidentId} resolved by ${state.resolvedBy} (${state.resolvedVia ?? 'unverified'})`);
     });
 }

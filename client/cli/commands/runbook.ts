@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { ErrorType, attachRunbookUpdate, runbookPlanQuery } from '../../../contract';
-import { actor, globals, output, parseOptions, withClient } from '../context';
+import { ErrorType, runbookPlanQuery } from '../../../contract';
+import { globals, output, parseOptions, withClient } from '../context';
 import { findRunbooks, formatPlan, formatRunbooks, readRunbooks } from '../runbooks';
-import { findIncident, runUpdate } from '../../temporal';
+import { findIncident } from '../../temporal';
 import { IncidentError } from '../../failures';
 
 const schema = z.object({
@@ -40,9 +42,9 @@ export function register(program: Command): void {
           output(g, plans, `Dry run of ${options.name} for ${ref.incidentId}: nothing is attached or run.\n\n${formatPlan(plans)}`);
           return;
         }
-        const by = actor(g);
-        const state = await runUpdate(ref, attachRunbookUpdate, { by, runbook: options.name });
-        output(g, state, `Runbook ${options.name} attached to ${state.incidentId}; its steps start with their phases.`);
       });
+      if (!options.name || options.dryRun) return;
+      const state = await act<IncidentState>(g, id, 'attach-runbook', { runbook: options.name });
+      output(g, state, `Runbook ${options.name} attached to ${state.incidentId}; its steps start with their phases.`);
     });
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { SEVERITIES, changeSeverityUpdate } from '../../../contract';
-import { actor, globals, outputState, parseOptions, withIncident } from '../context';
-import { runUpdate } from '../../temporal';
+import { SEVERITIES } from '../../../contract';
+import { globals, outputState, parseOptions } from '../context';
 
 const schema = z.object({
   severity: z
@@ -23,8 +24,7 @@ export function register(program: Command): void {
     .action(async (id: string, severity: string, raw: { reason?: string }, command: Command) => {
       const options = parseOptions(schema, { severity, reason: raw.reason }, ['severity']);
       const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) => runUpdate(ref, changeSeverityUpdate, { by, ...options }));
+      const state = await act<IncidentState>(g, id, 'severity', options);
       outputState(g, state, `${state.incidentId} is now ${state.severity}`);
     });
 }

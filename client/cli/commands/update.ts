@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import type { IncidentState } from '../../../contract';
+import { act } from '../context';
 import { z } from 'zod';
-import { addNoteUpdate, postPublicUpdate } from '../../../contract';
-import { actor, globals, outputState, parseOptions, withIncident } from '../context';
-import { runUpdate } from '../../temporal';
+import { globals, outputState, parseOptions } from '../context';
 
 const textSchema = z.object({ text: z.string().trim().min(1, 'the update must not be empty').max(2000) });
 
@@ -16,10 +16,7 @@ export function register(program: Command): void {
     .action(async (id: string, words: string[], raw: { public?: boolean }, command: Command) => {
       const { text } = parseOptions(textSchema, { text: words.join(' ') }, ['text']);
       const g = globals(command);
-      const by = actor(g);
-      const state = await withIncident(g, id, (ref) =>
-        raw.public ? runUpdate(ref, postPublicUpdate, { by, text }) : runUpdate(ref, addNoteUpdate, { by, text }),
-      );
+      const state = await act<IncidentState>(g, id, raw.public ? 'public-update' : 'note', { text });
       outputState(g, state, `${raw.public ? 'Public update posted' : 'Note added'} on ${state.incidentId}`);
     });
 }

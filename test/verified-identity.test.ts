@@ -1,0 +1,179 @@
+/**
+ * Who did it, verified: personal API tokens through the HTTP API, signed proofs the workflow has a
+ * worker check, and the policy's `identity.require` refusing unverified callers (exit code 4).
+ */
+import { existsSync } from 'node:fs';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { signProof, TokenStore } from '../activities/identity';
+import {
+  ErrorType,
+  addNoteUpdate,
+  approveStepUpdate,
+  resolveUpdate,
+  stateQuery,
+  DEFAULT_IDENTITY_REQUIRE,
+  type ActorProof,
+} from '../contract';
+import { runCli } from './helpers/cli';
+import { TEST_IDENTITY_SECRET, declareIncident, useIncidentHarness, waitFor } from './helpers/harness';
+import {
+  firingAlert,
+  runbookHandle,
+  runbookPolicy,
+  scriptDir,
+  shellStep,
+  startRunbookHost,
+  testRunbook,
+  uniqueHost,
+  waitForStep,
+} from './helpers/runbooks';
+import { startWebhook, type TestWebhook } from './helpers/webhook';
+
+const host = uniqueHost('identity');
+const scripts = scriptDir({ mark: '#!/bin/sh\ntouch "$(dirname "$0")/marked"\n' });
+const basePolicy = runbookPolicy({
+  host,
+  definitions: [testRunbook(host, 'gate', [shellStep('change', ['mark'], { approval: 'required' })])],
+  executables: { mark: scripts.path('mark') },
+});
+// The shipped rules (the test policy turns them off for other flows).
+const policy = { ...basePolicy, identity: { require: DEFAULT_IDENTITY_REQUIRE } };
+let web: TestWebhook;
+let hostWorker: { stop(): Promise<void> };
+const h = useIncidentHarness({
+  name: 'identity',
+  policy,
+  beforeTeardown: async () => {
+    await web?.close();
+    await hostWorker?.stop();
+  },
+});
+let operator: Record<string, string>;
+const asPerson = (token: string) => ({ ...operator, INCIDENT_API_URL: web.url, INCIDENT_TOKEN: token });
+
+beforeAll(async () => {
+  hostWorker = await startRunbookHost(h.env, { host, policy });
+  web = await startWebhook(h.env.client, h.taskQueue, policy, 5000, undefined, {
+    api: { tokens: new TokenStore(h.env.pool), identitySecret: TEST_IDENTITY_SECRET },
+  });
+  operator = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
+});
+
+/** `incidentctl token create --for` as an operator (over Temporal): the token, shown once. */
+async function tokenFor(person: string): Promise<string> {
+  const created = await runCli(operator, 'token', 'create', '--for', person, '--label', 'test', '--json');
+  expect(created).toMatchObject({ code: 0 });
+  return (JSON.parse(created.stdout) as { token: string }).token;
+}
+
+async function gatedIncident() {
+  const incident = await declareIncident(h.env, h.taskQueue, {
+    policy,
+    severity: 'P1',
+    commander: 'ic',
+    source: 'alertmanager',
+    alerts: [firingAlert('gate-alert')],
+  });
+  await waitForStep(h.env, incident.handle, 'gate/change', ['awaiting-approval']);
+  return incident;
+}
+
+const failureType = (error: unknown) =>
+  error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure ? error.cause.type : String(error);
+
+test('approving a changing step needs a verified person: --as is refused with exit 4, a token approves as its person', async () => {
+  const { handle, state } = await gatedIncident();
+  const id = state.incidentId;
+
+  const unverified = await runCli(operator, 'approve', id, 'gate/change', '--as', 'eng-lead');
+  expect(unverified.code).toBe(4);
+  expect(unverified.stderr).toContain('needs a verified identity (policy identity.require: approve)');
+  expect((await waitForStep(h.env, handle, 'gate/change', ['awaiting-approval'])).approvedBy).toBeUndefined();
+
+  // A person who is no approver, with a valid token of their own, is refused by the approvers rule.
+  const engineer = await runCli(asPerson(await tokenFor('engineer-a')), 'approve', id, 'gate/change');
+  expect(engineer.code).toBe(4);
+  expect(engineer.stderr).toContain('engineer-a may not approve runbook steps');
+
+  const approved = await runCli(asPerson(await tokenFor('eng-lead')), 'approve', id, 'gate/change');
+  expect(approved).toMatchObject({ code: 0, stdout: expect.stringContaining('approved by eng-lead') });
+  const run = await waitForStep(h.env, handle, 'gate/change', ['succeeded']);
+  expect(run.approvedBy).toBe('eng-lead');
+  expect(existsSync(scripts.path('marked'))).toBe(true);
+});
+
+test('a direct Temporal client cannot approve with a forged, altered or replayed proof', async () => {
+  const { handle } = await gatedIncident();
+  const runbooks = await runbookHandle(h.env, handle);
+  const args = { by: 'eng-lead', step: 'gate/change' };
+  const proof = (secret: string, over: Partial<{ args: object }> = {}): ActorProof =>
+    signProof(secret, { person: 'eng-lead', via: 'token', action: 'approve', workflowId: runbooks.workflowId, args: over.args ?? args });
+  const approve = (p: ActorProof) => runbooks.executeUpdate(approveStepUpdate, { args: [{ ...args, proof: p }] }).catch(failureType);
+
+  expect(await approve(proof('not-the-secret'))).toBe(ErrorType.IdentityRejected);
+  expect(await approve(proof(TEST_IDENTITY_SECRET, { args: { step: 'other/step' } }))).toBe(ErrorType.IdentityRejected);
+  expect(await approve({ ...proof(TEST_IDENTITY_SECRET), person: 'ic' })).toBe(ErrorType.IdentityRejected);
+  expect((await waitForStep(h.env, handle, 'gate/change', ['awaiting-approval'])).approvedBy).toBeUndefined();
+
+  const good = proof(TEST_IDENTITY_SECRET);
+  expect(await approve(good)).toMatchObject({ approvedBy: 'eng-lead' });
+
+  // A proof is good once: read back out of history, the same note cannot be added again in that name.
+  const noteArgs = { by: 'eng-lead', text: 'restarting now' };
+  const noteProof = signProof(TEST_IDENTITY_SECRET, {
+    person: 'eng-lead',
+    via: 'token',
+    action: 'note',
+    workflowId: handle.workflowId,
+    args: noteArgs,
+  });
+  const note = () => handle.executeUpdate(addNoteUpdate, { args: [{ ...noteArgs, proof: noteProof }] }).catch(failureType);
+  expect(await note()).toMatchObject({ incidentId: expect.any(String) });
+  expect(await note()).toBe(ErrorType.IdentityRejected);
+});
+
+test('resolving a P1: refused unverified, done with a token and shown as "(token)"; a revoked token gets 401', async () => {
+  const { handle, state } = await declareIncident(h.env, h.taskQueue, { policy, severity: 'P1' });
+  const id = state.incidentId;
+  const resolveArgs = ['resolve', id, '--root-cause', 'bad deploy', '--resolution', 'rolled back'];
+
+  // Directly, as anyone: refused, and the workflow says which rule.
+  const direct = await handle
+    .executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'x', resolution: 'y' }] })
+    .catch((e: unknown) => e);
+  expect(failureType(direct)).toBe(ErrorType.IdentityRequired);
+  expect(await runCli(operator, ...resolveArgs, '--as', 'ic')).toMatchObject({
+    code: 4,
+    stderr: expect.stringContaining('resolving a P1 incident needs a verified identity (policy identity.require: resolve:P1)'),
+  });
+
+  // A note needs no verified person: recorded as unverified, under the name written.
+  expect(await runCli(operator, 'note', id, 'looking', '--as', 'someone')).toMatchObject({ code: 0 });
+
+  const token = await tokenFor('ic');
+  const listed = await runCli(operator, 'token', 'list', '--for', 'ic', '--json');
+  expect(listed.stdout).not.toContain(token); // listed, never shown again
+  const tokenId = (JSON.parse(listed.stdout) as { id: string }[])[0]!.id;
+
+  // --as means nothing with a token: the token says who you are.
+  expect(await runCli(asPerson(token), 'note', id, 'hi', '--as', 'ceo')).toMatchObject({ code: 2 });
+  const resolved = await runCli(asPerson(token), ...resolveArgs);
+  expect(resolved).toMatchObject({ code: 0, stdout: expect.stringContaining(`${id} resolved by Incident Commander (token)`) });
+  const final = await waitFor(async () => {
+    const s = await handle.query(stateQuery);
+    return s?.status === 'resolved' ? s : undefined;
+  }, 'the resolution');
+  expect(final.resolvedVia).toBe('token');
+  expect(final.timeline.filter((e) => e.kind === 'note' || e.kind === 'resolved').map((e) => [e.actor, e.via, e.kind])).toEqual([
+    ['someone', 'unverified', 'note'],
+    ['Incident Commander', 'token', 'resolved'],
+  ]);
+  const shown = await runCli(operator, 'show', id);
+  expect(shown.stdout).toContain('Incident Commander (token)');
+
+  expect(await runCli(operator, 'token', 'revoke', tokenId)).toMatchObject({ code: 0 });
+  const me = await fetch(`${web.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+  expect(me.status).toBe(401);
+  expect(await runCli(asPerson(token), 'note', id, 'still me?')).toMatchObject({ code: 4, stderr: expect.stringContaining('revoked') });
+});

@@ -1,0 +1,83 @@
+/**
+ * Acting as a verified person, for the incident and runbook workflows: the validator refuses an
+ * unverified caller where the policy asks for a verified one; with a proof, the handler has a worker
+ * check it (an activity: the secret stays out of history) and acts as the person it names, never as
+ * the `by` the caller wrote.
+ */
+import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import {
+  DEFAULT_IDENTITY_REQUIRE,
+  ErrorType,
+  identityRule,
+  type Action,
+  type ActorArgs,
+  type Verification,
+  type VerifiedActor,
+} from '../contract';
+
+const DESCRIBED: Record<Action, string> = {
+  acknowledge: 'acknowledging',
+  escalate: 'escalating',
+  severity: 'changing the severity of',
+  note: 'adding a note to',
+  commander: 'naming the commander of',
+  advance: 'advancing the phase of',
+  resolve: 'resolving',
+  'public-update': 'posting a public update on',
+  impact: 'reporting the impact of',
+  'attach-runbook': 'attaching a runbook to',
+  approve: 'approving a runbook step of',
+  reject: 'rejecting a runbook step of',
+};
+
+/** Refuses an unverified caller where `require` (the policy's `identity.require`) names the action. */
+export function requireIdentity(
+  require: readonly string[] | undefined,
+  action: Action,
+  severities: (string | undefined)[],
+  args: ActorArgs,
+): void {
+  if (args?.proof) return; // checked by the handler, before anything changes
+  const rules = require ?? DEFAULT_IDENTITY_REQUIRE;
+  const rule = severities.map((s) => identityRule(rules, action, s)).find(Boolean) ?? identityRule(rules, action, undefined);
+  if (!rule) return;
+  const severity = rule.includes(':') ? ` a ${rule.split(':')[1]} incident` : ' an incident';
+  throw ApplicationFailure.nonRetryable(
+    `${DESCRIBED[action]}${severity} needs a verified identity (policy identity.require: ${rule}); ` +
+      'act with an API token (INCIDENT_API_URL and INCIDENT_TOKEN), a signed link or reply, or chat',
+    ErrorType.IdentityRequired,
+  );
+}
+
+export type VerifyActivity = (input: {
+  proof: NonNullable<ActorArgs['proof']>;
+  action: Action;
+  workflowId: string;
+  args: object;
+}) => Promise<VerifiedActor>;
+
+/**
+ * The caller as verified: the proof's person (after the worker checked it, and only once per proof),
+ * or the `by` written by an unverified caller.
+ */
+export async function verifiedActor(
+  verify: VerifyActivity,
+  usedNonces: string[],
+  action: Action,
+  args: ActorArgs,
+): Promise<VerifiedActor | { person?: undefined; name: string; via: Verification }> {
+  const proof = args.proof;
+  if (!proof) return { name: args.by, via: 'unverified' };
+  if (usedNonces.includes(proof.nonce))
+    throw ApplicationFailure.nonRetryable('not done: this proof of identity was used before', ErrorType.IdentityRejected);
+  const actor = await verify({ proof, action, workflowId: workflowInfo().workflowId, args }).catch((error: unknown) => {
+    // The caller gets the worker's typed refusal, not "activity failed".
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) throw error.cause;
+    throw error;
+  });
+  if (usedNonces.includes(proof.nonce))
+    throw ApplicationFailure.nonRetryable('not done: this proof of identity was used before', ErrorType.IdentityRejected);
+  usedNonces.push(proof.nonce);
+  if (usedNonces.length > 200) usedNonces.splice(0, usedNonces.length - 200);
+  return actor;
+}
