@@ -4,6 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { ErrorType, INCIDENT_WORKFLOW_TYPE, acknowledgeUpdate, resolveUpdate, stateQuery } from '../contract';
 import {
   declareIncident,
+  TEST_IDENTITY_SECRET,
   openTestEnv,
   sleep,
   startTestWorker,
@@ -33,6 +34,7 @@ beforeAll(async () => {
     ackSecret: SECRET,
     twilioAuthToken: TWILIO_TOKEN,
     publicUrl: 'http://incidents.test',
+    identitySecret: TEST_IDENTITY_SECRET,
   });
   worker = await startTestWorker(env, {
     taskQueue,
@@ -98,6 +100,8 @@ test('the signed link in an email page acknowledges as that contact; forged, exp
   expect(pressed.body).toContain(`${state.incidentId} acknowledged by`);
   const acked = (await handle.query(stateQuery))!;
   expect(acked.acknowledgedBy).toMatch(/^Engineer [A-D]$/);
+  // Verified by the signed link: the HTTP server proved it, the worker checked the proof.
+  expect(acked.acknowledgedVia).toBe('ack-link');
 
   const replayed = await press(link!);
   expect(replayed.status).toBe(403);
@@ -149,7 +153,7 @@ test('an SMS reply "ACK INC-N" signed by Twilio acknowledges as the sender; unsi
   const accepted = await post(params, twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, params));
   expect(accepted.status).toBe(200);
   expect(accepted.body).toContain(`<Response><Message>${state.incidentId} acknowledged by ${sender.name}`);
-  expect((await handle.query(stateQuery))!.acknowledgedBy).toBe(sender.name);
+  expect((await handle.query(stateQuery))!).toMatchObject({ acknowledgedBy: sender.name, acknowledgedVia: 'sms' });
 });
 
 test("an old incident's link cannot acknowledge the next incident of the same alert group", async () => {
