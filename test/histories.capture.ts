@@ -24,7 +24,18 @@ import {
   stateQuery,
   submitPostMortemUpdate,
 } from '../contract';
-import { declareIncident, openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
+import { signProof } from '../activities/identity';
+import type { Action } from '../contract';
+import {
+  TEST_IDENTITY_SECRET,
+  declareIncident,
+  openTestEnv,
+  startTestWorker,
+  testPolicy,
+  uniqueQueue,
+  waitFor,
+  type TestEnv,
+} from './helpers/harness';
 import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { RECORDER } from './fixtures/runbook-scripts';
 import { findRunbook, runbookHandle, runbookPolicy, scriptDir, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
@@ -87,13 +98,21 @@ test('capture workflow histories', async () => {
     await review.result();
     await save('review-reminded-submitted', review);
 
-    // P2 raised to P0, manual escalation, skipped phases.
+    // P2 raised to P0, manual escalation, skipped phases; the raise and the resolution by a verified person (v7 on).
     const p0 = await declareIncident(env, taskQueue, { policy, severity: 'P2', title: 'Database compromised' });
-    await p0.handle.executeUpdate(changeSeverityUpdate, { args: [{ by: 'sec-lead', severity: 'P0', reason: 'data breach confirmed' }] });
+    const asSecLead = <A extends object>(action: Action, args: A) => ({
+      ...args,
+      proof: signProof(TEST_IDENTITY_SECRET, { person: 'sec-lead', via: 'token', action, workflowId: p0.handle.workflowId, args }),
+    });
+    await p0.handle.executeUpdate(changeSeverityUpdate, {
+      args: [asSecLead('severity', { by: 'sec-lead', severity: 'P0' as const, reason: 'data breach confirmed' })],
+    });
     await p0.handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'sec-lead' }] });
     await p0.handle.executeUpdate(escalateUpdate, { args: [{ by: 'sec-lead', reason: 'need the DBA' }] }).catch(() => undefined);
     await p0.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'sec-lead', to: 'investigate' }] });
-    await p0.handle.executeUpdate(resolveUpdate, { args: [{ by: 'sec-lead', rootCause: 'leaked key', resolution: 'revoked' }] });
+    await p0.handle.executeUpdate(resolveUpdate, {
+      args: [asSecLead('resolve', { by: 'sec-lead', rootCause: 'leaked key', resolution: 'revoked' })],
+    });
     await p0.handle.result();
     await save('p0-upgraded-manual-escalation', p0.handle);
 
