@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '../dev/temporal-cli';
 import { waitFor } from './helpers/harness';
+import { runCli } from './helpers/cli';
 
 const root = path.resolve(__dirname, '..');
 // Like a project folder (0755); only .data inside it is private.
@@ -17,9 +18,11 @@ let child: ChildProcess;
 let output = '';
 let pgPort: number;
 let httpPort: number;
+let temporalPortUsed: number;
 
 beforeAll(async () => {
   const [temporalPort, uiPort] = [await freePort(), await freePort()];
+  temporalPortUsed = temporalPort;
   pgPort = await freePort();
   httpPort = await freePort();
   // No DATABASE_URL: the embedded PostgreSQL, as on a machine with nothing installed.
@@ -63,6 +66,7 @@ test('the data folder and every file npm start writes there are private', () => 
       'webhook-token',
       'ack-link-secret',
       'metrics-token',
+      'identity-secret',
       'postgres-credentials.json',
     ]),
   );
@@ -106,6 +110,28 @@ test('/metrics wants the generated token', async () => {
   const token = readFileSync(path.join(dataDir, 'metrics-token'), 'utf8').trim();
   const scraped = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   expect(scraped.status).toBe(200);
+});
+
+test("the README's walkthrough with a personal token: actions recorded as the token's person, verified", async () => {
+  const operator = { TEMPORAL_ADDRESS: `127.0.0.1:${temporalPortUsed}` };
+  const created = await runCli(operator, 'token', 'create', '--for', 'ic', '--json');
+  expect(created.code).toBe(0);
+  const person = {
+    ...operator,
+    INCIDENT_API_URL: `http://127.0.0.1:${httpPort}`,
+    INCIDENT_TOKEN: (JSON.parse(created.stdout) as { token: string }).token,
+  };
+
+  const declared = await runCli(operator, 'declare', '--title', 'API 5xx spike', '--severity', 'P1', '--service', 'api', '--json');
+  const id = (JSON.parse(declared.stdout) as { incidentId: string }).incidentId;
+  await waitFor(async () => (await runCli(person, 'ack', id)).code === 0, 'the incident to take an acknowledgement');
+  // Raising to P0 and resolving a P0 need a verified person (the shipped identity.require): the token is one.
+  expect(await runCli(operator, 'severity', id, 'P0', '--as', 'ic')).toMatchObject({ code: 4 });
+  expect(await runCli(person, 'severity', id, 'P0', '--reason', 'all regions')).toMatchObject({ code: 0 });
+  const resolved = await runCli(person, 'resolve', id, '--root-cause', 'bad config push', '--resolution', 'reverted');
+  expect(resolved).toMatchObject({ code: 0, stdout: expect.stringContaining(`${id} resolved by Incident Commander (token)`) });
+  const shown = await runCli(operator, 'show', id);
+  expect(shown.stdout).toContain('acknowledged by Incident Commander (token)');
 });
 
 test('a killed embedded PostgreSQL is started again, and npm start keeps running', async () => {
