@@ -157,15 +157,35 @@ export interface IncidentState {
   timeline: TimelineEvent[];
   /** How many earlier events were left out of `timeline` to keep history bounded (all are in the store). */
   timelineTruncated: number;
-  /** Updates for the public status page; nothing else of the incident is public. */
+  /** Updates for the public status page; nothing else of the incident is public but these fields. */
   publicUpdates?: PublicUpdate[];
+  publicTitle?: string;
+  publicImpact?: PublicImpact;
+  publicComponents?: string[];
   /** Share of users affected, as last reported. */
   usersAffectedPct?: number;
 }
 
+/** What customers read of an incident, and how bad it is for them (never the internal severity). */
+export const PUBLIC_STATES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+export type PublicState = (typeof PUBLIC_STATES)[number];
+export const PUBLIC_IMPACTS = ['degraded', 'partial-outage', 'major-outage'] as const;
+export type PublicImpact = (typeof PUBLIC_IMPACTS)[number];
+
 export interface PublicUpdate {
   at: string;
   text: string;
+  /** Absent on updates posted before public states existed. */
+  state?: PublicState;
+}
+
+/** The public face of an incident, set by its public updates; the status page reads it from the memo. */
+export interface PublicIncidentMemo {
+  publicUpdates: PublicUpdate[];
+  publicTitle?: string;
+  publicImpact?: PublicImpact;
+  /** Status page component ids (policy statusPage.components). */
+  publicComponents?: string[];
 }
 
 export interface SlaBreach {
@@ -205,6 +225,13 @@ export interface ResolveArgs extends ActorArgs {
 
 export interface PublicUpdateArgs extends ActorArgs {
   text: string;
+  /** The public title: required with the first public update (the internal title is never published). */
+  title?: string;
+  /** Defaults to the state the incident's phase suggests. */
+  state?: PublicState;
+  impact?: PublicImpact;
+  /** Component ids; default: those whose services include the incident's service. */
+  components?: string[];
 }
 export interface SetImpactArgs extends ActorArgs {
   usersPct: number;

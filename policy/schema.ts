@@ -119,6 +119,22 @@ export const policySchema = z
       postMortem: z.string().min(1),
     }),
     statusPageUrl: z.string().default('https://status.example.com/incidents/{id}'),
+    /** The public status page: its title, and the components customers know (with the services behind each). */
+    statusPage: z
+      .object({
+        title: z.string().min(1).default('Service status'),
+        components: z
+          .array(
+            z.object({
+              id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'component ids are lower-case slugs'),
+              name: z.string().min(1),
+              /** Internal service names (an incident's `service`) that make up this component. */
+              services: z.array(z.string().min(1)).default([]),
+            }),
+          )
+          .default([]),
+      })
+      .default({ title: 'Service status', components: [] }),
     /**
      * What needs a verified person (an API token, a signed link, a signed SMS or chat request): an
      * action ("approve"), or an action on incidents of a severity ("resolve:P1"). Others may act

@@ -1,93 +1,39 @@
+/**
+ * The public status page: nothing is public until someone publishes it; then only the public title,
+ * state, impact and updates, on the overview, the incident's own page, the Atom feed and the JSON.
+ * Looked at in headless Chromium at desktop and phone widths (screenshots in test-artifacts/).
+ */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { addNoteUpdate, advancePhaseUpdate, postPublicUpdate, resolveUpdate, setImpactUpdate } from '../contract';
-import {
-  declareIncident,
-  openTestEnv,
-  startTestWorker,
-  testPolicy,
-  uniqueQueue,
-  waitFor,
-  type RunningTestWorker,
-  type TestEnv,
-} from './helpers/harness';
-import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
+import { chromium, type Browser } from 'playwright-core';
+import { addNoteUpdate, advancePhaseUpdate, resolveUpdate, setImpactUpdate } from '../contract';
+import type { StatusData } from '../client/server/status-page';
+import { runCli } from './helpers/cli';
+import { declareIncident, useIncidentHarness, waitFor } from './helpers/harness';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../test-artifacts');
-let env: TestEnv;
-let smtp: TestSmtp;
-let worker: RunningTestWorker;
 let http: TestWebhook;
-const taskQueue = uniqueQueue('status');
-const policy = testPolicy();
-
+const h = useIncidentHarness({ name: 'status', beforeTeardown: async () => http?.close() });
 beforeAll(async () => {
-  env = await openTestEnv();
-  smtp = await startSmtp();
-  worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
-  http = await startWebhook(env.client, taskQueue, policy);
-});
-afterAll(async () => {
-  await http.close();
-  await worker.stop();
-  await smtp.close();
-  await env.close();
+  http = await startWebhook(h.env.client, h.taskQueue, h.policy, 5000, { publicUrl: 'https://status.test' });
 });
 
-interface StatusJson {
-  open: { id: string; state: string; title: string; updates: { text: string }[] }[];
-  resolved: { id: string; state: string }[];
-}
-const statusJson = async () => (await (await fetch(`${http.url}/status.json`)).json()) as StatusJson;
+const statusJson = async () => (await (await fetch(`${http.url}/status.json`)).json()) as StatusData;
+const text = async (route: string) => {
+  const response = await fetch(`${http.url}${route}`);
+  return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+};
+const PUBLIC_ROUTES = ['/status', '/status.json', '/status/feed.atom'];
 
-test('the public status page shows open P0/P1 incidents with public updates only, in a real browser', async () => {
-  const run = taskQueue.slice(-8);
-  const p1 = await declareIncident(env, taskQueue, { policy, severity: 'P1', title: `Payments failing ${run}` });
-  const p3 = await declareIncident(env, taskQueue, { policy, severity: 'P3', title: `Typo on pricing page ${run}` });
-  await p1.handle.executeUpdate(addNoteUpdate, { args: [{ by: 'engineer-a', text: 'SECRET internal: db-1 password rotated' }] });
-  await p1.handle.executeUpdate(postPublicUpdate, { args: [{ by: 'comms-lead', text: 'We are investigating elevated payment errors.' }] });
-
-  const first = await waitFor(async () => {
-    const s = await statusJson();
-    return s.open.find((i) => i.id === p1.state.incidentId);
-  }, 'P1 on the status page');
-  expect(first).toMatchObject({
-    state: 'investigating',
-    title: `Payments failing ${run}`,
-    updates: [{ text: 'We are investigating elevated payment errors.' }],
-  });
-  const raw = JSON.stringify(await statusJson());
-  expect(raw).not.toContain(p3.state.incidentId);
-  expect(raw).not.toContain('SECRET');
-  expect(raw).not.toMatch(/@example\.com|\+1555/);
-
-  await p1.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'ic', to: 'contain' }] });
-  // Search attributes follow the phase within the workflow's next step.
-  await waitFor(
-    async () => (await statusJson()).open.find((i) => i.id === p1.state.incidentId)?.state === 'identified',
-    'identified on the status page',
-  );
-
-  // A P1 affecting more than 10% of users emails customers, once.
-  await p1.handle.executeUpdate(setImpactUpdate, { args: [{ by: 'ic', usersPct: 25 }] });
-  await p1.handle.executeUpdate(setImpactUpdate, { args: [{ by: 'ic', usersPct: 30 }] });
-  const customerMail = await waitFor(
-    () => smtp.mails.find((m) => m.to.includes('customers@example.com') && m.subject.includes(`Payments failing ${run}`)),
-    'customer email',
-  );
-  expect(customerMail.text).toContain('Incident Detected');
-  await p3.handle.executeUpdate(setImpactUpdate, { args: [{ by: 'ic', usersPct: 90 }] });
-
+async function inBrowser<T>(fn: (browser: Browser) => Promise<T>): Promise<T> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--no-sandbox',
       '--disable-gpu',
-      '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',
       '--disable-component-update',
@@ -95,23 +41,118 @@ test('the public status page shows open P0/P1 incidents with public updates only
     ],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
-    await page.goto(`${http.url}/status`);
-    const card = page.locator(`article[data-id="${p1.state.incidentId}"]`);
-    await card.waitFor();
-    expect(await card.locator('.state').textContent()).toBe('Identified');
-    expect(await card.textContent()).toContain('We are investigating elevated payment errors.');
-    expect(await page.locator('.banner').textContent()).toMatch(/active incident/);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'status-page.png'), fullPage: true });
-
-    await p1.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'expired webhook secret', resolution: 'rotated' }] });
-    await p1.handle.result();
-    await waitFor(async () => (await statusJson()).resolved.find((i) => i.id === p1.state.incidentId), 'resolved list');
-    await page.reload();
-    expect(await page.locator(`article.resolved[data-id="${p1.state.incidentId}"] .state`).textContent()).toBe('Resolved');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'status-page-resolved.png'), fullPage: true });
+    return await fn(browser);
   } finally {
     await browser.close();
   }
-  expect(smtp.mails.filter((m) => m.to.includes('customers@example.com') && m.subject.includes(`${run}`))).toHaveLength(1);
+}
+
+test('nothing is public until published; then only its public title, state and updates, in a real browser', async () => {
+  const run = h.taskQueue.slice(-8);
+  const internalTitle = `Too many connections on pay-core-7 ${run}`;
+  const p1 = await declareIncident(h.env, h.taskQueue, { policy: h.policy, severity: 'P1', title: internalTitle, service: 'pay-core-7' });
+  const id = p1.state.incidentId;
+  await p1.handle.executeUpdate(addNoteUpdate, { args: [{ by: 'engineer-a', text: `SECRET-${run}: db-7.internal password rotated` }] });
+  const cli = (...args: string[]) => runCli({ TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue }, ...args);
+
+  // Declared, noted, P1: still nothing public.
+  for (const route of PUBLIC_ROUTES) expect((await text(route)).body).not.toContain(id);
+  expect((await text(`/status/incidents/${id}`)).status).toBe(404);
+
+  // The first public update needs a public title of its own.
+  const untitled = await cli('update', id, 'We are investigating.', '--public');
+  expect(untitled).toMatchObject({ code: 2, stderr: expect.stringContaining('needs a public title (--title)') });
+  const published = await cli(
+    'update',
+    id,
+    'We are investigating elevated payment errors.',
+    '--public',
+    '--title',
+    `Payments are failing ${run}`,
+    '--component',
+    'checkout',
+  );
+  expect(published.code).toBe(0);
+
+  const listed = await waitFor(async () => (await statusJson()).open.find((i) => i.id === id), 'the incident on the status page');
+  expect(listed).toMatchObject({
+    title: `Payments are failing ${run}`,
+    state: 'investigating',
+    impact: 'partial-outage',
+    components: ['checkout'],
+    updates: [{ text: 'We are investigating elevated payment errors.', state: 'investigating' }],
+  });
+  expect((await statusJson()).components.find((c) => c.id === 'checkout')).toMatchObject({ state: 'partial-outage' });
+
+  // Contained: the page says "identified" without anyone re-publishing.
+  await p1.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'ic', to: 'contain' }] });
+  await waitFor(async () => (await statusJson()).open.find((i) => i.id === id)?.state === 'identified', 'identified');
+  expect(await cli('update', id, 'A fix is rolling out.', '--public', '--state', 'monitoring', '--impact', 'degraded')).toMatchObject({
+    code: 0,
+  });
+  await waitFor(async () => (await statusJson()).open.find((i) => i.id === id)?.state === 'monitoring', 'monitoring');
+
+  // A P1 affecting more than 10% of users emails customers, once.
+  await p1.handle.executeUpdate(setImpactUpdate, { args: [{ by: 'ic', usersPct: 25 }] });
+  await p1.handle.executeUpdate(setImpactUpdate, { args: [{ by: 'ic', usersPct: 30 }] });
+  const customerMail = (m: { to: string[]; subject: string }) =>
+    m.to.includes('customers@example.com') && m.subject === `Service incident: Payments are failing ${run}`;
+  await waitFor(() => h.smtp.mails.find(customerMail), 'customer email');
+
+  // Internal strings appear on no public page or feed.
+  const internal = [
+    internalTitle,
+    `SECRET-${run}`,
+    'db-7.internal',
+    'pay-core-7',
+    'P1',
+    'Engineer A',
+    'Incident Commander',
+    '@example.com',
+    '+1555',
+  ];
+  const pages = await Promise.all([...PUBLIC_ROUTES, `/status/incidents/${id}`].map(text));
+  for (const page of pages) for (const secret of internal) expect([page.body.includes(secret), secret]).toEqual([false, secret]);
+  const feed = pages[2]!;
+  expect(feed.type).toContain('application/atom+xml');
+  expect(feed.body).toContain(`<link href="https://status.test/status/incidents/${id}"/>`);
+  expect(feed.body).toContain(`Payments are failing ${run}: Monitoring`);
+
+  await inBrowser(async (browser) => {
+    for (const [name, viewport] of [
+      ['desktop', { width: 1280, height: 900 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      const page = await browser.newPage({ viewport });
+      await page.goto(`${http.url}/status`);
+      const card = page.locator(`article[data-id="${id}"]`);
+      await card.waitFor();
+      expect(await card.locator('.state').textContent()).toBe('Monitoring');
+      expect(await page.locator('.banner').textContent()).toMatch(/active incident/);
+      expect(await page.locator('.component[data-id="checkout"] .state').textContent()).toBe('Degraded performance');
+      // Times people read: "14:05 UTC, just now", not ISO.
+      expect(await card.locator('time').first().textContent()).toMatch(/^\d\d:\d\d UTC, (just now|\d+ minutes? ago)$/);
+      await page.screenshot({ path: path.join(ARTIFACTS, `status-page-${name}.png`), fullPage: true });
+      await page.click(`article[data-id="${id}"] h3 a`);
+      await page.waitForURL(`**/status/incidents/${id}`);
+      expect(await page.locator('h1').textContent()).toBe(`Payments are failing ${run}`);
+      expect(await page.locator('.updates li').count()).toBe(2);
+      await page.screenshot({ path: path.join(ARTIFACTS, `status-incident-${name}.png`), fullPage: true });
+      await page.close();
+    }
+  });
+
+  await p1.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'expired webhook secret', resolution: 'rotated' }] });
+  await waitFor(async () => (await statusJson()).resolved.find((i) => i.id === id), 'the resolved list');
+  const after = await statusJson();
+  expect(after.open.find((i) => i.id === id)).toBeUndefined();
+  expect(after.components.find((c) => c.id === 'checkout')!.history.at(-1)).toMatchObject({ state: 'degraded' });
+  expect(JSON.stringify(after)).not.toContain('expired webhook secret');
+  await inBrowser(async (browser) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${http.url}/status`);
+    expect(await page.locator(`article.resolved[data-id="${id}"] .state`).textContent()).toBe('Resolved');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'status-page-resolved.png'), fullPage: true });
+  });
+  expect(h.smtp.mails.filter(customerMail)).toHaveLength(1);
 });

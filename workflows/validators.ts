@@ -15,7 +15,10 @@ import {
   type ChangeSeverityArgs,
   type EscalateArgs,
   type IncidentState,
+  type PublicUpdateArgs,
   type ResolveArgs,
+  PUBLIC_IMPACTS,
+  PUBLIC_STATES,
 } from '../contract';
 
 export const MAX_TEXT = 4000;
@@ -106,9 +109,22 @@ export function validateResolve(state: IncidentState, args: ResolveArgs): void {
   requireText(args.resolution, 'resolution');
 }
 
-export function validatePublicUpdate(state: IncidentState, args: { by: string; text: string }): void {
+export function validatePublicUpdate(state: IncidentState, args: PublicUpdateArgs, componentIds: string[]): void {
   requireOpen(state, args?.by);
   requireText(args.text, 'update');
+  if (args.title !== undefined) {
+    requireName(args.title, 'public title');
+    if (args.title.length > 120) invalid('public title is longer than 120 characters');
+  } else if (!state.publicTitle) {
+    invalid('the first public update needs a public title (--title): the internal title is never published');
+  }
+  if (args.state !== undefined && !(PUBLIC_STATES as readonly string[]).includes(args.state))
+    invalid(`public state must be one of ${PUBLIC_STATES.join(', ')} (got "${String(args.state)}")`);
+  if (args.impact !== undefined && !(PUBLIC_IMPACTS as readonly string[]).includes(args.impact))
+    invalid(`public impact must be one of ${PUBLIC_IMPACTS.join(', ')} (got "${String(args.impact)}")`);
+  if (args.state === 'resolved') rejected('an incident is resolved with resolve; its public page then says so');
+  for (const c of args.components ?? [])
+    if (!componentIds.includes(c)) invalid(`no status page component "${c}"; components: ${componentIds.join(', ') || 'none'}`);
 }
 
 export function validateSetImpact(state: IncidentState, args: { by: string; usersPct: number }): void {

@@ -177,7 +177,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/healthz', () => ({ status: 'ok' }));
 
-  registerStatusRoutes(app, deps.client);
+  registerStatusRoutes(app, deps.client, deps.policy, deps.acknowledge?.publicUrl);
   void app.register((scope, _opts, next) => {
     // Twilio posts forms, nothing else.
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

@@ -1,19 +1,50 @@
-import { escapeMarkup } from '../../policy/render';
+/**
+ * The public status page: only incidents someone published (`incidentctl update --public`), under
+ * their public title, state and impact. Internal titles, severities, notes, names and hosts are never
+ * read here. Served from visibility and memos alone, so it works while workers are down.
+ */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { INCIDENT_WORKFLOW_TYPE, searchAttributes, type Phase, type PublicUpdate } from '../../contract';
+import { escapeMarkup } from '../../policy/render';
+import type { ResponsePolicy } from '../../policy/schema';
+import {
+  INCIDENT_WORKFLOW_TYPE,
+  parseIncidentId,
+  searchAttributes,
+  type Phase,
+  type PublicImpact,
+  type PublicIncidentMemo,
+  type PublicState,
+  type PublicUpdate,
+} from '../../contract';
 
-export type PublicState = 'investigating' | 'identified' | 'monitoring' | 'resolved';
-
-/** What the public sees of an incident: no notes, runbook output or contacts. */
+/** What the public sees of an incident. */
 export interface PublicIncident {
   id: string;
   title: string;
-  severity: string;
   state: PublicState;
+  impact: PublicImpact;
+  components: string[];
   startedAt: string;
   resolvedAt?: string;
   updates: PublicUpdate[];
+}
+
+export type ComponentState = 'operational' | PublicImpact;
+export interface PublicComponent {
+  id: string;
+  name: string;
+  state: ComponentState;
+  /** The worst state of each of the last HISTORY_DAYS days, oldest first. */
+  history: { day: string; state: ComponentState }[];
+}
+
+export interface StatusData {
+  title: string;
+  generatedAt: string;
+  components: PublicComponent[];
+  open: PublicIncident[];
+  resolved: PublicIncident[];
 }
 
 const PHASE_STATE: Record<Phase, PublicState> = {
@@ -25,75 +56,220 @@ const PHASE_STATE: Record<Phase, PublicState> = {
   recover: 'monitoring',
   review: 'resolved',
 };
+const RANK: Record<ComponentState, number> = { operational: 0, degraded: 1, 'partial-outage': 2, 'major-outage': 3 };
+const HISTORY_DAYS = 90;
+const RESOLVED_LISTED_DAYS = 14;
+/** Incidents read from visibility per list; published ones are a small share of them. */
+const SCAN_LIMIT = 500;
 
-const RESOLVED_WINDOW_DAYS = 14;
-const LIMIT = 100;
+const ORDER: PublicState[] = ['investigating', 'identified', 'monitoring', 'resolved'];
+const later = (a: PublicState, b: PublicState) => (ORDER.indexOf(b) > ORDER.indexOf(a) ? b : a);
+const worst = (states: ComponentState[]) => states.reduce<ComponentState>((a, b) => (RANK[b] > RANK[a] ? b : a), 'operational');
 
-/** From visibility alone (search attributes and memo): fast, and it works while workers are down. */
-export async function statusData(
-  client: Client,
-  nowMs = Date.now(),
-): Promise<{ generatedAt: string; open: PublicIncident[]; resolved: PublicIncident[] }> {
-  const base = `WorkflowType = "${INCIDENT_WORKFLOW_TYPE}" AND ${searchAttributes.severity.name} IN ("P0", "P1")`;
-  const since = new Date(nowMs - RESOLVED_WINDOW_DAYS * 86_400_000).toISOString();
+export async function statusData(client: Client, policy: ResponsePolicy, nowMs = Date.now()): Promise<StatusData> {
+  const base = `WorkflowType = "${INCIDENT_WORKFLOW_TYPE}"`;
+  const since = new Date(nowMs - HISTORY_DAYS * 86_400_000).toISOString();
   const collect = async (query: string): Promise<PublicIncident[]> => {
     const found: PublicIncident[] = [];
+    let scanned = 0;
     for await (const w of client.workflow.list({ query })) {
-      const sa = w.typedSearchAttributes;
-      const id = sa.get(searchAttributes.incidentId);
-      if (!id) continue;
-      const status = sa.get(searchAttributes.status);
-      const phase = (sa.get(searchAttributes.phase) ?? 'detect') as Phase;
-      const updates = Array.isArray(w.memo?.publicUpdates) ? (w.memo.publicUpdates as PublicUpdate[]) : [];
+      if (++scanned > SCAN_LIMIT) break;
+      const memo = (w.memo ?? {}) as Partial<PublicIncidentMemo>;
+      const updates = Array.isArray(memo.publicUpdates) ? memo.publicUpdates : [];
+      const id = w.typedSearchAttributes.get(searchAttributes.incidentId);
+      if (!id || updates.length === 0) continue; // never published: not public
+      const closed = w.status.name !== 'RUNNING';
+      const phase = (w.typedSearchAttributes.get(searchAttributes.phase) ?? 'detect') as Phase;
+      const latest = updates[updates.length - 1]!;
       found.push({
         id,
-        title: typeof w.memo?.title === 'string' ? w.memo.title : id,
-        severity: sa.get(searchAttributes.severity) ?? '',
-        state: status === 'resolved' ? 'resolved' : (PHASE_STATE[phase] ?? 'investigating'),
-        startedAt: w.startTime.toISOString(),
+        // Updates posted before public titles existed have none: a neutral title, never the internal one.
+        title: typeof memo.publicTitle === 'string' ? memo.publicTitle : 'Service disruption',
+        // What was published, moved on by the phase (a contained incident is "identified"), never back.
+        state: closed || phase === 'review' ? 'resolved' : later(latest.state ?? 'investigating', PHASE_STATE[phase]),
+        impact: memo.publicImpact ?? 'partial-outage',
+        components: Array.isArray(memo.publicComponents) ? memo.publicComponents : [],
+        startedAt: updates[0]!.at,
         resolvedAt: w.closeTime?.toISOString(),
         updates,
       });
-      if (found.length >= LIMIT) break;
     }
     return found;
   };
-  const [open, resolved] = await Promise.all([
+  const [open, closed] = await Promise.all([
     collect(`${base} AND ExecutionStatus = "Running"`),
     collect(`${base} AND ExecutionStatus = "Completed" AND CloseTime > "${since}"`),
   ]);
   const newest = (a: PublicIncident, b: PublicIncident) => b.startedAt.localeCompare(a.startedAt);
+  const all = [...open, ...closed];
+  const today = Math.floor(nowMs / 86_400_000);
+  const components = (policy.statusPage?.components ?? []).map((c): PublicComponent => {
+    const touching = all.filter((i) => i.components.includes(c.id));
+    const history = Array.from({ length: HISTORY_DAYS }, (_, k) => {
+      const day = today - (HISTORY_DAYS - 1 - k);
+      const [from, to] = [day * 86_400_000, (day + 1) * 86_400_000];
+      const that = touching.filter((i) => Date.parse(i.startedAt) < to && (i.resolvedAt ? Date.parse(i.resolvedAt) : nowMs) >= from);
+      return { day: new Date(from).toISOString().slice(0, 10), state: worst(that.map((i) => i.impact)) };
+    });
+    const current = worst(touching.filter((i) => i.state !== 'resolved').map((i) => i.impact));
+    return { id: c.id, name: c.name, state: current, history };
+  });
+  const recentCutoff = nowMs - RESOLVED_LISTED_DAYS * 86_400_000;
   return {
+    title: policy.statusPage?.title ?? 'Service status',
     generatedAt: new Date(nowMs).toISOString(),
-    open: open.sort(newest),
-    resolved: resolved.filter((i) => i.state === 'resolved').sort(newest),
+    components,
+    open: open.filter((i) => i.state !== 'resolved').sort(newest),
+    resolved: all.filter((i) => i.state === 'resolved' && Date.parse(i.resolvedAt ?? i.startedAt) > recentCutoff).sort(newest),
   };
 }
 
-function renderIncident(i: PublicIncident): string {
-  const updates = [...i.updates]
+// ---- rendering ----
+
+/** "14:05 UTC, 12 minutes ago" (today), "Nov 27, 14:05 UTC, 2 days ago" (earlier). */
+export function readableTime(iso: string, nowMs: number): string {
+  const at = new Date(iso);
+  const sameDay = at.toISOString().slice(0, 10) === new Date(nowMs).toISOString().slice(0, 10);
+  const clock = `${at.toISOString().slice(11, 16)} UTC`;
+  const date = at.toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  const minutes = Math.max(0, Math.round((nowMs - at.getTime()) / 60_000));
+  const ago =
+    minutes < 1
+      ? 'just now'
+      : minutes < 60
+        ? `${minutes} minute${minutes === 1 ? '' : 's'} ago`
+        : minutes < 48 * 60
+          ? `${Math.round(minutes / 60)} hour${Math.round(minutes / 60) === 1 ? '' : 's'} ago`
+          : `${Math.round(minutes / 1440)} days ago`;
+  return `${sameDay ? clock : `${date}, ${clock}`}, ${ago}`;
+}
+
+const LABEL: Record<ComponentState | PublicState, string> = {
+  operational: 'Operational',
+  degraded: 'Degraded performance',
+  'partial-outage': 'Partial outage',
+  'major-outage': 'Major outage',
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+};
+
+const time = (iso: string, nowMs: number) => `<time datetime="${escapeMarkup(iso)}">${escapeMarkup(readableTime(iso, nowMs))}</time>`;
+
+const STYLE = `:root{--ok:#1a7f37;--deg:#bf8700;--part:#d1600f;--major:#cf222e;--muted:#59636e;--line:#d1d9e0}
+*{box-sizing:border-box}body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:52rem;margin:0 auto;padding:1.5rem 1rem 3rem;color:#1f2328;line-height:1.45}
+header{display:flex;justify-content:space-between;align-items:baseline;flex-wrap:wrap;gap:.5rem;margin-bottom:1rem}header h1{font-size:1.5rem;margin:0}header a{color:var(--muted);font-size:.9rem}
+a{color:#0969da}.banner{padding:1rem 1.25rem;border-radius:.5rem;font-weight:600;color:#fff;margin:0 0 1.5rem}
+.banner.operational{background:var(--ok)}.banner.degraded{background:var(--deg)}.banner.partial-outage{background:var(--part)}.banner.major-outage{background:var(--major)}
+h2{font-size:1.1rem;margin:2rem 0 .75rem}.components{border:1px solid var(--line);border-radius:.5rem}
+.component{padding:.9rem 1rem;border-top:1px solid var(--line)}.component:first-child{border-top:0}
+.component .row{display:flex;justify-content:space-between;gap:1rem}.component .state{font-size:.9rem}
+.state.operational{color:var(--ok)}.state.degraded{color:var(--deg)}.state.partial-outage{color:var(--part)}.state.major-outage{color:var(--major)}
+.bars{display:flex;gap:1px;margin-top:.5rem;height:1.6rem}.bars span{flex:1;border-radius:1px;background:var(--ok)}
+.bars .degraded{background:var(--deg)}.bars .partial-outage{background:var(--part)}.bars .major-outage{background:var(--major)}
+.legend{display:flex;justify-content:space-between;color:var(--muted);font-size:.75rem;margin-top:.25rem}
+.incident{border:1px solid var(--line);border-left:4px solid var(--part);border-radius:.5rem;padding:.75rem 1rem;margin:.75rem 0}
+.incident.major-outage{border-left-color:var(--major)}.incident.degraded{border-left-color:var(--deg)}.incident.resolved{border-left-color:var(--ok)}
+.incident h3{margin:0 0 .25rem;font-size:1rem}.meta{color:var(--muted);font-size:.85rem;margin:0}
+.updates{list-style:none;padding:0;margin:.75rem 0 0}.updates li{padding:.5rem 0;border-top:1px solid var(--line)}
+.updates strong{margin-right:.35rem}.updates time{display:block;color:var(--muted);font-size:.8rem}
+footer{margin-top:2.5rem;color:var(--muted);font-size:.8rem;display:flex;gap:1rem;flex-wrap:wrap}
+@media (max-width:40rem){body{padding:1rem .75rem 2rem}.bars{height:1.2rem}.bars span:nth-child(-n+60){display:none}}`;
+
+function layout(title: string, heading: string, body: string, data: StatusData): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeMarkup(title)}</title><link rel="alternate" type="application/atom+xml" title="Incidents" href="/status/feed.atom"><style>${STYLE}</style></head>
+<body><header><h1>${escapeMarkup(heading)}</h1><a href="/status">${escapeMarkup(data.title)}</a></header>${body}
+<footer><span>Updated ${time(data.generatedAt, Date.parse(data.generatedAt))}</span><a href="/status/feed.atom">Atom feed</a><a href="/status.json">JSON</a></footer></body></html>`;
+}
+
+function renderUpdates(i: PublicIncident, nowMs: number): string {
+  return [...i.updates]
     .reverse()
-    .map((u) => `<li><time>${escapeMarkup(u.at)}</time> ${escapeMarkup(u.text)}</li>`)
+    .map((u) => `<li><strong>${LABEL[u.state ?? 'investigating']}</strong>${escapeMarkup(u.text)}${time(u.at, nowMs)}</li>`)
     .join('');
-  return `<article class="incident ${i.state}" data-id="${escapeMarkup(i.id)}"><h3>${escapeMarkup(i.title)}</h3>
-<p><strong class="state">${i.state[0]!.toUpperCase()}${i.state.slice(1)}</strong> · ${escapeMarkup(i.severity)} · started <time>${escapeMarkup(i.startedAt)}</time>${i.resolvedAt ? ` · resolved <time>${escapeMarkup(i.resolvedAt)}</time>` : ''}</p>
-${updates ? `<ul class="updates">${updates}</ul>` : ''}</article>`;
 }
 
-export function renderStatusPage(data: Awaited<ReturnType<typeof statusData>>): string {
-  const banner = data.open.length
-    ? `<p class="banner degraded">${data.open.length} active incident${data.open.length > 1 ? 's' : ''}</p>`
-    : '<p class="banner ok">All systems operational</p>';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Status</title>
-<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1f2328}.banner{padding:1rem;border-radius:.5rem;font-weight:600}.ok{background:#dafbe1}.degraded{background:#fff1c2}.incident{border-left:4px solid #d29922;padding:.25rem 1rem;margin:1rem 0}.incident.resolved{border-color:#2da44e}.updates{color:#57606a}</style></head>
-<body><h1>Service status</h1>${banner}
-<h2>Active incidents</h2>${data.open.map(renderIncident).join('') || '<p>None.</p>'}
-<h2>Resolved in the last ${RESOLVED_WINDOW_DAYS} days</h2>${data.resolved.map(renderIncident).join('') || '<p>None.</p>'}
-<footer><small>Updated ${escapeMarkup(data.generatedAt)}</small></footer></body></html>`;
+function renderIncident(i: PublicIncident, nowMs: number, latestOnly: boolean): string {
+  const updates = latestOnly ? { ...i, updates: i.updates.slice(-1) } : i;
+  const cls = i.state === 'resolved' ? 'resolved' : i.impact;
+  return `<article class="incident ${cls}" data-id="${escapeMarkup(i.id)}"><h3><a href="/status/incidents/${escapeMarkup(i.id)}">${escapeMarkup(i.title)}</a></h3>
+<p class="meta"><strong class="state">${LABEL[i.state]}</strong> · ${LABEL[i.impact]} · started ${time(i.startedAt, nowMs)}${i.resolvedAt ? ` · resolved ${time(i.resolvedAt, nowMs)}` : ''}</p>
+<ul class="updates">${renderUpdates(updates, nowMs)}</ul></article>`;
 }
 
-/** The public status page: GET /status (HTML) and GET /status.json (its data). */
-export function registerStatusRoutes(app: FastifyInstance, client: Client): void {
-  app.get('/status.json', () => statusData(client));
-  app.get('/status', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await statusData(client))));
+export function renderStatusPage(data: StatusData): string {
+  const nowMs = Date.parse(data.generatedAt);
+  const overall = worst([...data.components.map((c) => c.state), ...data.open.map((i) => i.impact)]);
+  const banner = `<p class="banner ${overall}">${overall === 'operational' ? 'All systems operational' : `${data.open.length} active incident${data.open.length === 1 ? '' : 's'}: ${LABEL[overall].toLowerCase()}`}</p>`;
+  const components = data.components.length
+    ? `<h2>Components</h2><div class="components">${data.components
+        .map(
+          (
+            c,
+          ) => `<div class="component" data-id="${escapeMarkup(c.id)}"><div class="row"><span>${escapeMarkup(c.name)}</span><span class="state ${c.state}">${LABEL[c.state]}</span></div>
+<div class="bars" aria-label="last ${HISTORY_DAYS} days">${c.history.map((d) => `<span class="${d.state}" title="${d.day}: ${LABEL[d.state]}"></span>`).join('')}</div>
+<div class="legend"><span>${HISTORY_DAYS} days ago</span><span>today</span></div></div>`,
+        )
+        .join('')}</div>`
+    : '';
+  const body = `${banner}${data.open.length ? `<h2>Active incidents</h2>${data.open.map((i) => renderIncident(i, nowMs, false)).join('')}` : ''}${components}
+<h2>Past incidents (${RESOLVED_LISTED_DAYS} days)</h2>${data.resolved.map((i) => renderIncident(i, nowMs, true)).join('') || '<p class="meta">No incidents reported.</p>'}`;
+  return layout(data.title, data.title, body, data);
+}
+
+function renderIncidentPage(i: PublicIncident, data: StatusData): string {
+  const nowMs = Date.parse(data.generatedAt);
+  const names = data.components.filter((c) => i.components.includes(c.id)).map((c) => c.name);
+  const body = `<article class="incident ${i.state === 'resolved' ? 'resolved' : i.impact}" data-id="${escapeMarkup(i.id)}">
+<p class="meta"><strong class="state">${LABEL[i.state]}</strong> · ${LABEL[i.impact]}${names.length ? ` · affects ${escapeMarkup(names.join(', '))}` : ''}</p>
+<p class="meta">Started ${time(i.startedAt, nowMs)}${i.resolvedAt ? ` · resolved ${time(i.resolvedAt, nowMs)}` : ''}</p>
+<ul class="updates">${renderUpdates(i, nowMs)}</ul></article>`;
+  return layout(`${i.title} · ${data.title}`, i.title, body, data);
+}
+
+/** An Atom feed with one entry per public update. */
+export function renderFeed(data: StatusData, baseUrl: string): string {
+  const base = baseUrl.replace(/\/$/, '');
+  const entries = [...data.open, ...data.resolved]
+    .flatMap((i) => i.updates.map((u, n) => ({ i, u, n })))
+    .sort((a, b) => b.u.at.localeCompare(a.u.at))
+    .slice(0, 50);
+  const x = escapeMarkup;
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>${x(data.title)}</title><id>${x(base)}/status</id>
+<link rel="self" href="${x(base)}/status/feed.atom"/><link href="${x(base)}/status"/><updated>${x(entries[0]?.u.at ?? data.generatedAt)}</updated>
+${entries
+  .map(
+    ({
+      i,
+      u,
+      n,
+    }) => `<entry><title>${x(i.title)}: ${LABEL[u.state ?? 'investigating']}</title><id>${x(base)}/status/incidents/${x(i.id)}#${n + 1}</id>
+<link href="${x(base)}/status/incidents/${x(i.id)}"/><updated>${x(u.at)}</updated><author><name>${x(data.title)}</name></author><content type="text">${x(u.text)}</content></entry>`,
+  )
+  .join('\n')}
+</feed>`;
+}
+
+/** GET /status, /status/incidents/INC-n, /status/feed.atom and /status.json. */
+export function registerStatusRoutes(app: FastifyInstance, client: Client, policy: ResponsePolicy, publicUrl?: string): void {
+  const data = () => statusData(client, policy);
+  app.get('/status.json', data);
+  app.get('/status', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await data())));
+  app.get<{ Params: { id: string } }>('/status/incidents/:id', async (request, reply) => {
+    const number = parseIncidentId(request.params.id);
+    const d = await data();
+    const found = number === undefined ? undefined : [...d.open, ...d.resolved].find((i) => i.id === `INC-${number}`);
+    if (!found)
+      return reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send(layout('Not found', 'No such public incident', '<p class="meta">Nothing has been published under this id.</p>', d));
+    return reply.type('text/html; charset=utf-8').send(renderIncidentPage(found, d));
+  });
+  app.get('/status/feed.atom', async (request, reply) =>
+    reply.type('application/atom+xml; charset=utf-8').send(renderFeed(await data(), publicUrl ?? `${request.protocol}://${request.host}`)),
+  );
 }

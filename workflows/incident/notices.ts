@@ -69,7 +69,8 @@ const handlers: Handlers = {
         dedupKey: dedupKeys.customers(i),
         recipient: { id: `customers-${i}`, name: r.name, email: r.email },
         channel: 'email' as const,
-        subject: `Service incident: ${state.title}`,
+        // Customers read the public title once someone has published one.
+        subject: `Service incident: ${state.publicTitle ?? state.title}`,
         body,
       },
       who: `${r.name} (customers)`,

@@ -15,7 +15,8 @@ import {
   type ChangeSeverityArgs,
   type EscalateArgs,
   type Phase,
-  type PublicUpdate,
+  type PublicIncidentMemo,
+  type PublicState,
   type PublicUpdateArgs,
   type ResolveArgs,
   type RunbookEvent,
@@ -109,11 +110,35 @@ export function resolve(m: IncidentModel, { by, rootCause, resolution }: Resolve
   closeAsResolved(m, by, nowMs, `Resolved. Root cause: ${m.state.rootCause}. Resolution: ${m.state.resolution}`);
 }
 
-/** Returns the latest public updates, which the status page reads from the memo. */
-export function postPublicUpdate(m: IncidentModel, { by, text }: PublicUpdateArgs, nowMs: number): PublicUpdate[] {
-  (m.state.publicUpdates ??= []).push({ at: iso(nowMs), text: text.trim() });
-  record(m, nowMs, 'note', by, `Public status update: ${text.trim()}`);
-  return m.state.publicUpdates.slice(-20);
+const PHASE_PUBLIC_STATE: Record<Phase, PublicState> = {
+  detect: 'investigating',
+  triage: 'investigating',
+  contain: 'identified',
+  investigate: 'identified',
+  resolve: 'monitoring',
+  recover: 'monitoring',
+  review: 'resolved',
+};
+
+/** What the status page reads from the memo: the public title, impact, components and latest updates. */
+export function postPublicUpdate(m: IncidentModel, args: PublicUpdateArgs, nowMs: number): PublicIncidentMemo {
+  const { state } = m;
+  const { by, text } = args;
+  if (args.title) state.publicTitle = args.title.trim();
+  if (args.impact) state.publicImpact = args.impact;
+  else state.publicImpact ??= 'partial-outage';
+  if (args.components?.length) state.publicComponents = args.components;
+  else
+    state.publicComponents ??= (m.policy.statusPage?.components ?? []).filter((c) => c.services.includes(state.service)).map((c) => c.id);
+  const publicState = args.state ?? PHASE_PUBLIC_STATE[state.phase];
+  (state.publicUpdates ??= []).push({ at: iso(nowMs), text: text.trim(), state: publicState });
+  record(m, nowMs, 'note', by, `Public status update (${publicState}): ${text.trim()}`);
+  return {
+    publicUpdates: state.publicUpdates.slice(-20),
+    publicTitle: state.publicTitle,
+    publicImpact: state.publicImpact,
+    publicComponents: state.publicComponents,
+  };
 }
 
 export function setImpact(m: IncidentModel, { by, usersPct }: SetImpactArgs, nowMs: number): void {
