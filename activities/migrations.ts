@@ -168,7 +168,7 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 6,
-    name: 'identity',
+    name: 'identity and status page breaches',
     sql: `
       CREATE TABLE IF NOT EXISTS api_tokens (
         id           text PRIMARY KEY,
@@ -182,6 +182,8 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
       CREATE INDEX IF NOT EXISTS api_tokens_person ON api_tokens (person);
       ALTER TABLE timeline_events ADD COLUMN IF NOT EXISTS via text;
+      ALTER TABLE sla_breaches DROP CONSTRAINT IF EXISTS sla_breaches_kind_check;
+      ALTER TABLE sla_breaches ADD CONSTRAINT sla_breaches_kind_check CHECK (kind IN ('ack', 'phase', 'status-page'));
     `,
   },
 ];

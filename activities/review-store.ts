@@ -173,6 +173,7 @@ export class ReviewStore {
         slaBreaches: {
           ack: b.filter((x) => x.kind === 'ack').reduce((s, x) => s + x.n, 0),
           byPhase: Object.fromEntries(b.filter((x) => x.kind === 'phase').map((x) => [x.phase, x.n])),
+          statusPage: b.filter((x) => x.kind === 'status-page').reduce((s, x) => s + x.n, 0),
         },
         postMortems: { onTime: r?.on_time ?? 0, late: r?.late ?? 0, missing: r?.missing ?? 0, pending: r?.pending ?? 0 },
         openActionItems: a?.n ?? 0,

@@ -88,7 +88,8 @@ export interface SeverityReport {
   incidents: number;
   mttaSeconds: { p50: number | null; p90: number | null };
   mttrSeconds: { p50: number | null; p90: number | null };
-  slaBreaches: { ack: number; byPhase: Record<string, number> };
+  /** statusPage: user-facing incidents without a public update in time (policy statusPage.updateWithin). */
+  slaBreaches: { ack: number; byPhase: Record<string, number>; statusPage: number };
   postMortems: { onTime: number; late: number; missing: number; pending: number };
   openActionItems: number;
 }

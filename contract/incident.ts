@@ -120,6 +120,8 @@ export interface Deadlines {
   /** When the next automatic escalation fires, if unacknowledged. */
   nextEscalation?: string;
   nextStatusUpdate?: string;
+  /** When the first public status update is due (user-facing P0/P1), until one is posted. */
+  publicUpdate?: string;
   /** The earliest budget of the current or an earlier phase still running. */
   phaseBudget?: { phase: Phase; at: string };
 }
@@ -189,7 +191,8 @@ export interface PublicIncidentMemo {
 }
 
 export interface SlaBreach {
-  kind: 'ack' | 'phase';
+  /** status-page: no public update in time (policy statusPage.updateWithin). */
+  kind: 'ack' | 'phase' | 'status-page';
   phase?: Phase;
   at: string;
   text: string;

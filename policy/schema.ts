@@ -133,8 +133,13 @@ export const policySchema = z
             }),
           )
           .default([]),
+        /** A user-facing incident of these severities must have a public update within `updateWithin`... */
+        updateSeverities: z.array(SEVERITY).default(['P0', 'P1']),
+        updateWithin: duration.optional(),
+        /** ...or these are paged, once, and it is a breach in reports. */
+        remind: z.array(target).default(['role:communications-lead']),
       })
-      .default({ title: 'Service status', components: [] }),
+      .default({ title: 'Service status', components: [], updateSeverities: ['P0', 'P1'], remind: ['role:communications-lead'] }),
     /**
      * What needs a verified person (an API token, a signed link, a signed SMS or chat request): an
      * action ("approve"), or an action on incidents of a severity ("resolve:P1"). Others may act

@@ -45,8 +45,8 @@ beforeAll(async () => {
   const b = await incident('P1', at(5), 15, 120);
   const c = await incident('P1', at(2), 10, 90);
   await pool.query(
-    `INSERT INTO sla_breaches (incident_number, kind, phase, at, text) VALUES ($1, 'ack', '', $2, 'x'), ($3, 'phase', 'triage', $4, 'y')`,
-    [a, at(10, 1), b, at(5, 16)],
+    `INSERT INTO sla_breaches (incident_number, kind, phase, at, text) VALUES ($1, 'ack', '', $2, 'x'), ($3, 'phase', 'triage', $4, 'y'), ($5, 'status-page', '', $6, 'z')`,
+    [a, at(10, 1), b, at(5, 16), c, at(2, 15)],
   );
   await postmortem(a, at(8), at(9));
   await postmortem(b, at(3), at(2));
@@ -73,7 +73,7 @@ test('report figures are computed in SQL and match the seeded answers', async ()
     incidents: 3,
     mttaSeconds: { p50: 600, p90: 840 },
     mttrSeconds: { p50: 5400, p90: 6840 },
-    slaBreaches: { ack: 1, byPhase: { triage: 1 } },
+    slaBreaches: { ack: 1, byPhase: { triage: 1 }, statusPage: 1 },
     postMortems: { onTime: 1, late: 1, missing: 1, pending: 0 },
     openActionItems: 1,
   });

@@ -6,10 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { addNoteUpdate, advancePhaseUpdate, resolveUpdate, setImpactUpdate } from '../contract';
+import { addNoteUpdate, advancePhaseUpdate, resolveUpdate, setImpactUpdate, stateQuery } from '../contract';
 import type { StatusData } from '../client/server/status-page';
 import { runCli } from './helpers/cli';
-import { declareIncident, useIncidentHarness, waitFor } from './helpers/harness';
+import { declareIncident, sleep, useIncidentHarness, waitFor } from './helpers/harness';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -155,4 +155,33 @@ test('nothing is public until published; then only its public title, state and u
     await page.screenshot({ path: path.join(ARTIFACTS, 'status-page-resolved.png'), fullPage: true });
   });
   expect(h.smtp.mails.filter(customerMail)).toHaveLength(1);
+});
+
+test('a user-facing P1 with no public update in time pages the communications lead once; a published one does not', async () => {
+  const policy = { ...h.policy, statusPage: { ...h.policy.statusPage, updateWithin: '2s' } };
+  const commsMails = (id: string) =>
+    h.smtp.mails.filter(
+      (m) => m.to.includes('comms@example.com') && m.subject.includes(`${id} SLA breach: P1 without a public status update`),
+    );
+  const silent = await declareIncident(h.env, h.taskQueue, { policy, severity: 'P1', service: 'checkout' });
+  const published = await declareIncident(h.env, h.taskQueue, { policy, severity: 'P1', service: 'checkout' });
+  expect(
+    await runCli(
+      { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue },
+      'update',
+      published.state.incidentId,
+      'Investigating checkout errors.',
+      '--public',
+      '--title',
+      'Checkout errors',
+    ),
+  ).toMatchObject({ code: 0 });
+
+  const page = await waitFor(() => commsMails(silent.state.incidentId)[0], 'the communications lead to be paged');
+  expect(page.subject).toContain('within 2s of detection: post one now with incidentctl update');
+  await sleep(3000);
+  expect(commsMails(silent.state.incidentId)).toHaveLength(1);
+  expect(commsMails(published.state.incidentId)).toHaveLength(0);
+  const state = await silent.handle.query(stateQuery);
+  expect(state!.breaches).toContainEqual(expect.objectContaining({ kind: 'status-page' }));
 });

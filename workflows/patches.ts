@@ -32,6 +32,12 @@ export const PATCHES = {
    * one timer per deadline; the runbook child gets only its part of the policy.
    */
   pageFirst: 'page-first',
+  /**
+   * a user-facing P0/P1 with no public status update within statusPage.updateWithin (the plan's 15 min)
+   * pages the communications lead once and is a breach. Asked only by page-first runs, with patched()
+   * itself: page-first implies only the patches before it.
+   */
+  statusPageDeadline: 'status-page-deadline',
 } as const;
 
 /** The runbook workflow's patch ids. */

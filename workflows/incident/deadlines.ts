@@ -3,7 +3,7 @@
  * and so the next time the workflow must wake. Pure functions of the model and `nowMs`.
  */
 import { durationMs, formatDuration } from '../../policy/duration';
-import { PHASES, type Deadlines, type Phase } from '../../contract';
+import { PHASES, type Deadlines, type Phase, type SlaBreach } from '../../contract';
 import { nextEscalation, planEscalation, type EscalationEntry } from '../escalation';
 import { iso, type IncidentModel } from './state';
 
@@ -29,12 +29,27 @@ export function statusCadenceMs(m: IncidentModel): number | undefined {
 
 export interface DueBreach {
   key: string;
-  kind: 'ack' | 'phase';
+  kind: SlaBreach['kind'];
   text: string;
   phase?: Phase;
 }
 
 /** SLA breaches that have come due at `nowMs` and are not recorded yet. */
+/**
+ * When a user-facing incident of the listed severities must have its first public status update (the
+ * plan: "within 15 minutes of P0/P1 detection"); undefined once one is out, or when the rule does not apply.
+ * User-facing: its service belongs to a status page component, or the policy names no components.
+ */
+export function statusPageDeadlineMs(m: IncidentModel): number | undefined {
+  const { state, policy, book } = m;
+  const rule = policy.statusPage;
+  if (!m.statusPageRule || !rule?.updateWithin || state.status === 'resolved') return undefined;
+  if (!rule.updateSeverities.includes(state.severity) || state.publicUpdates?.length || book.breachKeys.includes('status-page'))
+    return undefined;
+  if (rule.components.length && !rule.components.some((c) => c.services.includes(state.service))) return undefined;
+  return m.declaredMs + durationMs(rule.updateWithin);
+}
+
 export function dueBreaches(m: IncidentModel, nowMs: number): DueBreach[] {
   const { state, book } = m;
   if (state.status === 'resolved') return [];
@@ -46,6 +61,13 @@ export function dueBreaches(m: IncidentModel, nowMs: number): DueBreach[] {
       text: `${state.severity} not acknowledged within ${formatDuration(ackDeadlineMs(m) - m.declaredMs)}`,
     });
   }
+  const publicDue = statusPageDeadlineMs(m);
+  if (publicDue !== undefined && nowMs >= publicDue)
+    due.push({
+      key: 'status-page',
+      kind: 'status-page',
+      text: `${state.severity} without a public status update within ${m.policy.statusPage.updateWithin} of detection`,
+    });
   for (const d of phaseDeadlines(m)) {
     if (nowMs >= d.atMs)
       due.push({ key: d.key, kind: 'phase', text: `Phase ${d.phase} not finished within its ${d.budget} budget`, phase: d.phase });
@@ -98,6 +120,11 @@ export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: 
       const at = Date.parse(book.lastStatusAt) + cadence;
       deadlines.nextStatusUpdate = iso(at);
       candidates.push({ atMs: at, summary: `${state.severity} status update every ${formatDuration(cadence)}` });
+    }
+    const publicDue = statusPageDeadlineMs(m);
+    if (publicDue !== undefined) {
+      deadlines.publicUpdate = iso(publicDue);
+      candidates.push({ atMs: publicDue, summary: `Public status update due (${m.policy.statusPage.updateWithin} for ${state.severity})` });
     }
     const budget = phaseDeadlines(m)[0];
     if (budget) {

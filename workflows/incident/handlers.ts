@@ -181,7 +181,12 @@ export function registerHandlers(fx: Effects): void {
     postPublicUpdate,
     person<PublicUpdateArgs>(
       'public-update',
-      (args) => validatePublicUpdate(m.state, args, (m.policy.statusPage?.components ?? []).map((c) => c.id)),
+      (args) =>
+        validatePublicUpdate(
+          m.state,
+          args,
+          (m.policy.statusPage?.components ?? []).map((c) => c.id),
+        ),
       (args) => {
         // The status page reads visibility only (no query, so no worker needed): public updates ride in the memo.
         upsertMemo({ ...t.postPublicUpdate(m, args, fx.now()) });

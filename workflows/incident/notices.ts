@@ -51,6 +51,16 @@ const handlers: Handlers = {
     await pageLevel(fx, n.level, { dedupPrefix: dedupKeys.manualPage(n.n, n.level), stopIfAcknowledged: false });
   },
   async breach(fx, n) {
+    // The status page rule pages whoever writes public updates; other breaches notify as before.
+    if (n.key === 'status-page') {
+      await sendToTargets(fx, fx.m.policy.statusPage.remind, {
+        dedupPrefix: dedupKeys.breach(n.key),
+        kind: 'page',
+        message: message(fx, 'breach', `${n.text}: post one now with incidentctl update ${fx.m.state.incidentId} --public`),
+        label: 'Status page reminder',
+      });
+      return;
+    }
     await sendToTargets(fx, fx.m.policy.notify.budgetBreach, {
       dedupPrefix: dedupKeys.breach(n.key),
       kind: 'notification',

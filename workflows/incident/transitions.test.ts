@@ -262,3 +262,39 @@ describe('after resolution', () => {
     }
   });
 });
+
+describe('the plan: a status page update within 15 minutes of P0/P1 detection', () => {
+  const withRule = (severity: Severity, service = 'api') => {
+    const m = incident(severity);
+    m.state.service = service;
+    m.statusPageRule = true;
+    return m;
+  };
+
+  test('a user-facing P1 with no public update is due at 15 minutes, breaches once, and pages the communications lead', () => {
+    const m = withRule('P1');
+    expect(planDeadlines(m).deadlines.publicUpdate).toBe(new Date(T0 + 15 * MIN).toISOString());
+    t.recordBreaches(m, T0 + 15 * MIN - 1);
+    expect(m.state.breaches.filter((b) => b.kind === 'status-page')).toEqual([]);
+    t.recordBreaches(m, T0 + 15 * MIN);
+    t.recordBreaches(m, T0 + 20 * MIN);
+    expect(m.state.breaches.filter((b) => b.kind === 'status-page')).toHaveLength(1);
+    expect(m.book.notices).toContainEqual({
+      type: 'breach',
+      key: 'status-page',
+      text: 'P1 without a public status update within 15m of detection',
+    });
+    expect(planDeadlines(m).deadlines.publicUpdate).toBeUndefined();
+  });
+
+  test('a public update in time, a P2, an internal service or a run before the rule: nothing due', () => {
+    const published = withRule('P0');
+    t.postPublicUpdate(published, { by: 'comms', text: 'Investigating', title: 'Sign-in failing' }, T0 + 5 * MIN);
+    const cases = [published, withRule('P2'), withRule('P1', 'batch-reports'), incident('P1')];
+    for (const m of cases) {
+      expect(planDeadlines(m).deadlines.publicUpdate).toBeUndefined();
+      t.recordBreaches(m, T0 + 60 * MIN);
+      expect(m.state.breaches.filter((b) => b.kind === 'status-page')).toEqual([]);
+    }
+  });
+});

@@ -22,7 +22,7 @@ export function register(program: Command): void {
       const g = globals(command);
       const rows = await storeRequest<SeverityReport[]>(g, 'reportWorkflow', { sinceSeconds: durationMs(since) / 1000 });
       const header =
-        'SEV  COUNT  MTTA p50/p90     MTTR p50/p90     ACK-BREACH  PHASE-BREACH               PM on-time/late/missing/pending  OPEN-ACTIONS';
+        'SEV  COUNT  MTTA p50/p90     MTTR p50/p90     ACK-BREACH  PHASE-BREACH               STATUS-PAGE  PM on-time/late/missing/pending  OPEN-ACTIONS';
       const lines = rows.map((r) =>
         [
           r.severity.padEnd(4),
@@ -35,6 +35,7 @@ export function register(program: Command): void {
               .map(([p, n]) => `${p}:${n}`)
               .join(',') || '-'
           ).padEnd(26),
+          String(r.slaBreaches.statusPage).padEnd(12),
           `${r.postMortems.onTime}/${r.postMortems.late}/${r.postMortems.missing}/${r.postMortems.pending}`.padEnd(32),
           String(r.openActionItems),
         ].join(' '),
