@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ackLink, type AckLinkSettings } from './ack-links';
 import { proofProblem, TokenStore, type ApiTokenRecord } from './identity';
+import { SubscriberStore, subscriptionToken } from './subscribers';
 import { pageMetrics } from './metrics';
 import { OnCallStore } from './oncall-store';
 import type {
@@ -361,6 +362,46 @@ export function createActivities(deps: ActivityDeps) {
     /** Who is on call at `at`: overrides from the store over the incident's rotation snapshot. */
     async whoIsOnCall(input: { oncall: ResponsePolicy['oncall']; at: string }): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
       return oncall.whoAt({ oncall: input.oncall }, Date.parse(input.at));
+    },
+
+    /**
+     * One email per confirmed status page subscriber for public update `n` of an incident, each through
+     * the ledger (a retried activity sends nobody twice), each with its own unsubscribe link.
+     */
+    async notifySubscribers(input: {
+      incidentNumber: number;
+      incidentId: string;
+      n: number;
+      title: string;
+      state: string;
+      text: string;
+    }): Promise<{ sent: number; skipped?: string }> {
+      if (!deps.ackLinks) return { sent: 0, skipped: 'no signing secret for unsubscribe links (ACK_LINK_SECRET)' };
+      const { secret, publicUrl } = deps.ackLinks;
+      const base = publicUrl.replace(/\/$/, '');
+      const subscribers = await new SubscriberStore(deps.store.pool).confirmed();
+      const msgs: OutboundMessage[] = subscribers.map((s) => ({
+        incidentNumber: input.incidentNumber,
+        incidentId: input.incidentId,
+        dedupKey: `public-update:${input.n}:subscriber-${s.id}`,
+        kind: 'notification',
+        recipient: { id: `subscriber-${s.id}`, name: s.email, email: s.email },
+        channel: 'email',
+        subject: `${input.title}: ${input.state}`,
+        body: [
+          input.text,
+          '',
+          `Details: ${base}/status/incidents/${input.incidentId}`,
+          '',
+          `You subscribed to status updates. Unsubscribe: ${base}/status/subscriptions/unsubscribe/${subscriptionToken(secret, 'unsubscribe', s.id)}`,
+        ].join('\n'),
+      }));
+      const settled = await deliverClaimed(msgs, Context.current().info.attempt);
+      const retryable = settled.find(
+        (r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ApplicationFailure && r.reason.nonRetryable),
+      );
+      if (retryable) throw retryable.reason;
+      return { sent: settled.filter((r) => r.status === 'fulfilled' && r.value.status === 'sent').length };
     },
 
     /** `incidentctl token` over Temporal (the operator route): only the hash ever arrives here. */

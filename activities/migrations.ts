@@ -168,7 +168,7 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
   {
     version: 6,
-    name: 'identity and status page breaches',
+    name: 'identity, status page breaches and subscribers',
     sql: `
       CREATE TABLE IF NOT EXISTS api_tokens (
         id           text PRIMARY KEY,
@@ -184,6 +184,14 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE timeline_events ADD COLUMN IF NOT EXISTS via text;
       ALTER TABLE sla_breaches DROP CONSTRAINT IF EXISTS sla_breaches_kind_check;
       ALTER TABLE sla_breaches ADD CONSTRAINT sla_breaches_kind_check CHECK (kind IN ('ack', 'phase', 'status-page'));
+      CREATE TABLE IF NOT EXISTS status_subscribers (
+        id                   bigserial PRIMARY KEY,
+        email                text NOT NULL UNIQUE,
+        created_at           timestamptz NOT NULL DEFAULT now(),
+        confirmation_sent_at timestamptz,
+        confirmed_at         timestamptz,
+        unsubscribed_at      timestamptz
+      );
     `,
   },
 ];

@@ -48,7 +48,9 @@ export type Notice =
   | { type: 'runbook-notify'; ref: string; targets: string[]; text: string }
   | { type: 'runbook-trouble'; host: string; text: string }
   /** A status update taken by the main loop, sent by the notification lane (page-first incidents). */
-  | { type: 'status-update'; n: number };
+  | { type: 'status-update'; n: number }
+  /** Public update `n` (1-based) to the status page's subscribers. */
+  | { type: 'public-update'; n: number };
 
 /** Workflow bookkeeping that survives continueAsNew alongside the state. */
 export interface IncidentBook {

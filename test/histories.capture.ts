@@ -16,6 +16,7 @@ import {
   advancePhaseUpdate,
   assignCommanderUpdate,
   changeSeverityUpdate,
+  postPublicUpdate,
   escalateUpdate,
   refreshDraftUpdate,
   resolveUpdate,
@@ -82,6 +83,10 @@ test('capture workflow histories', async () => {
     await p1.handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
     await p1.handle.executeUpdate(assignCommanderUpdate, { args: [{ by: 'engineer-a', commander: 'ic' }] });
     await p1.handle.executeUpdate(addNoteUpdate, { args: [{ by: 'ic', text: 'webhook secret rotated upstream' }] });
+    // v7 on: a public update (title, memo, subscribers' emails).
+    await p1.handle.executeUpdate(postPublicUpdate, {
+      args: [{ by: 'comms-lead', text: 'Payments are failing for some customers.', title: 'Payment errors' }],
+    });
     for (let i = 0; i < 5; i++) await p1.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'ic' }] });
     await p1.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'expired secret', resolution: 'rotated' }] });
     const p1State = (await p1.handle.result()) as { incidentId: string };

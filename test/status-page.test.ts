@@ -11,13 +11,34 @@ import type { StatusData } from '../client/server/status-page';
 import { runCli } from './helpers/cli';
 import { declareIncident, sleep, useIncidentHarness, waitFor } from './helpers/harness';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
+import { createSmtpMailer, type Mailer } from '../activities/mailer';
+import { SubscriberStore } from '../activities/subscribers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../test-artifacts');
+const PUBLIC_URL = 'https://status.test';
+const LINK_SECRET = 'status-link-secret';
 let http: TestWebhook;
-const h = useIncidentHarness({ name: 'status', beforeTeardown: async () => http?.close() });
+let mailer: Mailer;
+const h = useIncidentHarness({
+  name: 'status',
+  // Workers sign unsubscribe links with the acknowledge-link secret, as the HTTP server does.
+  worker: { ackLinks: { secret: LINK_SECRET, publicUrl: PUBLIC_URL, ttlSeconds: 3600 } },
+  beforeTeardown: async () => {
+    await http?.close();
+    mailer?.close();
+  },
+});
 beforeAll(async () => {
-  http = await startWebhook(h.env.client, h.taskQueue, h.policy, 5000, { publicUrl: 'https://status.test' });
+  mailer = createSmtpMailer(h.smtp.url, 'status@test.local');
+  http = await startWebhook(
+    h.env.client,
+    h.taskQueue,
+    h.policy,
+    5000,
+    { publicUrl: PUBLIC_URL, ackSecret: LINK_SECRET },
+    { subscriptions: { store: new SubscriberStore(h.env.pool), mailer } },
+  );
 });
 
 const statusJson = async () => (await (await fetch(`${http.url}/status.json`)).json()) as StatusData;
@@ -184,4 +205,55 @@ test('a user-facing P1 with no public update in time pages the communications le
   expect(commsMails(published.state.incidentId)).toHaveLength(0);
   const state = await silent.handle.query(stateQuery);
   expect(state!.breaches).toContainEqual(expect.objectContaining({ kind: 'status-page' }));
+});
+
+test('subscribers confirm by a button (not by opening the link), get one email per public update, and unsubscribe from any of them', async () => {
+  const run = h.taskQueue.slice(-8);
+  const email = `reader-${run}@example.org`;
+  const local = (link: string) => link.replace(PUBLIC_URL, http.url);
+  const form = (route: string, body: Record<string, string>) =>
+    fetch(`${http.url}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(body).toString(),
+    });
+  const inbox = () => h.smtp.mails.filter((m) => m.to.includes(email));
+  const linkIn = (text: string, purpose: string) =>
+    text.match(new RegExp(`https://status\\.test/status/subscriptions/${purpose}/[\\w.-]+`))![0];
+
+  expect((await form('/status/subscribe', { email: 'not an address' })).status).toBe(400);
+  expect((await form('/status/subscribe', { email })).status).toBe(200);
+  const confirmation = await waitFor(() => inbox()[0], 'the confirmation email');
+  expect((await form('/status/subscribe', { email })).status).toBe(200); // asked again: no second email within the hour
+  const confirmLink = local(linkIn(confirmation.text, 'confirm'));
+  // A mail scanner opening the link confirms nothing: the page has a button.
+  expect(await (await fetch(confirmLink)).text()).toContain('<button type="submit">Confirm subscription</button>');
+  expect(await new SubscriberStore(h.env.pool).confirmed()).not.toContainEqual(expect.objectContaining({ email }));
+  expect((await fetch(`${confirmLink.slice(0, -3)}xyz`, { method: 'POST' })).status).toBe(403);
+  expect(await (await fetch(confirmLink, { method: 'POST' })).text()).toContain(`${email} gets an email with every public update`);
+
+  const { handle, state } = await declareIncident(h.env, h.taskQueue, { policy: h.policy, severity: 'P2', service: 'checkout' });
+  const cli = (...args: string[]) => runCli({ TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue }, ...args);
+  expect(
+    await cli('update', state.incidentId, 'Looking into slow checkouts.', '--public', '--title', `Slow checkouts ${run}`),
+  ).toMatchObject({ code: 0 });
+  const first = await waitFor(() => inbox().find((m) => m.subject === `Slow checkouts ${run}: Investigating`), 'the first update email');
+  expect(first.text).toContain('Looking into slow checkouts.');
+  expect(first.text).toContain(`${PUBLIC_URL}/status/incidents/${state.incidentId}`);
+  expect(await cli('update', state.incidentId, 'Fixed; watching.', '--public', '--state', 'monitoring')).toMatchObject({ code: 0 });
+  await waitFor(() => inbox().find((m) => m.subject === `Slow checkouts ${run}: Monitoring`), 'the second update email');
+
+  const unsubscribe = local(linkIn(first.text, 'unsubscribe'));
+  expect((await fetch(unsubscribe, { method: 'POST' })).status).toBe(200);
+  expect(await cli('update', state.incidentId, 'Still watching.', '--public')).toMatchObject({ code: 0 });
+  // The third update went out to nobody: the timeline says so once the lane has sent it.
+  await waitFor(
+    async () => (await handle.query(stateQuery))!.timeline.some((e) => e.text.startsWith('Public update 3 emailed to')),
+    'the third update to be sent',
+  );
+  expect(inbox().map((m) => m.subject)).toEqual([
+    'Confirm your subscription to Service status',
+    `Slow checkouts ${run}: Investigating`,
+    `Slow checkouts ${run}: Monitoring`,
+  ]);
 });

@@ -33,11 +33,12 @@ export const PATCHES = {
    */
   pageFirst: 'page-first',
   /**
-   * a user-facing P0/P1 with no public status update within statusPage.updateWithin (the plan's 15 min)
-   * pages the communications lead once and is a breach. Asked only by page-first runs, with patched()
-   * itself: page-first implies only the patches before it.
+   * the public status page: a user-facing P0/P1 with no public update within statusPage.updateWithin (the
+   * plan's 15 min) pages the communications lead once and is a breach; each public update is emailed to
+   * confirmed subscribers. Asked only by page-first runs, with patched() itself: page-first implies only
+   * the patches before it.
    */
-  statusPageDeadline: 'status-page-deadline',
+  publicStatusPage: 'public-status-page',
 } as const;
 
 /** The runbook workflow's patch ids. */

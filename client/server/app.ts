@@ -11,7 +11,7 @@ import { parseWebhookPayload } from './webhook/payload';
 import { registerApiRoutes, type ApiDeps } from './api';
 import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
 import { authorized, type WebhookAuth } from './auth';
-import { registerStatusRoutes } from './status-page';
+import { registerStatusRoutes, type SubscriptionDeps } from './status-page';
 import { createMetrics, type Metrics } from './metrics';
 
 export interface AppDeps {
@@ -31,6 +31,8 @@ export interface AppDeps {
   limits?: HttpLimits;
   /** Acknowledge links and SMS replies; see registerAcknowledgeRoutes. */
   acknowledge?: Omit<AcknowledgeRoutesDeps, 'client' | 'policy'>;
+  /** Status page subscriptions (store and mailer; links are signed with the acknowledge-link secret). */
+  subscriptions?: Pick<SubscriptionDeps, 'store' | 'mailer'>;
   /** The authenticated API for incidentctl; see registerApiRoutes. */
   api?: Omit<ApiDeps, 'client' | 'policy'>;
 }
@@ -177,7 +179,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/healthz', () => ({ status: 'ok' }));
 
-  registerStatusRoutes(app, deps.client, deps.policy, deps.acknowledge?.publicUrl);
+  registerStatusRoutes(app, deps.client, deps.policy, deps.acknowledge?.publicUrl, {
+    ...deps.subscriptions,
+    secret: deps.acknowledge?.ackSecret,
+    publicUrl: deps.acknowledge?.publicUrl,
+  });
   void app.register((scope, _opts, next) => {
     // Twilio posts forms, nothing else.
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

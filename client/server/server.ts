@@ -7,6 +7,8 @@ import { temporalConnection } from '../../config/temporal-connection';
 import type { ResponsePolicy } from '../../policy/schema';
 import { Pool } from 'pg';
 import { TokenStore } from '../../activities/identity';
+import { createSmtpMailer } from '../../activities/mailer';
+import { SubscriberStore } from '../../activities/subscribers';
 import { buildApp } from './app';
 import type { WebhookAuth } from './auth';
 
@@ -53,6 +55,8 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
     ? new Pool({ connectionString: config.DATABASE_URL, max: 4, application_name: `${config.STORE_APPLICATION_NAME}-http` })
     : undefined;
   pool?.on('error', () => undefined); // a lost idle session is replaced on next use
+  // Confirmation emails of status page subscriptions go from here; updates go from the workers, through the ledger.
+  const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const app = buildApp({
     client,
     taskQueue: config.TASK_QUEUE,
@@ -67,6 +71,7 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
       identitySecret: config.IDENTITY_SECRET,
     },
     api: { tokens: pool && new TokenStore(pool), identitySecret: config.IDENTITY_SECRET },
+    subscriptions: { store: pool && new SubscriberStore(pool), mailer },
     metricsToken: config.METRICS_TOKEN,
     logger: { level: config.LOG_LEVEL },
     limits: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, maxConnections: config.HTTP_MAX_CONNECTIONS },
@@ -79,6 +84,7 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
       await app.close();
       await connection.close();
       await pool?.end();
+      mailer?.close();
     },
   };
 }

@@ -4,7 +4,10 @@
  * read here. Served from visibility and memos alone, so it works while workers are down.
  */
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { checkSubscriptionToken, subscriptionToken, type SubscriberStore } from '../../activities/subscribers';
+import type { Mailer } from '../../activities/mailer';
 import { escapeMarkup } from '../../policy/render';
 import type { ResponsePolicy } from '../../policy/schema';
 import {
@@ -175,6 +178,8 @@ h2{font-size:1.1rem;margin:2rem 0 .75rem}.components{border:1px solid var(--line
 .updates{list-style:none;padding:0;margin:.75rem 0 0}.updates li{padding:.5rem 0;border-top:1px solid var(--line)}
 .updates strong{margin-right:.35rem}.updates time{display:block;color:var(--muted);font-size:.8rem}
 footer{margin-top:2.5rem;color:var(--muted);font-size:.8rem;display:flex;gap:1rem;flex-wrap:wrap}
+.subscribe{display:flex;gap:.5rem;flex-wrap:wrap}.subscribe input{flex:1;min-width:12rem;padding:.5rem;border:1px solid var(--line);border-radius:.375rem;font:inherit}
+button{padding:.5rem 1rem;border:0;border-radius:.375rem;background:#1f2328;color:#fff;font:inherit;cursor:pointer}
 @media (max-width:40rem){body{padding:1rem .75rem 2rem}.bars{height:1.2rem}.bars span:nth-child(-n+60){display:none}}`;
 
 function layout(title: string, heading: string, body: string, data: StatusData): string {
@@ -199,7 +204,7 @@ function renderIncident(i: PublicIncident, nowMs: number, latestOnly: boolean): 
 <ul class="updates">${renderUpdates(updates, nowMs)}</ul></article>`;
 }
 
-export function renderStatusPage(data: StatusData): string {
+export function renderStatusPage(data: StatusData, subscribe = false): string {
   const nowMs = Date.parse(data.generatedAt);
   const overall = worst([...data.components.map((c) => c.state), ...data.open.map((i) => i.impact)]);
   const banner = `<p class="banner ${overall}">${overall === 'operational' ? 'All systems operational' : `${data.open.length} active incident${data.open.length === 1 ? '' : 's'}: ${LABEL[overall].toLowerCase()}`}</p>`;
@@ -215,7 +220,7 @@ export function renderStatusPage(data: StatusData): string {
         .join('')}</div>`
     : '';
   const body = `${banner}${data.open.length ? `<h2>Active incidents</h2>${data.open.map((i) => renderIncident(i, nowMs, false)).join('')}` : ''}${components}
-<h2>Past incidents (${RESOLVED_LISTED_DAYS} days)</h2>${data.resolved.map((i) => renderIncident(i, nowMs, true)).join('') || '<p class="meta">No incidents reported.</p>'}`;
+<h2>Past incidents (${RESOLVED_LISTED_DAYS} days)</h2>${data.resolved.map((i) => renderIncident(i, nowMs, true)).join('') || '<p class="meta">No incidents reported.</p>'}${subscribe ? subscribeForm : ''}`;
   return layout(data.title, data.title, body, data);
 }
 
@@ -254,10 +259,18 @@ ${entries
 }
 
 /** GET /status, /status/incidents/INC-n, /status/feed.atom and /status.json. */
-export function registerStatusRoutes(app: FastifyInstance, client: Client, policy: ResponsePolicy, publicUrl?: string): void {
+export function registerStatusRoutes(
+  app: FastifyInstance,
+  client: Client,
+  policy: ResponsePolicy,
+  publicUrl?: string,
+  subscriptions: SubscriptionDeps = {},
+): void {
   const data = () => statusData(client, policy);
+  const subscribe = Boolean(subscriptions.store && subscriptions.mailer && subscriptions.secret && subscriptions.publicUrl);
   app.get('/status.json', data);
-  app.get('/status', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await data())));
+  app.get('/status', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await data(), subscribe)));
+  registerSubscriptionRoutes(app, policy, subscriptions);
   app.get<{ Params: { id: string } }>('/status/incidents/:id', async (request, reply) => {
     const number = parseIncidentId(request.params.id);
     const d = await data();
@@ -273,3 +286,92 @@ export function registerStatusRoutes(app: FastifyInstance, client: Client, polic
     reply.type('application/atom+xml; charset=utf-8').send(renderFeed(await data(), publicUrl ?? `${request.protocol}://${request.host}`)),
   );
 }
+
+// ---- subscriptions: email, double opt-in ----
+
+export interface SubscriptionDeps {
+  store?: SubscriberStore;
+  mailer?: Mailer;
+  /** Signs confirm and unsubscribe links (the acknowledge-link secret, which workers hold too). */
+  secret?: string;
+  publicUrl?: string;
+}
+
+const EMAIL = z.email().max(254);
+
+/**
+ * POST /status/subscribe sends a confirmation link; opening a link (GET) only shows a button, since
+ * mail scanners fetch every link; the button (POST) confirms or unsubscribes. Unsubscribe links also take
+ * the one-click POST of RFC 8058.
+ */
+export function registerSubscriptionRoutes(app: FastifyInstance, policy: ResponsePolicy, deps: SubscriptionDeps): void {
+  const title = policy.statusPage?.title ?? 'Service status';
+  const page = (heading: string, body: string) =>
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeMarkup(heading)}</title><style>${STYLE}</style></head><body><header><h1>${escapeMarkup(heading)}</h1><a href="/status">${escapeMarkup(title)}</a></header>${body}</body></html>`;
+  const html = (reply: FastifyReply, status: number, heading: string, body: string) =>
+    reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page(heading, body));
+  const off = (reply: FastifyReply) =>
+    html(reply, 404, 'Subscriptions are off', '<p class="meta">This status page takes no subscriptions.</p>');
+  const enabled = () => deps.store && deps.mailer && deps.secret && deps.publicUrl;
+
+  void app.register((scope, _opts, next) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+
+    scope.post<{ Body: Record<string, string> }>('/status/subscribe', async (request, reply) => {
+      if (!enabled()) return off(reply);
+      const email = EMAIL.safeParse((request.body?.email ?? '').trim());
+      if (!email.success) return html(reply, 400, 'Not subscribed', '<p class="meta">That is not an email address.</p>');
+      const { id, sendConfirmation } = await deps.store!.subscribe(email.data);
+      if (sendConfirmation) {
+        const link = `${deps.publicUrl!.replace(/\/$/, '')}/status/subscriptions/confirm/${subscriptionToken(deps.secret!, 'confirm', id)}`;
+        await deps.mailer!.send({
+          to: email.data,
+          subject: `Confirm your subscription to ${title}`,
+          text: `Someone (hopefully you) asked for ${title} updates at this address.\n\nConfirm: ${link}\n\nIf it was not you, ignore this email: nothing will be sent.`,
+          messageId: `<subscription-${id}-${Date.now()}@incident-orchestrator>`,
+          headers: {},
+        });
+      }
+      // The same answer either way: the form does not tell who is subscribed.
+      return html(
+        reply,
+        200,
+        'Check your inbox',
+        `<p>If ${escapeMarkup(email.data)} is not subscribed yet, a confirmation link is on its way.</p>`,
+      );
+    });
+
+    for (const purpose of ['confirm', 'unsubscribe'] as const) {
+      const verb = purpose === 'confirm' ? 'Confirm subscription' : 'Unsubscribe';
+      const check = (token: string) => checkSubscriptionToken(deps.secret!, purpose, token);
+      scope.get<{ Params: { token: string } }>(`/status/subscriptions/${purpose}/:token`, async (request, reply) => {
+        if (!enabled()) return off(reply);
+        const checked = check(request.params.token);
+        if ('problem' in checked) return html(reply, 403, 'Link refused', `<p>${escapeMarkup(checked.problem)}</p>`);
+        return html(reply, 200, verb, `<form method="post"><button type="submit">${verb}</button></form>`);
+      });
+      scope.post<{ Params: { token: string } }>(`/status/subscriptions/${purpose}/:token`, async (request, reply) => {
+        if (!enabled()) return off(reply);
+        const checked = check(request.params.token);
+        if ('problem' in checked) return html(reply, 403, 'Link refused', `<p>${escapeMarkup(checked.problem)}</p>`);
+        const email = purpose === 'confirm' ? await deps.store!.confirm(checked.id) : await deps.store!.unsubscribe(checked.id);
+        if (!email)
+          return html(reply, 404, 'Nothing changed', '<p>This subscription no longer exists; subscribe again from the status page.</p>');
+        return html(
+          reply,
+          200,
+          purpose === 'confirm' ? 'Subscribed' : 'Unsubscribed',
+          purpose === 'confirm'
+            ? `<p>${escapeMarkup(email)} gets an email with every public update. Each one has an unsubscribe link.</p>`
+            : `<p>${escapeMarkup(email)} gets no more updates.</p>`,
+        );
+      });
+    }
+    next();
+  });
+}
+
+/** The subscribe form on the status page, when subscriptions are on. */
+export const subscribeForm = `<h2>Get updates</h2><form class="subscribe" method="post" action="/status/subscribe"><input type="email" name="email" required placeholder="Email address" aria-label="Email address"><button type="submit">Subscribe by email</button></form>`;

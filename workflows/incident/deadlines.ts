@@ -43,7 +43,7 @@ export interface DueBreach {
 export function statusPageDeadlineMs(m: IncidentModel): number | undefined {
   const { state, policy, book } = m;
   const rule = policy.statusPage;
-  if (!m.statusPageRule || !rule?.updateWithin || state.status === 'resolved') return undefined;
+  if (!m.publicStatusRules || !rule?.updateWithin || state.status === 'resolved') return undefined;
   if (!rule.updateSeverities.includes(state.severity) || state.publicUpdates?.length || book.breachKeys.includes('status-page'))
     return undefined;
   if (rule.components.length && !rule.components.some((c) => c.services.includes(state.service))) return undefined;

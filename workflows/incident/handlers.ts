@@ -54,6 +54,7 @@ import { flush } from './persistence';
 import { planDeadlines } from './deadlines';
 import type { Effects } from './paging';
 import * as t from './transitions';
+import { queueNotice } from './state';
 
 /** The state with its deadlines worked out now; a copy, so answering a query changes nothing. */
 export function snapshot(fx: Effects): IncidentState {
@@ -190,6 +191,8 @@ export function registerHandlers(fx: Effects): void {
       (args) => {
         // The status page reads visibility only (no query, so no worker needed): public updates ride in the memo.
         upsertMemo({ ...t.postPublicUpdate(m, args, fx.now()) });
+        // Subscribers hear of each public update (incidents started with the public status page rules).
+        if (m.publicStatusRules) queueNotice(m, { type: 'public-update', n: m.state.publicUpdates!.length });
         return reply();
       },
     ),

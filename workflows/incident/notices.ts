@@ -8,7 +8,8 @@ import { notificationMessage } from '../messages';
 import { dedupKeys } from './dedup-keys';
 import { deliverOne, pageLevel, sendToTargets, type Effects } from './paging';
 import { deliverPlanned } from './send-at-once';
-import { changed } from './state';
+import { SYSTEM, changed, record } from './state';
+import { acts, withSummary } from './activity-proxies';
 import { sendStatusUpdate } from './status-updates';
 
 type Handlers = { [T in Notice['type']]: (fx: Effects, notice: Extract<Notice, { type: T }>) => Promise<void> };
@@ -67,6 +68,31 @@ const handlers: Handlers = {
       message: message(fx, 'breach', n.text),
       label: 'SLA breach',
     });
+  },
+  async 'public-update'(fx, n) {
+    const { state } = fx.m;
+    const update = state.publicUpdates?.[n.n - 1];
+    if (!update) return;
+    const label = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' }[
+      update.state ?? 'investigating'
+    ];
+    const outcome = await acts.notifySubscribers.executeWithOptions(withSummary(`Email public update ${n.n} to status page subscribers`), [
+      {
+        incidentNumber: state.number,
+        incidentId: state.incidentId,
+        n: n.n,
+        title: state.publicTitle ?? 'Service disruption',
+        state: label,
+        text: update.text,
+      },
+    ]);
+    record(
+      fx.m,
+      fx.now(),
+      'notification',
+      SYSTEM,
+      outcome.skipped ? `Public update ${n.n} not emailed: ${outcome.skipped}` : `Public update ${n.n} emailed to ${outcome.sent} subscribers`,
+    );
   },
   async customers(fx) {
     const { policy, state } = fx.m;

@@ -15,8 +15,8 @@ export interface IncidentModel {
   declaredMs: number;
   /** Incidents that began before catch-up rules existed keep the old ones, so their histories replay. */
   catchUpRules: boolean;
-  /** The status page deadline (PATCHES.statusPageDeadline), decided once per run. */
-  statusPageRule?: boolean;
+  /** The public status page's rules (PATCHES.publicStatusPage), decided once per run. */
+  publicStatusRules?: boolean;
   /** Bumped on every change so the main loop wakes; not carried, it only orders wake-ups. */
   version: number;
   /** Something the store has not heard of yet. */

@@ -267,7 +267,7 @@ describe('the plan: a status page update within 15 minutes of P0/P1 detection', 
   const withRule = (severity: Severity, service = 'api') => {
     const m = incident(severity);
     m.state.service = service;
-    m.statusPageRule = true;
+    m.publicStatusRules = true;
     return m;
   };
 

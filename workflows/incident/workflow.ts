@@ -43,7 +43,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       : iso(Date.now());
   const m = initialModel(input, declaredAt);
   m.pageFirst = pageFirst;
-  m.statusPageRule = pageFirst && patched(PATCHES.statusPageDeadline);
+  m.publicStatusRules = pageFirst && patched(PATCHES.publicStatusPage);
   const fx: Effects = { m, now: () => Date.now(), patched: isPatched };
   registerHandlers(fx);
 
