@@ -174,6 +174,22 @@ export interface IncidentState {
 export const PUBLIC_STATES = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
 export type PublicState = (typeof PUBLIC_STATES)[number];
 export const PUBLIC_IMPACTS = ['degraded', 'partial-outage', 'major-outage'] as const;
+/** The public state a phase suggests (a published one may be further along). */
+export const PHASE_PUBLIC_STATE: Record<Phase, PublicState> = {
+  detect: 'investigating',
+  triage: 'investigating',
+  contain: 'identified',
+  investigate: 'identified',
+  resolve: 'monitoring',
+  recover: 'monitoring',
+  review: 'resolved',
+};
+export const PUBLIC_STATE_LABELS: Record<PublicState, string> = {
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+};
 export type PublicImpact = (typeof PUBLIC_IMPACTS)[number];
 
 export interface PublicUpdate {

@@ -2,7 +2,7 @@
  * The cluster's smoke test (`npm run cluster -- --smoke`, run by CI): an alert through the second HTTP
  * server opens an incident; a worker is SIGKILLed mid-escalation (and started again, as a supervisor
  * would); the next level is paged once; the page's link acknowledges through the second HTTP server;
- * incidentctl resolves. Prints a table and says whether anything was lost or duplicated.
+ * incidentctl resolves with a personal token through the second HTTP server's API. Prints a table and says whether anything was lost or duplicated.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -77,16 +77,34 @@ export async function runClusterSmoke(
   const ackedAt = Date.now();
   rows.push(['Acknowledged from the page link, through the second HTTP server', String(acked?.status ?? 'no link'), acked?.status === 200]);
 
-  let stdout = '';
-  const code = await run(
-    ['node', 'incidentctl', 'resolve', id, '--root-cause', 'smoke', '--resolution', 'smoke', '--as', 'ic', '--address', cluster.address],
-    {
-      env: { ...process.env, TEMPORAL_ADDRESS: cluster.address },
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stdout += t),
-    },
+  // Resolving a P1 needs a verified person: an operator makes a token for the commander (over Temporal),
+  // who resolves through the second HTTP server's API with it.
+  const cli = async (env: Record<string, string>, ...args: string[]) => {
+    let out = '';
+    const code = await run(['node', 'incidentctl', ...args], {
+      env: { ...process.env, TEMPORAL_ADDRESS: cluster.address, ...env },
+      stdout: (t) => void (out += t),
+      stderr: (t) => void (out += t),
+    });
+    return { code, out };
+  };
+  const created = await cli({}, 'token', 'create', '--for', 'ic', '--label', 'cluster smoke', '--json');
+  const token = created.code === 0 ? (JSON.parse(created.out) as { token: string }).token : '';
+  const resolved = await cli(
+    { INCIDENT_API_URL: second, INCIDENT_TOKEN: token },
+    'resolve',
+    id,
+    '--root-cause',
+    'smoke',
+    '--resolution',
+    'smoke',
   );
-  rows.push(['Resolved with incidentctl', code === 0 ? 'exit 0' : `exit ${code}: ${stdout.trim()}`, code === 0]);
+  const verified = resolved.code === 0 && resolved.out.includes('(token)');
+  rows.push([
+    'Resolved with incidentctl and a personal token, through the second HTTP server',
+    verified ? 'exit 0, verified (token)' : `exit ${created.code}/${resolved.code}: ${(created.out + resolved.out).trim()}`,
+    verified,
+  ]);
 
   // Past the next levels (CTO at 10 s, repeat at 18 s): nothing more may arrive, and nothing twice.
   await new Promise((r) => setTimeout(r, 12_000));

@@ -12,6 +12,8 @@ import { escapeMarkup } from '../../policy/render';
 import type { ResponsePolicy } from '../../policy/schema';
 import {
   INCIDENT_WORKFLOW_TYPE,
+  PHASE_PUBLIC_STATE,
+  PUBLIC_STATE_LABELS,
   parseIncidentId,
   searchAttributes,
   type Phase,
@@ -50,15 +52,6 @@ export interface StatusData {
   resolved: PublicIncident[];
 }
 
-const PHASE_STATE: Record<Phase, PublicState> = {
-  detect: 'investigating',
-  triage: 'investigating',
-  contain: 'identified',
-  investigate: 'identified',
-  resolve: 'monitoring',
-  recover: 'monitoring',
-  review: 'resolved',
-};
 const RANK: Record<ComponentState, number> = { operational: 0, degraded: 1, 'partial-outage': 2, 'major-outage': 3 };
 const HISTORY_DAYS = 90;
 const RESOLVED_LISTED_DAYS = 14;
@@ -89,7 +82,7 @@ export async function statusData(client: Client, policy: ResponsePolicy, nowMs =
         // Updates posted before public titles existed have none: a neutral title, never the internal one.
         title: typeof memo.publicTitle === 'string' ? memo.publicTitle : 'Service disruption',
         // What was published, moved on by the phase (a contained incident is "identified"), never back.
-        state: closed || phase === 'review' ? 'resolved' : later(latest.state ?? 'investigating', PHASE_STATE[phase]),
+        state: closed || phase === 'review' ? 'resolved' : later(latest.state ?? 'investigating', PHASE_PUBLIC_STATE[phase]),
         impact: memo.publicImpact ?? 'partial-outage',
         components: Array.isArray(memo.publicComponents) ? memo.publicComponents : [],
         startedAt: updates[0]!.at,
@@ -152,10 +145,7 @@ const LABEL: Record<ComponentState | PublicState, string> = {
   degraded: 'Degraded performance',
   'partial-outage': 'Partial outage',
   'major-outage': 'Major outage',
-  investigating: 'Investigating',
-  identified: 'Identified',
-  monitoring: 'Monitoring',
-  resolved: 'Resolved',
+  ...PUBLIC_STATE_LABELS,
 };
 
 const time = (iso: string, nowMs: number) => `<time datetime="${escapeMarkup(iso)}">${escapeMarkup(readableTime(iso, nowMs))}</time>`;

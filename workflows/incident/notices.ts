@@ -3,7 +3,7 @@
  * Each says who hears of it, under which ledger key, with which message.
  */
 import { condition, isCancellation } from '@temporalio/workflow';
-import type { Notice } from '../../contract';
+import { PUBLIC_STATE_LABELS, type Notice } from '../../contract';
 import { notificationMessage } from '../messages';
 import { dedupKeys } from './dedup-keys';
 import { deliverOne, pageLevel, sendToTargets, type Effects } from './paging';
@@ -73,16 +73,13 @@ const handlers: Handlers = {
     const { state } = fx.m;
     const update = state.publicUpdates?.[n.n - 1];
     if (!update) return;
-    const label = { investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved' }[
-      update.state ?? 'investigating'
-    ];
     const outcome = await acts.notifySubscribers.executeWithOptions(withSummary(`Email public update ${n.n} to status page subscribers`), [
       {
         incidentNumber: state.number,
         incidentId: state.incidentId,
         n: n.n,
         title: state.publicTitle ?? 'Service disruption',
-        state: label,
+        state: PUBLIC_STATE_LABELS[update.state ?? 'investigating'],
         text: update.text,
       },
     ]);
@@ -91,7 +88,9 @@ const handlers: Handlers = {
       fx.now(),
       'notification',
       SYSTEM,
-      outcome.skipped ? `Public update ${n.n} not emailed: ${outcome.skipped}` : `Public update ${n.n} emailed to ${outcome.sent} subscribers`,
+      outcome.skipped
+        ? `Public update ${n.n} not emailed: ${outcome.skipped}`
+        : `Public update ${n.n} emailed to ${outcome.sent} subscribers`,
     );
   },
   async customers(fx) {

@@ -15,8 +15,8 @@ import {
   type ChangeSeverityArgs,
   type EscalateArgs,
   type Phase,
+  PHASE_PUBLIC_STATE,
   type PublicIncidentMemo,
-  type PublicState,
   type PublicUpdateArgs,
   type ResolveArgs,
   type RunbookEvent,
@@ -109,16 +109,6 @@ export function resolve(m: IncidentModel, { by, rootCause, resolution }: Resolve
   m.state.resolution = resolution.trim();
   closeAsResolved(m, by, nowMs, `Resolved. Root cause: ${m.state.rootCause}. Resolution: ${m.state.resolution}`);
 }
-
-const PHASE_PUBLIC_STATE: Record<Phase, PublicState> = {
-  detect: 'investigating',
-  triage: 'investigating',
-  contain: 'identified',
-  investigate: 'identified',
-  resolve: 'monitoring',
-  recover: 'monitoring',
-  review: 'resolved',
-};
 
 /** What the status page reads from the memo: the public title, impact, components and latest updates. */
 export function postPublicUpdate(m: IncidentModel, args: PublicUpdateArgs, nowMs: number): PublicIncidentMemo {
