@@ -74,7 +74,10 @@ afterAll(async () => {
   // Calls that outlived their request's deadline keep retrying: give them a server to finish against
   // (a failed test may have left it stopped) before the channel closes under their retry timers.
   if (server && (server.process.exitCode !== null || server.process.signalCode !== null)) server = await startDevServer(serverOptions);
-  await new Promise((r) => setTimeout(r, 2000));
+  // The client's gRPC retry waits up to 5 s (+20% jitter) between attempts, and a retry timer set while
+  // Temporal was down fires even after its call was aborted: closing the channel before it would make
+  // that timer throw "Channel has been shut down" into the suite.
+  await new Promise((r) => setTimeout(r, 6500));
   await connection?.close();
   await server?.stop();
   await smtp?.close();
