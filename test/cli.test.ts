@@ -122,3 +122,33 @@ test('error paths get clear messages and distinct exit codes, and change nothing
   expect(after.severity).toBe('P2');
   expect(after.phase).toBe('detect');
 });
+
+test('it behaves like the CLIs people know: --version, global flags in every help, completion, one-line connection errors', async () => {
+  expect(await binary('--version')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+  const help = await cli('ack', '--help');
+  expect(help.stdout).toContain('Global Options:');
+  expect(help.stdout).toMatch(/--json\s+machine-readable output/);
+  for (const shell of ['bash', 'zsh', 'fish']) {
+    const script = await cli('completion', shell);
+    expect(script.code).toBe(0);
+    expect(script.stdout).toContain('resolve');
+    expect(script.stdout).toContain('root-cause');
+  }
+  expect(await cli('completion', 'tcsh')).toMatchObject({ code: ExitCode.InvalidInput });
+  // An AGE column, newest first, and no colour codes when the output is not a terminal.
+  const table = await cli('list', '--all');
+  expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+SEV\s+STATUS\s+PHASE\s+SERVICE\s+AGE\s+TITLE$/);
+  expect(table.stdout).not.toContain('\x1b[');
+
+  const refused = await cli('list', '--address', '127.0.0.1:1');
+  expect(refused).toMatchObject({
+    code: ExitCode.Unavailable,
+    stderr: expect.stringMatching(/^incidentctl: cannot reach the Temporal server at 127\.0\.0\.1:1/),
+  });
+  expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+  const namespace = await cli('list', '--namespace', 'no-such-namespace');
+  expect(namespace).toMatchObject({
+    code: ExitCode.NotFound,
+    stderr: 'incidentctl: no namespace "no-such-namespace" on the Temporal server at ' + h.env.address + '\n',
+  });
+});

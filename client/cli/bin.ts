@@ -8,6 +8,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 void run(process.argv, {
   env: process.env,
+  colour: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
 }).then((code) => {

@@ -15,6 +15,8 @@ import { formatState } from './format';
 /** Where a run of the CLI reads its settings and writes its output: the process, or a test calling run(). */
 export interface CliIo {
   env: Record<string, string | undefined>;
+  /** Colour is for terminals: bin.ts sets it when stdout is a TTY and NO_COLOR is not set. */
+  colour?: boolean;
   stdout(text: string): void;
   stderr(text: string): void;
 }

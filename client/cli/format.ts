@@ -35,3 +35,17 @@ export function formatState(state: IncidentState, options: { timelineTail?: numb
   for (const e of events) lines.push(`  ${e.at}  ${e.kind.padEnd(13)} ${who(e.actor, e.via).padEnd(14)} ${p(e.text)}`);
   return lines.join('\n');
 }
+
+/** "45s", "12m", "3h", "2d": how long ago, as kubectl's AGE column. */
+export function age(iso: string, nowMs: number): string {
+  const s = Math.max(0, Math.floor((nowMs - Date.parse(iso)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 2 * 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 2 * 86_400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+const SEVERITY_COLOUR: Record<string, string> = { P0: '\x1b[1;31m', P1: '\x1b[31m', P2: '\x1b[33m', P3: '\x1b[2m' };
+/** A severity in its colour on a terminal (never when NO_COLOR is set or output is piped). */
+export const paintSeverity = (severity: string, colour: boolean, width = severity.length) =>
+  colour && SEVERITY_COLOUR[severity] ? `${SEVERITY_COLOUR[severity]}${severity.padEnd(width)}\x1b[0m` : severity.padEnd(width);

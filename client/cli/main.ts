@@ -5,6 +5,9 @@ import { ConfigError } from '../../config/env';
 import { ErrorType } from '../../contract';
 import { IncidentError, ExitCode } from '../failures';
 import { setCliIo, type CliIo } from './context';
+import { describeFailure } from './errors';
+import { completionScript, SHELLS } from './completion';
+import { version } from '../../package.json';
 import * as ack from './commands/ack';
 import * as approve from './commands/approve';
 import * as reject from './commands/reject';
@@ -35,7 +38,10 @@ export function buildProgram(io: CliIo): Command {
     .option('--as <name>', 'act as this person (default: your OS user)')
     .option('--address <host:port>', 'Temporal server (default: TEMPORAL_ADDRESS or 127.0.0.1:7233)')
     .option('--namespace <ns>', 'Temporal namespace (default: TEMPORAL_NAMESPACE or default)')
+    .version(version, '-V, --version')
     .showHelpAfterError()
+    // Every subcommand's help lists the global flags too (--json, --as, --address, --namespace).
+    .configureHelp({ showGlobalOptions: true })
     // Help and usage errors go where the run's output goes (subcommands inherit it).
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
     .exitOverride();
@@ -65,6 +71,15 @@ export function buildProgram(io: CliIo): Command {
   ]) {
     command.register(program);
   }
+  program
+    .command('completion')
+    .description(`print a shell completion script: ${SHELLS.join(', ')} (e.g. source <(incidentctl completion bash))`)
+    .argument('<shell>', SHELLS.join(' | '))
+    .action((shell: string) => {
+      if (!(SHELLS as readonly string[]).includes(shell))
+        throw new IncidentError(`<shell>: one of ${SHELLS.join(', ')} (got "${shell}")`, ErrorType.InvalidInput);
+      io.stdout(completionScript(program, shell as (typeof SHELLS)[number]));
+    });
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }
@@ -84,12 +99,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.InvalidInput;
     }
     const json = argv.includes('--json');
+    const flag = (name: string) => {
+      const i = argv.indexOf(name);
+      return i >= 0 ? argv[i + 1] : undefined;
+    };
     const known =
       error instanceof IncidentError
         ? error
         : error instanceof ConfigError
           ? new IncidentError(error.message, ErrorType.InvalidInput)
-          : undefined;
+          : describeFailure(error, {
+              address: flag('--address') ?? io.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+              namespace: flag('--namespace') ?? io.env.TEMPORAL_NAMESPACE,
+              taskQueue: io.env.TASK_QUEUE,
+            });
     const message = known?.message ?? `unexpected error: ${(error as Error).stack ?? String(error)}`;
     const code = known?.exitCode ?? ExitCode.Unexpected;
     if (json) io.stderr(`${JSON.stringify({ error: message, type: known?.kind, exitCode: code })}\n`);

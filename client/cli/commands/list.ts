@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { INCIDENT_WORKFLOW_TYPE, PHASES, SEVERITIES, searchAttributes } from '../../../contract';
-import { withClient, globals, output, parseOptions } from '../context';
+import { cliIo, withClient, globals, output, parseOptions } from '../context';
+import { age, paintSeverity, printable } from '../format';
 
 const schema = z.object({
   severity: z
@@ -50,12 +51,15 @@ export function register(program: Command): void {
             workflowId: w.workflowId,
           });
         }
+        rows.sort((a, b) => b.startedAt.localeCompare(a.startedAt)); // newest first, with or without --all
+        const now = Date.now();
+        const colour = cliIo().colour ?? false;
         const human = rows.length
           ? [
-              `${'ID'.padEnd(9)} SEV ${'STATUS'.padEnd(12)} ${'PHASE'.padEnd(11)} ${'SERVICE'.padEnd(14)} TITLE`,
+              `${'ID'.padEnd(9)} SEV ${'STATUS'.padEnd(12)} ${'PHASE'.padEnd(11)} ${'SERVICE'.padEnd(14)} ${'AGE'.padEnd(5)} TITLE`,
               ...rows.map(
                 (r) =>
-                  `${r.incidentId.padEnd(9)} ${r.severity.padEnd(3)} ${r.status.padEnd(12)} ${r.phase.padEnd(11)} ${r.service.padEnd(14)} ${r.title}`,
+                  `${r.incidentId.padEnd(9)} ${paintSeverity(r.severity, colour, 3)} ${r.status.padEnd(12)} ${r.phase.padEnd(11)} ${printable(r.service).padEnd(14)} ${age(r.startedAt, now).padEnd(5)} ${printable(r.title)}`,
               ),
             ].join('\n')
           : 'No incidents match.';
