@@ -43,6 +43,8 @@ export const searchAttributes = {
   phase: defineSearchAttributeKey('IncidentPhase', SearchAttributeType.KEYWORD),
   service: defineSearchAttributeKey('IncidentService', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('IncidentStatus', SearchAttributeType.KEYWORD),
+  /** Set at start (titles do not change): the Web UI's list can show and filter it. */
+  title: defineSearchAttributeKey('IncidentTitle', SearchAttributeType.KEYWORD),
 } as const;
 
 /** What the dev server must register at start (`--search-attribute Name=Keyword`). */

@@ -282,3 +282,21 @@ export interface AlertBatch {
 export const alertsSignal = defineSignal<[AlertBatch]>('alerts');
 
 export const stateQuery = defineQuery<IncidentState | null>('state');
+
+/**
+ * What the Temporal Web UI shows of an incident from its start (user metadata: a summary of at most
+ * 400 bytes and markdown details), set by whoever starts it; what changes is in its current details.
+ */
+export function incidentStartMetadata(input: Pick<IncidentInput, 'title' | 'severity' | 'service' | 'source' | 'declaredBy'>): {
+  summary: string;
+  details: string;
+} {
+  const summary = input.title.length > 120 ? `${input.title.slice(0, 119)}…` : input.title;
+  const details = [
+    `**${input.title.replace(/[*_`[\]]/g, (c) => `\\${c}`)}**`,
+    '',
+    `- service: \`${input.service}\``,
+    `- declared as ${input.severity} by ${input.declaredBy} (${input.source})`,
+  ].join('\n');
+  return { summary, details };
+}

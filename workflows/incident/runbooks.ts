@@ -4,7 +4,7 @@
  */
 import { ParentClosePolicy, getExternalWorkflowHandle, startChild, workflowInfo } from '@temporalio/workflow';
 import { durationMs } from '../../policy/duration';
-import { runbookSyncSignal, runbookWorkflowId, type RunbookSync } from '../../contract';
+import { runbookSyncSignal, runbookWorkflowId, searchAttributes, type RunbookSync } from '../../contract';
 import { runbookWorkflow } from '../runbook';
 import { PATCHES } from '../patches';
 import { acts, withSummary } from './activity-proxies';
@@ -44,6 +44,8 @@ export async function syncRunbooks(fx: Effects): Promise<void> {
       // It outlives a continue-as-new of this run; resolution and cancellation end it explicitly.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `Runbooks of ${state.incidentId}: ${rb.attached.map((a) => a.id).join(', ')}`,
+      // Found with the incident in the Web UI (IncidentId = "INC-n"), like its review.
+      typedSearchAttributes: [{ key: searchAttributes.incidentId, value: state.incidentId }],
     });
     rb.started = true;
   } else {

@@ -7,6 +7,7 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  setCurrentDetails,
   continueAsNew,
   isCancellation,
   patched,
@@ -21,6 +22,7 @@ import { runEscalations } from './escalations';
 import { registerHandlers } from './handlers';
 import { isPageNotice, runNotices, runNoticesWhere, startNotificationLane } from './notices';
 import type { Effects } from './paging';
+import { currentDetails } from './details';
 import { applyRegistration, flush, publishSearchAttributes, registerIncident, registration, storeRowKey } from './persistence';
 import { openReview } from './review';
 import { addFollowUps, cancelRunbooks, syncRunbooks } from './runbooks';
@@ -116,6 +118,7 @@ async function mainLoop(fx: Effects, input: IncidentInput): Promise<void> {
 
     const { deadlines, next } = planDeadlines(m);
     m.state.deadlines = deadlines;
+    setCurrentDetails(currentDetails(m.state, deadlines));
     if (m.version !== seen) continue;
     if (next) await condition(() => m.version !== seen, Math.max(next.atMs - fx.now(), 1), { summary: next.summary });
     else await condition(() => m.version !== seen);
@@ -169,6 +172,7 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
 
     const { deadlines, next } = planDeadlines(m);
     m.state.deadlines = deadlines;
+    setCurrentDetails(currentDetails(m.state, deadlines));
     if (m.version !== seen) continue;
     timer.arm(next, fx.now(), wake);
     await condition(() => m.version !== seen);

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { INCIDENT_WORKFLOW_TYPE, SEVERITIES, searchAttributes, stateQuery, type IncidentInput } from '../../../contract';
+import {
+  INCIDENT_WORKFLOW_TYPE,
+  SEVERITIES,
+  incidentStartMetadata,
+  searchAttributes,
+  stateQuery,
+  type IncidentInput,
+} from '../../../contract';
 import { IncidentError } from '../../failures';
 import { actor, cliConfig, withClient, globals, output, parseOptions } from '../context';
 
@@ -32,15 +39,26 @@ export function register(program: Command): void {
       const by = actor(g);
       const config = cliConfig();
       await withClient(g, async (client) => {
-        const workflowId = `incident-${randomUUID()}`;
+        // Readable in the Web UI's list: the title's words and a short random part (the INC number comes later).
+        const slug = options.title
+          .toLowerCase()
+          .normalize('NFKD')
+          .replace(/[^a-z0-9]+/g, '-')
+          .replace(/^-|-$/g, '')
+          .slice(0, 40)
+          .replace(/-$/, '');
+        const workflowId = `incident-${slug ? `${slug}-` : ''}${randomUUID().slice(0, 8)}`;
         const input: IncidentInput = { ...options, source: 'manual', declaredBy: by };
         const handle = await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: config.TASK_QUEUE,
           args: [input],
           memo: { title: options.title },
-          staticSummary: `[${options.severity}] ${options.title}`,
+          // The title, not the severity: a static summary cannot follow a change (current details do).
+          staticSummary: incidentStartMetadata(input).summary,
+          staticDetails: incidentStartMetadata(input).details,
           typedSearchAttributes: [
+            { key: searchAttributes.title, value: options.title },
             { key: searchAttributes.severity, value: options.severity },
             { key: searchAttributes.service, value: options.service },
             { key: searchAttributes.phase, value: 'detect' },

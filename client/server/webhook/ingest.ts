@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter, toPayloads } from '@temporalio/common';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
-import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../../../contract';
+import { INCIDENT_WORKFLOW_TYPE, alertsSignal, incidentStartMetadata, searchAttributes } from '../../../contract';
 import type { GroupIngest } from './mapping';
 
 export type IngestOutcome = 'started' | 'joined' | 'ignored';
@@ -37,8 +37,13 @@ export async function ingestGroup(client: Client, taskQueue: string, group: Grou
     // A closed incident's group may open a new one; a running one is joined.
     workflowIdReusePolicy: temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
     memo: { fields: { title: defaultPayloadConverter.toPayload(group.input.title) } },
+    userMetadata: {
+      summary: defaultPayloadConverter.toPayload(incidentStartMetadata(group.input).summary),
+      details: defaultPayloadConverter.toPayload(incidentStartMetadata(group.input).details),
+    },
     searchAttributes: {
       indexedFields: encodeUnifiedSearchAttributes(undefined, [
+        { key: searchAttributes.title, value: group.input.title },
         { key: searchAttributes.severity, value: group.input.severity },
         { key: searchAttributes.service, value: group.input.service },
         { key: searchAttributes.phase, value: 'detect' },

@@ -1,0 +1,109 @@
+/**
+ * The Temporal Web UI as an incident list and an incident's story: a summary and details from the
+ * start, current details kept up to date by the workflow, IncidentTitle and IncidentId to search by.
+ * Looked at in headless Chromium on a dev server of its own with its UI (screenshots in test-artifacts/).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { chromium } from 'playwright-core';
+import { Pool } from 'pg';
+import { ReviewStore } from '../activities/review-store';
+import { IncidentStore } from '../activities/store';
+import { searchAttributes } from '../contract';
+import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../dev/temporal-cli';
+import { createIncidentWorker } from '../workers/create-worker';
+import { runCli } from './helpers/cli';
+import { testPolicy, uniqueQueue, waitFor, workflowBundle } from './helpers/harness';
+
+const ARTIFACTS = path.resolve(__dirname, '../test-artifacts');
+const taskQueue = uniqueQueue('ui');
+let server: DevServer;
+let connection: Connection;
+let native: NativeConnection;
+let pool: Pool;
+let stopWorker: () => Promise<void>;
+
+beforeAll(async () => {
+  server = await startDevServer({ cliPath: await resolveTemporalCli(), uiPort: await freePort() });
+  connection = await Connection.connect({ address: server.address });
+  native = await NativeConnection.connect({ address: server.address });
+  pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 3 });
+  const worker = await createIncidentWorker({
+    connection: native,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    deps: { store: new IncidentStore(pool), reviews: new ReviewStore(pool), policy: testPolicy() },
+  });
+  const running = worker.run();
+  stopWorker = async () => {
+    worker.shutdown();
+    await running;
+  };
+}, 90_000);
+afterAll(async () => {
+  await stopWorker?.();
+  await native?.close();
+  await connection?.close();
+  await pool?.end();
+  await server?.stop();
+});
+
+test('an incident reads as a titled row in the list and a current story on its page', async () => {
+  const env = { TEMPORAL_ADDRESS: server.address, TASK_QUEUE: taskQueue };
+  const declared = await runCli(
+    env,
+    'declare',
+    '--title',
+    'Checkout latency above SLO',
+    '--severity',
+    'P2',
+    '--service',
+    'checkout',
+    '--json',
+  );
+  expect(declared.code).toBe(0);
+  const { incidentId, workflowId } = JSON.parse(declared.stdout) as { incidentId: string; workflowId: string };
+  expect(workflowId).toMatch(/^incident-checkout-latency-above-slo-[0-9a-f]{8}$/);
+  expect(await runCli(env, 'ack', incidentId, '--as', 'alice')).toMatchObject({ code: 0 });
+  expect(await runCli(env, 'severity', incidentId, 'P1', '--as', 'alice')).toMatchObject({ code: 0 });
+
+  const client = new Client({ connection });
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  expect(await description.staticSummary()).toBe('Checkout latency above SLO');
+  expect(await description.staticDetails()).toContain('declared as P2 by');
+  expect(description.typedSearchAttributes.get(searchAttributes.title)).toBe('Checkout latency above SLO');
+  // Current details follow the incident: P1 now, acknowledged by alice.
+  const details = await waitFor(async () => {
+    const meta = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    return meta.currentDetails?.includes('· P1 ·') ? meta.currentDetails : undefined;
+  }, 'current details to show P1');
+  expect(details).toContain(`### ${incidentId} · P1 · acknowledged`);
+  expect(details).toMatch(/acknowledged: alice \(unverified\) at /);
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // The README's saved query: incidents only, no store helpers.
+    const query = encodeURIComponent('WorkflowType = "incidentWorkflow"');
+    await page.goto(`${server.uiUrl}/namespaces/default/workflows?query=${query}`);
+    await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-list.png') });
+    await page.goto(`${server.uiUrl}/namespaces/default/workflows/${workflowId}`);
+    await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-incident.png'), fullPage: true });
+    // The summary, details and current details, as an incident lead reads them.
+    await page.getByText('User Metadata').first().click();
+    await page.getByText('Checkout latency above SLO').first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-incident-metadata.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
