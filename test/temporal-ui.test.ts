@@ -78,7 +78,7 @@ test('an incident reads as a titled row in the list and a current story on its p
   expect(description.typedSearchAttributes.get(searchAttributes.title)).toBe('Checkout latency above SLO');
   // Current details follow the incident: P1 now, acknowledged by alice.
   const details = await waitFor(async () => {
-    const meta = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     return meta.currentDetails?.includes('· P1 ·') ? meta.currentDetails : undefined;
   }, 'current details to show P1');
   expect(details).toContain(`### ${incidentId} · P1 · acknowledged`);
