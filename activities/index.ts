@@ -424,6 +424,14 @@ export function createActivities(deps: ActivityDeps) {
       ];
     },
 
+    /** `incidentctl override list|delete`. */
+    async onCallOverrides(request: { op: 'list'; at: string } | { op: 'delete'; id: string }): Promise<Override[]> {
+      if (request.op === 'list') return oncall.listOverrides(Date.parse(request.at));
+      const deleted = await oncall.deleteOverride(request.id);
+      if (!deleted) throw ApplicationFailure.nonRetryable(`no override ${request.id}; see incidentctl override list`, ErrorType.NotFound);
+      return [deleted];
+    },
+
     async addOnCallOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string }): Promise<Override> {
       if (!deps.policy.contacts.some((c) => c.id === input.contactId)) {
         throw ApplicationFailure.nonRetryable(

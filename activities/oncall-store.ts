@@ -39,4 +39,29 @@ export class OnCallStore {
       createdBy: r.created_by,
     };
   }
+
+  /** Overrides in force at `atMs` or later, soonest first. */
+  async listOverrides(atMs: number): Promise<Override[]> {
+    const { rows } = await this.pool.query<OverrideRow>('SELECT * FROM oncall_overrides WHERE ends_at > $1 ORDER BY starts_at, id', [
+      new Date(atMs),
+    ]);
+    return rows.map(toOverride);
+  }
+
+  /** Undefined when there is no such override. */
+  async deleteOverride(id: string): Promise<Override | undefined> {
+    const number = /^O-(\d+)$/i.exec(id)?.[1];
+    if (!number) return undefined;
+    const { rows } = await this.pool.query<OverrideRow>('DELETE FROM oncall_overrides WHERE id = $1 RETURNING *', [number]);
+    return rows[0] && toOverride(rows[0]);
+  }
 }
+
+type OverrideRow = { id: string; contact_id: string; starts_at: Date; ends_at: Date; created_by: string };
+const toOverride = (r: OverrideRow): Override => ({
+  id: `O-${r.id}`,
+  contactId: r.contact_id,
+  from: r.starts_at.toISOString(),
+  to: r.ends_at.toISOString(),
+  createdBy: r.created_by,
+});

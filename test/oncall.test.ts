@@ -70,6 +70,29 @@ test('the rotation and its overrides pick the right person, at the moment of pag
   expect(page.to).toEqual(['dba@example.com']);
 });
 
+test('overrides are listed (and shown by oncall) and can be deleted: the rotation applies again', async () => {
+  const later = await runCli(
+    cliEnv(),
+    'override',
+    '--user',
+    'eng-lead',
+    '--from',
+    new Date(Date.now() + 3_600_000).toISOString(),
+    '--to',
+    new Date(Date.now() + 7_200_000).toISOString(),
+    '--json',
+  );
+  const { id } = JSON.parse(later.stdout) as { id: string };
+  const listed = await runCli(cliEnv(), 'override', 'list');
+  expect(listed).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`${id}\\s+eng-lead`)) });
+  expect((await runCli(cliEnv(), 'oncall')).stdout).toMatch(new RegExp(`overrides:\\n(.*\\n)*\\s+${id}\\s+eng-lead from`));
+
+  expect(await runCli(cliEnv(), 'override', 'delete', id)).toMatchObject({ code: 0, stdout: expect.stringContaining(`${id} deleted`) });
+  expect((await runCli(cliEnv(), 'override', 'list', '--json')).stdout).not.toContain(id);
+  expect(await runCli(cliEnv(), 'override', 'delete', id)).toMatchObject({ code: 3, stderr: expect.stringContaining(`no override ${id}`) });
+  expect(await runCli(cliEnv(), 'override', 'delete', 'bogus')).toMatchObject({ code: 2 });
+});
+
 test('a gap in the rotation pages the next level and records why', async () => {
   await h.env.pool.query('DELETE FROM oncall_overrides WHERE id = ANY($1::bigint[])', [overrideIds.map((id) => id.slice(2))]);
   const gapPolicy = testPolicy({ oncall: { ...policy.oncall, rotation: ['-'] } });

@@ -8,6 +8,7 @@ export {
   digestWorkflow,
   evidenceWorkflow,
   onCallOverrideWorkflow,
+  onCallOverridesWorkflow,
   onCallWorkflow,
   reportWorkflow,
 } from './store-requests';

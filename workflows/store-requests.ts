@@ -73,9 +73,16 @@ export async function digestWorkflow(): Promise<Digest & { sentTo: string[] }> {
 }
 
 /** Who is on call now and next, overrides included (`incidentctl oncall`). */
-export async function onCallWorkflow(): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
+export async function onCallWorkflow(): Promise<{ now: OnCallAnswer; next: OnCallAnswer; overrides: Override[] }> {
   const policy = await acts.currentPolicy();
-  return acts.whoIsOnCall({ oncall: policy.oncall, at: nowIso() });
+  const at = nowIso();
+  const [who, overrides] = await Promise.all([acts.whoIsOnCall({ oncall: policy.oncall, at }), acts.onCallOverrides({ op: 'list', at })]);
+  return { ...who, overrides };
+}
+
+/** `incidentctl override list|delete`. */
+export async function onCallOverridesWorkflow(request: { op: 'list' } | { op: 'delete'; id: string }): Promise<Override[]> {
+  return acts.onCallOverrides(request.op === 'list' ? { op: 'list', at: nowIso() } : request);
 }
 
 /** `incidentctl override`: the workflow id makes a retried add idempotent. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { OnCallAnswer } from '../../../contract';
+import type { OnCallAnswer, Override } from '../../../contract';
 import { globals, output, storeRequest } from '../context';
 
 const describe = (a: OnCallAnswer) =>
@@ -11,7 +11,16 @@ export function register(program: Command): void {
     .description('who is on call now and next, overrides included')
     .action(async (_raw: unknown, command: Command) => {
       const g = globals(command);
-      const who = await storeRequest<{ now: OnCallAnswer; next: OnCallAnswer }>(g, 'onCallWorkflow', undefined);
-      output(g, who, `now:  ${describe(who.now)}\nnext: ${describe(who.next)}`);
+      const who = await storeRequest<{ now: OnCallAnswer; next: OnCallAnswer; overrides?: Override[] }>(g, 'onCallWorkflow', undefined);
+      const upcoming = (who.overrides ?? []).map((o) => `  ${o.id}  ${o.contactId} from ${o.from} to ${o.to} (by ${o.createdBy})`);
+      output(
+        g,
+        who,
+        [
+          `now:  ${describe(who.now)}`,
+          `next: ${describe(who.next)}`,
+          upcoming.length ? `overrides:\n${upcoming.join('\n')}` : 'overrides: none',
+        ].join('\n'),
+      );
     });
 }
