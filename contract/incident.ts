@@ -234,6 +234,8 @@ export interface AddNoteArgs extends ActorArgs {
 }
 export interface AssignCommanderArgs extends ActorArgs {
   commander: string;
+  /** Accept a commander who is not a contact in the policy (they get no notifications). */
+  force?: boolean;
 }
 export interface AdvancePhaseArgs extends ActorArgs {
   /** Defaults to the next phase. Phases only move forward. */

@@ -31,6 +31,11 @@ test('declare, ack, note, advance, show, list and resolve through incidentctl', 
 
   expect((await cli('ack', incidentId, '--as', 'dave')).code).toBe(0);
   expect((await cli('note', incidentId, 'login', 'errors', 'from', 'eu-west', '--as', 'dave')).code).toBe(0);
+  // A commander is a contact: a typo is refused with the list, unless forced.
+  expect(await cli('commander', incidentId, 'icc', '--as', 'dave')).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('"icc" is not a contact in the policy (contacts: ic, eng-lead,'),
+  });
   expect((await cli('commander', incidentId, 'ic', '--as', 'dave')).code).toBe(0);
   const advanced = await cli('advance', incidentId, '--as', 'dave');
   expect(advanced.stdout).toContain('is in phase triage');

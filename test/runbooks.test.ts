@@ -293,7 +293,7 @@ test('naming yourself commander, or being named by someone not allowed to, does 
   await waitForStep(env, handle, 'gate/change', ['awaiting-approval']);
   const approveAs = (who: string) => runCli(cliEnv, 'approve', id, 'gate/change', '--as', who);
   const commander = async (who: string, by: string) => {
-    expect(await runCli(cliEnv, 'commander', id, who, '--as', by)).toMatchObject({ code: 0 });
+    expect(await runCli(cliEnv, 'commander', id, who, '--as', by, '--force')).toMatchObject({ code: 0 });
     await waitFor(async () => (await runbookState(env, handle)).sync.commander === who, 'the runbooks to hear of the commander');
   };
 

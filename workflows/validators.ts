@@ -86,10 +86,15 @@ export function validateAddNote(state: IncidentState, args: AddNoteArgs): void {
   requireText(args.text, 'note');
 }
 
-export function validateAssignCommander(state: IncidentState, args: AssignCommanderArgs): void {
+export function validateAssignCommander(state: IncidentState, args: AssignCommanderArgs, contacts: { id: string }[]): void {
   requireOpen(state, args?.by);
   requireName(args.commander, 'commander');
   if (args.commander === state.commander) rejected(`${args.commander} is already the commander`);
+  // A typo would leave the incident led by nobody who hears of it.
+  if (!args.force && !contacts.some((c) => c.id === args.commander))
+    invalid(
+      `"${args.commander}" is not a contact in the policy (contacts: ${contacts.map((c) => c.id).join(', ')}); --force to name them anyway`,
+    );
 }
 
 export function validateAdvancePhase(state: IncidentState, args: AdvancePhaseArgs): void {

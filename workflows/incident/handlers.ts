@@ -158,7 +158,7 @@ export function registerHandlers(fx: Effects): void {
     assignCommanderUpdate,
     person<AssignCommanderArgs>(
       'commander',
-      (args) => validateAssignCommander(m.state, args),
+      (args) => validateAssignCommander(m.state, args, m.policy.contacts),
       (args) => (t.assignCommander(m, args, fx.now()), reply()),
     ),
   );

@@ -11,11 +11,12 @@ export function register(program: Command): void {
     .command('commander')
     .description('assign the incident commander')
     .argument('<id>', 'incident id, e.g. INC-42')
-    .argument('<name>', 'who leads the response (a contact id from the policy gets notifications)')
-    .action(async (id: string, name: string, _raw: unknown, command: Command) => {
+    .argument('<name>', 'a contact id from the policy, who leads the response')
+    .option('--force', 'name someone who is not a contact (they get no notifications)')
+    .action(async (id: string, name: string, raw: { force?: boolean }, command: Command) => {
       const { commander } = parseOptions(schema, { commander: name }, ['commander']);
       const g = globals(command);
-      const state = await act<IncidentState>(g, id, 'commander', { commander });
+      const state = await act<IncidentState>(g, id, 'commander', { commander, ...(raw.force ? { force: true } : {}) });
       outputState(g, state, `${state.commander} now commands ${state.incidentId}`);
     });
 }
