@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { ExitCode } from '../client/failures';
 import { ErrorType, addNoteUpdate, type IncidentState } from '../contract';
 import { runCli, runCliBinary } from './helpers/cli';
@@ -156,4 +158,25 @@ test('it behaves like the CLIs people know: --version, global flags in every hel
     code: ExitCode.NotFound,
     stderr: 'incidentctl: no namespace "no-such-namespace" on the Temporal server at ' + h.env.address + '\n',
   });
+});
+
+test('show --watch prints the incident again when it changes, and ends with its resolution', async () => {
+  const declared = await cli('declare', '--title', 'Watched incident', '--severity', 'P3', '--service', 'web', '--json');
+  const { incidentId } = JSON.parse(declared.stdout) as { incidentId: string };
+  const watcher = spawn(process.execPath, [path.resolve(__dirname, '../bin/incidentctl.js'), 'show', incidentId, '--watch', '0.3'], {
+    env: { ...process.env, ...cliEnv() },
+  });
+  let out = '';
+  watcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => watcher.on('exit', resolve));
+  try {
+    await waitFor(() => out.includes(`${incidentId}  [P3] Watched incident`), 'the first frame');
+    expect((await cli('note', incidentId, 'watching', 'this', '--as', 'erin')).code).toBe(0);
+    await waitFor(() => out.includes('watching this'), 'a frame with the note');
+    expect((await cli('resolve', incidentId, '--root-cause', 'x', '--resolution', 'y', '--as', 'erin')).code).toBe(0);
+    expect(await exited).toBe(0);
+    expect(out.split(`${incidentId}  [P3] Watched incident`).length - 1).toBeGreaterThanOrEqual(3);
+  } finally {
+    watcher.kill();
+  }
 });

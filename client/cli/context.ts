@@ -138,3 +138,31 @@ export function output(options: GlobalOptions, data: unknown, human: string): vo
 export function outputState(options: GlobalOptions, state: IncidentState, headline: string): void {
   output(options, state, `${headline}\n\n${formatState(state, { timelineTail: 5 })}`);
 }
+
+/** `--watch [seconds]`: absent, or how often to look again (2 s by default). */
+export const watchOption = z
+  .union([z.literal(true).transform(() => 2), z.coerce.number().min(0.2, 'at least 0.2 seconds').max(3600)])
+  .optional();
+
+/**
+ * Prints a frame now and again each time it changes, looking every `seconds`, until Ctrl-C or until
+ * `frame` says it is final (a resolved incident). On a terminal each frame replaces the last.
+ */
+export async function watchFrames(
+  options: GlobalOptions,
+  seconds: number,
+  frame: () => Promise<{ data: unknown; human: string; final?: boolean }>,
+): Promise<void> {
+  let last = '';
+  for (;;) {
+    const next = await frame();
+    const text = options.json ? JSON.stringify(next.data) : next.human;
+    if (text !== last) {
+      if (!options.json && cliIo().colour) cliIo().stdout('\x1b[2J\x1b[H');
+      cliIo().stdout(`${text}\n`);
+      last = text;
+    }
+    if (next.final) return;
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+  }
+}

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { INCIDENT_WORKFLOW_TYPE, PHASES, SEVERITIES, searchAttributes } from '../../../contract';
-import { cliIo, withClient, globals, output, parseOptions } from '../context';
+import { cliIo, withClient, globals, output, parseOptions, watchFrames, watchOption } from '../context';
 import { age, paintSeverity, printable } from '../format';
 
 const schema = z.object({
@@ -18,6 +18,7 @@ const schema = z.object({
     .regex(/^[\w.-]{1,100}$/, 'letters, digits, ".", "_" and "-" only')
     .optional(),
   all: z.boolean().optional(),
+  watch: watchOption,
 });
 
 export function register(program: Command): void {
@@ -28,6 +29,7 @@ export function register(program: Command): void {
     .option('--phase <phase>', 'only this phase')
     .option('--service <name>', 'only this service')
     .option('--all', 'include resolved incidents')
+    .option('--watch [seconds]', 'print again whenever the list changes (looking every 2 s) until Ctrl-C')
     .action(async (raw: unknown, command: Command) => {
       const options = parseOptions(schema, raw);
       const g = globals(command);
@@ -37,33 +39,38 @@ export function register(program: Command): void {
       if (options.phase) clauses.push(`${searchAttributes.phase.name} = "${options.phase}"`);
       if (options.service) clauses.push(`${searchAttributes.service.name} = "${options.service}"`);
       await withClient(g, async (client) => {
-        const rows = [];
-        for await (const w of client.workflow.list({ query: clauses.join(' AND ') })) {
-          const sa = w.typedSearchAttributes;
-          rows.push({
-            incidentId: sa.get(searchAttributes.incidentId) ?? '(registering)',
-            severity: sa.get(searchAttributes.severity) ?? '',
-            status: sa.get(searchAttributes.status) ?? '',
-            phase: sa.get(searchAttributes.phase) ?? '',
-            service: sa.get(searchAttributes.service) ?? '',
-            title: typeof w.memo?.title === 'string' ? w.memo.title : '',
-            startedAt: w.startTime.toISOString(),
-            workflowId: w.workflowId,
-          });
-        }
-        rows.sort((a, b) => b.startedAt.localeCompare(a.startedAt)); // newest first, with or without --all
-        const now = Date.now();
-        const colour = cliIo().colour ?? false;
-        const human = rows.length
-          ? [
-              `${'ID'.padEnd(9)} SEV ${'STATUS'.padEnd(12)} ${'PHASE'.padEnd(11)} ${'SERVICE'.padEnd(14)} ${'AGE'.padEnd(5)} TITLE`,
-              ...rows.map(
-                (r) =>
-                  `${r.incidentId.padEnd(9)} ${paintSeverity(r.severity, colour, 3)} ${r.status.padEnd(12)} ${r.phase.padEnd(11)} ${printable(r.service).padEnd(14)} ${age(r.startedAt, now).padEnd(5)} ${printable(r.title)}`,
-              ),
-            ].join('\n')
-          : 'No incidents match.';
-        output(g, rows, human);
+        const frame = async () => {
+          const rows = [];
+          for await (const w of client.workflow.list({ query: clauses.join(' AND ') })) {
+            const sa = w.typedSearchAttributes;
+            rows.push({
+              incidentId: sa.get(searchAttributes.incidentId) ?? '(registering)',
+              severity: sa.get(searchAttributes.severity) ?? '',
+              status: sa.get(searchAttributes.status) ?? '',
+              phase: sa.get(searchAttributes.phase) ?? '',
+              service: sa.get(searchAttributes.service) ?? '',
+              title: typeof w.memo?.title === 'string' ? w.memo.title : '',
+              startedAt: w.startTime.toISOString(),
+              workflowId: w.workflowId,
+            });
+          }
+          rows.sort((a, b) => b.startedAt.localeCompare(a.startedAt)); // newest first, with or without --all
+          const now = Date.now();
+          const colour = cliIo().colour ?? false;
+          const human = rows.length
+            ? [
+                `${'ID'.padEnd(9)} SEV ${'STATUS'.padEnd(12)} ${'PHASE'.padEnd(11)} ${'SERVICE'.padEnd(14)} ${'AGE'.padEnd(5)} TITLE`,
+                ...rows.map(
+                  (r) =>
+                    `${r.incidentId.padEnd(9)} ${paintSeverity(r.severity, colour, 3)} ${r.status.padEnd(12)} ${r.phase.padEnd(11)} ${printable(r.service).padEnd(14)} ${age(r.startedAt, now).padEnd(5)} ${printable(r.title)}`,
+                ),
+              ].join('\n')
+            : 'No incidents match.';
+          return { data: rows, human };
+        };
+        if (options.watch) return watchFrames(g, options.watch, frame);
+        const { data, human } = await frame();
+        output(g, data, human);
       });
     });
 }

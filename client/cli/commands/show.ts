@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { EvidenceRecord } from '../../../contract';
-import { cliConfig, globals, output, withClient } from '../context';
+import { z } from 'zod';
+import { cliConfig, globals, output, parseOptions, watchFrames, watchOption, withClient } from '../context';
 import { formatState } from '../format';
 import { formatEvidence } from '../runbooks';
 import { findIncident, readState, runStoreWorkflow } from '../../temporal';
@@ -11,7 +12,9 @@ export function register(program: Command): void {
     .description('state and timeline of an incident')
     .argument('<id>', 'incident id, e.g. INC-42')
     .option('--evidence', "print every runbook step's command, exit code, duration and output")
-    .action(async (id: string, raw: { evidence?: boolean }, command: Command) => {
+    .option('--watch [seconds]', 'print again whenever it changes (looking every 2 s) until Ctrl-C or resolution')
+    .action(async (id: string, raw: { evidence?: boolean; watch?: true | string }, command: Command) => {
+      const { watch } = parseOptions(z.object({ watch: watchOption }), { watch: raw.watch });
       const g = globals(command);
       await withClient(g, async (client) => {
         const ref = await findIncident(client, id);
@@ -23,6 +26,13 @@ export function register(program: Command): void {
             cliConfig().TASK_QUEUE,
           );
           output(g, records, `Evidence of ${ref.incidentId}:\n\n${formatEvidence(records)}`);
+          return;
+        }
+        if (watch) {
+          await watchFrames(g, watch, async () => {
+            const state = await readState(await findIncident(client, ref.handle.workflowId));
+            return { data: state, human: formatState(state), final: state.status === 'resolved' };
+          });
           return;
         }
         const state = await readState(ref);
