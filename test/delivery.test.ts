@@ -28,8 +28,13 @@ test('without SMTP or Twilio, pages (email, SMS, calls) go to the outbox table a
       expect.objectContaining({ channel: 'call', reason: 'no Twilio credentials configured', address: expect.stringMatching(/^\+1555/) }),
       expect.objectContaining({ channel: 'sms', reason: 'no Twilio credentials configured', address: expect.stringMatching(/^\+1555/) }),
     ]);
+    // One timeline line per page, naming its channels: not one warning per channel.
     const current = await handle.query(stateQuery);
-    expect(current!.timeline.some((e) => e.kind === 'warning' && e.text.includes('kept in the outbox'))).toBe(true);
+    const pageLines = current!.timeline.filter(
+      (e) => e.kind === 'warning' && e.text.includes('kept in the outbox') && e.text.includes('(page:'),
+    );
+    expect(pageLines).toHaveLength(1);
+    expect(pageLines[0]!.text).toMatch(/^Paged Engineer [A-D] \(on-call\): voice call, SMS, email not delivered, kept in the outbox: /);
   } finally {
     await worker.stop();
   }

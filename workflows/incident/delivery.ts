@@ -56,6 +56,24 @@ export function recordDelivery(fx: Effects, payload: OutboundMessage, who: strin
   return true;
 }
 
+/**
+ * A person's messages that all went to the outbox (no SMTP or Twilio configured): one timeline line for
+ * the person, naming the channels, instead of one warning per channel.
+ */
+export function recordOutboxed(fx: Effects, payload: OutboundMessage, who: string, channels: Channel[]): void {
+  const { m } = fx;
+  if (payload.kind === 'page' && !(m.state.pagedContacts ??= []).includes(payload.recipient.id))
+    m.state.pagedContacts.push(payload.recipient.id);
+  const verb = payload.kind === 'page' ? 'Paged' : 'Notified';
+  record(
+    m,
+    fx.now(),
+    'warning',
+    SYSTEM,
+    `${verb} ${who}: ${channels.map(channelName).join(', ')} not delivered, kept in the outbox: ${payload.subject}`,
+  );
+}
+
 export const failureCause = (error: unknown): string =>
   error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause.message : String(error);
 

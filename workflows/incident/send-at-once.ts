@@ -8,7 +8,8 @@ import type { DeliveryOutcome, OnCallAnswer, OutboundMessage } from '../../contr
 import type { Recipient } from '../recipients';
 import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import { dedupKeys } from './dedup-keys';
-import { channelBody, channelsOf, failureCause, recordDelivery, type Effects, type TargetOptions } from './delivery';
+import type { Channel } from '../../policy/schema';
+import { channelBody, channelsOf, failureCause, recordDelivery, recordOutboxed, type Effects, type TargetOptions } from './delivery';
 import { SYSTEM, iso, record } from './state';
 
 interface Planned {
@@ -41,7 +42,18 @@ export async function deliverPlanned(fx: Effects, planned: Planned[], summary: s
     const cause = failureCause(error);
     outcomes = msgs.map((msg) => ({ status: 'failed', channel: msg.channel, error: cause }));
   }
-  return planned.map((p, i) => recordDelivery(fx, p.payload, p.who, outcomes[i]!));
+  // Outboxed messages (no SMTP or Twilio): one line per person, whatever the number of channels.
+  const outboxed = new Map<string, { p: Planned; channels: Channel[] }>();
+  const went = planned.map((p, i) => {
+    if (outcomes[i]!.status !== 'outbox') return recordDelivery(fx, p.payload, p.who, outcomes[i]!);
+    const key = `${p.payload.recipient.id}|${p.payload.kind}`;
+    const entry = outboxed.get(key) ?? { p, channels: [] };
+    entry.channels.push(p.payload.channel);
+    outboxed.set(key, entry);
+    return true;
+  });
+  for (const { p, channels } of outboxed.values()) recordOutboxed(fx, p.payload, p.who, channels);
+  return went;
 }
 
 /**
