@@ -70,7 +70,12 @@ export function dueBreaches(m: IncidentModel, nowMs: number): DueBreach[] {
     });
   for (const d of phaseDeadlines(m)) {
     if (nowMs >= d.atMs)
-      due.push({ key: d.key, kind: 'phase', text: `Phase ${d.phase} not finished within its ${d.budget} budget`, phase: d.phase });
+      due.push({
+        key: d.key,
+        kind: 'phase',
+        text: `Phase ${d.phase} not finished within ${d.budget} of declaration (its budget counts from the declaration, not from the phase's start)`,
+        phase: d.phase,
+      });
   }
   return due;
 }
@@ -129,7 +134,7 @@ export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: 
     const budget = phaseDeadlines(m)[0];
     if (budget) {
       deadlines.phaseBudget = { phase: budget.phase, at: iso(budget.atMs) };
-      candidates.push({ atMs: budget.atMs, summary: `Phase ${budget.phase} budget ${budget.budget}` });
+      candidates.push({ atMs: budget.atMs, summary: `Phase ${budget.phase} budget: ${budget.budget} from declaration` });
     }
   }
   return { deadlines, next: candidates.sort((a, b) => a.atMs - b.atMs)[0] };

@@ -48,8 +48,8 @@ describe('escalation', () => {
     t.recordBreaches(m, now);
     expect(m.state.breaches.map((b) => b.text)).toEqual([
       'P1 not acknowledged within 15m',
-      'Phase detect not finished within its 5m budget',
-      'Phase triage not finished within its 15m budget',
+      "Phase detect not finished within 5m of declaration (its budget counts from the declaration, not from the phase's start)",
+      "Phase triage not finished within 15m of declaration (its budget counts from the declaration, not from the phase's start)",
     ]);
     expect(m.book.notices.filter((n) => n.type === 'breach').map((n) => (n as { key: string }).key)).toEqual([
       'ack',
@@ -231,7 +231,7 @@ describe('deadlines', () => {
   test('P1 at T0: the next wake-up is the detect budget at T0+5m; the lead is due at T0+15m', () => {
     const m = incident('P1');
     const { deadlines, next } = planDeadlines(m);
-    expect(next).toEqual({ atMs: T0 + 5 * MIN, summary: 'Phase detect budget 5m' });
+    expect(next).toEqual({ atMs: T0 + 5 * MIN, summary: 'Phase detect budget: 5m from declaration' });
     expect(deadlines.nextEscalation).toBe('2026-11-27T10:15:00.000Z');
   });
 
