@@ -179,8 +179,11 @@ export const policySchema = z
         requiredSections: z.array(z.string().min(1)),
         digestCron: z.string().regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression'),
         digestRecipients: z.array(target).min(1),
+        /** Whether incidents that resolved on their own (alertmanager.autoResolve) get a review too. */
+        autoResolved: z.boolean().default(false),
       })
       .default({
+        autoResolved: false,
         firstReminder: '24h',
         due: '48h',
         overdueEvery: '24h',

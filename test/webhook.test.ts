@@ -1,5 +1,5 @@
 import { workflowIdForGroup } from '../client/server/webhook/mapping';
-import { stateQuery, type IncidentState } from '../contract';
+import { reviewWorkflowId, stateQuery, type IncidentState } from '../contract';
 import { groupPayload } from './helpers/alerts';
 import { openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type RunningTestWorker, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
@@ -102,6 +102,11 @@ test('a P3 group auto-resolves when its alerts clear, and firing again opens a n
   const handle = env.client.workflow.getHandle(workflowIdForGroup(groupKey), await handleRun(groupKey));
   const final = (await handle.result()) as IncidentState;
   expect(final).toMatchObject({ status: 'resolved', resolvedBy: 'alertmanager', phase: 'review' });
+  // Resolved on its own: no post-mortem unless the policy asks (review.autoResolved).
+  expect(final.timeline.map((e) => e.text)).toContain(
+    'No post-incident review: it resolved on its own when its alerts cleared (policy review.autoResolved)',
+  );
+  await expect(env.client.workflow.getHandle(reviewWorkflowId(final.incidentId)).describe()).rejects.toThrow(/not found/i);
 
   // The closed group fires again: a new incident with a new number.
   const again = await webhook.post(groupPayload(groupKey, { d1: 'firing' }, { severity: 'warning', alertname: 'DiskSpaceLow' }));

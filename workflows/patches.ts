@@ -39,6 +39,11 @@ export const PATCHES = {
    * the patches before it.
    */
   publicStatusPage: 'public-status-page',
+  /**
+   * an incident that resolved on its own (its alerts cleared, alertmanager.autoResolve) opens no review
+   * unless review.autoResolved says so. Asked with patched() itself, only for such incidents.
+   */
+  reviewOptionalWhenAutoResolved: 'review-optional-when-auto-resolved',
 } as const;
 
 /** The runbook workflow's patch ids. */

@@ -70,7 +70,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   // Runbook follow-ups are in the store before the review drafts its post-mortem.
   if (m.book.runbooks?.attached.length && fx.patched(PATCHES.runbookFollowUps)) await addFollowUps(fx);
   if (fx.patched(PATCHES.postIncidentReview)) {
-    await openReview(fx);
+    const autoResolved = m.state.resolvedBy === 'alertmanager' && !m.policy.review.autoResolved;
+    if (autoResolved && patched(PATCHES.reviewOptionalWhenAutoResolved))
+      record(
+        m,
+        fx.now(),
+        'note',
+        SYSTEM,
+        'No post-incident review: it resolved on its own when its alerts cleared (policy review.autoResolved)',
+      );
+    else await openReview(fx);
     await flush(fx);
   }
   await condition(allHandlersFinished);
