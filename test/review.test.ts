@@ -59,8 +59,13 @@ test('the draft holds the real timeline; reminders come in order, copy the lead 
   expect(draft).toContain('**Incident Commander**: ic');
   expect(draft).toContain('connection leak in v2.3');
   expect(draft).toMatch(/\| \d\d:\d\d:\d\d \| pool at 498\/500 during Checkout pool exhausted \(engineer-a\) \|/);
+  // Key events on the timeline, every event in the appendix.
+  const [body, appendix] = draft.split('## Appendix: full timeline');
   for (const event of final.timeline.filter((e) => !e.text.startsWith('Post-incident review')))
-    expect(draft).toContain(event.text.replace(/\|/g, '\\|'));
+    expect(appendix).toContain(event.text.replace(/\|/g, '\\|'));
+  const timeline = body!.slice(body!.indexOf('## Timeline'), body!.indexOf('## Root Cause'));
+  expect(timeline).toContain('Acknowledged by');
+  expect(timeline).not.toMatch(/\| (Paged|Notified) /);
   const stored = await h.env.pool.query('SELECT status, draft FROM postmortems WHERE incident_number = $1', [state.number]);
   expect(stored.rows[0].status).toBe('pending');
 
