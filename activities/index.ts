@@ -283,6 +283,10 @@ export function createActivities(deps: ActivityDeps) {
       return known(() => deps.reviews.addActionItem(input));
     },
 
+    listActionItems(input: { incidentId?: string; openOnly?: boolean }): Promise<ActionItem[]> {
+      return deps.reviews.listActionItems(input);
+    },
+
     completeActionItem(input: { id: string; by: string }): Promise<ActionItem> {
       return known(() => deps.reviews.completeActionItem(input.id, input.by));
     },

@@ -73,6 +73,18 @@ export class ReviewStore {
     return rows.map(rowToItem);
   }
 
+  /** Action items, open first then by id; of one incident, or of all, optionally open ones only. */
+  async listActionItems(filter: { incidentId?: string; openOnly?: boolean }): Promise<ActionItem[]> {
+    const { rows } = await this.pool.query<ItemRow>(
+      `SELECT a.id, i.incident_id, a.text, a.owner, to_char(a.due_date, 'YYYY-MM-DD') AS due, a.status
+       FROM action_items a JOIN incidents i ON i.number = a.incident_number
+       WHERE ($1::text IS NULL OR i.incident_id = $1) AND (NOT $2 OR a.status = 'open')
+       ORDER BY a.status = 'done', a.due_date, a.id LIMIT 500`,
+      [filter.incidentId ?? null, filter.openOnly ?? false],
+    );
+    return rows.map(rowToItem);
+  }
+
   async saveDraft(number: number, dueAt: string, draft: string): Promise<void> {
     await this.pool.query(
       `INSERT INTO postmortems (incident_number, due_at, draft) VALUES ($1, $2, $3)

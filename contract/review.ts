@@ -47,4 +47,6 @@ export const refreshDraftUpdate = defineUpdate<ReviewState, []>('refreshDraft');
 export const submitPostMortemUpdate = defineUpdate<ReviewState, [SubmitPostMortemArgs]>('submitPostMortem');
 
 export type ActionItemRequest =
-  { op: 'add'; incidentId: string; text: string; owner: string; due: string; by: string } | { op: 'done'; id: string; by: string };
+  | { op: 'add'; incidentId: string; text: string; owner: string; due: string; by: string }
+  | { op: 'done'; id: string; by: string }
+  | { op: 'list'; incidentId?: string; openOnly?: boolean };

@@ -143,7 +143,11 @@ test('the draft holds the real timeline; reminders come in order, copy the lead 
   expect(reminderCount()).toBe(atSubmission);
   const again = await runCli(cliEnv(), 'postmortem', id, '--submit', file);
   expect(again.code).toBe(ExitCode.Rejected);
+  const listed = await runCli(cliEnv(), 'action', 'list', id, '--open');
+  expect(listed.stdout).toMatch(new RegExp(`${item.id}\\s+${id}\\s+open`));
   expect((await runCli(cliEnv(), 'action', 'done', item.id, '--as', 'dba')).code).toBe(0);
+  expect((await runCli(cliEnv(), 'action', 'list', id, '--open')).stdout).not.toContain(item.id);
+  expect((await runCli(cliEnv(), 'action', 'list', id, '--json')).stdout).toContain('"status": "done"');
   expect((await runCli(cliEnv(), 'action', 'done', 'A-99999999')).code).toBe(ExitCode.NotFound);
 });
 

@@ -21,11 +21,12 @@ const options: ActivityOptions = {
 };
 const acts = proxyActivities<Activities>(options);
 
-export async function actionItemWorkflow(request: ActionItemRequest): Promise<ActionItem> {
+export async function actionItemWorkflow(request: ActionItemRequest): Promise<ActionItem | ActionItem[]> {
   if (request.op === 'add') {
     // The workflow id is unique per request, so a retried activity adds the item once.
     return acts.addActionItem({ ...request, requestId: workflowInfo().workflowId });
   }
+  if (request.op === 'list') return acts.listActionItems({ incidentId: request.incidentId, openOnly: request.openOnly });
   return acts.completeActionItem({ id: request.id, by: request.by });
 }
 

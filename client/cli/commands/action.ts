@@ -13,7 +13,8 @@ const addSchema = z.object({
   due: z.iso.date('expected a date such as 2026-12-31'),
 });
 
-const run = (command: Command, request: ActionItemRequest) => storeRequest<ActionItem>(globals(command), 'actionItemWorkflow', request);
+const run = <T = ActionItem>(command: Command, request: ActionItemRequest) =>
+  storeRequest<T>(globals(command), 'actionItemWorkflow', request);
 
 export function register(program: Command): void {
   const action = program.command('action').description('post-mortem action items');
@@ -48,6 +49,26 @@ export function register(program: Command): void {
       );
       const item = await run(command, { op: 'done', id: actionId, by: actor(globals(command)) });
       output(globals(command), item, `${item.id} done: ${item.text}`);
+    });
+  action
+    .command('list')
+    .description('action items, open first, soonest due first')
+    .argument('[id]', 'only this incident, e.g. INC-42')
+    .option('--open', 'only open items')
+    .action(async (id: string | undefined, raw: { open?: boolean }, command: Command) => {
+      const { incidentId } = parseOptions(z.object({ incidentId: addSchema.shape.id.optional() }), { incidentId: id }, ['incidentId']);
+      const items = await run<ActionItem[]>(command, { op: 'list', incidentId, openOnly: raw.open ?? false });
+      const now = new Date().toISOString().slice(0, 10);
+      const human = items.length
+        ? [
+            `${'ID'.padEnd(6)} ${'INCIDENT'.padEnd(10)} ${'STATUS'.padEnd(8)} ${'DUE'.padEnd(10)}  ${'OWNER'.padEnd(12)} TEXT`,
+            ...items.map(
+              (a) =>
+                `${a.id.padEnd(6)} ${a.incidentId.padEnd(10)} ${(a.status === 'open' && a.due < now ? 'overdue' : a.status).padEnd(8)} ${a.due}  ${a.owner.padEnd(12)} ${a.text}`,
+            ),
+          ].join('\n')
+        : 'No action items.';
+      output(globals(command), items, human);
     });
   for (const sub of action.commands) sub.exitOverride();
   action.exitOverride();
