@@ -26,6 +26,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Structured request logs (pino); secrets in URLs are redacted. */
   logger?: boolean | { level?: string; stream?: { write(line: string): void } };
+  /** Store-derived metrics (open incidents, outbox, breaches, time to acknowledge and resolve), read at scrape time. */
+  storeMetrics?: Registry;
   /** Bearer token for /metrics; without one /metrics is off (404). */
   metricsToken?: string;
   limits?: HttpLimits;
@@ -199,8 +201,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/readyz', async (_request, reply) => {
     try {
       await temporalCall(() => deps.client.workflowService.getSystemInfo({}), 500);
+      metrics.temporalUp.set(1);
       return { status: 'ready' };
     } catch (error) {
+      metrics.temporalUp.set(0);
       breaker.failed();
       return reply.code(503).send({ status: 'unavailable', error: (error as Error).message });
     }
@@ -211,8 +215,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (!authorized({ kind: 'bearer', token: deps.metricsToken }, request.headers.authorization))
       return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or bad credentials' });
     // Paging metrics live where pages are sent; merged here when the worker shares this process.
-    const merged = Registry.merge([metrics.registry, pageRegistry]);
-    return reply.type(merged.contentType).send(await merged.metrics());
+    const merged = Registry.merge([metrics.registry, pageRegistry, ...(deps.storeMetrics ? [deps.storeMetrics] : [])]);
+    try {
+      return await reply.type(merged.contentType).send(await merged.metrics());
+    } catch (error) {
+      // The store is down: serve what this process knows, and say so in the log.
+      request.log.warn({ err: error }, 'store metrics unavailable');
+      const own = Registry.merge([metrics.registry, pageRegistry]);
+      return reply.type(own.contentType).send(await own.metrics());
+    }
   });
 
   void app.register((scope, _opts, next) => {
@@ -255,9 +266,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
             return await reply.code(503).header('retry-after', '1').send({ error: 'Temporal is unavailable; retry' });
           try {
             const outcome = await temporalCall(() => ingestGroup(deps.client, deps.taskQueue, group));
+            metrics.temporalUp.set(1);
             metrics.incidents.inc({ outcome });
             return { status: 'accepted', outcome, workflowId: group.workflowId, alerts: payload.alerts.length };
           } catch (error) {
+            metrics.temporalUp.set(0);
             breaker.failed();
             request.log.warn({ err: error }, 'Temporal did not accept the alerts');
             return await reply

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -27,6 +27,11 @@ export function createMetrics() {
       name: 'http_request_bodies_parsed_total',
       help: 'Request bodies parsed, by route: credentials are checked first, so strangers never reach this',
       labelNames: ['route'],
+      registers: [registry],
+    }),
+    temporalUp: new Gauge({
+      name: 'temporal_reachable',
+      help: 'Whether the HTTP server last reached Temporal (1) or not (0): webhook calls and /readyz probes',
       registers: [registry],
     }),
     latency: new Histogram({

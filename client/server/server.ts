@@ -10,6 +10,7 @@ import { TokenStore } from '../../activities/identity';
 import { createSmtpMailer } from '../../activities/mailer';
 import { SubscriberStore } from '../../activities/subscribers';
 import { buildApp } from './app';
+import { createStoreMetrics } from './store-metrics';
 import type { WebhookAuth } from './auth';
 
 /**
@@ -72,6 +73,7 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
     },
     api: { tokens: pool && new TokenStore(pool), identitySecret: config.IDENTITY_SECRET },
     subscriptions: { store: pool && new SubscriberStore(pool), mailer },
+    storeMetrics: pool && createStoreMetrics(pool),
     metricsToken: config.METRICS_TOKEN,
     logger: { level: config.LOG_LEVEL },
     limits: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, maxConnections: config.HTTP_MAX_CONNECTIONS },

@@ -1,0 +1,73 @@
+/**
+ * Metrics a team charts and alerts on, read from the store when Prometheus scrapes: open incidents by
+ * severity and status, the outbox (messages no channel could deliver) and its oldest age, SLA breaches,
+ * time to acknowledge and resolve, runbook steps by outcome. One query each, on the HTTP server's pool.
+ */
+import type { Pool } from 'pg';
+import { Gauge, Registry } from 'prom-client';
+
+export function createStoreMetrics(pool: Pool): Registry {
+  const registry = new Registry();
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[], read: (g: Gauge<L>) => Promise<void>) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        await read(this);
+      },
+    });
+
+  gauge('incidents_open', 'Incidents not yet resolved, by severity and status', ['severity', 'status'], async (g) => {
+    const { rows } = await pool.query<{ severity: string; status: string; n: number }>(
+      "SELECT severity, status, count(*)::int AS n FROM incidents WHERE status <> 'resolved' GROUP BY 1, 2",
+    );
+    for (const r of rows) g.set({ severity: r.severity, status: r.status }, r.n);
+  });
+  gauge('outbox_messages', 'Messages kept in the outbox: no channel could deliver them (no SMTP or Twilio, or refused)', [], async (g) => {
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+    g.set(rows[0]!.n);
+  });
+  gauge('outbox_oldest_age_seconds', 'Age of the oldest message in the outbox (0 when empty)', [], async (g) => {
+    const { rows } = await pool.query<{ s: number | null }>('SELECT extract(epoch FROM now() - min(created_at))::float AS s FROM outbox');
+    g.set(rows[0]!.s ?? 0);
+  });
+  gauge('sla_breaches', 'SLA breaches recorded, by kind (ack, phase, status-page) and severity', ['kind', 'severity'], async (g) => {
+    const { rows } = await pool.query<{ kind: string; severity: string; n: number }>(
+      'SELECT b.kind, i.severity, count(*)::int AS n FROM sla_breaches b JOIN incidents i ON i.number = b.incident_number GROUP BY 1, 2',
+    );
+    for (const r of rows) g.set({ kind: r.kind, severity: r.severity }, r.n);
+  });
+  gauge(
+    'incident_time_to_seconds',
+    'Median and 90th percentile time to acknowledge and to resolve over the last 30 days, by severity',
+    ['what', 'quantile', 'severity'],
+    async (g) => {
+      const { rows } = await pool.query<{ severity: string; a50: number; a90: number; r50: number; r90: number }>(
+        `SELECT severity,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - declared_at)) AS a50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - declared_at)) AS a90,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - declared_at)) AS r50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - declared_at)) AS r90
+         FROM incidents WHERE declared_at > now() - interval '30 days' GROUP BY 1`,
+      );
+      for (const r of rows) {
+        const set = (what: string, quantile: string, v: number | null) => v !== null && g.set({ what, quantile, severity: r.severity }, v);
+        set('acknowledge', '0.5', r.a50);
+        set('acknowledge', '0.9', r.a90);
+        set('resolve', '0.5', r.r50);
+        set('resolve', '0.9', r.r90);
+      }
+    },
+  );
+  gauge('runbook_steps', 'Runbook steps recorded as evidence, by outcome (succeeded, failed, timed-out)', ['outcome'], async (g) => {
+    const { rows } = await pool.query<{ outcome: string; n: number }>(
+      `SELECT CASE WHEN timed_out THEN 'timed-out' WHEN exit_code = 0 THEN 'succeeded' ELSE 'failed' END AS outcome, count(*)::int AS n
+       FROM runbook_evidence GROUP BY 1`,
+    );
+    for (const r of rows) g.set({ outcome: r.outcome }, r.n);
+  });
+  return registry;
+}
