@@ -302,3 +302,16 @@ export function incidentStartMetadata(input: Pick<IncidentInput, 'title' | 'seve
   ].join('\n');
   return { summary, details };
 }
+
+/** The monitoring pipeline's heartbeat (policy alertmanager.watchdog): one long-running workflow. */
+export const WATCHDOG_WORKFLOW_ID = 'monitoring-watchdog';
+export const WATCHDOG_WORKFLOW_TYPE = 'watchdogWorkflow';
+export interface WatchdogInput {
+  alertname: string;
+  silentAfterMs: number;
+  severity: Severity;
+  /** Carried by continue-as-new: the open "silent" incident's workflow id. */
+  silentIncident?: string;
+}
+/** A heartbeat arrived (the Watchdog alert, firing). */
+export const watchdogBeatSignal = defineSignal<[{ at: string }]>('watchdogBeat');

@@ -201,6 +201,18 @@ export const policySchema = z
         severityMap: z.record(z.string(), SEVERITY),
         /** Severities that resolve on their own when every alert of the group clears. */
         autoResolve: z.array(SEVERITY),
+        /**
+         * The monitoring pipeline's heartbeat: Alertmanager's always-firing alert of this name is not an
+         * incident; when it stops arriving for `silentAfter`, an incident "monitoring pipeline is silent"
+         * of `severity` pages the on-call person, and it resolves itself when the heartbeat returns.
+         */
+        watchdog: z
+          .object({
+            alertname: z.string().min(1).default('Watchdog'),
+            silentAfter: duration.default('10m'),
+            severity: SEVERITY.default('P3'),
+          })
+          .optional(),
       })
       .default({ severityMap: { critical: 'P1', warning: 'P3' }, autoResolve: ['P3'] }),
     /** Diagnostics that run on their own and changes that run only after a named approval. */

@@ -2,6 +2,7 @@
 export { incidentWorkflow } from './incident/workflow';
 export { reviewWorkflow } from './review';
 export { runbookWorkflow } from './runbook';
+export { watchdogWorkflow } from './watchdog';
 export {
   actionItemWorkflow,
   apiTokenWorkflow,

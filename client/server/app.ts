@@ -5,7 +5,8 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { pageRegistry } from '../../activities/metrics';
 import type { ResponsePolicy } from '../../policy/schema';
-import { ingestGroup } from './webhook/ingest';
+import { ingestGroup, ingestHeartbeat } from './webhook/ingest';
+import { durationMs } from '../../policy/duration';
 import { mapGroup } from './webhook/mapping';
 import { parseWebhookPayload } from './webhook/payload';
 import { registerApiRoutes, type ApiDeps } from './api';
@@ -262,10 +263,24 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           const { payload } = parsed;
           for (const alert of payload.alerts) metrics.alerts.inc({ status: alert.status });
           const group = mapGroup(payload, deps.policy, new Date().toISOString());
+          const watchdog = deps.policy.alertmanager.watchdog;
+          const heartbeat =
+            watchdog &&
+            payload.alerts.every((a) => a.labels.alertname === watchdog.alertname) &&
+            payload.alerts.some((a) => a.status === 'firing');
           if (!(await breaker.allow()))
             return await reply.code(503).header('retry-after', '1').send({ error: 'Temporal is unavailable; retry' });
           try {
-            const outcome = await temporalCall(() => ingestGroup(deps.client, deps.taskQueue, group));
+            const outcome = await temporalCall(() =>
+              heartbeat
+                ? ingestHeartbeat(
+                    deps.client,
+                    deps.taskQueue,
+                    { alertname: watchdog.alertname, silentAfterMs: durationMs(watchdog.silentAfter), severity: watchdog.severity },
+                    group.batch.receivedAt,
+                  )
+                : ingestGroup(deps.client, deps.taskQueue, group),
+            );
             metrics.temporalUp.set(1);
             metrics.incidents.inc({ outcome });
             return { status: 'accepted', outcome, workflowId: group.workflowId, alerts: payload.alerts.length };

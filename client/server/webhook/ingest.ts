@@ -3,10 +3,20 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter, toPayloads } from '@temporalio/common';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
-import { INCIDENT_WORKFLOW_TYPE, alertsSignal, incidentStartMetadata, searchAttributes } from '../../../contract';
+import {
+  INCIDENT_WORKFLOW_TYPE,
+  WATCHDOG_WORKFLOW_ID,
+  WATCHDOG_WORKFLOW_TYPE,
+  alertsSignal,
+  incidentStartMetadata,
+  searchAttributes,
+  watchdogBeatSignal,
+  type Severity,
+  type WatchdogInput,
+} from '../../../contract';
 import type { GroupIngest } from './mapping';
 
-export type IngestOutcome = 'started' | 'joined' | 'ignored';
+export type IngestOutcome = 'started' | 'joined' | 'ignored' | 'heartbeat';
 
 /**
  * Starts the group's incident or joins the open one, atomically on the server: 50 concurrent
@@ -52,4 +62,25 @@ export async function ingestGroup(client: Client, taskQueue: string, group: Grou
     },
   });
   return response.started ? 'started' : 'joined';
+}
+
+/**
+ * The Watchdog alert (policy alertmanager.watchdog) is the monitoring pipeline's heartbeat, not an
+ * incident: a firing one is a beat for the watchdog workflow, started on the first one.
+ */
+export async function ingestHeartbeat(
+  client: Client,
+  taskQueue: string,
+  watchdog: { alertname: string; silentAfterMs: number; severity: Severity },
+  at: string,
+): Promise<IngestOutcome> {
+  await client.workflow.signalWithStart(WATCHDOG_WORKFLOW_TYPE, {
+    workflowId: WATCHDOG_WORKFLOW_ID,
+    taskQueue,
+    args: [watchdog satisfies WatchdogInput],
+    signal: watchdogBeatSignal,
+    signalArgs: [{ at }],
+    staticSummary: `Monitoring heartbeat: pages on-call after ${Math.round(watchdog.silentAfterMs / 1000)} s without a ${watchdog.alertname} alert`,
+  });
+  return 'heartbeat';
 }
