@@ -50,7 +50,7 @@ test('every metric the rules and the dashboard name is exported, with the store 
   const named = new Set(
     exprs
       .flatMap((e) => e.replace(/\{[^}]*\}|\[[^\]]*\]/g, '').match(/[a-z_][a-z0-9_]*/g) ?? [])
-      .filter((w) => !functions.has(w) && !/^(severity|status|kind|channel|outcome|what|route|job)$/.test(w))
+      .filter((w) => !functions.has(w) && !/^(severity|status|kind|channel|outcome|what|route|job|level)$/.test(w))
       .map((w) => w.replace(/_(bucket|sum|count)$/, '')),
   );
   expect([...named].filter((name) => !exported.has(name))).toEqual([]);

@@ -62,6 +62,19 @@ export function createStoreMetrics(pool: Pool): Registry {
       }
     },
   );
+  gauge(
+    'escalation_levels_paged',
+    'Incidents that paged each escalation level (0 = on-call; manual escalations included)',
+    ['level'],
+    async (g) => {
+      const { rows } = await pool.query<{ level: string; n: number }>(
+        `SELECT level, count(DISTINCT incident_number)::int AS n FROM (
+         SELECT incident_number, substring(dedup_key from '^page:[cm][0-9]+-l([0-9]+)') AS level FROM pages WHERE kind = 'page'
+       ) p WHERE level IS NOT NULL GROUP BY 1`,
+      );
+      for (const r of rows) g.set({ level: r.level }, r.n);
+    },
+  );
   gauge('runbook_steps', 'Runbook steps recorded as evidence, by outcome (succeeded, failed, timed-out)', ['outcome'], async (g) => {
     const { rows } = await pool.query<{ outcome: string; n: number }>(
       `SELECT CASE WHEN timed_out THEN 'timed-out' WHEN exit_code = 0 THEN 'succeeded' ELSE 'failed' END AS outcome, count(*)::int AS n
