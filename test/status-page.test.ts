@@ -119,6 +119,12 @@ test('nothing is public until published; then only its public title, state and u
   const customerMail = (m: { to: string[]; subject: string }) =>
     m.to.includes('customers@example.com') && m.subject === `Service incident: Payments are failing ${run}`;
   await waitFor(() => h.smtp.mails.find(customerMail), 'customer email');
+  // impact says whether and when customers heard of it.
+  const impact = await waitFor(async () => {
+    const r = await cli('impact', id, '--users-pct', '35');
+    return r.stdout.includes('customers were emailed at') ? r : undefined;
+  }, 'impact to report the customer email');
+  expect(impact.stdout).toMatch(new RegExp(`^${id}: 35% of users affected; customers were emailed at \\d{4}-`));
 
   // Internal strings appear on no public page or feed.
   const internal = [

@@ -139,6 +139,7 @@ export function setImpact(m: IncidentModel, { by, usersPct }: SetImpactArgs, now
   if (rule.severities.includes(state.severity) && usersPct > rule.thresholdPct && !book.customersNotified) {
     book.customersNotified = true;
     book.notices.push({ type: 'customers' });
+    record(m, nowMs, 'note', SYSTEM, `Customers are being emailed: a ${state.severity} affecting more than ${rule.thresholdPct}% of users`);
   }
 }
 

@@ -16,6 +16,14 @@ export function register(program: Command): void {
       const { usersPct } = parseOptions(impactSchema, raw);
       const g = globals(command);
       const state = await act<IncidentState>(g, id, 'impact', { usersPct });
-      outputState(g, state, `${state.incidentId}: ${usersPct}% of users affected`);
+      // Whether customers heard of it, and when: the timeline says (the email goes out once per incident).
+      const emailed = state.timeline.find((e) => e.kind === 'notification' && e.text.includes('(customers) by email'));
+      const queued = state.timeline.find((e) => e.text.startsWith('Customers are being emailed'));
+      const customers = emailed
+        ? `customers were emailed at ${emailed.at}`
+        : queued
+          ? `customers are being emailed (since ${queued.at})`
+          : 'customers have not been emailed (policy customerNotice: P0/P1 above its threshold)';
+      outputState(g, state, `${state.incidentId}: ${usersPct}% of users affected; ${customers}`);
     });
 }
