@@ -167,3 +167,14 @@ export interface EvidenceRecord {
   truncated: boolean;
   at: string;
 }
+
+/** A runbook as `incidentctl runbook list` shows it. */
+export interface RunbookSummary {
+  id: string;
+  title: string;
+  steps: number;
+  /** Steps that change something and wait for an approval. */
+  needApproval: number;
+  /** The alert labels it attaches on, e.g. alertname=DiskSpaceLow. */
+  matches: string[];
+}

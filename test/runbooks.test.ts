@@ -386,3 +386,14 @@ test('a notify step sends its message, with typed parameters, to its targets', a
     'parameter {lag_seconds} from label lag = "42; rm -rf /" contains whitespace, control or non-ASCII characters',
   );
 });
+
+test('runbook list shows what the policy defines and what attaches each', async () => {
+  const listed = await runCli(cliEnv, 'runbook', 'list');
+  expect(listed.code).toBe(0);
+  expect(listed.stdout.split('\n')[0]).toMatch(/^RUNBOOK\s+STEPS\s+APPROVAL\s+ATTACHES ON\s+TITLE$/);
+  expect(listed.stdout).toMatch(/^disk-space-full\s+7\s+2\s+alertname=NodeFilesystemSpaceFillingUp/m);
+  expect(listed.stdout).toMatch(/^restart-service\s+2\s+1\s+by hand\s+Restart a service$/m);
+  expect(listed.stdout).toMatch(/^gate\s+1\s+1\s+/m);
+  const json = JSON.parse((await runCli(cliEnv, 'runbook', 'list', '--json')).stdout) as { id: string }[];
+  expect(json.map((r) => r.id)).toEqual(testRunbooks.map((r) => r.id));
+});

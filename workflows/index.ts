@@ -12,4 +12,5 @@ export {
   onCallOverridesWorkflow,
   onCallWorkflow,
   reportWorkflow,
+  runbookCatalogWorkflow,
 } from './store-requests';

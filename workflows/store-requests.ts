@@ -5,7 +5,14 @@
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ActionItem, Digest, OnCallAnswer, Override, SeverityReport } from '../contract';
-import { ErrorType, type ActionItemRequest, type ApiTokenRecord, type ApiTokenRequest, type EvidenceRecord } from '../contract';
+import {
+  ErrorType,
+  type RunbookSummary,
+  type ActionItemRequest,
+  type ApiTokenRecord,
+  type ApiTokenRequest,
+  type EvidenceRecord,
+} from '../contract';
 import { resolveTargets } from './recipients';
 import { nowIso } from './clock';
 
@@ -94,6 +101,22 @@ export async function onCallOverrideWorkflow(input: { contactId: string; from: s
 /** `incidentctl token create|list|revoke` without an API token (the operator route). */
 export async function apiTokenWorkflow(request: ApiTokenRequest): Promise<ApiTokenRecord[]> {
   return acts.apiTokens(request);
+}
+
+/** `incidentctl runbook list`: the runbooks this worker's policy defines. */
+export async function runbookCatalogWorkflow(): Promise<RunbookSummary[]> {
+  const policy = await acts.currentPolicy();
+  return (policy.runbooks?.definitions ?? []).map((d) => ({
+    id: d.id,
+    title: d.title,
+    steps: d.steps.length,
+    needApproval: d.steps.filter((s) => s.approval === 'required').length,
+    matches: [
+      ...(d.match.always ? ['every incident'] : []),
+      ...d.match.alertnames.map((a) => `alertname=${a}`),
+      ...Object.entries(d.match.labels).map(([k, v]) => `${k}=${v}`),
+    ],
+  }));
 }
 
 /** Every runbook step's evidence for one incident (incidentctl show ID --evidence). */

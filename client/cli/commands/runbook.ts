@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import type { IncidentState } from '../../../contract';
-import { act } from '../context';
 import { z } from 'zod';
-import { ErrorType, runbookPlanQuery } from '../../../contract';
-import { globals, output, parseOptions, withClient } from '../context';
+import { ErrorType, runbookPlanQuery, type IncidentState, type RunbookSummary } from '../../../contract';
+import { act, globals, output, parseOptions, storeRequest, withClient } from '../context';
 import { findRunbooks, formatPlan, formatRunbooks, readRunbooks } from '../runbooks';
 import { findIncident } from '../../temporal';
 import { IncidentError } from '../../failures';
@@ -17,7 +15,7 @@ const schema = z.object({
 });
 
 export function register(program: Command): void {
-  program
+  const runbook = program
     .command('runbook')
     .description("attach a runbook to an incident, show what it would run (--dry-run), or show its steps' progress")
     .argument('<id>', 'incident id, e.g. INC-42')
@@ -47,4 +45,22 @@ export function register(program: Command): void {
       const state = await act<IncidentState>(g, id, 'attach-runbook', { runbook: options.name });
       output(g, state, `Runbook ${options.name} attached to ${state.incidentId}; its steps start with their phases.`);
     });
+  runbook
+    .command('list')
+    .description('the runbooks the policy defines, with what attaches them (runbook INC-n shows those of an incident)')
+    .action(async (_raw: unknown, command: Command) => {
+      const g = globals(command);
+      const runbooks = await storeRequest<RunbookSummary[]>(g, 'runbookCatalogWorkflow', undefined);
+      const human = runbooks.length
+        ? [
+            `${'RUNBOOK'.padEnd(24)} ${'STEPS'.padEnd(6)} ${'APPROVAL'.padEnd(9)} ${'ATTACHES ON'.padEnd(30)} TITLE`,
+            ...runbooks.map(
+              (r) =>
+                `${r.id.padEnd(24)} ${String(r.steps).padEnd(6)} ${String(r.needApproval).padEnd(9)} ${(r.matches.join(', ') || 'by hand').padEnd(30)} ${r.title}`,
+            ),
+          ].join('\n')
+        : 'The policy defines no runbooks.';
+      output(g, runbooks, human);
+    });
+  for (const sub of runbook.commands) sub.exitOverride();
 }
