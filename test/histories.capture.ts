@@ -12,6 +12,7 @@ import { resolveTemporalCli } from '../dev/temporal-cli';
 import type { WorkflowHandle } from '@temporalio/client';
 import {
   acknowledgeUpdate,
+  alertsSignal,
   addNoteUpdate,
   advancePhaseUpdate,
   assignCommanderUpdate,
@@ -131,6 +132,19 @@ test('capture workflow histories', async () => {
     );
     await save('p1-continued-as-new', long.handle, firstRun);
     await env.client.workflow.getHandle(long.handle.workflowId).terminate('capture done');
+
+    // v7 on: a P3 from Alertmanager whose alert clears resolves itself and opens no review.
+    const firing = { fingerprint: 'capture-p3', name: 'DiskSpaceLow', status: 'firing' as const, labels: { alertname: 'DiskSpaceLow' } };
+    const p3 = await declareIncident(env, taskQueue, { policy, severity: 'P3', source: 'alertmanager', alerts: [firing] });
+    await p3.handle.signal(alertsSignal, {
+      alerts: [{ ...firing, status: 'resolved' }],
+      truncatedAlerts: 0,
+      notes: [],
+      receivedAt: new Date().toISOString(),
+      groupStatus: 'resolved',
+    });
+    await p3.handle.result();
+    await save('p3-auto-resolved', p3.handle);
 
     // Runbooks: diagnostics at detection, one step rejected, one approved, then resolution.
     const host = uniqueHost('capture');

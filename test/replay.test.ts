@@ -24,7 +24,7 @@ test('the saved histories cover every captured flow', () => {
     'runbook-incident',
     'runbook-steps',
   ]);
-  expect(files).toHaveLength(35);
+  expect(files).toHaveLength(36);
 });
 
 // A change to workflow code that would break running incidents fails here (use patched() instead).
