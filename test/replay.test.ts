@@ -20,6 +20,7 @@ test('the saved histories cover every captured flow', () => {
     'p0-upgraded-manual-escalation',
     'p1-continued-as-new',
     'p1-escalated-lifecycle',
+    'p3-auto-resolved',
     'review-reminded-submitted',
     'runbook-incident',
     'runbook-steps',
