@@ -360,7 +360,12 @@ export function createActivities(deps: ActivityDeps) {
       const number = await deps.store.register(input.registration);
       const onCall = (await oncall.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
       // The policy travels back only when the input had none or a refused one: history holds it once.
-      return { number, onCall, ...(input.policy === undefined || problem ? { policy } : {}), ...(problem ? { problem } : {}) };
+      return {
+        number,
+        onCall,
+        ...(input.policy === undefined || problem ? { policy } : { identity: deps.policy.identity }),
+        ...(problem ? { problem } : {}),
+      };
     },
 
     /** Who is on call at `at`: overrides from the store over the incident's rotation snapshot. */

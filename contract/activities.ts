@@ -56,6 +56,8 @@ export interface OpenedIncident {
   policy?: ResponsePolicy;
   /** Why the input's policy was refused. */
   problem?: string;
+  /** This worker's identity rules, when the input's policy was accepted: an input never weakens them. */
+  identity?: ResponsePolicy['identity'];
 }
 
 export interface OnCallAnswer {

@@ -177,3 +177,13 @@ test('resolving a P1: refused unverified, done with a token and shown as "(token
   expect(me.status).toBe(401);
   expect(await runCli(asPerson(token), 'note', id, 'still me?')).toMatchObject({ code: 4, stderr: expect.stringContaining('revoked') });
 });
+
+test("an incident started with its own policy cannot weaken identity.require: the worker's rules apply", async () => {
+  const lax = { ...policy, identity: { require: [] } };
+  const { handle } = await declareIncident(h.env, h.taskQueue, { policy: lax, severity: 'P1' });
+  const direct = await handle
+    .executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'x', resolution: 'y' }] })
+    .catch((e: unknown) => e);
+  expect(failureType(direct)).toBe(ErrorType.IdentityRequired);
+  expect((await handle.query(stateQuery))!.status).toBe('open');
+});

@@ -44,6 +44,11 @@ export const PATCHES = {
    * unless review.autoResolved says so. Asked with patched() itself, only for such incidents.
    */
   reviewOptionalWhenAutoResolved: 'review-optional-when-auto-resolved',
+  /**
+   * who must be verified (identity.require) is the worker's rule, never the input policy's: whoever can
+   * start a workflow could otherwise give their incident an empty list. Asked when a policy came in the input.
+   */
+  workerIdentityRules: 'worker-identity-rules',
 } as const;
 
 /** The runbook workflow's patch ids. */

@@ -232,6 +232,7 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
     ]),
   );
   if (opened.policy) m.policy = opened.policy;
+  if (opened.identity && patched(PATCHES.workerIdentityRules)) m.policy = { ...m.policy, identity: opened.identity };
   m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
   applyRegistration(fx, opened.number);
   return opened.problem;
