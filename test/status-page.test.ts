@@ -171,9 +171,12 @@ test('nothing is public until published; then only its public title, state and u
 
   await p1.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'expired webhook secret', resolution: 'rotated' }] });
   await waitFor(async () => (await statusJson()).resolved.find((i) => i.id === id), 'the resolved list');
-  const after = await statusJson();
-  expect(after.open.find((i) => i.id === id)).toBeUndefined();
-  expect(after.components.find((c) => c.id === 'checkout')!.history.at(-1)).toMatchObject({ state: 'degraded' });
+  // Visibility moves the closed incident from the running list to the completed one: read until settled.
+  const after = await waitFor(async () => {
+    const s = await statusJson();
+    const today = s.components.find((c) => c.id === 'checkout')!.history.at(-1);
+    return !s.open.some((i) => i.id === id) && today?.state === 'degraded' ? s : undefined;
+  }, 'the resolved incident in the 90-day history');
   expect(JSON.stringify(after)).not.toContain('expired webhook secret');
   await inBrowser(async (browser) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
