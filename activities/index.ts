@@ -63,6 +63,18 @@ function messageIdFor(key: string): string {
   return `<${key.replace(/[^A-Za-z0-9.-]/g, '.')}@incident-orchestrator>`;
 }
 
+/**
+ * A batch's outcomes, unless one failed in a way a retry may mend: then that failure is thrown, so
+ * Temporal retries the activity (the ledger keeps what was sent from going out twice).
+ */
+function throwFirstRetryable<T>(settled: PromiseSettledResult<T>[]): PromiseSettledResult<T>[] {
+  const retryable = settled.find(
+    (s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof ApplicationFailure && s.reason.nonRetryable),
+  );
+  if (retryable) throw retryable.reason;
+  return settled;
+}
+
 /** Unknown ids are bad input: retrying cannot help. */
 async function known<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -339,11 +351,7 @@ export function createActivities(deps: ActivityDeps) {
     async deliverAll(msgs: OutboundMessage[], resume = false): Promise<DeliveryOutcome[]> {
       // `resume`: an earlier local attempt of this batch may have sent some of it.
       const attempt = resume ? Context.current().info.attempt + 1 : Context.current().info.attempt;
-      const settled = await deliverClaimed(msgs, attempt);
-      const retryable = settled.find(
-        (s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof ApplicationFailure && s.reason.nonRetryable),
-      );
-      if (retryable) throw retryable.reason;
+      const settled = throwFirstRetryable(await deliverClaimed(msgs, attempt));
       return settled.map((s, i) =>
         s.status === 'fulfilled' ? s.value : { status: 'failed', channel: msgs[i]!.channel, error: (s.reason as Error).message },
       );
@@ -405,11 +413,7 @@ export function createActivities(deps: ActivityDeps) {
           `You subscribed to status updates. Unsubscribe: ${base}/status/subscriptions/unsubscribe/${subscriptionToken(secret, 'unsubscribe', s.id)}`,
         ].join('\n'),
       }));
-      const settled = await deliverClaimed(msgs, Context.current().info.attempt);
-      const retryable = settled.find(
-        (r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof ApplicationFailure && r.reason.nonRetryable),
-      );
-      if (retryable) throw retryable.reason;
+      const settled = throwFirstRetryable(await deliverClaimed(msgs, Context.current().info.attempt));
       return { sent: settled.filter((r) => r.status === 'fulfilled' && r.value.status === 'sent').length };
     },
 

@@ -172,11 +172,22 @@ footer{margin-top:2.5rem;color:var(--muted);font-size:.8rem;display:flex;gap:1re
 button{padding:.5rem 1rem;border:0;border-radius:.375rem;background:#1f2328;color:#fff;font:inherit;cursor:pointer}
 @media (max-width:40rem){body{padding:1rem .75rem 2rem}.bars{height:1.2rem}.bars span:nth-child(-n+60){display:none}}`;
 
-function layout(title: string, heading: string, body: string, data: StatusData): string {
+/** Every status page's HTML around its body: the head, the style, and a header linking back to /status. */
+function htmlPage(o: { title: string; heading: string; siteTitle: string; body: string; head?: string; footer?: string }): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeMarkup(title)}</title><link rel="alternate" type="application/atom+xml" title="Incidents" href="/status/feed.atom"><style>${STYLE}</style></head>
-<body><header><h1>${escapeMarkup(heading)}</h1><a href="/status">${escapeMarkup(data.title)}</a></header>${body}
-<footer><span>Updated ${time(data.generatedAt, Date.parse(data.generatedAt))}</span><a href="/status/feed.atom">Atom feed</a><a href="/status.json">JSON</a></footer></body></html>`;
+<title>${escapeMarkup(o.title)}</title>${o.head ?? ''}<style>${STYLE}</style></head>
+<body><header><h1>${escapeMarkup(o.heading)}</h1><a href="/status">${escapeMarkup(o.siteTitle)}</a></header>${o.body}${o.footer ?? ''}</body></html>`;
+}
+
+function layout(title: string, heading: string, body: string, data: StatusData): string {
+  return htmlPage({
+    title,
+    heading,
+    siteTitle: data.title,
+    body,
+    head: '<link rel="alternate" type="application/atom+xml" title="Incidents" href="/status/feed.atom">',
+    footer: `\n<footer><span>Updated ${time(data.generatedAt, Date.parse(data.generatedAt))}</span><a href="/status/feed.atom">Atom feed</a><a href="/status.json">JSON</a></footer>`,
+  });
 }
 
 function renderUpdates(i: PublicIncident, nowMs: number): string {
@@ -296,8 +307,7 @@ const EMAIL = z.email().max(254);
  */
 export function registerSubscriptionRoutes(app: FastifyInstance, policy: ResponsePolicy, deps: SubscriptionDeps): void {
   const title = policy.statusPage?.title ?? 'Service status';
-  const page = (heading: string, body: string) =>
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeMarkup(heading)}</title><style>${STYLE}</style></head><body><header><h1>${escapeMarkup(heading)}</h1><a href="/status">${escapeMarkup(title)}</a></header>${body}</body></html>`;
+  const page = (heading: string, body: string) => htmlPage({ title: heading, heading, siteTitle: title, body });
   const html = (reply: FastifyReply, status: number, heading: string, body: string) =>
     reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page(heading, body));
   const off = (reply: FastifyReply) =>
