@@ -2,6 +2,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ackLink, type AckLinkSettings } from './ack-links';
 import { proofProblem, TokenStore, type ApiTokenRecord } from './identity';
 import { SubscriberStore, subscriptionToken } from './subscribers';
+import { createChatActivities, slackOffActivities, type ChatDeps } from './slack/chat';
 import { pageMetrics } from './metrics';
 import { OnCallStore } from './oncall-store';
 import type {
@@ -10,6 +11,7 @@ import type {
   ActorProof,
   ApiTokenRequest,
   Digest,
+  EndOfDaySummary,
   OnCallAnswer,
   Override,
   SeverityReport,
@@ -50,6 +52,8 @@ export interface ActivityDeps {
   phone?: PhoneMessenger;
   /** Checks the HTTP server's proofs of who acts; absent = every proof is refused (actions are unverified). */
   identitySecret?: string;
+  /** Slack (SLACK_BOT_TOKEN); absent = no chat: incidents open without a chat lane. */
+  chat?: ChatDeps;
   /** After this many failed SMTP attempts a message is parked in the outbox instead of retried forever. */
   outboxAfterAttempts?: number;
 }
@@ -235,6 +239,13 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
+    ...(deps.chat ? createChatActivities(deps.chat) : slackOffActivities()),
+
+    /** What the end-of-day summary says, at `now` in the policy's time zone. */
+    collectEndOfDay(input: { now: string; timeZone: string }): Promise<EndOfDaySummary> {
+      return deps.reviews.endOfDay(input.now, input.timeZone);
+    },
+
     /**
      * Who a proof says acts, once it checks out against this worker's secret, the action, the workflow
      * and the arguments. The secret never enters a workflow, so it is in no history.
@@ -373,6 +384,7 @@ export function createActivities(deps: ActivityDeps) {
         onCall,
         ...(input.policy === undefined || problem ? { policy } : { identity: deps.policy.identity }),
         ...(problem ? { problem } : {}),
+        ...(deps.chat ? { chat: true } : {}),
       };
     },
 

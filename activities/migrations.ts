@@ -194,6 +194,33 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'chat ledger and seen Slack requests',
+    sql: `
+      -- Every Slack post under a key of its own: a retried sync or a restarted worker posts nothing twice,
+      -- and updates a message (the pinned summary) in place. scope: an incident number, or 'eod'.
+      CREATE TABLE IF NOT EXISTS chat_posts (
+        scope       text NOT NULL,
+        key         text NOT NULL,
+        status      text NOT NULL CHECK (status IN ('posting', 'posted', 'failed')),
+        channel     text,
+        ts          text,
+        content     text,
+        attempts    int NOT NULL DEFAULT 1,
+        last_error  text,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        updated_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (scope, key)
+      );
+      CREATE INDEX IF NOT EXISTS chat_posts_channel ON chat_posts (channel) WHERE key = 'home';
+      -- Signed Slack requests already acted on: a replayed one (same signature) is refused.
+      CREATE TABLE IF NOT EXISTS slack_requests_seen (
+        signature text PRIMARY KEY,
+        seen_at   timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

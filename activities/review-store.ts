@@ -1,4 +1,4 @@
-import { SEVERITIES, type ActionItem, type Digest, type SeverityReport } from '../contract';
+import { SEVERITIES, type ActionItem, type Digest, type EndOfDaySummary, type SeverityReport } from '../contract';
 import type { Pool } from 'pg';
 
 export interface DraftData {
@@ -215,6 +215,41 @@ export class ReviewStore {
         .filter((r) => r.due_at.getTime() < nowMs)
         .map((r) => ({ incidentId: r.incident_id, title: r.title, dueAt: r.due_at.toISOString(), remindersSent: r.reminders_sent })),
       overdueActionItems: overdueItems.rows.map(rowToItem),
+    };
+  }
+
+  /**
+   * The end-of-day summary at `now` in `timeZone`: open incidents, those resolved since local midnight,
+   * overdue post-mortems and action items (the digest's).
+   */
+  async endOfDay(now: string, timeZone: string): Promise<EndOfDaySummary> {
+    const open = await this.pool.query<{ incident_id: string; title: string; severity: string; phase: string; declared_at: Date }>(
+      `SELECT incident_id, title, severity, phase, declared_at FROM incidents WHERE status <> 'resolved' ORDER BY severity, declared_at`,
+    );
+    const resolved = await this.pool.query<{ incident_id: string; title: string; severity: string; resolved_at: Date }>(
+      `SELECT incident_id, title, severity, resolved_at FROM incidents
+       WHERE resolved_at IS NOT NULL AND resolved_at <= $1::timestamptz
+         AND resolved_at >= (date_trunc('day', $1::timestamptz AT TIME ZONE $2) AT TIME ZONE $2) ORDER BY resolved_at`,
+      [now, timeZone],
+    );
+    const digest = await this.digest(now);
+    return {
+      date: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now)),
+      open: open.rows.map((r) => ({
+        incidentId: r.incident_id,
+        title: r.title,
+        severity: r.severity,
+        phase: r.phase,
+        declaredAt: r.declared_at.toISOString(),
+      })),
+      resolvedToday: resolved.rows.map((r) => ({
+        incidentId: r.incident_id,
+        title: r.title,
+        severity: r.severity,
+        resolvedAt: r.resolved_at.toISOString(),
+      })),
+      overduePostMortems: digest.overduePostMortems.map(({ incidentId, title, dueAt }) => ({ incidentId, title, dueAt })),
+      overdueActionItems: digest.overdueActionItems.map(({ id, incidentId, text, owner, due }) => ({ id, incidentId, text, owner, due })),
     };
   }
 }

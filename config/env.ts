@@ -77,6 +77,13 @@ export const envSchema = z.object({
    * npm start generates one into DATA_DIR when unset. Without it, every action is recorded unverified.
    */
   IDENTITY_SECRET: optionalText,
+  /** Slack: the bot's token (xoxb-…) and the app's signing secret; without them Slack is off. */
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  /** Slack's Web API base URL (the client's slackApiUrl); set only to reach a stand-in. */
+  SLACK_API_URL: optionalUrl(['http', 'https']),
+  /** Where incident links in Slack open the Temporal Web UI; default: the local UI port. */
+  TEMPORAL_UI_URL: optionalUrl(['http', 'https']),
   /** incidentctl: the HTTP server's URL; with INCIDENT_TOKEN, actions go through its API as the token's person. */
   INCIDENT_API_URL: optionalUrl(['http', 'https']),
   /** incidentctl: a personal API token (`incidentctl token create`). */
@@ -132,6 +139,8 @@ export const envSchema = z.object({
 
 export type AppConfig = z.infer<typeof envSchema>;
 
+export const temporalUiUrl = (config: AppConfig) => config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
+
 export const publicUrl = (config: AppConfig) => config.PUBLIC_URL ?? `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;
 
 export class ConfigError extends Error {
@@ -177,6 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     .refine((c) => Boolean(c.TEMPORAL_TLS_CERT) === Boolean(c.TEMPORAL_TLS_KEY), {
       path: ['TEMPORAL_TLS_KEY'],
       message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY are set together',
+    })
+    .refine((c) => Boolean(c.SLACK_BOT_TOKEN) === Boolean(c.SLACK_SIGNING_SECRET), {
+      path: ['SLACK_SIGNING_SECRET'],
+      message: 'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set together',
     })
     .refine((c) => Boolean(c.WEBHOOK_USER) === Boolean(c.WEBHOOK_PASSWORD), {
       path: ['WEBHOOK_PASSWORD'],

@@ -58,6 +58,8 @@ export interface OpenedIncident {
   problem?: string;
   /** This worker's identity rules, when the input's policy was accepted: an input never weakens them. */
   identity?: ResponsePolicy['identity'];
+  /** This worker talks to Slack (SLACK_BOT_TOKEN): the incident gets a chat lane. */
+  chat?: boolean;
 }
 
 export interface OnCallAnswer {

@@ -76,6 +76,11 @@ export interface IncidentBook {
   troubleHosts?: string[];
   /** Runbooks attached to the incident, and what their workflow was last told. */
   runbooks?: { attached: AttachedRunbook[]; started: boolean; sent: string };
+  /**
+   * Chat (PATCHES.slackChat, when the worker has Slack): the last event posted, problems already said on
+   * the timeline, and runbook approvals to offer as buttons. Absent: this incident has no chat.
+   */
+  chat?: { cursor: number; problems: string[]; approvals: { ref: string; text: string }[] };
 }
 
 export interface CarriedIncident {

@@ -8,3 +8,4 @@ export * from './review';
 export * from './runbook';
 export * from './activities';
 export * from './identity';
+export * from './chat';

@@ -42,7 +42,53 @@ const contact = z.object({
     .regex(/^\+[1-9]\d{6,14}$/, 'phone numbers are E.164, e.g. +15550100001')
     .optional(),
   roles: z.array(z.string().min(1)).default([]),
+  /** The person's Slack member id (U…): who presses a button or runs /incident is this contact, verified by Slack's signature. */
+  slackUserId: z
+    .string()
+    .regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack member id such as U012AB3CD')
+    .optional(),
 });
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA timezone such as Europe/Berlin');
+
+/** Where chat goes: channels are Slack channel ids (C…) or names (#incidents). */
+const slackChannel = z.string().regex(/^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,})$/, 'a Slack channel id (C012AB3CD) or #name');
+
+export const slackSchema = z.object({
+  /** A channel of its own for incidents of these severities (created at declaration, archived after the review); others get a thread in `channels.incidents`. */
+  channelPerIncident: z.array(SEVERITY).default(['P0', 'P1', 'P2']),
+  /** {number}, {slug} (of the title) and {service}; Slack allows lower case, digits, - and _, 80 characters. */
+  channelName: z.string().min(1).default('inc-{number}-{slug}'),
+  channels: z
+    .object({
+      /** New incidents, status updates, resolutions; incident threads when there is no channel of its own. */
+      incidents: slackChannel.default('#incidents'),
+      /** Every page, announced. */
+      onCall: slackChannel.default('#on-call'),
+      /** The end-of-day summary. */
+      engineering: slackChannel.default('#engineering'),
+    })
+    .default({ incidents: '#incidents', onCall: '#on-call', engineering: '#engineering' }),
+  /** A video room for these severities, posted and pinned in the channel and carried by the executive notification; {id} and {number}. */
+  warRoomUrl: z.string().regex(/^https:\/\//, 'an https URL template such as https://meet.example.com/{id}').optional(),
+  warRoomSeverities: z.array(SEVERITY).default(['P0']),
+  /** The end-of-day summary to `channels.engineering`, a Temporal Schedule at this local time. */
+  endOfDay: z
+    .object({
+      at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time such as 17:30'),
+      timeZone: timeZone,
+    })
+    .default({ at: '17:30', timeZone: 'UTC' }),
+});
+export type SlackPolicy = z.infer<typeof slackSchema>;
+export const DEFAULT_SLACK_POLICY: SlackPolicy = slackSchema.parse({});
 
 const escalationLevel = z.object({
   name: z.string().min(1),
@@ -91,14 +137,7 @@ export const policySchema = z
         .object({
           day: z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']),
           hour: z.number().int().min(0).max(23),
-          timezone: z.string().refine((tz) => {
-            try {
-              new Intl.DateTimeFormat('en-US', { timeZone: tz });
-              return true;
-            } catch {
-              return false;
-            }
-          }, 'an IANA timezone such as Europe/Berlin'),
+          timezone: timeZone,
         })
         .optional(),
     }),
@@ -159,6 +198,8 @@ export const policySchema = z
           .default(DEFAULT_IDENTITY_REQUIRE),
       })
       .default({ require: DEFAULT_IDENTITY_REQUIRE }),
+    /** Slack, when the worker has SLACK_BOT_TOKEN: see slackSchema. */
+    slack: slackSchema.default(DEFAULT_SLACK_POLICY),
     /** Customer email for P0/P1 incidents affecting more than `thresholdPct` of users. */
     customerNotice: z
       .object({
@@ -246,6 +287,13 @@ export const policySchema = z
         step.targets?.forEach((t, k) => checkTarget(t, ['runbooks', 'definitions', i, 'steps', j, 'targets', k])),
       ),
     );
+    const slackIds = new Set<string>();
+    policy.contacts.forEach((c, i) => {
+      if (!c.slackUserId) return;
+      if (slackIds.has(c.slackUserId))
+        ctx.addIssue({ code: 'custom', path: ['contacts', i, 'slackUserId'], message: `Slack member ${c.slackUserId} is already another contact` });
+      slackIds.add(c.slackUserId);
+    });
     policy.oncall.rotation.forEach((id, i) => {
       if (id !== NOBODY && !ids.has(id))
         ctx.addIssue({ code: 'custom', path: ['oncall', 'rotation', i], message: `unknown contact "${id}"` });

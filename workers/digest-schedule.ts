@@ -1,26 +1,64 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { DIGEST_SCHEDULE_ID } from '../contract';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import { DIGEST_SCHEDULE_ID, END_OF_DAY_SCHEDULE_ID } from '../contract';
+import type { SlackPolicy } from '../policy/schema';
 
-/** Creates the weekly digest Schedule, or brings an existing one to the policy's cron: safe at every start. */
-export async function ensureDigestSchedule(
+/** Creates a Schedule that starts `workflowType`, or brings an existing one to this spec: safe at every start. */
+async function ensureSchedule(
+  client: Client,
+  taskQueue: string,
+  scheduleId: string,
+  workflowType: string,
+  spec: ScheduleSpec,
+  purpose: string,
+): Promise<'created' | 'updated'> {
+  const action = { type: 'startWorkflow' as const, workflowType, taskQueue, args: [] };
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+      memo: { purpose },
+    });
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+    return 'updated';
+  }
+}
+
+/** The weekly digest Schedule at the policy's cron. */
+export function ensureDigestSchedule(
   client: Client,
   taskQueue: string,
   cron: string,
   scheduleId = DIGEST_SCHEDULE_ID,
 ): Promise<'created' | 'updated'> {
-  const action = { type: 'startWorkflow' as const, workflowType: 'digestWorkflow', taskQueue, args: [] };
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec: { cronExpressions: [cron] },
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-      memo: { purpose: 'Weekly post-incident digest: open reviews, overdue post-mortems and action items' },
-    });
-    return 'created';
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec: { cronExpressions: [cron] }, action }));
-    return 'updated';
-  }
+  return ensureSchedule(
+    client,
+    taskQueue,
+    scheduleId,
+    'digestWorkflow',
+    { cronExpressions: [cron] },
+    'Weekly post-incident digest: open reviews, overdue post-mortems and action items',
+  );
+}
+
+/** The end-of-day summary Schedule (Slack #engineering) at the policy's local time and time zone. */
+export function ensureEndOfDaySchedule(
+  client: Client,
+  taskQueue: string,
+  endOfDay: SlackPolicy['endOfDay'],
+  scheduleId = END_OF_DAY_SCHEDULE_ID,
+): Promise<'created' | 'updated'> {
+  const [hour, minute] = endOfDay.at.split(':').map(Number) as [number, number];
+  return ensureSchedule(
+    client,
+    taskQueue,
+    scheduleId,
+    'endOfDayWorkflow',
+    { calendars: [{ hour, minute, comment: `${endOfDay.at} ${endOfDay.timeZone}` }], timezone: endOfDay.timeZone },
+    'End-of-day incident summary to Slack: open incidents, resolved today, overdue post-mortems and action items',
+  );
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { ensureDigestSchedule } from './digest-schedule';
+import { ensureDigestSchedule, ensureEndOfDaySchedule } from './digest-schedule';
+import { chatDeps } from './slack';
 import { Pool } from 'pg';
 import { publicUrl, type AppConfig } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
@@ -75,13 +76,14 @@ export async function startWorker(
     : undefined;
   if (!mailer) log("WARNING: SMTP_URL is not set: pages and notifications go to the outbox table and the log, not to anyone's inbox.");
 
+  const chat = chatDeps(config, policy, pool);
+  if (!chat) log('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for incident channels, buttons and /incident.');
+
   const temporal = temporalConnection(config);
   const clientConnection = await Connection.connect(temporal);
-  await ensureDigestSchedule(
-    new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
-    config.TASK_QUEUE,
-    policy.review.digestCron,
-  );
+  const scheduler = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  await ensureDigestSchedule(scheduler, config.TASK_QUEUE, policy.review.digestCron);
+  if (chat) await ensureEndOfDaySchedule(scheduler, config.TASK_QUEUE, policy.slack.endOfDay);
   await clientConnection.close();
   const connection = await NativeConnection.connect(temporal);
   const worker = await createIncidentWorker({
@@ -96,6 +98,7 @@ export async function startWorker(
       policy,
       ackLinks,
       identitySecret: config.IDENTITY_SECRET,
+      chat,
     },
     tuning: workerTuning(config),
     ...(workflowBundlePath(config) ? { workflowBundle: { codePath: workflowBundlePath(config)! } } : {}),

@@ -7,6 +7,7 @@ export {
   actionItemWorkflow,
   apiTokenWorkflow,
   digestWorkflow,
+  endOfDayWorkflow,
   evidenceWorkflow,
   onCallOverrideWorkflow,
   onCallOverridesWorkflow,

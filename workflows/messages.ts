@@ -60,11 +60,13 @@ export function notificationMessage(
   switch (kind) {
     case 'initial':
       return { subject: `${prefix} Incident detected: ${state.title}`, body: renderTemplate(policy.templates.initialNotification, fields) };
-    case 'executive':
+    case 'executive': {
+      const room = warRoomUrl(policy, state);
       return {
         subject: `${prefix} Executive notification: ${state.title}`,
-        body: renderTemplate(policy.templates.initialNotification, fields),
+        body: renderTemplate(policy.templates.initialNotification, fields) + (room ? `\n\nWar room: ${room}\n` : ''),
       };
+    }
     case 'status':
       return { subject: `${prefix} Status update: ${state.title}`, body: renderTemplate(policy.templates.statusUpdate, fields) };
     case 'resolution':
@@ -77,6 +79,13 @@ export function notificationMessage(
     case 'breach':
       return { subject: `${prefix} SLA breach: ${detail}`, body: `${detail}\n\n${renderTemplate(policy.templates.statusUpdate, fields)}` };
   }
+}
+
+/** The policy's video war room for this incident (slack.warRoomUrl, for slack.warRoomSeverities); policies without one have none. */
+export function warRoomUrl(policy: ResponsePolicy, state: Pick<IncidentState, 'incidentId' | 'number' | 'severity'>): string | undefined {
+  const slack = policy.slack;
+  if (!slack?.warRoomUrl || !slack.warRoomSeverities.includes(state.severity)) return undefined;
+  return slack.warRoomUrl.replace(/\{id\}/g, encodeURIComponent(state.incidentId)).replace(/\{number\}/g, String(state.number));
 }
 
 /** One SMS segment where possible: severity, id, title and how to acknowledge. */

@@ -49,6 +49,12 @@ export const PATCHES = {
    * start a workflow could otherwise give their incident an empty list. Asked when a policy came in the input.
    */
   workerIdentityRules: 'worker-identity-rules',
+  /**
+   * Slack: a chat lane mirrors the incident (channel or #incidents thread, pinned summary, page with
+   * buttons, events, the plan's channels) and the review archives the channel. Asked at opening, only
+   * when the worker has Slack (openIncident says so) and the policy has a `slack` section.
+   */
+  slackChat: 'slack-chat',
 } as const;
 
 /** The runbook workflow's patch ids. */

@@ -4,7 +4,7 @@
  */
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { ActionItem, Digest, OnCallAnswer, Override, SeverityReport } from '../contract';
+import type { ActionItem, Digest, EndOfDaySummary, OnCallAnswer, Override, SeverityReport } from '../contract';
 import {
   ErrorType,
   type RunbookSummary,
@@ -23,7 +23,7 @@ const options: ActivityOptions = {
     initialInterval: '500ms',
     maximumInterval: '10s',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: [ErrorType.NotFound, ErrorType.InvalidInput],
+    nonRetryableErrorTypes: [ErrorType.NotFound, ErrorType.InvalidInput, ErrorType.DeliveryRejected],
   },
 };
 const acts = proxyActivities<Activities>(options);
@@ -122,4 +122,20 @@ export async function runbookCatalogWorkflow(): Promise<RunbookSummary[]> {
 /** Every runbook step's evidence for one incident (incidentctl show ID --evidence). */
 export async function evidenceWorkflow(input: { incidentId: string }): Promise<EvidenceRecord[]> {
   return acts.listEvidence(input);
+}
+
+/**
+ * Run by the end-of-day Schedule (policy slack.endOfDay, in its time zone): open incidents with phase
+ * and age, those resolved today, overdue post-mortems and action items, posted to #engineering once
+ * per local date.
+ */
+export async function endOfDayWorkflow(): Promise<EndOfDaySummary & { posted: boolean; problems: string[] }> {
+  const policy = await acts.currentPolicy();
+  const now = nowIso();
+  const summary = await acts.collectEndOfDay({ now, timeZone: policy.slack.endOfDay.timeZone });
+  const sent = await acts.postEndOfDaySummary.executeWithOptions(
+    { ...options, startToCloseTimeout: '2m', summary: `Post the end-of-day summary of ${summary.date} to ${policy.slack.channels.engineering}` },
+    [{ summary, now }],
+  );
+  return { ...summary, ...sent };
 }

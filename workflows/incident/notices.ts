@@ -117,6 +117,11 @@ const handlers: Handlers = {
     await Promise.all(planned.map((p) => deliverOne(fx, p.payload, p.who, `Customer email to ${p.payload.recipient.name}`)));
   },
   async approval(fx, n) {
+    // Chat offers the approval as buttons in the incident's channel (the chat lane posts it once).
+    if (fx.m.book.chat && !fx.m.book.chat.approvals.some((a) => a.ref === n.ref)) {
+      fx.m.book.chat.approvals.push({ ref: n.ref, text: n.subject });
+      changed(fx.m);
+    }
     await sendToTargets(fx, ['commander'], {
       dedupPrefix: dedupKeys.approval(n.ref),
       kind: 'page',

@@ -25,6 +25,7 @@ export async function openReview(fx: Effects): Promise<void> {
         incidentWorkflowId,
         // Page-first incidents leave out the runbooks (most of the policy, never read by the review).
         policy: fx.m.pageFirst && policy.runbooks ? { ...policy, runbooks: { ...policy.runbooks, definitions: [] } } : policy,
+        ...(fx.m.book.chat ? { chat: true } : {}),
       },
     ],
     parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -23,6 +23,7 @@ import { registerHandlers } from './handlers';
 import { isPageNotice, runNotices, runNoticesWhere, startNotificationLane } from './notices';
 import type { Effects } from './paging';
 import { currentDetails } from './details';
+import { startChatLane, type ChatLane } from './chat';
 import { applyRegistration, flush, publishSearchAttributes, registerIncident, registration, storeRowKey } from './persistence';
 import { openReview } from './review';
 import { addFollowUps, cancelRunbooks, syncRunbooks } from './runbooks';
@@ -60,8 +61,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       `The policy given in the workflow input was refused; the worker's own policy applies. ${policyProblem}`,
     );
 
+  // Chat mirrors the incident from here to the end (after the review has opened).
+  const chat = m.book.chat ? startChatLane(fx) : undefined;
   try {
-    await (m.pageFirst ? pageFirstLoop(fx, input) : mainLoop(fx, input));
+    await (m.pageFirst ? pageFirstLoop(fx, input, chat) : mainLoop(fx, input));
   } catch (error) {
     if (isCancellation(error) && m.book.runbooks?.started) await CancellationScope.nonCancellable(() => cancelRunbooks(fx));
     throw error;
@@ -82,6 +85,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     else await openReview(fx);
     await flush(fx);
   }
+  if (chat) await condition(() => chat.idle());
   await condition(allHandlersFinished);
   m.state.deadlines = {};
   return m.state;
@@ -140,7 +144,7 @@ async function mainLoop(fx: Effects, input: IncidentInput): Promise<void> {
  * the due status update (queued for the lane), runbooks, one store sync; then sleep until a message,
  * the lane or the timer wakes it.
  */
-async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
+async function pageFirstLoop(fx: Effects, input: IncidentInput, chat?: ChatLane): Promise<void> {
   const { m } = fx;
   m.catchUpRules = true;
   const lane = startNotificationLane(fx);
@@ -176,7 +180,7 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput): Promise<void> {
       fx,
       input,
       () => runNoticesWhere(fx, isPageNotice),
-      () => lane.idle(),
+      () => lane.idle() && (chat?.idle() ?? true),
     );
 
     const { deadlines, next } = planDeadlines(m);
@@ -233,6 +237,8 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
   );
   if (opened.policy) m.policy = opened.policy;
   if (opened.identity && patched(PATCHES.workerIdentityRules)) m.policy = { ...m.policy, identity: opened.identity };
+  // Chat only when this worker has Slack and the incident's policy says where (older snapshots have no `slack`).
+  if (opened.chat && m.policy.slack && patched(PATCHES.slackChat)) m.book.chat = { cursor: 0, problems: [], approvals: [] };
   m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
   applyRegistration(fx, opened.number);
   return opened.problem;

@@ -1,0 +1,303 @@
+/**
+ * Activities that make Slack show what the incident's chat view says: its home (a channel of its own,
+ * or a thread in #incidents), invitations, topic, the page message with buttons, the pinned summary,
+ * the war room, approvals, new events, and the announcements in the plan's channels. Each post is a
+ * ledger row under its own key, so a retried sync or a restarted worker never posts twice; messages
+ * that follow the incident (summary, page) are updated in place.
+ */
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { WebClient } from '@slack/web-api';
+import { ErrorType, type ChatSyncResult, type ChatView, type EndOfDaySummary } from '../../contract';
+import type { SlackPolicy } from '../../policy/schema';
+import type { ChatLedger } from './chat-ledger';
+import { FATAL_REFUSALS, slackRefusal } from './client';
+import {
+  announcement,
+  approvalMessage,
+  channelName,
+  endOfDayMessage,
+  eventsMessage,
+  pageMessage,
+  summaryMessage,
+  topic,
+  type ChatLinks,
+  type SlackMessage,
+} from './render';
+
+export interface ChatDeps {
+  slack: WebClient;
+  ledger: ChatLedger;
+  slackPolicy: SlackPolicy;
+  links: ChatLinks;
+  /** Slack's pace: at most one message per second per channel. */
+  minGapMs?: number;
+}
+
+/** Where an incident's messages go: its own channel, or a thread under its announcement in #incidents. */
+interface Home {
+  channel: string;
+  threadTs?: string;
+  own: boolean;
+}
+
+/** A post Slack refused for this channel or message only: the rest of the sync goes on. */
+class Refused extends Error {}
+
+export function createChatActivities(deps: ChatDeps) {
+  const { slack, ledger } = deps;
+  const minGapMs = deps.minGapMs ?? 1_000;
+  const lastPost = new Map<string, number>();
+
+  /** Waits for the channel's turn (one message per second), then calls. */
+  const paced = async <T>(channel: string, call: () => Promise<T>): Promise<T> => {
+    for (;;) {
+      const wait = (lastPost.get(channel) ?? 0) + minGapMs - Date.now();
+      if (wait <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    lastPost.set(channel, Date.now());
+    return call();
+  };
+
+  /** Slack's refusals: fatal ones fail the activity for good; others refuse this post only. */
+  const refusal = (error: unknown, what: string): never => {
+    const reason = slackRefusal(error);
+    if (reason && FATAL_REFUSALS.has(reason))
+      throw ApplicationFailure.nonRetryable(`Slack refused ${what}: ${reason}`, ErrorType.DeliveryRejected);
+    if (reason) throw new Refused(`${what}: ${reason}`);
+    throw error;
+  };
+
+  const contentOf = (message: SlackMessage) => JSON.stringify(message);
+
+  /**
+   * Posts `message` once under (scope, key); with `follow`, later calls update it when it changed.
+   * Returns the post, or undefined when Slack refused it for good (said in `problems`).
+   */
+  const post = async (
+    scope: string,
+    key: string,
+    target: { channel: string; threadTs?: string },
+    message: SlackMessage,
+    problems: string[],
+    options: { follow?: boolean; what: string },
+  ): Promise<{ channel: string; ts: string; fresh: boolean } | undefined> => {
+    const content = contentOf(message);
+    const claim = await ledger.claim(scope, key);
+    if (!claim.claimed) {
+      const { post: row } = claim;
+      if (row.status !== 'posted') return undefined;
+      if (options.follow && row.content !== content) {
+        try {
+          await paced(row.channel!, () => slack.chat.update({ channel: row.channel!, ts: row.ts!, ...message }));
+          await ledger.updated(scope, key, content);
+        } catch (error) {
+          if (!(error instanceof Refused) && !slackRefusal(error)) throw error;
+          problems.push(`${options.what} not updated: ${slackRefusal(error) ?? (error as Error).message}`);
+        }
+      }
+      return { channel: row.channel!, ts: row.ts!, fresh: false };
+    }
+    try {
+      const sent = await paced(target.channel, () =>
+        slack.chat
+          .postMessage({ channel: target.channel, ...message, ...(target.threadTs ? { thread_ts: target.threadTs } : {}), unfurl_links: false })
+          .catch((error: unknown) => refusal(error, `${options.what} in ${target.channel}`)),
+      );
+      await ledger.posted(scope, key, sent.channel!, sent.ts!, content);
+      return { channel: sent.channel!, ts: sent.ts!, fresh: true };
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      await ledger.failed(scope, key, error.message);
+      problems.push(error.message);
+      return undefined;
+    }
+  };
+
+  /** A call whose refusal is only a problem to report (already_in_channel and the like are fine). */
+  const tolerate = async (call: () => Promise<unknown>, what: string, problems: string[], fine: string[] = []) => {
+    try {
+      await call();
+    } catch (error) {
+      const reason = slackRefusal(error);
+      if (!reason) throw error;
+      if (FATAL_REFUSALS.has(reason)) refusal(error, what);
+      if (!fine.includes(reason)) problems.push(`${what}: ${reason}`);
+    }
+  };
+
+  /** The channel named `name`, made by an attempt that died before the ledger heard of it. */
+  const findChannel = async (name: string): Promise<string | undefined> => {
+    let cursor: string | undefined;
+    do {
+      const page = await slack.conversations.list({ types: 'public_channel', exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+      const found = page.channels?.find((c) => c.name === name);
+      if (found?.id) return found.id;
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return undefined;
+  };
+
+  const ensureHome = async (scope: string, v: ChatView, problems: string[]): Promise<Home | undefined> => {
+    const known = await ledger.get(scope, 'home');
+    if (known?.status === 'posted') return { channel: known.channel!, threadTs: known.ts || undefined, own: !known.ts };
+    if (known?.status === 'failed') return undefined;
+    const incidents = deps.slackPolicy.channels.incidents;
+    if (deps.slackPolicy.channelPerIncident.includes(v.severity)) {
+      await ledger.claim(scope, 'home');
+      const name = channelName(deps.slackPolicy.channelName, v);
+      let id: string | undefined;
+      try {
+        id = (await slack.conversations.create({ name })).channel?.id;
+      } catch (error) {
+        if (slackRefusal(error) !== 'name_taken') refusal(error, `creating #${name}`);
+        id = await findChannel(name);
+        if (!id) {
+          await ledger.failed(scope, 'home', `#${name} exists and is not ours (archived or private)`);
+          problems.push(`cannot create #${name}: the name is taken`);
+          return undefined;
+        }
+      }
+      await ledger.posted(scope, 'home', id!, '', name);
+      await post(scope, 'incidents:new', { channel: incidents }, announcement(v, 'new incident, coordinating', id), problems, {
+        what: 'the new incident announcement',
+      });
+      return { channel: id!, own: true };
+    }
+    // No channel of its own: the announcement in #incidents is the thread everything else goes under.
+    const parent = await post(scope, 'incidents:new', { channel: incidents }, announcement(v, 'new incident (updates in the thread)'), problems, {
+      what: 'the new incident announcement',
+    });
+    if (!parent) return undefined;
+    await ledger.claim(scope, 'home');
+    await ledger.posted(scope, 'home', parent.channel, parent.ts, 'thread');
+    return { channel: parent.channel, threadTs: parent.ts, own: false };
+  };
+
+  return {
+    /** Makes Slack match the incident's chat view; returns the last event posted and what Slack refused. */
+    async syncIncidentChat(v: ChatView): Promise<ChatSyncResult> {
+      const scope = String(v.incidentNumber);
+      const problems: string[] = [];
+      const home = await ensureHome(scope, v, problems);
+      const lastSeq = v.newEvents.at(-1)?.seq;
+      if (!home) return { cursor: lastSeq ?? 0, problems };
+      const at = { channel: home.channel, threadTs: home.threadTs };
+
+      if (home.own) {
+        for (const user of v.invite) {
+          const claim = await ledger.claim(scope, `invite:${user}`);
+          if (!claim.claimed) continue;
+          await tolerate(() => slack.conversations.invite({ channel: home.channel, users: user }), `inviting ${user}`, problems, [
+            'already_in_channel',
+            'cant_invite_self',
+          ]);
+          await ledger.posted(scope, `invite:${user}`, home.channel, '', user);
+        }
+        const wanted = topic(v);
+        const topicRow = await ledger.get(scope, 'topic');
+        if (topicRow?.content !== wanted) {
+          if (!topicRow) await ledger.claim(scope, 'topic');
+          await tolerate(() => slack.conversations.setTopic({ channel: home.channel, topic: wanted }), 'setting the topic', problems);
+          await ledger.posted(scope, 'topic', home.channel, '', wanted);
+        }
+      }
+
+      // The page first: it is what people act on.
+      await post(scope, 'page', at, pageMessage(v, v.invite), problems, { follow: true, what: 'the page message' });
+
+      const summary = await post(scope, 'summary', at, summaryMessage(v, deps.links), problems, { follow: true, what: 'the summary' });
+      if (summary?.fresh && home.own)
+        await tolerate(() => slack.pins.add({ channel: summary.channel, timestamp: summary.ts }), 'pinning the summary', problems, ['already_pinned']);
+
+      if (v.warRoom) {
+        const room = await post(scope, 'war-room', at, { text: `:movie_camera: War room for ${v.incidentId}: ${v.warRoom}` }, problems, {
+          what: 'the war room link',
+        });
+        if (room?.fresh && home.own)
+          await tolerate(() => slack.pins.add({ channel: room.channel, timestamp: room.ts }), 'pinning the war room', problems, ['already_pinned']);
+      }
+
+      for (const approval of v.approvals)
+        await post(scope, `approval:${approval.ref}`, at, approvalMessage(v, approval), problems, { what: `approval ${approval.ref}` });
+
+      // The plan's channels: every page announced in #on-call, status updates and the resolution in #incidents.
+      const { onCall, incidents } = deps.slackPolicy.channels;
+      const inChannel = home.own ? home.channel : undefined;
+      if (v.escalation.level >= 0) {
+        const who = v.escalation.names.join(', ');
+        await post(
+          scope,
+          `oncall:${v.escalation.cycle}:${v.escalation.level}`,
+          { channel: onCall },
+          announcement(v, `paging ${v.escalation.levelName ?? `level ${v.escalation.level}`}${who ? ` (${who})` : ''}`, inChannel),
+          problems,
+          { what: 'the #on-call announcement' },
+        );
+      }
+      for (let n = 1; n <= v.statusUpdates; n++)
+        await post(
+          scope,
+          `incidents:status:${n}`,
+          home.own ? { channel: incidents } : at,
+          announcement(v, `status update #${n}: ${v.status}, phase ${v.phase}, commander ${v.commander ?? 'unassigned'}`, inChannel),
+          problems,
+          { what: `status update #${n}` },
+        );
+      if (v.status === 'resolved')
+        await post(
+          scope,
+          'incidents:resolved',
+          home.own ? { channel: incidents } : at,
+          announcement(v, `resolved by ${v.resolvedBy ?? 'someone'}${v.rootCause ? `. Root cause: ${v.rootCause}` : ''}`, inChannel),
+          problems,
+          { what: 'the resolution announcement' },
+        );
+
+      // New timeline events, as one post (a burst never breaks Slack's pace).
+      if (v.newEvents.length) {
+        const first = v.newEvents[0]!.seq;
+        await post(scope, `events:${first}-${lastSeq}`, at, eventsMessage(v.newEvents), problems, { what: 'timeline events' });
+      }
+      return { cursor: lastSeq ?? 0, problems };
+    },
+
+    /** The incident's own channel, archived once its review is complete (a thread has nothing to archive). */
+    async archiveIncidentChat(input: { incidentNumber: number; incidentId: string }): Promise<{ archived: boolean }> {
+      const scope = String(input.incidentNumber);
+      const home = await ledger.get(scope, 'home');
+      if (home?.status !== 'posted' || home.ts || !home.channel) return { archived: false };
+      const channel = home.channel;
+      const claim = await ledger.claim(scope, 'archived');
+      if (!claim.claimed) return { archived: claim.post.status === 'posted' };
+      const problems: string[] = [];
+      await post(scope, 'review-done', { channel }, { text: `The post-incident review of ${input.incidentId} is complete; archiving this channel.` }, problems, {
+        what: 'the archive notice',
+      });
+      await tolerate(() => slack.conversations.archive({ channel }), 'archiving', problems, ['already_archived']);
+      await ledger.posted(scope, 'archived', channel, '', problems.join('; '));
+      if (problems.length) log.warn('Slack channel not archived cleanly', { problems });
+      return { archived: problems.length === 0 };
+    },
+
+    /** The end-of-day summary to #engineering, once per local date. */
+    async postEndOfDaySummary(input: { summary: EndOfDaySummary; now: string }): Promise<{ posted: boolean; problems: string[] }> {
+      const problems: string[] = [];
+      const sent = await post(
+        'eod',
+        input.summary.date,
+        { channel: deps.slackPolicy.channels.engineering },
+        endOfDayMessage(input.summary, Date.parse(input.now)),
+        problems,
+        { what: 'the end-of-day summary' },
+      );
+      return { posted: Boolean(sent?.fresh), problems };
+    },
+  };
+}
+
+/** Without Slack the activities exist (the workflow names them) and say so. */
+export function slackOffActivities(): ReturnType<typeof createChatActivities> {
+  const off = () => Promise.reject(ApplicationFailure.nonRetryable('Slack is off on this worker (SLACK_BOT_TOKEN)', ErrorType.DeliveryRejected));
+  return { syncIncidentChat: off, archiveIncidentChat: off, postEndOfDaySummary: off };
+}

@@ -1,0 +1,77 @@
+/**
+ * Effects: the chat lane (Slack). Beside the main loop, like the notification lane: after each change
+ * it hands the worker the incident as chat should show it (chatView), one sync at a time, so a burst
+ * of events becomes one post and a slow or rate-limited Slack never delays a page. Every post goes
+ * through the ledger (a retried sync or a restarted worker posts nothing twice and updates the pinned
+ * summary in place).
+ */
+import { condition, isCancellation, workflowInfo, type ActivityOptions, proxyActivities } from '@temporalio/workflow';
+import type { ChatView } from '../../contract';
+import { activityOptions, type IncidentActivities } from './activity-proxies';
+import { chatView } from './chat-view';
+import { planDeadlines } from './deadlines';
+import type { Effects } from './paging';
+import { SYSTEM, record } from './state';
+
+/**
+ * Slack answers `ratelimited` with Retry-After and the client waits it out: a sync may take a while.
+ * After 10 minutes of failures the lane says so on the timeline and tries again at the next change.
+ */
+const chatOptions: ActivityOptions = {
+  ...activityOptions,
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '10m',
+  summary: 'Mirror the incident in Slack',
+};
+const chat = proxyActivities<IncidentActivities>(chatOptions);
+
+export interface ChatLane {
+  /** Chat shows the incident as it is now (or chat is off). */
+  idle(): boolean;
+}
+
+/** Nothing to sync when only the next deadline moved while resolved, or nothing at all changed. */
+const viewKey = (v: ChatView) => JSON.stringify(v);
+
+export function startChatLane(fx: Effects): ChatLane {
+  const { m } = fx;
+  const { workflowId } = workflowInfo();
+  let lastKey = '';
+  let busy = false;
+  const current = () => chatView(m, workflowId, planDeadlines(m).deadlines);
+  const pending = () => {
+    const view = current();
+    return view !== undefined && viewKey(view) !== lastKey;
+  };
+  const lane = async () => {
+    for (;;) {
+      await condition(pending);
+      const view = current()!;
+      busy = true;
+      try {
+        const result = await chat.syncIncidentChat(view);
+        lastKey = viewKey(view);
+        m.book.chat!.cursor = Math.max(m.book.chat!.cursor, result.cursor);
+        for (const problem of result.problems.filter((p) => !m.book.chat!.problems.includes(p))) {
+          m.book.chat!.problems.push(problem);
+          record(m, fx.now(), 'warning', SYSTEM, `Slack: ${problem}`);
+        }
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        // Slack down for 10 minutes, or refusing for good: said once, then tried again at the next change.
+        lastKey = viewKey(view);
+        const problem = `not updated (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error)})`;
+        if (!m.book.chat!.problems.includes(problem)) {
+          m.book.chat!.problems.push(problem);
+          record(m, fx.now(), 'warning', SYSTEM, `Slack: ${problem}`);
+        }
+      } finally {
+        busy = false;
+      }
+    }
+  };
+  lane().catch((error: unknown) => {
+    if (!isCancellation(error)) throw error;
+  });
+  return { idle: () => !busy && !pending() };
+}
