@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACTIONS, CONTROL_CHARACTERS, ErrorType, type Action } from '../../contract';
-import { newToken, signProof, tokenHash, type TokenStore } from '../../activities/identity';
+import { newToken, tokenHash, type TokenStore } from '../../activities/identity';
 import type { ResponsePolicy } from '../../policy/schema';
-import { performAction } from '../actions';
+import { actAs } from './act-as';
 import { IncidentError, FAILURES } from '../failures';
 import { findIncident, readState } from '../temporal';
 
@@ -90,12 +90,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (!body || typeof body !== 'object' || Array.isArray(body))
         return fail(reply, new IncidentError('the body must be a JSON object of the action’s arguments', ErrorType.InvalidInput));
       const { by: _by, proof: _proof, ...rest } = body as Record<string, unknown>;
-      // Approvals answer to a contact id (the runbook workflow matches approvers by id); the timeline shows names.
-      const args = { ...rest, by: action === 'approve' || action === 'reject' ? person.id : person.name };
       try {
-        return await performAction(deps.client, request.params.id, action, args, (workflowId, signed) =>
-          signProof(deps.identitySecret!, { person: person.id, via: 'token', action, workflowId, args: signed }),
-        );
+        return await actAs({ client: deps.client, identitySecret: deps.identitySecret! }, person, 'token', request.params.id, action, rest);
       } catch (error) {
         return fail(reply, error);
       }

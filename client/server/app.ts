@@ -10,6 +10,7 @@ import { durationMs } from '../../policy/duration';
 import { mapGroup } from './webhook/mapping';
 import { parseWebhookPayload } from './webhook/payload';
 import { registerApiRoutes, type ApiDeps } from './api';
+import { registerSlackRoutes, type SlackRoutesDeps } from './slack';
 import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
 import { authorized, type WebhookAuth } from './auth';
 import { registerStatusRoutes, type SubscriptionDeps } from './status-page';
@@ -36,6 +37,8 @@ export interface AppDeps {
   acknowledge?: Omit<AcknowledgeRoutesDeps, 'client' | 'policy'>;
   /** Status page subscriptions (store and mailer; links are signed with the acknowledge-link secret). */
   subscriptions?: Pick<SubscriptionDeps, 'store' | 'mailer'>;
+  /** Slack's interactions and slash command; absent = Slack is off (404). See registerSlackRoutes. */
+  slack?: Omit<SlackRoutesDeps, 'client' | 'policy' | 'taskQueue'>;
   /** The authenticated API for incidentctl; see registerApiRoutes. */
   api?: Omit<ApiDeps, 'client' | 'policy'>;
 }
@@ -197,6 +200,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   registerApiRoutes(app, { client: deps.client, policy: deps.policy, ...deps.api });
+  if (deps.slack) registerSlackRoutes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue, ...deps.slack });
 
   // Answers within a second either way.
   app.get('/readyz', async (_request, reply) => {

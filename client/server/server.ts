@@ -9,7 +9,9 @@ import { Pool } from 'pg';
 import { TokenStore } from '../../activities/identity';
 import { createSmtpMailer } from '../../activities/mailer';
 import { SubscriberStore } from '../../activities/subscribers';
-import { buildApp } from './app';
+import { ChatLedger } from '../../activities/slack/chat-ledger';
+import { createSlackClient } from '../../activities/slack/client';
+import { buildApp, type AppDeps } from './app';
 import { createStoreMetrics } from './store-metrics';
 import type { WebhookAuth } from './auth';
 
@@ -43,6 +45,18 @@ export function persistedSecret(dataDir: string, name: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** Slack's routes need its secrets, the store (replays, channels) and the identity secret (proofs). */
+function slackRoutes(config: AppConfig, pool: Pool | undefined): AppDeps['slack'] {
+  if (!config.SLACK_BOT_TOKEN || !config.SLACK_SIGNING_SECRET || !pool || !config.IDENTITY_SECRET) return undefined;
+  return {
+    signingSecret: config.SLACK_SIGNING_SECRET,
+    identitySecret: config.IDENTITY_SECRET,
+    ledger: new ChatLedger(pool),
+    slack: createSlackClient({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
+    responseOrigins: ['https://hooks.slack.com', ...(config.SLACK_API_URL ? [new URL(config.SLACK_API_URL).origin] : [])],
+  };
+}
+
 /** gRPC channel settings for clients that must notice Temporal's return at once. */
 export const RECONNECT_QUICKLY = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1000 };
 
@@ -73,6 +87,7 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
     },
     api: { tokens: pool && new TokenStore(pool), identitySecret: config.IDENTITY_SECRET },
     subscriptions: { store: pool && new SubscriberStore(pool), mailer },
+    slack: slackRoutes(config, pool),
     storeMetrics: pool && createStoreMetrics(pool),
     metricsToken: config.METRICS_TOKEN,
     logger: { level: config.LOG_LEVEL },

@@ -1,15 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import {
-  INCIDENT_WORKFLOW_TYPE,
-  SEVERITIES,
-  incidentStartMetadata,
-  searchAttributes,
-  stateQuery,
-  type IncidentInput,
-} from '../../../contract';
-import { IncidentError } from '../../failures';
+import { SEVERITIES, type IncidentInput } from '../../../contract';
+import { registeredIncidentId, startDeclaredIncident } from '../../declare';
 import { actor, cliConfig, withClient, globals, output, parseOptions } from '../context';
 
 const schema = z.object({
@@ -22,8 +14,6 @@ const schema = z.object({
   service: z.string().trim().min(1, 'must not be empty').max(100),
   commander: z.string().trim().min(1).optional(),
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function register(program: Command): void {
   program
@@ -39,46 +29,10 @@ export function register(program: Command): void {
       const by = actor(g);
       const config = cliConfig();
       await withClient(g, async (client) => {
-        // Readable in the Web UI's list: the title's words and a short random part (the INC number comes later).
-        const slug = options.title
-          .toLowerCase()
-          .normalize('NFKD')
-          .replace(/[^a-z0-9]+/g, '-')
-          .replace(/^-|-$/g, '')
-          .slice(0, 40)
-          .replace(/-$/, '');
-        const workflowId = `incident-${slug ? `${slug}-` : ''}${randomUUID().slice(0, 8)}`;
         const input: IncidentInput = { ...options, source: 'manual', declaredBy: by };
-        const handle = await client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
-          workflowId,
-          taskQueue: config.TASK_QUEUE,
-          args: [input],
-          memo: { title: options.title },
-          // The title, not the severity: a static summary cannot follow a change (current details do).
-          staticSummary: incidentStartMetadata(input).summary,
-          staticDetails: incidentStartMetadata(input).details,
-          typedSearchAttributes: [
-            { key: searchAttributes.title, value: options.title },
-            { key: searchAttributes.severity, value: options.severity },
-            { key: searchAttributes.service, value: options.service },
-            { key: searchAttributes.phase, value: 'detect' },
-            { key: searchAttributes.status, value: 'open' },
-          ],
-        });
-        // The INC number comes from the store; wait until it is assigned and visible to `list`.
-        const deadline = Date.now() + 20_000;
-        let incidentId = '';
-        while (!incidentId) {
-          if (Date.now() > deadline)
-            throw new IncidentError(
-              `incident ${workflowId} started, but no worker registered it; is the worker running on task queue "${config.TASK_QUEUE}"?`,
-              'Unavailable',
-            );
-          incidentId = (await handle.query(stateQuery).catch(() => null))?.incidentId ?? '';
-          if (!incidentId) await sleep(150);
-        }
-        const query = `${searchAttributes.incidentId.name} = "${incidentId}"`;
-        while (Date.now() < deadline && (await client.workflow.count(query)).count === 0) await sleep(100);
+        const handle = await startDeclaredIncident(client, config.TASK_QUEUE, input);
+        const { workflowId } = handle;
+        const incidentId = await registeredIncidentId(client, handle, config.TASK_QUEUE);
         const ui = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${client.options.namespace}/workflows/${workflowId}`;
         output(
           g,
