@@ -10,6 +10,9 @@ import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioS
 import { startSmtp, type TestSmtp } from '../../dev/smtp-sink';
 import { IncidentStore } from '../../activities/store';
 import { createStoreSchema, type StoreSchema } from './store-schema';
+import { ChatLedger } from '../../activities/slack/chat-ledger';
+import { createSlackClient } from '../../activities/slack/client';
+import { SLACK_STANDIN_TOKEN } from '../../dev/slack-standin';
 import { ReviewStore } from '../../activities/review-store';
 import defaultPolicy from '../../policy/default-policy.json';
 import { parsePolicy } from '../../policy/load';
@@ -109,6 +112,8 @@ export async function startTestWorker(
     twilioUrl?: string;
     outboxAfterAttempts?: number;
     ackLinks?: AckLinkSettings;
+    /** The Slack stand-in's API URL: the worker's real WebClient talks to it (incidents get a chat lane). */
+    slackApiUrl?: string;
   },
 ): Promise<RunningTestWorker> {
   const mailer = options.smtpUrl ? createSmtpMailer(options.smtpUrl, 'incidents@test.local') : undefined;
@@ -130,6 +135,14 @@ export async function startTestWorker(
       outboxAfterAttempts: options.outboxAfterAttempts,
       ackLinks: options.ackLinks,
       identitySecret: TEST_IDENTITY_SECRET,
+      chat: options.slackApiUrl
+        ? {
+            slack: createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: options.slackApiUrl }),
+            ledger: new ChatLedger(env.pool),
+            slackPolicy: options.policy.slack,
+            links: { temporalUi: 'http://127.0.0.1:8233', namespace: 'default' },
+          }
+        : undefined,
     },
   });
   const running = worker.run();

@@ -1,0 +1,319 @@
+/**
+ * Slack, end to end through a stand-in of Slack's Web API (the real WebClient, via slackApiUrl):
+ * an alert from the real Alertmanager opens a channel and pages in it; signed button presses and
+ * `/incident` act as the policy's contact (recorded `chat`); forged, replayed and stale requests change
+ * nothing; the pinned summary follows the incident; the review archives the channel; the end-of-day
+ * summary arrives at its hour; a rate-limit storm is waited out without a duplicate post.
+ */
+import { existsSync } from 'node:fs';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ChatLedger } from '../activities/slack/chat-ledger';
+import { createSlackClient } from '../activities/slack/client';
+import { SLACK_ACTIONS, SLACK_MODALS, addNoteUpdate, reviewWorkflowId, stateQuery, submitPostMortemUpdate, type IncidentState } from '../contract';
+import { SLACK_STANDIN_TOKEN, STANDIN_CHANNELS, slackSignature, startSlackStandin, type SlackStandin } from '../dev/slack-standin';
+import { ensureEndOfDaySchedule } from '../workers/digest-schedule';
+import { ALERTMANAGER_BIN, startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager';
+import {
+  TEST_IDENTITY_SECRET,
+  declareIncident,
+  startTestWorker,
+  testPolicy,
+  uniqueQueue,
+  useIncidentHarness,
+  waitFor,
+  type RunningTestWorker,
+} from './helpers/harness';
+import { WEBHOOK_TOKEN, startWebhook, type TestWebhook } from './helpers/webhook';
+
+const SIGNING_SECRET = 'slack-signing-secret-test';
+const policy = testPolicy({ review: { ...testPolicy().review, requiredSections: [] } });
+
+let slack: SlackStandin;
+let web: TestWebhook;
+let am: RunningAlertmanager | undefined;
+const extraWorkers: RunningTestWorker[] = [];
+const h = useIncidentHarness({
+  name: 'slack',
+  policy,
+  worker: false,
+  isolatedStore: true,
+  beforeTeardown: async () => {
+    await am?.stop();
+    await web?.close();
+    for (const w of extraWorkers) await w.stop();
+  },
+});
+afterAll(() => slack?.close());
+
+beforeAll(async () => {
+  slack = await startSlackStandin();
+  h.worker = await startTestWorker(h.env, { taskQueue: h.taskQueue, policy, smtpUrl: h.smtp.url, slackApiUrl: slack.apiUrl });
+  extraWorkers.push(h.worker);
+  web = await startWebhook(h.env.client, h.taskQueue, policy, 5000, undefined, {
+    slack: {
+      signingSecret: SIGNING_SECRET,
+      identitySecret: TEST_IDENTITY_SECRET,
+      ledger: new ChatLedger(h.env.pool),
+      slack: createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl }),
+      responseOrigins: [slack.origin],
+    },
+  });
+});
+
+/** Posts to our server as Slack does: form body, `v0:timestamp:body` HMAC-SHA256 signature. */
+async function fromSlack(
+  path: '/slack/commands' | '/slack/interactions',
+  body: string,
+  options: { secret?: string; timestamp?: number; signature?: string } = {},
+): Promise<{ status: number; body: Record<string, unknown>; signature: string; timestamp: number }> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = options.signature ?? slackSignature(options.secret ?? SIGNING_SECRET, timestamp, body);
+  const response = await fetch(`${web.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signature,
+    },
+    body,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, signature, timestamp };
+}
+
+let requestNo = 0;
+const interaction = (payload: object) => `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+const press = (userId: string, actionId: string, value: string, channel: string) => {
+  const hook = `press-${++requestNo}`;
+  return {
+    hook,
+    body: interaction({
+      type: 'block_actions',
+      user: { id: userId },
+      trigger_id: `trigger-${requestNo}`,
+      response_url: slack.responseUrl(hook),
+      channel: { id: channel },
+      actions: [{ action_id: actionId, value }],
+    }),
+  };
+};
+const slash = (userId: string, text: string, channel: string) => {
+  const hook = `command-${++requestNo}`;
+  return {
+    hook,
+    body: new URLSearchParams({ command: '/incident', text, user_id: userId, channel_id: channel, response_url: slack.responseUrl(hook) }).toString(),
+  };
+};
+const responseTo = (hook: string) => waitFor(() => slack.responses.find((r) => r.path.endsWith(`/${hook}`))?.body, `a response to ${hook}`);
+const summaryOf = async (incidentNumber: number) => {
+  const row = await new ChatLedger(h.env.pool).get(String(incidentNumber), 'summary');
+  return slack.messages.find((m) => m.channel === row?.channel && m.ts === row?.ts);
+};
+
+async function incidentOfChannel(channelId: string): Promise<WorkflowHandle> {
+  const number = await waitFor(() => new ChatLedger(h.env.pool).incidentOfChannel(channelId), 'the channel in the ledger');
+  const listed = await waitFor(async () => {
+    for await (const w of h.env.client.workflow.list({ query: `IncidentId = "INC-${number}" AND WorkflowType = "incidentWorkflow"` })) return w.workflowId;
+    return undefined;
+  }, 'the incident in visibility');
+  return h.env.client.workflow.getHandle(listed);
+}
+const stateOf = (handle: WorkflowHandle) => handle.query(stateQuery) as Promise<IncidentState>;
+
+const haveAlertmanager = existsSync(ALERTMANAGER_BIN);
+(haveAlertmanager ? test : test.skip)(
+  'a P1 from Alertmanager gets a channel and a page with buttons; a signed press acknowledges as that person; forged, replayed and stale requests change nothing; /incident resolves it; the review archives the channel',
+  async () => {
+    am = await startAlertmanager(`${web.url}/alertmanager`, WEBHOOK_TOKEN);
+    const alertname = `Api5xxSpike${Date.now() % 100000}`;
+    await am.push([{ labels: { alertname, severity: 'critical', service: 'api' }, annotations: { summary: 'API 5xx spike' } }]);
+
+    // A channel of its own, named after the incident; the on-call person invited; the page and the summary in it.
+    const channel = await waitFor(() => [...slack.channels.values()].find((c) => c.name.startsWith('inc-') && c.name.endsWith('api-5xx-spike')), 'the incident channel');
+    const handle = await incidentOfChannel(channel.id);
+    const opened = await stateOf(handle);
+    expect(opened.severity).toBe('P1');
+    expect(channel.name).toBe(`inc-${opened.number}-api-5xx-spike`);
+    const onCall = policy.contacts.find((c) => c.id === opened.pagedContacts![0])!;
+    await waitFor(() => channel.members.includes(onCall.slackUserId!), 'the on-call person invited');
+    const page = await waitFor(() => slack.inChannel(channel.id).find((m) => m.text.includes(':rotating_light:')), 'the page message');
+    const buttons = (page.blocks as { type: string; elements?: { action_id: string }[] }[]).find((b) => b.type === 'actions')!.elements!;
+    expect(buttons.map((b) => b.action_id)).toEqual([SLACK_ACTIONS.acknowledge, SLACK_ACTIONS.escalate, SLACK_ACTIONS.resolve, SLACK_ACTIONS.note]);
+    const summary = await waitFor(() => summaryOf(opened.number), 'the summary');
+    await waitFor(() => channel.pins.includes(summary.ts), 'the summary pinned');
+    expect(channel.topic).toContain('P1');
+    // The plan's channels: the new incident in #incidents (pointing at the channel), the page in #on-call.
+    await waitFor(() => slack.inChannel(STANDIN_CHANNELS.incidents).find((m) => m.text.includes(opened.incidentId) && m.text.includes(channel.id)), '#incidents');
+    await waitFor(() => slack.inChannel(STANDIN_CHANNELS.onCall).find((m) => m.text.includes(opened.incidentId) && m.text.includes('paging')), '#on-call');
+
+    // Forged (another secret), stale (10 minutes old) and unsigned presses are refused; nothing changes.
+    const forged = press(onCall.slackUserId!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
+    expect((await fromSlack('/slack/interactions', forged.body, { secret: 'not-the-secret' })).status).toBe(401);
+    const stale = press(onCall.slackUserId!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
+    expect((await fromSlack('/slack/interactions', stale.body, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(401);
+    expect((await fromSlack('/slack/interactions', stale.body, { signature: 'v0=' })).status).toBe(401);
+    // A stranger (no contact has this Slack id) is told politely; nothing changes.
+    const stranger = press('U0STRANGER', SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
+    expect((await fromSlack('/slack/interactions', stranger.body)).status).toBe(200);
+    expect(String((await responseTo(stranger.hook)).text)).toMatch(/not a contact in the incident policy.*Nothing was changed/);
+    expect((await stateOf(handle)).status).toBe('open');
+
+    // The on-call person presses Acknowledge: recorded as them, verified by chat.
+    const ack = press(onCall.slackUserId!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
+    const pressed = await fromSlack('/slack/interactions', ack.body);
+    expect(pressed.status).toBe(200);
+    expect(String((await responseTo(ack.hook)).text)).toContain(`${opened.incidentId}: acknowledged (as ${onCall.name})`);
+    const acked = await stateOf(handle);
+    expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: onCall.name, acknowledgedVia: 'chat' });
+    // The same request again (a replay, within its five minutes) is refused.
+    const replayed = await fetch(`${web.url}/slack/interactions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(pressed.timestamp),
+        'x-slack-signature': pressed.signature,
+      },
+      body: ack.body,
+    });
+    expect(replayed.status).toBe(401);
+    expect(await replayed.text()).toContain('replay');
+    // The page message follows: no Acknowledge button once acknowledged.
+    await waitFor(() => page.updates > 0 && !JSON.stringify(page.blocks).includes(SLACK_ACTIONS.acknowledge), 'the page updated');
+
+    // /incident in the channel (no id needed) resolves it with a root cause, as the commander.
+    const ic = policy.contacts.find((c) => c.id === 'ic')!;
+    const resolve = slash(ic.slackUserId!, 'resolve connection pool exhausted after deploy 4812 | rolled back 4812', channel.id);
+    const answered = await fromSlack('/slack/commands', resolve.body);
+    expect(answered.status).toBe(200);
+    const answerText = String(answered.body.text);
+    if (answerText === 'Working on it…') expect(String((await responseTo(resolve.hook)).text)).toContain('resolved');
+    else expect(answerText).toContain(`${opened.incidentId}: resolved (as ${ic.name})`);
+    const resolved = await waitFor(async () => {
+      const s = await stateOf(handle).catch(() => undefined);
+      return s?.status === 'resolved' ? s : undefined;
+    }, 'resolution');
+    expect(resolved).toMatchObject({ resolvedBy: ic.name, resolvedVia: 'chat', rootCause: 'connection pool exhausted after deploy 4812' });
+
+    // The pinned summary shows the final state (updated in place, never posted again).
+    await waitFor(async () => JSON.stringify((await summaryOf(opened.number))?.blocks ?? '').includes('RESOLVED'), 'the final summary');
+    const final = (await summaryOf(opened.number))!;
+    expect(JSON.stringify(final.blocks)).toContain('connection pool exhausted after deploy 4812');
+    expect(slack.inChannel(channel.id).filter((m) => m.text.startsWith(`${opened.incidentId} P1`))).toHaveLength(1);
+    await waitFor(() => slack.inChannel(STANDIN_CHANNELS.incidents).find((m) => m.text.includes(opened.incidentId) && m.text.includes('resolved by')), 'the resolution in #incidents');
+
+    // The review completes: the channel is archived.
+    const review = h.env.client.workflow.getHandle(reviewWorkflowId(opened.incidentId));
+    await waitFor(() => review.describe().then(() => true, () => false), 'the review');
+    await review.executeUpdate(submitPostMortemUpdate, { args: [{ by: 'ic', markdown: '# Post-mortem\n\nPool exhausted; rolled back.' }] });
+    await review.result();
+    expect(channel.archived).toBe(true);
+    expect(slack.inChannel(channel.id).some((m) => m.text.includes('archiving this channel'))).toBe(true);
+    // Every person's action from Slack is on the timeline with its method.
+    const rows = await h.env.pool.query<{ via: string }>('SELECT DISTINCT via FROM timeline_events WHERE incident_number = $1 AND via IS NOT NULL', [opened.number]);
+    expect(rows.rows.map((r) => r.via)).toEqual(['chat']);
+  },
+  120_000,
+);
+
+test('/incident declare opens a P2 with its channel; Resolve opens a modal whose submission resolves it; Add note, status and a stranger', async () => {
+  const ic = policy.contacts.find((c) => c.id === 'ic')!;
+  const title = `Search latency ${Date.now() % 100000}`;
+  const declare = slash(ic.slackUserId!, `declare P2 search ${title}`, STANDIN_CHANNELS.incidents);
+  const declared = await fromSlack('/slack/commands', declare.body);
+  expect(declared.status).toBe(200);
+  const said = String(declared.body.text) === 'Working on it…' ? String((await responseTo(declare.hook)).text) : String(declared.body.text);
+  const incidentId = /INC-\d+/.exec(said)![0];
+  expect(said).toContain(`declared [P2] ${title} by ${ic.name}`);
+  const channel = await waitFor(() => slack.channelByName(`inc-${incidentId.slice(4)}-search-latency-${title.split(' ').at(-1)}`), 'the P2 channel');
+
+  // A stranger's command changes nothing.
+  const stranger = await fromSlack('/slack/commands', slash('U0STRANGER', `note ${incidentId} hello`, channel.id).body);
+  expect(String(stranger.body.text)).toContain('not a contact in the incident policy');
+
+  // Resolve: the button opens a modal; its submission resolves the incident as the person.
+  const button = press(ic.slackUserId!, SLACK_ACTIONS.resolve, incidentId, channel.id);
+  expect((await fromSlack('/slack/interactions', button.body)).status).toBe(200);
+  const opened = slack.calls.find((c) => c.method === 'views.open' && c.args.trigger_id === `trigger-${requestNo}`)!;
+  const view = opened.args.view as { callback_id: string; private_metadata: string };
+  expect(view.callback_id).toBe(SLACK_MODALS.resolve);
+  const submit = (values: Record<string, string>) =>
+    interaction({
+      type: 'view_submission',
+      user: { id: ic.slackUserId },
+      view: {
+        callback_id: view.callback_id,
+        private_metadata: view.private_metadata,
+        state: { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { [k]: { value: v } }])) },
+      },
+    });
+  const status = await fromSlack('/slack/commands', slash(ic.slackUserId!, 'status', channel.id).body);
+  expect(String(status.body.text)).toContain(`*${incidentId}* P2 open`);
+  const submitted = await fromSlack('/slack/interactions', submit({ rootCause: 'a cold index after failover', resolution: 'warmed the index' }));
+  expect(submitted.status).toBe(200);
+  expect(submitted.body).toEqual({});
+  const handle = await incidentOfChannel(channel.id);
+  const state = await waitFor(async () => {
+    const s = await stateOf(handle).catch(() => undefined);
+    return s?.status === 'resolved' ? s : undefined;
+  }, 'resolution from the modal');
+  expect(state).toMatchObject({ rootCause: 'a cold index after failover', resolution: 'warmed the index', resolvedBy: ic.name, resolvedVia: 'chat' });
+  // Resolving again from the modal is refused in the modal, naming why.
+  const again = await fromSlack('/slack/interactions', submit({ rootCause: 'x', resolution: 'y' }));
+  expect(again.body).toMatchObject({ response_action: 'errors' });
+}, 90_000);
+
+test('a 429 storm is waited out (Retry-After) without a duplicate post; a channel Slack does not know is said once on the timeline; P3 goes to a thread in #incidents', async () => {
+  const taskQueue = uniqueQueue('slack-storm');
+  const stormPolicy = testPolicy({ slack: { ...policy.slack, channels: { ...policy.slack.channels, onCall: '#nowhere' } } });
+  extraWorkers.push(await startTestWorker(h.env, { taskQueue, policy: stormPolicy, smtpUrl: h.smtp.url, slackApiUrl: slack.apiUrl }));
+  const before = slack.calls.length;
+  slack.rateLimitNext(4, 1);
+  const title = `Queue depth ${Date.now() % 100000}`;
+  const { handle, state } = await declareIncident(h.env, taskQueue, { title, severity: 'P3', service: 'queue', policy: stormPolicy });
+  const parent = await waitFor(
+    () => slack.inChannel(STANDIN_CHANNELS.incidents).find((m) => m.text.includes(state.incidentId) && m.text.includes('thread')),
+    'the thread parent',
+    45_000,
+  );
+  const thread = () => slack.messages.filter((m) => m.threadTs === parent.ts);
+  await waitFor(() => thread().some((m) => m.text.includes(':rotating_light:')), 'the page in the thread');
+  await waitFor(async () => (await stateOf(handle)).timeline.some((e) => e.text.includes('#nowhere: channel_not_found')), 'the problem on the timeline');
+  await handle.executeUpdate(addNoteUpdate, { args: [{ by: 'tester', text: 'after the storm' }] });
+  await waitFor(() => thread().some((m) => m.text.includes('after the storm')), 'the note in the thread');
+  const limited = slack.calls.slice(before).filter((c) => c.status === 429);
+  expect(limited.length).toBe(4);
+  // Every post once: no text twice in the thread, one parent, one page.
+  const texts = thread().map((m) => m.text);
+  expect(new Set(texts).size).toBe(texts.length);
+  expect(slack.inChannel(STANDIN_CHANNELS.incidents).filter((m) => m.text.includes(state.incidentId) && m.text.includes('new incident'))).toHaveLength(1);
+  const problems = (await stateOf(handle)).timeline.filter((e) => e.text.includes('channel_not_found'));
+  expect(problems).toHaveLength(1);
+  // Slack's pace: never two posts to one channel within a second.
+  const posts = slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage' && c.status === 200 && c.args.channel === STANDIN_CHANNELS.incidents);
+  for (let i = 1; i < posts.length; i++) expect(posts[i]!.at - posts[i - 1]!.at).toBeGreaterThanOrEqual(950);
+}, 90_000);
+
+test('the end-of-day summary arrives in #engineering at its hour, from a Schedule in the policy’s time zone', async () => {
+  const at = new Date(Date.now() + 60_000);
+  const hhmm = `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`;
+  const scheduleId = `end-of-day-${uniqueQueue('eod')}`;
+  await ensureEndOfDaySchedule(h.env.client, h.taskQueue, { at: hhmm, timeZone: 'UTC' }, scheduleId);
+  try {
+    const described = await h.env.client.schedule.getHandle(scheduleId).describe();
+    expect(described.spec.timezone).toBe('UTC');
+    const next = described.info.nextActionTimes[0]!;
+    expect(next.toISOString().slice(11, 16)).toBe(hhmm);
+    const posted = await waitFor(
+      () => slack.inChannel(STANDIN_CHANNELS.engineering).find((m) => m.text.includes('End-of-day incident summary')),
+      'the end-of-day summary',
+      100_000,
+    );
+    expect(Date.now()).toBeGreaterThanOrEqual(next.getTime());
+    expect(posted.text).toMatch(/Open incidents \(\d+\)/);
+    expect(posted.text).toMatch(/Resolved today \(\d+\)/);
+    expect(posted.text).toContain('Overdue post-mortems');
+    expect(posted.text).toContain('Overdue action items');
+  } finally {
+    await h.env.client.schedule.getHandle(scheduleId).delete();
+  }
+}, 130_000);
