@@ -146,7 +146,8 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       c.pins.push(str(a.timestamp));
       return { ok: true };
     },
-    'views.open': (a) => (a.trigger_id ? { ok: true, view: { id: 'V0STANDIN', ...(a.view as object) } } : { ok: false, error: 'invalid_trigger_id' }),
+    'views.open': (a) =>
+      a.trigger_id ? { ok: true, view: { id: 'V0STANDIN', ...(a.view as object) } } : { ok: false, error: 'invalid_trigger_id' },
   };
 
   const server = http.createServer((req, res) => {

@@ -9,7 +9,17 @@ import { existsSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ChatLedger } from '../activities/slack/chat-ledger';
 import { createSlackClient } from '../activities/slack/client';
-import { SLACK_ACTIONS, SLACK_MODALS, addNoteUpdate, reviewWorkflowId, stateQuery, submitPostMortemUpdate, type IncidentState } from '../contract';
+import { createChatActivities } from '../activities/slack/chat';
+import {
+  SLACK_ACTIONS,
+  SLACK_MODALS,
+  addNoteUpdate,
+  reviewWorkflowId,
+  stateQuery,
+  submitPostMortemUpdate,
+  type ChatView,
+  type IncidentState,
+} from '../contract';
 import { SLACK_STANDIN_TOKEN, STANDIN_CHANNELS, slackSignature, startSlackStandin, type SlackStandin } from '../dev/slack-standin';
 import { ensureEndOfDaySchedule } from '../workers/digest-schedule';
 import { ALERTMANAGER_BIN, startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager';
@@ -101,7 +111,13 @@ const slash = (userId: string, text: string, channel: string) => {
   const hook = `command-${++requestNo}`;
   return {
     hook,
-    body: new URLSearchParams({ command: '/incident', text, user_id: userId, channel_id: channel, response_url: slack.responseUrl(hook) }).toString(),
+    body: new URLSearchParams({
+      command: '/incident',
+      text,
+      user_id: userId,
+      channel_id: channel,
+      response_url: slack.responseUrl(hook),
+    }).toString(),
   };
 };
 const responseTo = (hook: string) => waitFor(() => slack.responses.find((r) => r.path.endsWith(`/${hook}`))?.body, `a response to ${hook}`);
@@ -113,7 +129,8 @@ const summaryOf = async (incidentNumber: number) => {
 async function incidentOfChannel(channelId: string): Promise<WorkflowHandle> {
   const number = await waitFor(() => new ChatLedger(h.env.pool).incidentOfChannel(channelId), 'the channel in the ledger');
   const listed = await waitFor(async () => {
-    for await (const w of h.env.client.workflow.list({ query: `IncidentId = "INC-${number}" AND WorkflowType = "incidentWorkflow"` })) return w.workflowId;
+    for await (const w of h.env.client.workflow.list({ query: `IncidentId = "INC-${number}" AND WorkflowType = "incidentWorkflow"` }))
+      return w.workflowId;
     return undefined;
   }, 'the incident in visibility');
   return h.env.client.workflow.getHandle(listed);
@@ -129,7 +146,10 @@ const haveAlertmanager = existsSync(ALERTMANAGER_BIN);
     await am.push([{ labels: { alertname, severity: 'critical', service: 'api' }, annotations: { summary: 'API 5xx spike' } }]);
 
     // A channel of its own, named after the incident; the on-call person invited; the page and the summary in it.
-    const channel = await waitFor(() => [...slack.channels.values()].find((c) => c.name.startsWith('inc-') && c.name.endsWith('api-5xx-spike')), 'the incident channel');
+    const channel = await waitFor(
+      () => [...slack.channels.values()].find((c) => c.name.startsWith('inc-') && c.name.endsWith('api-5xx-spike')),
+      'the incident channel',
+    );
     const handle = await incidentOfChannel(channel.id);
     const opened = await stateOf(handle);
     expect(opened.severity).toBe('P1');
@@ -138,13 +158,24 @@ const haveAlertmanager = existsSync(ALERTMANAGER_BIN);
     await waitFor(() => channel.members.includes(onCall.slackUserId!), 'the on-call person invited');
     const page = await waitFor(() => slack.inChannel(channel.id).find((m) => m.text.includes(':rotating_light:')), 'the page message');
     const buttons = (page.blocks as { type: string; elements?: { action_id: string }[] }[]).find((b) => b.type === 'actions')!.elements!;
-    expect(buttons.map((b) => b.action_id)).toEqual([SLACK_ACTIONS.acknowledge, SLACK_ACTIONS.escalate, SLACK_ACTIONS.resolve, SLACK_ACTIONS.note]);
+    expect(buttons.map((b) => b.action_id)).toEqual([
+      SLACK_ACTIONS.acknowledge,
+      SLACK_ACTIONS.escalate,
+      SLACK_ACTIONS.resolve,
+      SLACK_ACTIONS.note,
+    ]);
     const summary = await waitFor(() => summaryOf(opened.number), 'the summary');
     await waitFor(() => channel.pins.includes(summary.ts), 'the summary pinned');
     expect(channel.topic).toContain('P1');
     // The plan's channels: the new incident in #incidents (pointing at the channel), the page in #on-call.
-    await waitFor(() => slack.inChannel(STANDIN_CHANNELS.incidents).find((m) => m.text.includes(opened.incidentId) && m.text.includes(channel.id)), '#incidents');
-    await waitFor(() => slack.inChannel(STANDIN_CHANNELS.onCall).find((m) => m.text.includes(opened.incidentId) && m.text.includes('paging')), '#on-call');
+    await waitFor(
+      () => slack.inChannel(STANDIN_CHANNELS.incidents).find((m) => m.text.includes(opened.incidentId) && m.text.includes(channel.id)),
+      '#incidents',
+    );
+    await waitFor(
+      () => slack.inChannel(STANDIN_CHANNELS.onCall).find((m) => m.text.includes(opened.incidentId) && m.text.includes('paging')),
+      '#on-call',
+    );
 
     // Forged (another secret), stale (10 minutes old) and unsigned presses are refused; nothing changes.
     const forged = press(onCall.slackUserId!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
@@ -199,17 +230,30 @@ const haveAlertmanager = existsSync(ALERTMANAGER_BIN);
     const final = (await summaryOf(opened.number))!;
     expect(JSON.stringify(final.blocks)).toContain('connection pool exhausted after deploy 4812');
     expect(slack.inChannel(channel.id).filter((m) => m.text.startsWith(`${opened.incidentId} P1`))).toHaveLength(1);
-    await waitFor(() => slack.inChannel(STANDIN_CHANNELS.incidents).find((m) => m.text.includes(opened.incidentId) && m.text.includes('resolved by')), 'the resolution in #incidents');
+    await waitFor(
+      () => slack.inChannel(STANDIN_CHANNELS.incidents).find((m) => m.text.includes(opened.incidentId) && m.text.includes('resolved by')),
+      'the resolution in #incidents',
+    );
 
     // The review completes: the channel is archived.
     const review = h.env.client.workflow.getHandle(reviewWorkflowId(opened.incidentId));
-    await waitFor(() => review.describe().then(() => true, () => false), 'the review');
+    await waitFor(
+      () =>
+        review.describe().then(
+          () => true,
+          () => false,
+        ),
+      'the review',
+    );
     await review.executeUpdate(submitPostMortemUpdate, { args: [{ by: 'ic', markdown: '# Post-mortem\n\nPool exhausted; rolled back.' }] });
     await review.result();
     expect(channel.archived).toBe(true);
     expect(slack.inChannel(channel.id).some((m) => m.text.includes('archiving this channel'))).toBe(true);
     // Every person's action from Slack is on the timeline with its method.
-    const rows = await h.env.pool.query<{ via: string }>('SELECT DISTINCT via FROM timeline_events WHERE incident_number = $1 AND via IS NOT NULL', [opened.number]);
+    const rows = await h.env.pool.query<{ via: string }>(
+      'SELECT DISTINCT via FROM timeline_events WHERE incident_number = $1 AND via IS NOT NULL',
+      [opened.number],
+    );
     expect(rows.rows.map((r) => r.via)).toEqual(['chat']);
   },
   120_000,
@@ -224,7 +268,10 @@ test('/incident declare opens a P2 with its channel; Resolve opens a modal whose
   const said = String(declared.body.text) === 'Working on it…' ? String((await responseTo(declare.hook)).text) : String(declared.body.text);
   const incidentId = /INC-\d+/.exec(said)![0];
   expect(said).toContain(`declared [P2] ${title} by ${ic.name}`);
-  const channel = await waitFor(() => slack.channelByName(`inc-${incidentId.slice(4)}-search-latency-${title.split(' ').at(-1)}`), 'the P2 channel');
+  const channel = await waitFor(
+    () => slack.channelByName(`inc-${incidentId.slice(4)}-search-latency-${title.split(' ').at(-1)}`),
+    'the P2 channel',
+  );
 
   // A stranger's command changes nothing.
   const stranger = await fromSlack('/slack/commands', slash('U0STRANGER', `note ${incidentId} hello`, channel.id).body);
@@ -248,7 +295,10 @@ test('/incident declare opens a P2 with its channel; Resolve opens a modal whose
     });
   const status = await fromSlack('/slack/commands', slash(ic.slackUserId!, 'status', channel.id).body);
   expect(String(status.body.text)).toContain(`*${incidentId}* P2 open`);
-  const submitted = await fromSlack('/slack/interactions', submit({ rootCause: 'a cold index after failover', resolution: 'warmed the index' }));
+  const submitted = await fromSlack(
+    '/slack/interactions',
+    submit({ rootCause: 'a cold index after failover', resolution: 'warmed the index' }),
+  );
   expect(submitted.status).toBe(200);
   expect(submitted.body).toEqual({});
   const handle = await incidentOfChannel(channel.id);
@@ -256,7 +306,12 @@ test('/incident declare opens a P2 with its channel; Resolve opens a modal whose
     const s = await stateOf(handle).catch(() => undefined);
     return s?.status === 'resolved' ? s : undefined;
   }, 'resolution from the modal');
-  expect(state).toMatchObject({ rootCause: 'a cold index after failover', resolution: 'warmed the index', resolvedBy: ic.name, resolvedVia: 'chat' });
+  expect(state).toMatchObject({
+    rootCause: 'a cold index after failover',
+    resolution: 'warmed the index',
+    resolvedBy: ic.name,
+    resolvedVia: 'chat',
+  });
   // Resolving again from the modal is refused in the modal, naming why.
   const again = await fromSlack('/slack/interactions', submit({ rootCause: 'x', resolution: 'y' }));
   expect(again.body).toMatchObject({ response_action: 'errors' });
@@ -277,7 +332,10 @@ test('a 429 storm is waited out (Retry-After) without a duplicate post; a channe
   );
   const thread = () => slack.messages.filter((m) => m.threadTs === parent.ts);
   await waitFor(() => thread().some((m) => m.text.includes(':rotating_light:')), 'the page in the thread');
-  await waitFor(async () => (await stateOf(handle)).timeline.some((e) => e.text.includes('#nowhere: channel_not_found')), 'the problem on the timeline');
+  await waitFor(
+    async () => (await stateOf(handle)).timeline.some((e) => e.text.includes('#nowhere: channel_not_found')),
+    'the problem on the timeline',
+  );
   await handle.executeUpdate(addNoteUpdate, { args: [{ by: 'tester', text: 'after the storm' }] });
   await waitFor(() => thread().some((m) => m.text.includes('after the storm')), 'the note in the thread');
   const limited = slack.calls.slice(before).filter((c) => c.status === 429);
@@ -285,11 +343,15 @@ test('a 429 storm is waited out (Retry-After) without a duplicate post; a channe
   // Every post once: no text twice in the thread, one parent, one page.
   const texts = thread().map((m) => m.text);
   expect(new Set(texts).size).toBe(texts.length);
-  expect(slack.inChannel(STANDIN_CHANNELS.incidents).filter((m) => m.text.includes(state.incidentId) && m.text.includes('new incident'))).toHaveLength(1);
+  expect(
+    slack.inChannel(STANDIN_CHANNELS.incidents).filter((m) => m.text.includes(state.incidentId) && m.text.includes('new incident')),
+  ).toHaveLength(1);
   const problems = (await stateOf(handle)).timeline.filter((e) => e.text.includes('channel_not_found'));
   expect(problems).toHaveLength(1);
   // Slack's pace: never two posts to one channel within a second.
-  const posts = slack.calls.slice(before).filter((c) => c.method === 'chat.postMessage' && c.status === 200 && c.args.channel === STANDIN_CHANNELS.incidents);
+  const posts = slack.calls
+    .slice(before)
+    .filter((c) => c.method === 'chat.postMessage' && c.status === 200 && c.args.channel === STANDIN_CHANNELS.incidents);
   for (let i = 1; i < posts.length; i++) expect(posts[i]!.at - posts[i - 1]!.at).toBeGreaterThanOrEqual(950);
 }, 90_000);
 
@@ -317,3 +379,47 @@ test('the end-of-day summary arrives in #engineering at its hour, from a Schedul
     await h.env.client.schedule.getHandle(scheduleId).delete();
   }
 }, 130_000);
+
+test('a retried sync posts nothing twice, and a restarted worker updates the page and the pinned summary in place', async () => {
+  const number = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+  const worker = () =>
+    createChatActivities({
+      slack: createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl }),
+      ledger: new ChatLedger(h.env.pool),
+      slackPolicy: policy.slack,
+      links: { temporalUi: 'http://ui', namespace: 'default' },
+      minGapMs: 0,
+    });
+  const view: ChatView = {
+    incidentNumber: number,
+    incidentId: `INC-${number}`,
+    workflowId: `wf-${number}`,
+    title: 'Restart drill',
+    service: 'api',
+    severity: 'P1',
+    status: 'open',
+    phase: 'detect',
+    declaredAt: new Date().toISOString(),
+    lastEvents: [],
+    newEvents: [{ seq: 1, at: new Date().toISOString(), actor: 'system', kind: 'declared', text: 'Declared' }],
+    invite: ['U01ENGINRA'],
+    escalation: { level: 0, cycle: 0, levelName: 'On-call', names: ['on-call'] },
+    statusUpdates: 0,
+    approvals: [],
+  };
+  const first = worker();
+  await first.syncIncidentChat(view);
+  const posted = slack.messages.length;
+  await first.syncIncidentChat(view); // Temporal retrying the same sync
+  expect(slack.messages.length).toBe(posted);
+
+  const restarted = worker();
+  await restarted.syncIncidentChat({ ...view, status: 'acknowledged', acknowledgedBy: 'Engineer A', newEvents: [] });
+  expect(slack.messages.length).toBe(posted);
+  const channel = slack.channelByName(`inc-${number}-restart-drill`)!;
+  const inChannel = slack.inChannel(channel.id);
+  expect(inChannel.find((m) => m.text.startsWith(`INC-${number} P1 acknowledged`))!.updates).toBe(1);
+  expect(inChannel.find((m) => m.text.includes(':rotating_light:'))!.updates).toBe(1);
+  expect(channel.pins).toHaveLength(1);
+  expect(slack.calls.filter((c) => c.method === 'conversations.create' && c.args.name === channel.name)).toHaveLength(1);
+});

@@ -68,7 +68,9 @@ export class ChatLedger {
 
   /** Records a request's signature; false when it was seen before (a replay). Old entries go after a day. */
   async firstSight(signature: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('INSERT INTO slack_requests_seen (signature) VALUES ($1) ON CONFLICT DO NOTHING', [signature]);
+    const { rowCount } = await this.pool.query('INSERT INTO slack_requests_seen (signature) VALUES ($1) ON CONFLICT DO NOTHING', [
+      signature,
+    ]);
     if (Math.random() < 0.01) await this.pool.query(`DELETE FROM slack_requests_seen WHERE seen_at < now() - interval '1 day'`);
     return rowCount === 1;
   }

@@ -101,7 +101,12 @@ export function createChatActivities(deps: ChatDeps) {
     try {
       const sent = await paced(target.channel, () =>
         slack.chat
-          .postMessage({ channel: target.channel, ...message, ...(target.threadTs ? { thread_ts: target.threadTs } : {}), unfurl_links: false })
+          .postMessage({
+            channel: target.channel,
+            ...message,
+            ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+            unfurl_links: false,
+          })
           .catch((error: unknown) => refusal(error, `${options.what} in ${target.channel}`)),
       );
       await ledger.posted(scope, key, sent.channel!, sent.ts!, content);
@@ -130,7 +135,12 @@ export function createChatActivities(deps: ChatDeps) {
   const findChannel = async (name: string): Promise<string | undefined> => {
     let cursor: string | undefined;
     do {
-      const page = await slack.conversations.list({ types: 'public_channel', exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+      const page = await slack.conversations.list({
+        types: 'public_channel',
+        exclude_archived: true,
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
       const found = page.channels?.find((c) => c.name === name);
       if (found?.id) return found.id;
       cursor = page.response_metadata?.next_cursor || undefined;
@@ -165,9 +175,16 @@ export function createChatActivities(deps: ChatDeps) {
       return { channel: id!, own: true };
     }
     // No channel of its own: the announcement in #incidents is the thread everything else goes under.
-    const parent = await post(scope, 'incidents:new', { channel: incidents }, announcement(v, 'new incident (updates in the thread)'), problems, {
-      what: 'the new incident announcement',
-    });
+    const parent = await post(
+      scope,
+      'incidents:new',
+      { channel: incidents },
+      announcement(v, 'new incident (updates in the thread)'),
+      problems,
+      {
+        what: 'the new incident announcement',
+      },
+    );
     if (!parent) return undefined;
     await ledger.claim(scope, 'home');
     await ledger.posted(scope, 'home', parent.channel, parent.ts, 'thread');
@@ -208,14 +225,18 @@ export function createChatActivities(deps: ChatDeps) {
 
       const summary = await post(scope, 'summary', at, summaryMessage(v, deps.links), problems, { follow: true, what: 'the summary' });
       if (summary?.fresh && home.own)
-        await tolerate(() => slack.pins.add({ channel: summary.channel, timestamp: summary.ts }), 'pinning the summary', problems, ['already_pinned']);
+        await tolerate(() => slack.pins.add({ channel: summary.channel, timestamp: summary.ts }), 'pinning the summary', problems, [
+          'already_pinned',
+        ]);
 
       if (v.warRoom) {
         const room = await post(scope, 'war-room', at, { text: `:movie_camera: War room for ${v.incidentId}: ${v.warRoom}` }, problems, {
           what: 'the war room link',
         });
         if (room?.fresh && home.own)
-          await tolerate(() => slack.pins.add({ channel: room.channel, timestamp: room.ts }), 'pinning the war room', problems, ['already_pinned']);
+          await tolerate(() => slack.pins.add({ channel: room.channel, timestamp: room.ts }), 'pinning the war room', problems, [
+            'already_pinned',
+          ]);
       }
 
       for (const approval of v.approvals)
@@ -271,9 +292,16 @@ export function createChatActivities(deps: ChatDeps) {
       const claim = await ledger.claim(scope, 'archived');
       if (!claim.claimed) return { archived: claim.post.status === 'posted' };
       const problems: string[] = [];
-      await post(scope, 'review-done', { channel }, { text: `The post-incident review of ${input.incidentId} is complete; archiving this channel.` }, problems, {
-        what: 'the archive notice',
-      });
+      await post(
+        scope,
+        'review-done',
+        { channel },
+        { text: `The post-incident review of ${input.incidentId} is complete; archiving this channel.` },
+        problems,
+        {
+          what: 'the archive notice',
+        },
+      );
       await tolerate(() => slack.conversations.archive({ channel }), 'archiving', problems, ['already_archived']);
       await ledger.posted(scope, 'archived', channel, '', problems.join('; '));
       if (problems.length) log.warn('Slack channel not archived cleanly', { problems });
@@ -298,6 +326,7 @@ export function createChatActivities(deps: ChatDeps) {
 
 /** Without Slack the activities exist (the workflow names them) and say so. */
 export function slackOffActivities(): ReturnType<typeof createChatActivities> {
-  const off = () => Promise.reject(ApplicationFailure.nonRetryable('Slack is off on this worker (SLACK_BOT_TOKEN)', ErrorType.DeliveryRejected));
+  const off = () =>
+    Promise.reject(ApplicationFailure.nonRetryable('Slack is off on this worker (SLACK_BOT_TOKEN)', ErrorType.DeliveryRejected));
   return { syncIncidentChat: off, archiveIncidentChat: off, postEndOfDaySummary: off };
 }

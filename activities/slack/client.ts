@@ -30,4 +30,13 @@ export function slackRefusal(error: unknown): string | undefined {
 }
 
 /** Refusals no retry can mend for the whole workspace: the token or app is wrong. */
-export const FATAL_REFUSALS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission', 'missing_scope', 'team_access_not_granted']);
+export const FATAL_REFUSALS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'no_permission',
+  'missing_scope',
+  'team_access_not_granted',
+]);

@@ -66,13 +66,15 @@ export function summaryMessage(v: ChatView, links: ChatLinks): SlackMessage {
       ? `*Resolved*\n${esc(v.resolvedBy ?? '')} at ${v.resolvedAt ?? ''}`
       : `*Next deadline*\n${esc(v.next ?? 'nothing scheduled')}`,
   ];
-  const text = `${v.incidentId} ${v.severity} ${statusWord(v)}: ${v.title}`;
+  const text = `${v.incidentId} ${v.severity} ${statusWord(v)}: ${esc(v.title)}`;
   return {
     text,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: oneLine(`${v.incidentId} · ${v.title}`, 150) } },
       { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: f })) },
-      ...(v.rootCause ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: `*Root cause*\n${esc(oneLine(v.rootCause, 2000))}` } }] : []),
+      ...(v.rootCause
+        ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: `*Root cause*\n${esc(oneLine(v.rootCause, 2000))}` } }]
+        : []),
       {
         type: 'section',
         text: { type: 'mrkdwn', text: `*Last events*\n${v.lastEvents.map(eventLine).join('\n') || '_none yet_'}` },
@@ -80,7 +82,10 @@ export function summaryMessage(v: ChatView, links: ChatLinks): SlackMessage {
       {
         type: 'context',
         elements: [
-          { type: 'mrkdwn', text: `<${workflowLink(links, v)}|Open in Temporal> · \`incidentctl show ${v.incidentId}\` · service ${esc(v.service)}` },
+          {
+            type: 'mrkdwn',
+            text: `<${workflowLink(links, v)}|Open in Temporal> · \`incidentctl show ${v.incidentId}\` · service ${esc(v.service)}`,
+          },
         ],
       },
     ],
@@ -121,13 +126,16 @@ export function pageMessage(v: ChatView, mentions: string[]): SlackMessage {
       : v.acknowledgedBy
         ? `Acknowledged by ${esc(v.acknowledgedBy)}${v.acknowledgedVia ? ` (${v.acknowledgedVia})` : ''}.`
         : 'Not acknowledged yet.';
-  const text = `:rotating_light: ${v.severity} ${v.incidentId}: ${v.title}`;
+  const text = `:rotating_light: ${v.severity} ${v.incidentId}: ${esc(v.title)}`;
   return {
     text,
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `:rotating_light: *${v.severity} ${v.incidentId}*: ${esc(v.title)}\nService ${esc(v.service)}. ${who ? `Paged: ${who}. ` : ''}${state}` },
+        text: {
+          type: 'mrkdwn',
+          text: `:rotating_light: *${v.severity} ${v.incidentId}*: ${esc(v.title)}\nService ${esc(v.service)}. ${who ? `Paged: ${who}. ` : ''}${state}`,
+        },
       },
       ...incidentButtons(v),
     ],
@@ -146,7 +154,7 @@ export function announcement(v: ChatView, what: string, channelId?: string): Sla
 export function approvalMessage(v: ChatView, approval: { ref: string; text: string }): SlackMessage {
   const value = `${v.incidentId} ${approval.ref}`;
   return {
-    text: `Approval needed: ${approval.text}`,
+    text: `Approval needed: ${esc(approval.text)}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `:raised_hand: *Approval needed* (${esc(approval.ref)}): ${esc(approval.text)}` } },
       {
@@ -160,7 +168,11 @@ export function approvalMessage(v: ChatView, approval: { ref: string; text: stri
 
 const age = (fromIso: string, nowMs: number) => {
   const minutes = Math.max(0, Math.round((nowMs - Date.parse(fromIso)) / 60_000));
-  return minutes < 60 ? `${minutes}m` : minutes < 48 * 60 ? `${Math.floor(minutes / 60)}h ${minutes % 60}m` : `${Math.floor(minutes / 1440)}d`;
+  return minutes < 60
+    ? `${minutes}m`
+    : minutes < 48 * 60
+      ? `${Math.floor(minutes / 60)}h ${minutes % 60}m`
+      : `${Math.floor(minutes / 1440)}d`;
 };
 
 export function endOfDayMessage(s: EndOfDaySummary, nowMs: number): SlackMessage {
@@ -171,8 +183,14 @@ export function endOfDayMessage(s: EndOfDaySummary, nowMs: number): SlackMessage
       'Open incidents',
       s.open.map((i) => `• ${i.severity} ${i.incidentId} ${esc(i.title)}: phase ${i.phase}, open ${age(i.declaredAt, nowMs)}`),
     ),
-    section('Resolved today', s.resolvedToday.map((i) => `• ${i.severity} ${i.incidentId} ${esc(i.title)} at ${i.resolvedAt.slice(11, 16)} UTC`)),
-    section('Overdue post-mortems', s.overduePostMortems.map((p) => `• ${p.incidentId} ${esc(p.title)}, due ${p.dueAt.slice(0, 16).replace('T', ' ')} UTC`)),
+    section(
+      'Resolved today',
+      s.resolvedToday.map((i) => `• ${i.severity} ${i.incidentId} ${esc(i.title)} at ${i.resolvedAt.slice(11, 16)} UTC`),
+    ),
+    section(
+      'Overdue post-mortems',
+      s.overduePostMortems.map((p) => `• ${p.incidentId} ${esc(p.title)}, due ${p.dueAt.slice(0, 16).replace('T', ' ')} UTC`),
+    ),
     section(
       'Overdue action items',
       s.overdueActionItems.map((a) => `• ${a.id} [${a.incidentId}] ${esc(a.text)} (owner ${esc(a.owner)}, due ${a.due.slice(0, 10)})`),

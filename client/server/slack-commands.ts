@@ -37,14 +37,21 @@ export function parseSlashCommand(text: string, contactOfSlackUser: (userId: str
     const [severity, service, ...title] = words;
     const sev = severity?.toUpperCase();
     if (!sev || !(SEVERITIES as readonly string[]).includes(sev)) return invalid('declare needs a severity first (P0, P1, P2 or P3)');
-    if (!service || title.length === 0) return invalid('declare needs a service and a title: `/incident declare P1 checkout Checkout is down`');
+    if (!service || title.length === 0)
+      return invalid('declare needs a service and a title: `/incident declare P1 checkout Checkout is down`');
     const joined = title.join(' ');
     if (joined.length > 200) return invalid('the title is longer than 200 characters');
     return { kind: 'declare', severity: sev as Severity, service, title: joined };
   }
   const incidentId = words[0] && INCIDENT_ID.test(words[0]) ? words.shift()!.toUpperCase() : undefined;
   const rest = words.join(' ');
-  const action = (a: Action, args: Record<string, unknown>, done: string): SlashCommand => ({ kind: 'action', action: a, incidentId, args, done });
+  const action = (a: Action, args: Record<string, unknown>, done: string): SlashCommand => ({
+    kind: 'action',
+    action: a,
+    incidentId,
+    args,
+    done,
+  });
   switch (verb) {
     case 'status':
       return { kind: 'status', incidentId };

@@ -138,13 +138,21 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
       if (command.kind === 'invalid') return reply(esc(command.message));
       if (command.kind === 'status')
         return answer(
-          incidentIn(command.incidentId, form.channel_id).then(async (id) => statusText(await readState(await findIncident(deps.client, id)))),
+          incidentIn(command.incidentId, form.channel_id).then(async (id) =>
+            statusText(await readState(await findIncident(deps.client, id))),
+          ),
           form.response_url,
         );
       if (!who) return stranger(form.user_id);
       if (command.kind === 'declare') {
         const work = (async () => {
-          const input = { title: command.title, severity: command.severity, service: command.service, source: 'manual' as const, declaredBy: who.name };
+          const input = {
+            title: command.title,
+            severity: command.severity,
+            service: command.service,
+            source: 'manual' as const,
+            declaredBy: who.name,
+          };
           const handle = await startDeclaredIncident(deps.client, deps.taskQueue, input);
           const id = await registeredIncidentId(deps.client, handle, deps.taskQueue);
           return `${id} declared [${command.severity}] ${esc(command.title)} by ${esc(who.name)}; paging now.`;
@@ -175,7 +183,8 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
         }
         const [incidentId = '', step = ''] = (pressed.value ?? '').split(' ');
         const channel = payload.channel?.id;
-        const modal = pressed.action_id === SLACK_ACTIONS.resolve ? 'resolve' : pressed.action_id === SLACK_ACTIONS.note ? 'note' : undefined;
+        const modal =
+          pressed.action_id === SLACK_ACTIONS.resolve ? 'resolve' : pressed.action_id === SLACK_ACTIONS.note ? 'note' : undefined;
         if (modal) {
           await deps.slack.views.open({ trigger_id: payload.trigger_id!, view: modalView(modal, incidentId, channel) });
           return res.code(200).send();
@@ -200,7 +209,11 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
         const meta = JSON.parse(payload.view?.private_metadata || '{}') as { incidentId?: string; channel?: string };
         const values = payload.view?.state?.values ?? {};
         const field = (block: string) => values[block]?.[block]?.value?.trim() ?? '';
-        if (!who) return { response_action: 'errors', errors: { [callback === SLACK_MODALS.note ? 'text' : 'rootCause']: stranger(payload.user?.id).text } };
+        if (!who)
+          return {
+            response_action: 'errors',
+            errors: { [callback === SLACK_MODALS.note ? 'text' : 'rootCause']: stranger(payload.user?.id).text },
+          };
         const work =
           callback === SLACK_MODALS.resolve
             ? act(who, meta.incidentId ?? '', 'resolve', { rootCause: field('rootCause'), resolution: field('resolution') }, 'resolved')

@@ -52,7 +52,9 @@ export function chatView(m: IncidentModel, workflowId: string, deadlines: Deadli
       level: state.escalationLevel,
       cycle: state.escalationCycle,
       levelName: level?.name,
-      names: level ? level.targets.map((t) => (t === 'oncall' ? 'on-call' : t.startsWith('role:') ? t.slice(5) : (contacts.get(t)?.name ?? t))) : [],
+      names: level
+        ? level.targets.map((t) => (t === 'oncall' ? 'on-call' : t.startsWith('role:') ? t.slice(5) : (contacts.get(t)?.name ?? t)))
+        : [],
     },
     statusUpdates: m.book.statusUpdatesSent,
     approvals: chat.approvals,
