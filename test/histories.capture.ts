@@ -39,17 +39,22 @@ import {
   type TestEnv,
 } from './helpers/harness';
 import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
+import { startSlackStandin, type SlackStandin } from '../dev/slack-standin';
 import { RECORDER } from './fixtures/runbook-scripts';
 import { findRunbook, runbookHandle, runbookPolicy, scriptDir, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
 import { approveStepUpdate, rejectStepUpdate } from '../contract';
 
 let env: TestEnv;
 let smtp: TestSmtp;
+let slack: SlackStandin;
 beforeAll(async () => {
   env = await openTestEnv();
   smtp = await startSmtp();
+  // v8 on: the worker has Slack, so every incident has a chat lane (and its review archives the channel).
+  slack = await startSlackStandin();
 });
 afterAll(async () => {
+  await slack.close();
   await smtp.close();
   await env.close();
 });
@@ -76,7 +81,7 @@ test('capture workflow histories', async () => {
     severities: { ...base.severities, P1: { ...base.severities.P1, statusUpdateEvery: '2s' } },
     review: { ...base.review, firstReminder: '1s', due: '2s', overdueEvery: '1s' },
   });
-  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url, slackApiUrl: slack.apiUrl });
   try {
     // P1: unacknowledged until the engineering lead is paged, then the whole lifecycle.
     const p1 = await declareIncident(env, taskQueue, { policy, severity: 'P1', title: 'Payment processing failures' });
@@ -106,9 +111,9 @@ test('capture workflow histories', async () => {
 
     // P2 raised to P0, manual escalation, skipped phases; the raise and the resolution by a verified person (v7 on).
     const p0 = await declareIncident(env, taskQueue, { policy, severity: 'P2', title: 'Database compromised' });
-    const asSecLead = <A extends object>(action: Action, args: A) => ({
+    const asSecLead = <A extends object>(action: Action, args: A, via: 'token' | 'chat' = 'token') => ({
       ...args,
-      proof: signProof(TEST_IDENTITY_SECRET, { person: 'sec-lead', via: 'token', action, workflowId: p0.handle.workflowId, args }),
+      proof: signProof(TEST_IDENTITY_SECRET, { person: 'sec-lead', via, action, workflowId: p0.handle.workflowId, args }),
     });
     await p0.handle.executeUpdate(changeSeverityUpdate, {
       args: [asSecLead('severity', { by: 'sec-lead', severity: 'P0' as const, reason: 'data breach confirmed' })],
@@ -117,7 +122,7 @@ test('capture workflow histories', async () => {
     await p0.handle.executeUpdate(escalateUpdate, { args: [{ by: 'sec-lead', reason: 'need the DBA' }] }).catch(() => undefined);
     await p0.handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'sec-lead', to: 'investigate' }] });
     await p0.handle.executeUpdate(resolveUpdate, {
-      args: [asSecLead('resolve', { by: 'sec-lead', rootCause: 'leaked key', resolution: 'revoked' })],
+      args: [asSecLead('resolve', { by: 'sec-lead', rootCause: 'leaked key', resolution: 'revoked' }, 'chat')],
     });
     await p0.handle.result();
     await save('p0-upgraded-manual-escalation', p0.handle);

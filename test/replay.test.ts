@@ -25,7 +25,7 @@ test('the saved histories cover every captured flow', () => {
     'runbook-incident',
     'runbook-steps',
   ]);
-  expect(files).toHaveLength(36);
+  expect(files).toHaveLength(43);
 });
 
 // A change to workflow code that would break running incidents fails here (use patched() instead).

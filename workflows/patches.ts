@@ -51,8 +51,9 @@ export const PATCHES = {
   workerIdentityRules: 'worker-identity-rules',
   /**
    * Slack: a chat lane mirrors the incident (channel or #incidents thread, pinned summary, page with
-   * buttons, events, the plan's channels) and the review archives the channel. Asked at opening, only
-   * when the worker has Slack (openIncident says so) and the policy has a `slack` section.
+   * buttons, events, the plan's channels) and the review archives the channel. Asked by every new
+   * page-first run before its first activity; chat then needs the worker to have Slack (openIncident
+   * says so) and the policy a `slack` section.
    */
   slackChat: 'slack-chat',
 } as const;

@@ -47,10 +47,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const m = initialModel(input, declaredAt);
   m.pageFirst = pageFirst;
   m.publicStatusRules = pageFirst && patched(PATCHES.publicStatusPage);
+  // Asked here, before any activity: a patch asked after a local activity that resolved in a later
+  // workflow task fails to replay on SDK 1.24 (the same family as sdk-typescript#1744).
+  const chatRules = pageFirst && !input.carried && patched(PATCHES.slackChat);
   const fx: Effects = { m, now: () => Date.now(), patched: isPatched };
   registerHandlers(fx);
 
-  const policyProblem = pageFirst ? await openIncident(fx, input) : await loadPolicy(fx, input);
+  const policyProblem = pageFirst ? await openIncident(fx, input, chatRules) : await loadPolicy(fx, input);
   if (!m.state.number) await registerIncident(fx);
   if (policyProblem)
     record(
@@ -221,7 +224,7 @@ export const TIMELINE_SYNC_WINDOW_MS = 300_000;
  * worker's), its number, and who is on call now. A continued run only has its carried policy checked.
  * Returns why the input's policy was refused.
  */
-async function openIncident(fx: Effects, input: IncidentInput): Promise<string | undefined> {
+async function openIncident(fx: Effects, input: IncidentInput, chatRules: boolean): Promise<string | undefined> {
   const { m } = fx;
   if (m.state.number) {
     const checked = await oneLocalAtATime(m, () =>
@@ -238,7 +241,7 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
   if (opened.policy) m.policy = opened.policy;
   if (opened.identity && patched(PATCHES.workerIdentityRules)) m.policy = { ...m.policy, identity: opened.identity };
   // Chat only when this worker has Slack and the incident's policy says where (older snapshots have no `slack`).
-  if (opened.chat && m.policy.slack && patched(PATCHES.slackChat)) m.book.chat = { cursor: 0, problems: [], approvals: [] };
+  if (opened.chat && m.policy.slack && chatRules) m.book.chat = { cursor: 0, problems: [], approvals: [] };
   m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
   applyRegistration(fx, opened.number);
   return opened.problem;
