@@ -5,7 +5,7 @@
  * ledger row under its own key, so a retried sync or a restarted worker never posts twice; messages
  * that follow the incident (summary, page) are updated in place.
  */
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { WebClient } from '@slack/web-api';
 import { ErrorType, type ChatSyncResult, type ChatView, type EndOfDaySummary } from '../../contract';
 import type { SlackPolicy } from '../../policy/schema';
@@ -40,6 +40,19 @@ interface Home {
   own: boolean;
 }
 
+/** Sleeps; inside an activity, heartbeating and ending early (throwing) when the attempt is cancelled or timed out. */
+async function pause(ms: number): Promise<void> {
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    context = undefined; // called outside an activity (tests of the ledger)
+  }
+  if (!context) return new Promise((resolve) => setTimeout(resolve, ms));
+  context.heartbeat();
+  await context.sleep(ms);
+}
+
 /** A post Slack refused for this channel or message only: the rest of the sync goes on. */
 class Refused extends Error {}
 
@@ -48,14 +61,21 @@ export function createChatActivities(deps: ChatDeps) {
   const minGapMs = deps.minGapMs ?? 1_000;
   const lastPost = new Map<string, number>();
 
-  /** Waits for the channel's turn (one message per second), then calls. */
-  const paced = async <T>(channel: string, call: () => Promise<T>): Promise<T> => {
+  /**
+   * Waits for the channel's turn (one message per second per channel, Slack's pace). In an activity it
+   * heartbeats while it waits, so an attempt Temporal has given up on stops here instead of posting
+   * beside its retry.
+   */
+  const pace = async (channel: string): Promise<void> => {
     for (;;) {
       const wait = (lastPost.get(channel) ?? 0) + minGapMs - Date.now();
       if (wait <= 0) break;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await pause(Math.min(wait, 1_000));
     }
     lastPost.set(channel, Date.now());
+  };
+  const paced = async <T>(channel: string, call: () => Promise<T>): Promise<T> => {
+    await pace(channel);
     return call();
   };
 
@@ -83,6 +103,9 @@ export function createChatActivities(deps: ChatDeps) {
     options: { follow?: boolean; what: string },
   ): Promise<{ channel: string; ts: string; fresh: boolean } | undefined> => {
     const content = contentOf(message);
+    // The pace first, the claim after: a claim is held only while its post is on the wire.
+    const known = await ledger.get(scope, key);
+    if (known?.status !== 'posted' && known?.status !== 'failed') await pace(target.channel);
     const claim = await ledger.claim(scope, key);
     if (!claim.claimed) {
       const { post: row } = claim;
@@ -99,16 +122,14 @@ export function createChatActivities(deps: ChatDeps) {
       return { channel: row.channel!, ts: row.ts!, fresh: false };
     }
     try {
-      const sent = await paced(target.channel, () =>
-        slack.chat
-          .postMessage({
-            channel: target.channel,
-            ...message,
-            ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
-            unfurl_links: false,
-          })
-          .catch((error: unknown) => refusal(error, `${options.what} in ${target.channel}`)),
-      );
+      const sent = await slack.chat
+        .postMessage({
+          channel: target.channel,
+          ...message,
+          ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+          unfurl_links: false,
+        })
+        .catch((error: unknown) => refusal(error, `${options.what} in ${target.channel}`));
       await ledger.posted(scope, key, sent.channel!, sent.ts!, content);
       return { channel: sent.channel!, ts: sent.ts!, fresh: true };
     } catch (error) {
@@ -169,9 +190,6 @@ export function createChatActivities(deps: ChatDeps) {
         }
       }
       await ledger.posted(scope, 'home', id!, '', name);
-      await post(scope, 'incidents:new', { channel: incidents }, announcement(v, 'new incident, coordinating', id), problems, {
-        what: 'the new incident announcement',
-      });
       return { channel: id!, own: true };
     }
     // No channel of its own: the announcement in #incidents is the thread everything else goes under.
@@ -242,9 +260,14 @@ export function createChatActivities(deps: ChatDeps) {
       for (const approval of v.approvals)
         await post(scope, `approval:${approval.ref}`, at, approvalMessage(v, approval), problems, { what: `approval ${approval.ref}` });
 
-      // The plan's channels: every page announced in #on-call, status updates and the resolution in #incidents.
+      // The plan's channels, after the incident's own (shared channels are the busiest): the new incident
+      // in #incidents, every page announced in #on-call, status updates and the resolution in #incidents.
       const { onCall, incidents } = deps.slackPolicy.channels;
       const inChannel = home.own ? home.channel : undefined;
+      if (home.own)
+        await post(scope, 'incidents:new', { channel: incidents }, announcement(v, 'new incident, coordinating', inChannel), problems, {
+          what: 'the new incident announcement',
+        });
       if (v.escalation.level >= 0) {
         const who = v.escalation.names.join(', ');
         await post(

@@ -14,12 +14,15 @@ import type { Effects } from './paging';
 import { SYSTEM, record } from './state';
 
 /**
- * Slack answers `ratelimited` with Retry-After and the client waits it out: a sync may take a while.
- * After 10 minutes of failures the lane says so on the timeline and tries again at the next change.
+ * Slack answers `ratelimited` with Retry-After and the client waits it out, and shared channels take
+ * one message a second: a sync may take a while (it heartbeats while it waits, so an attempt given up
+ * on stops before posting). After 10 minutes of failures the lane says so on the timeline and tries
+ * again at the next change.
  */
 const chatOptions: ActivityOptions = {
   ...activityOptions,
-  startToCloseTimeout: '2m',
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
   scheduleToCloseTimeout: '10m',
   summary: 'Mirror the incident in Slack',
 };
