@@ -13,6 +13,7 @@ import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
 import type { PolicyInput } from '../policy/schema';
 import { startSmtp, type ReceivedMail } from '../dev/smtp-sink';
+import { SLACK_STANDIN_TOKEN, startSlackStandin } from '../dev/slack-standin';
 import { acknowledgeUpdate, stateQuery, type IncidentState } from '../contract';
 import { openBenchEnv } from '../bench/env';
 import { freePort, startDevServer, type DevServer } from '../dev/temporal-cli';
@@ -146,6 +147,9 @@ async function main() {
     // --- the system, as separate processes ---
     const smtp = await startSmtp();
     cleanups.push(() => smtp.close());
+    // Slack's Web API, as a stand-in: every incident gets its channel or thread, through the same kills.
+    const slack = await startSlackStandin();
+    cleanups.push(() => slack.close());
     const bench = await openBenchEnv('drill', { application_name: 'incident-orchestrator-drill' }, { sqlite: true });
     cleanups.push(() => bench.close());
     const { admin, db, dir, serverOptions } = bench;
@@ -165,7 +169,14 @@ async function main() {
     const worker = new Proc(
       'worker',
       'workers/main.ts',
-      { ...common, DATABASE_URL: dbUrl.toString(), SMTP_URL: smtp.url },
+      {
+        ...common,
+        DATABASE_URL: dbUrl.toString(),
+        SMTP_URL: smtp.url,
+        SLACK_BOT_TOKEN: SLACK_STANDIN_TOKEN,
+        SLACK_SIGNING_SECRET: 'drill-slack-secret',
+        SLACK_API_URL: slack.apiUrl,
+      },
       'Worker serving',
     );
     const http = new Proc(
@@ -267,6 +278,9 @@ async function main() {
     // Interleave so every group fires early and keeps receiving alerts.
     alerts.sort((x, y) => Number(x.fingerprint.split('-').pop()) - Number(y.fingerprint.split('-').pop()));
     const stormStart = Date.now();
+    // Slack rate-limits the workspace for a while (HTTP 429, Retry-After 1 s) as the storm begins.
+    const SLACK_429 = 20;
+    slack.rateLimitNext(SLACK_429, 1);
     const stormMs = (alerts.length / RATE) * 1000;
     const restarts: Promise<void>[] = [];
     const sessionsEnded: number[] = [];
@@ -426,6 +440,32 @@ async function main() {
     await sleep(1000);
     const ackedAfter = await acknowledged();
 
+    // --- Slack: every incident's page posted in its channel or thread, nothing posted twice ---
+    const incidentCount = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM incidents')).rows[0]!.n);
+    const slackPages = async () =>
+      Number(
+        (await db.query<{ n: string }>(`SELECT count(DISTINCT scope) AS n FROM chat_posts WHERE key = 'page' AND status = 'posted'`))
+          .rows[0]!.n,
+      );
+    const slackBy = Date.now() + 60_000;
+    while ((await slackPages()) < (await incidentCount()) && Date.now() < slackBy) await sleep(1000);
+    const withoutSlackPage = (await incidentCount()) - (await slackPages());
+    if (withoutSlackPage > 0) {
+      const { rows: missing } = await db.query<{ incident_id: string; severity: string }>(
+        `SELECT incident_id, severity FROM incidents i WHERE NOT EXISTS (
+           SELECT 1 FROM chat_posts c WHERE c.scope = i.number::text AND c.key = 'page' AND c.status = 'posted')`,
+      );
+      for (const r of missing) log(`no Slack page: ${r.incident_id} (${r.severity})`);
+    }
+    const seen = new Map<string, number>();
+    for (const m of slack.messages) {
+      const key = `${m.channel} ${m.threadTs ?? ''} ${m.text}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    const slackDuplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);
+    for (const [key, n] of seen) if (n > 1) log(`duplicate Slack post (${n}×): ${key.slice(0, 160)}`);
+    const slack429 = slack.calls.filter((c) => c.status === 429).length;
+
     // --- counting ---
     const all = (
       await db.query<{ incident_id: string; number: string; acknowledged_at: Date | null }>(
@@ -490,6 +530,12 @@ async function main() {
         longestRefusalAfterRecovery,
         longestRefusalAfterRecovery < ALERTMANAGER_FLUSH_DEADLINE_MS,
       ],
+      [
+        `Incidents without their page in Slack (${SLACK_429} calls answered 429)`,
+        withoutSlackPage,
+        withoutSlackPage === 0 && slack429 === SLACK_429,
+      ],
+      [`Duplicate Slack posts (of ${slack.messages.length})`, slackDuplicates, slackDuplicates === 0],
       ['Temporal restart to first 200 (ms)', Number.isNaN(restartToOk) ? 'n/a' : restartToOk, !Number.isNaN(restartToOk)],
       [
         'Alert → first page, no faults: p50 / p99 (ms)',
@@ -508,7 +554,7 @@ async function main() {
       if (!ok) violations.push(name);
     }
     console.log(
-      `\nFaults: worker SIGKILLed 4 times (3 in the storm, 1 held down 11 s), store sessions terminated twice, Temporal restarted once.`,
+      `\nFaults: worker SIGKILLed 4 times (3 in the storm, 1 held down 11 s), store sessions terminated twice, Temporal restarted once, Slack rate-limiting ${SLACK_429} calls.`,
     );
   } finally {
     for (const fn of cleanups.reverse()) await fn().catch((e: Error) => log(`cleanup: ${e.message}`));

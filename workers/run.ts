@@ -76,7 +76,7 @@ export async function startWorker(
     : undefined;
   if (!mailer) log("WARNING: SMTP_URL is not set: pages and notifications go to the outbox table and the log, not to anyone's inbox.");
 
-  const chat = chatDeps(config, policy, pool);
+  const chat = chatDeps(config, policy);
   if (!chat) log('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for incident channels, buttons and /incident.');
 
   const temporal = temporalConnection(config);
@@ -124,6 +124,7 @@ export async function startWorker(
       mailer?.close();
       await connection.close();
       await pool.end();
+      await chat?.close();
     },
   );
   return { worker, done: done.then(() => undefined) };

@@ -60,25 +60,33 @@ export function createChatActivities(deps: ChatDeps) {
   const { slack, ledger } = deps;
   const minGapMs = deps.minGapMs ?? 1_000;
   const lastPost = new Map<string, number>();
+  const waiting = new Map<string, { urgent: boolean; n: number }[]>();
+  let nextTicket = 0;
 
   /**
-   * Waits for the channel's turn (one message per second per channel, Slack's pace). In an activity it
-   * heartbeats while it waits, so an attempt Temporal has given up on stops here instead of posting
-   * beside its retry.
+   * Waits for the channel's turn: one message per second per channel (Slack's pace), first come first
+   * served, except that an incident's own messages (its page, its thread) go before announcements in
+   * the shared channels. In an activity it heartbeats while it waits, so an attempt Temporal has given
+   * up on stops here instead of posting beside its retry.
    */
-  const pace = async (channel: string): Promise<void> => {
-    for (;;) {
-      const wait = (lastPost.get(channel) ?? 0) + minGapMs - Date.now();
-      if (wait <= 0) break;
-      await pause(Math.min(wait, 1_000));
+  const pace = async (channel: string, urgent = false): Promise<void> => {
+    const line = waiting.get(channel) ?? [];
+    waiting.set(channel, line);
+    const ticket = { urgent, n: nextTicket++ };
+    line.push(ticket);
+    line.sort((a, b) => Number(b.urgent) - Number(a.urgent) || a.n - b.n);
+    try {
+      for (;;) {
+        const wait = (lastPost.get(channel) ?? 0) + minGapMs - Date.now();
+        if (line[0] === ticket && wait <= 0) break;
+        await pause(line[0] === ticket ? Math.min(wait, 1_000) : 200);
+      }
+      lastPost.set(channel, Date.now());
+    } finally {
+      line.splice(line.indexOf(ticket), 1);
+      if (!line.length) waiting.delete(channel);
     }
-    lastPost.set(channel, Date.now());
   };
-  const paced = async <T>(channel: string, call: () => Promise<T>): Promise<T> => {
-    await pace(channel);
-    return call();
-  };
-
   /** Slack's refusals: fatal ones fail the activity for good; others refuse this post only. */
   const refusal = (error: unknown, what: string): never => {
     const reason = slackRefusal(error);
@@ -100,19 +108,21 @@ export function createChatActivities(deps: ChatDeps) {
     target: { channel: string; threadTs?: string },
     message: SlackMessage,
     problems: string[],
-    options: { follow?: boolean; what: string },
+    /** follow: update it when it changes; announcement: a post in a shared channel, after incidents' own. */
+    options: { follow?: boolean; announcement?: boolean; what: string },
   ): Promise<{ channel: string; ts: string; fresh: boolean } | undefined> => {
     const content = contentOf(message);
     // The pace first, the claim after: a claim is held only while its post is on the wire.
     const known = await ledger.get(scope, key);
-    if (known?.status !== 'posted' && known?.status !== 'failed') await pace(target.channel);
+    if (known?.status !== 'posted' && known?.status !== 'failed') await pace(target.channel, !options.announcement);
     const claim = await ledger.claim(scope, key);
     if (!claim.claimed) {
       const { post: row } = claim;
       if (row.status !== 'posted') return undefined;
       if (options.follow && row.content !== content) {
         try {
-          await paced(row.channel!, () => slack.chat.update({ channel: row.channel!, ts: row.ts!, ...message }));
+          await pace(row.channel!, !options.announcement);
+          await slack.chat.update({ channel: row.channel!, ts: row.ts!, ...message });
           await ledger.updated(scope, key, content);
         } catch (error) {
           if (!(error instanceof Refused) && !slackRefusal(error)) throw error;
@@ -260,6 +270,12 @@ export function createChatActivities(deps: ChatDeps) {
       for (const approval of v.approvals)
         await post(scope, `approval:${approval.ref}`, at, approvalMessage(v, approval), problems, { what: `approval ${approval.ref}` });
 
+      // New timeline events, as one post (a burst never breaks Slack's pace).
+      if (v.newEvents.length) {
+        const first = v.newEvents[0]!.seq;
+        await post(scope, `events:${first}-${lastSeq}`, at, eventsMessage(v.newEvents), problems, { what: 'timeline events' });
+      }
+
       // The plan's channels, after the incident's own (shared channels are the busiest): the new incident
       // in #incidents, every page announced in #on-call, status updates and the resolution in #incidents.
       const { onCall, incidents } = deps.slackPolicy.channels;
@@ -267,6 +283,7 @@ export function createChatActivities(deps: ChatDeps) {
       if (home.own)
         await post(scope, 'incidents:new', { channel: incidents }, announcement(v, 'new incident, coordinating', inChannel), problems, {
           what: 'the new incident announcement',
+          announcement: true,
         });
       if (v.escalation.level >= 0) {
         const who = v.escalation.names.join(', ');
@@ -276,7 +293,7 @@ export function createChatActivities(deps: ChatDeps) {
           { channel: onCall },
           announcement(v, `paging ${v.escalation.levelName ?? `level ${v.escalation.level}`}${who ? ` (${who})` : ''}`, inChannel),
           problems,
-          { what: 'the #on-call announcement' },
+          { what: 'the #on-call announcement', announcement: true },
         );
       }
       for (let n = 1; n <= v.statusUpdates; n++)
@@ -286,7 +303,7 @@ export function createChatActivities(deps: ChatDeps) {
           home.own ? { channel: incidents } : at,
           announcement(v, `status update #${n}: ${v.status}, phase ${v.phase}, commander ${v.commander ?? 'unassigned'}`, inChannel),
           problems,
-          { what: `status update #${n}` },
+          { what: `status update #${n}`, announcement: true },
         );
       if (v.status === 'resolved')
         await post(
@@ -295,14 +312,9 @@ export function createChatActivities(deps: ChatDeps) {
           home.own ? { channel: incidents } : at,
           announcement(v, `resolved by ${v.resolvedBy ?? 'someone'}${v.rootCause ? `. Root cause: ${v.rootCause}` : ''}`, inChannel),
           problems,
-          { what: 'the resolution announcement' },
+          { what: 'the resolution announcement', announcement: true },
         );
 
-      // New timeline events, as one post (a burst never breaks Slack's pace).
-      if (v.newEvents.length) {
-        const first = v.newEvents[0]!.seq;
-        await post(scope, `events:${first}-${lastSeq}`, at, eventsMessage(v.newEvents), problems, { what: 'timeline events' });
-      }
       return { cursor: lastSeq ?? 0, problems };
     },
 
@@ -340,7 +352,7 @@ export function createChatActivities(deps: ChatDeps) {
         { channel: deps.slackPolicy.channels.engineering },
         endOfDayMessage(input.summary, Date.parse(input.now)),
         problems,
-        { what: 'the end-of-day summary' },
+        { what: 'the end-of-day summary', announcement: true },
       );
       return { posted: Boolean(sent?.fresh), problems };
     },

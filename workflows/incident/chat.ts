@@ -42,7 +42,11 @@ export function startChatLane(fx: Effects): ChatLane {
   let lastKey = '';
   let busy = false;
   const current = () => chatView(m, workflowId, planDeadlines(m).deadlines);
+  // Pages first: chat starts once the first page is out (or the incident is past needing one), so a
+  // sync never competes with it for the worker or the store.
+  const pageOut = () => Object.keys(m.book.levelPagedAtMs ?? {}).length > 0 || m.state.status !== 'open';
   const pending = () => {
+    if (!pageOut()) return false;
     const view = current();
     return view !== undefined && viewKey(view) !== lastKey;
   };
