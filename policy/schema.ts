@@ -77,7 +77,10 @@ export const slackSchema = z.object({
     })
     .default({ incidents: '#incidents', onCall: '#on-call', engineering: '#engineering' }),
   /** A video room for these severities, posted and pinned in the channel and carried by the executive notification; {id} and {number}. */
-  warRoomUrl: z.string().regex(/^https:\/\//, 'an https URL template such as https://meet.example.com/{id}').optional(),
+  warRoomUrl: z
+    .string()
+    .regex(/^https:\/\//, 'an https URL template such as https://meet.example.com/{id}')
+    .optional(),
   warRoomSeverities: z.array(SEVERITY).default(['P0']),
   /** The end-of-day summary to `channels.engineering`, a Temporal Schedule at this local time. */
   endOfDay: z
@@ -291,7 +294,11 @@ export const policySchema = z
     policy.contacts.forEach((c, i) => {
       if (!c.slackUserId) return;
       if (slackIds.has(c.slackUserId))
-        ctx.addIssue({ code: 'custom', path: ['contacts', i, 'slackUserId'], message: `Slack member ${c.slackUserId} is already another contact` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['contacts', i, 'slackUserId'],
+          message: `Slack member ${c.slackUserId} is already another contact`,
+        });
       slackIds.add(c.slackUserId);
     });
     policy.oncall.rotation.forEach((id, i) => {

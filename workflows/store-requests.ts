@@ -134,7 +134,11 @@ export async function endOfDayWorkflow(): Promise<EndOfDaySummary & { posted: bo
   const now = nowIso();
   const summary = await acts.collectEndOfDay({ now, timeZone: policy.slack.endOfDay.timeZone });
   const sent = await acts.postEndOfDaySummary.executeWithOptions(
-    { ...options, startToCloseTimeout: '2m', summary: `Post the end-of-day summary of ${summary.date} to ${policy.slack.channels.engineering}` },
+    {
+      ...options,
+      startToCloseTimeout: '2m',
+      summary: `Post the end-of-day summary of ${summary.date} to ${policy.slack.channels.engineering}`,
+    },
     [{ summary, now }],
   );
   return { ...summary, ...sent };
