@@ -34,6 +34,16 @@ import {
   type RunningTestWorker,
 } from './helpers/harness';
 import { WEBHOOK_TOKEN, startWebhook, type TestWebhook } from './helpers/webhook';
+import {
+  firingAlert,
+  runbookPolicy,
+  scriptDir,
+  shellStep,
+  startRunbookHost,
+  testRunbook,
+  uniqueHost,
+  waitForStep,
+} from './helpers/runbooks';
 
 const SIGNING_SECRET = 'slack-signing-secret-test';
 const policy = testPolicy({ review: { ...testPolicy().review, requiredSections: [] } });
@@ -423,3 +433,47 @@ test('a retried sync posts nothing twice, and a restarted worker updates the pag
   expect(channel.pins).toHaveLength(1);
   expect(slack.calls.filter((c) => c.method === 'conversations.create' && c.args.name === channel.name)).toHaveLength(1);
 });
+
+test('an approval in the channel: Approve by someone who is no approver is refused and nothing runs; an approver’s press runs the step as them', async () => {
+  const host = uniqueHost('slack-approve');
+  const scripts = scriptDir({ mark: '#!/bin/sh\ntouch "$(dirname "$0")/marked"\n' });
+  const gated = runbookPolicy({
+    host,
+    definitions: [testRunbook(host, 'gate', [shellStep('change', ['mark'], { approval: 'required' })])],
+    executables: { mark: scripts.path('mark') },
+  });
+  const taskQueue = uniqueQueue('slack-approve');
+  extraWorkers.push(await startTestWorker(h.env, { taskQueue, policy: gated, smtpUrl: h.smtp.url, slackApiUrl: slack.apiUrl }));
+  const hostWorker = await startRunbookHost(h.env, { host, policy: gated });
+  try {
+    const { handle, state } = await declareIncident(h.env, taskQueue, {
+      policy: gated,
+      severity: 'P1',
+      commander: 'ic',
+      source: 'alertmanager',
+      alerts: [firingAlert('gate-alert')],
+    });
+    await waitForStep(h.env, handle, 'gate/change', ['awaiting-approval']);
+    const value = `${state.incidentId} gate/change`;
+    const approval = await waitFor(
+      () => slack.messages.find((m) => m.text.startsWith('Approval needed') && JSON.stringify(m.blocks).includes(value)),
+      'the approval in Slack',
+    );
+
+    const engineer = policy.contacts.find((c) => c.id === 'engineer-a')!;
+    const refused = press(engineer.slackUserId!, SLACK_ACTIONS.approve, value, approval.channel);
+    expect((await fromSlack('/slack/interactions', refused.body)).status).toBe(200);
+    expect(String((await responseTo(refused.hook)).text)).toContain('engineer-a may not approve runbook steps');
+    expect((await waitForStep(h.env, handle, 'gate/change', ['awaiting-approval'])).approvedBy).toBeUndefined();
+    expect(existsSync(scripts.path('marked'))).toBe(false);
+
+    const lead = policy.contacts.find((c) => c.id === 'eng-lead')!;
+    const approved = press(lead.slackUserId!, SLACK_ACTIONS.approve, value, approval.channel);
+    expect((await fromSlack('/slack/interactions', approved.body)).status).toBe(200);
+    expect(String((await responseTo(approved.hook)).text)).toContain(`${state.incidentId}: step gate/change approved (as ${lead.name})`);
+    expect((await waitForStep(h.env, handle, 'gate/change', ['succeeded'])).approvedBy).toBe('eng-lead');
+    expect(existsSync(scripts.path('marked'))).toBe(true);
+  } finally {
+    await hostWorker.stop();
+  }
+}, 90_000);

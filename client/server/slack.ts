@@ -165,7 +165,8 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
       );
     });
 
-    scope.post<{ Body: string }>('/slack/interactions', async (request, res) => {
+    // Interaction payloads carry the message pressed (its blocks): larger than the server's default small-body limit.
+    scope.post<{ Body: string }>('/slack/interactions', { bodyLimit: 256 * 1024 }, async (request, res) => {
       if (await refused(request, res)) return;
       let payload: SlackInteraction;
       try {

@@ -1,5 +1,6 @@
 // What chat shows of an incident at time T: pure, against the shipped policy.
 import { loadPolicy } from '../../policy/load';
+import { notificationMessage } from '../messages';
 import { chatView } from './chat-view';
 import { initialModel, record } from './state';
 
@@ -40,9 +41,13 @@ test('new events are those after the cursor, at most 25 per post', () => {
   expect(chatView(m, 'wf', {})!.lastEvents.map((e) => e.text)).toEqual(['note 27', 'note 28', 'note 29']);
 });
 
-test('the shipped policy gives P0 a war room, P1 none', () => {
+test('the shipped policy gives P0 a war room, P1 none; the executive notification carries it', () => {
   expect(chatView(incident('P0'), 'wf', {})!.warRoom).toBe('https://meet.example.com/incident-7');
   expect(chatView(incident('P1'), 'wf', {})!.warRoom).toBeUndefined();
+  expect(notificationMessage(policy, incident('P0').state, T0, 'executive').body).toContain(
+    'War room: https://meet.example.com/incident-7',
+  );
+  expect(notificationMessage(policy, incident('P1').state, T0, 'executive').body).not.toContain('War room');
 });
 
 test('the next deadline is the escalation first; nothing once resolved', () => {
