@@ -90,6 +90,7 @@ async function main() {
         `  Temporal Web UI: ${uiUrl}`,
         `  Store:           ${pg ? `embedded PostgreSQL ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${path.join(dataDir, 'postgres')})` : 'DATABASE_URL'}`,
         `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : 'outbox table (SMTP_URL not set)'}`,
+        `  Slack:           ${config.SLACK_BOT_TOKEN ? `on; point the app's interactivity at ${http.url}/slack/interactions and /incident at ${http.url}/slack/commands (through PUBLIC_URL)` : 'off (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET not set)'}`,
         `  Runbooks:        ${policy.runbooks.definitions.length} runbooks; steps for host "${config.RUNBOOK_HOST}" run here, database "app" = ${databases.app === pg?.runbook ? 'the store, as runbook roles' : databases.app ? 'RUNBOOK_DB_APP' : 'not set (RUNBOOK_DB_APP)'}`,
         `  Policy:          ${policy.name}${config.POLICY_FILE ? ` (${config.POLICY_FILE})` : ' (built-in defaults)'}`,
         `  Webhook:         POST ${http.url}/alertmanager (${auth.kind}${generatedTokenFile ? `, token in ${generatedTokenFile}` : ''}); also /healthz, /readyz, /metrics (bearer token in ${config.METRICS_TOKEN === loaded.METRICS_TOKEN ? 'METRICS_TOKEN' : path.join(dataDir, 'metrics-token')})`,

@@ -56,6 +56,10 @@ afterAll(async () => {
 
 const mode = (file: string) => statSync(file).mode & 0o777;
 
+test('without Slack settings, npm start says Slack is off', () => {
+  expect(output).toContain('Slack:           off (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET not set)');
+});
+
 test('the data folder and every file npm start writes there are private', () => {
   expect([0o700, 0o710]).toContain(mode(dataDir));
   const files = readdirSync(dataDir, { withFileTypes: true }).filter((e) => e.isFile());
