@@ -1,7 +1,7 @@
 /**
  * Metrics a team charts and alerts on, read from the store when Prometheus scrapes: open incidents by
  * severity and status, the outbox (messages no channel could deliver) and its oldest age, SLA breaches,
- * time to acknowledge and resolve, runbook steps by outcome. One query each, on the HTTP server's pool.
+ * time to acknowledge and resolve, runbook steps by outcome, Slack posts. One query each, on the HTTP server's pool.
  */
 import type { Pool } from 'pg';
 import { Gauge, Registry } from 'prom-client';
@@ -82,5 +82,25 @@ export function createStoreMetrics(pool: Pool): Registry {
     );
     for (const r of rows) g.set({ outcome: r.outcome }, r.n);
   });
+  gauge(
+    'slack_posts',
+    'Slack posts in the chat ledger, by status (posted; failed: refused by Slack; posting: on the wire)',
+    ['status'],
+    async (g) => {
+      const { rows } = await pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM chat_posts GROUP BY 1');
+      for (const r of rows) g.set({ status: r.status }, r.n);
+    },
+  );
+  gauge(
+    'slack_posts_stuck',
+    'Slack posts claimed over 10 minutes ago and never confirmed (Slack or the worker in trouble)',
+    [],
+    async (g) => {
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM chat_posts WHERE status = 'posting' AND updated_at < now() - interval '10 minutes'`,
+      );
+      g.set(rows[0]!.n);
+    },
+  );
   return registry;
 }
