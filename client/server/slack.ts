@@ -187,7 +187,10 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
         const modal =
           pressed.action_id === SLACK_ACTIONS.resolve ? 'resolve' : pressed.action_id === SLACK_ACTIONS.note ? 'note' : undefined;
         if (modal) {
-          await deps.slack.views.open({ trigger_id: payload.trigger_id!, view: modalView(modal, incidentId, channel) });
+          // A trigger lives 3 seconds; if Slack refuses it, the person hears why and presses again.
+          await deps.slack.views
+            .open({ trigger_id: payload.trigger_id ?? '', view: modalView(modal, incidentId, channel) })
+            .catch((error: unknown) => followUp(payload.response_url, `Could not open the form: ${esc((error as Error).message)}`));
           return res.code(200).send();
         }
         const byButton: Record<string, [Action, Record<string, unknown>, string]> = {
