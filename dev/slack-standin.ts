@@ -59,7 +59,7 @@ const JSON_FIELDS = new Set(['blocks', 'view', 'attachments']);
 /** A form field as text (JSON fields come back as JSON). */
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 
-export async function startSlackStandin(): Promise<SlackStandin> {
+export async function startSlackStandin(port = 0): Promise<SlackStandin> {
   const calls: StandinCall[] = [];
   const channels = new Map<string, StandinChannel>();
   const messages: StandinMessage[] = [];
@@ -157,6 +157,14 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       const send = (status: number, body: object, headers: Record<string, string> = {}) =>
         res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
       const url = req.url ?? '';
+      // The stand-in's own controls, for a process that runs it apart (the drill).
+      if (url === '/_standin/messages') return send(200, messages);
+      if (url === '/_standin/calls') return send(200, calls);
+      const limit = /^\/_standin\/rate-limit\?count=(\d+)&retryAfter=(\d+)$/.exec(url);
+      if (limit) {
+        rateLimited = { count: Number(limit[1]), retryAfter: Number(limit[2]) };
+        return send(200, { ok: true });
+      }
       if (url.startsWith('/hooks/')) {
         responses.push({ path: url, body: JSON.parse(raw || '{}') as Record<string, unknown> });
         return send(200, { ok: true });
@@ -182,7 +190,7 @@ export async function startSlackStandin(): Promise<SlackStandin> {
       return send(200, handler(args));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     apiUrl: `${origin}/api/`,

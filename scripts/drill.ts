@@ -13,7 +13,7 @@ import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
 import type { PolicyInput } from '../policy/schema';
 import { startSmtp, type ReceivedMail } from '../dev/smtp-sink';
-import { SLACK_STANDIN_TOKEN, startSlackStandin } from '../dev/slack-standin';
+import { SLACK_STANDIN_TOKEN, type StandinCall, type StandinMessage } from '../dev/slack-standin';
 import { acknowledgeUpdate, stateQuery, type IncidentState } from '../contract';
 import { openBenchEnv } from '../bench/env';
 import { freePort, startDevServer, type DevServer } from '../dev/temporal-cli';
@@ -147,9 +147,19 @@ async function main() {
     // --- the system, as separate processes ---
     const smtp = await startSmtp();
     cleanups.push(() => smtp.close());
-    // Slack's Web API, as a stand-in: every incident gets its channel or thread, through the same kills.
-    const slack = await startSlackStandin();
-    cleanups.push(() => slack.close());
+    // Slack's Web API, as a stand-in in a process of its own (its work must not delay this process's
+    // clocks): every incident gets its channel or thread, through the same kills.
+    const slackPort = await freePort();
+    const slackUrl = `http://127.0.0.1:${slackPort}`;
+    const slackStandin = new Proc(
+      'slack',
+      'dev/slack-standin-main.ts',
+      { SLACK_STANDIN_PORT: String(slackPort) },
+      'Slack stand-in listening',
+    );
+    cleanups.push(() => slackStandin.kill('SIGTERM'));
+    await slackStandin.start();
+    const standin = async <T>(what: string): Promise<T> => (await (await fetch(`${slackUrl}/_standin/${what}`)).json()) as T;
     const bench = await openBenchEnv('drill', { application_name: 'incident-orchestrator-drill' }, { sqlite: true });
     cleanups.push(() => bench.close());
     const { admin, db, dir, serverOptions } = bench;
@@ -175,7 +185,7 @@ async function main() {
         SMTP_URL: smtp.url,
         SLACK_BOT_TOKEN: SLACK_STANDIN_TOKEN,
         SLACK_SIGNING_SECRET: 'drill-slack-secret',
-        SLACK_API_URL: slack.apiUrl,
+        SLACK_API_URL: `${slackUrl}/api/`,
       },
       'Worker serving',
     );
@@ -280,7 +290,7 @@ async function main() {
     const stormStart = Date.now();
     // Slack rate-limits the workspace for a while (HTTP 429, Retry-After 1 s) as the storm begins.
     const SLACK_429 = 20;
-    slack.rateLimitNext(SLACK_429, 1);
+    await standin(`rate-limit?count=${SLACK_429}&retryAfter=1`);
     const stormMs = (alerts.length / RATE) * 1000;
     const restarts: Promise<void>[] = [];
     const sessionsEnded: number[] = [];
@@ -457,14 +467,15 @@ async function main() {
       );
       for (const r of missing) log(`no Slack page: ${r.incident_id} (${r.severity})`);
     }
+    const slackMessages = await standin<StandinMessage[]>('messages');
     const seen = new Map<string, number>();
-    for (const m of slack.messages) {
+    for (const m of slackMessages) {
       const key = `${m.channel} ${m.threadTs ?? ''} ${m.text}`;
       seen.set(key, (seen.get(key) ?? 0) + 1);
     }
     const slackDuplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);
     for (const [key, n] of seen) if (n > 1) log(`duplicate Slack post (${n}×): ${key.slice(0, 160)}`);
-    const slack429 = slack.calls.filter((c) => c.status === 429).length;
+    const slack429 = (await standin<StandinCall[]>('calls')).filter((c) => c.status === 429).length;
 
     // --- counting ---
     const all = (
@@ -535,7 +546,7 @@ async function main() {
         withoutSlackPage,
         withoutSlackPage === 0 && slack429 === SLACK_429,
       ],
-      [`Duplicate Slack posts (of ${slack.messages.length})`, slackDuplicates, slackDuplicates === 0],
+      [`Duplicate Slack posts (of ${slackMessages.length})`, slackDuplicates, slackDuplicates === 0],
       ['Temporal restart to first 200 (ms)', Number.isNaN(restartToOk) ? 'n/a' : restartToOk, !Number.isNaN(restartToOk)],
       [
         'Alert → first page, no faults: p50 / p99 (ms)',
