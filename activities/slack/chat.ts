@@ -61,32 +61,39 @@ export function createChatActivities(deps: ChatDeps) {
   const minGapMs = deps.minGapMs ?? 1_000;
   const lastPost = new Map<string, number>();
   const waiting = new Map<string, { urgent: boolean; n: number }[]>();
+  const aliases = new Map<string, string>();
   let nextTicket = 0;
 
   /**
-   * Waits for the channel's turn: one message per second per channel (Slack's pace), first come first
-   * served, except that an incident's own messages (its page, its thread) go before announcements in
-   * the shared channels. In an activity it heartbeats while it waits, so an attempt Temporal has given
-   * up on stops here instead of posting beside its retry.
+   * Runs `call` in the channel's turn: one message per second per channel (Slack's pace), counted from
+   * the end of the previous call (its 429 retries included), first come first served, except that an
+   * incident's own messages go before announcements in the shared channels. In an activity it
+   * heartbeats while it waits, so an attempt Temporal has given up on stops here instead of posting
+   * beside its retry. A channel named (#incidents) and its id are one line once Slack has told us the id.
    */
-  const pace = async (channel: string, urgent = false): Promise<void> => {
+  const turn = async <T>(channelRef: string, urgent: boolean, call: () => Promise<T>): Promise<T> => {
+    const channel = aliases.get(channelRef) ?? channelRef;
     const line = waiting.get(channel) ?? [];
     waiting.set(channel, line);
     const ticket = { urgent, n: nextTicket++ };
     line.push(ticket);
-    line.sort((a, b) => Number(b.urgent) - Number(a.urgent) || a.n - b.n);
+    line.sort((x, y) => Number(y.urgent) - Number(x.urgent) || x.n - y.n);
     try {
       for (;;) {
         const wait = (lastPost.get(channel) ?? 0) + minGapMs - Date.now();
         if (line[0] === ticket && wait <= 0) break;
         await pause(line[0] === ticket ? Math.min(wait, 1_000) : 200);
       }
-      lastPost.set(channel, Date.now());
+      return await call();
     } finally {
+      // Under the id too, once the call has taught it: the next message may name the channel by id.
+      lastPost.set(channel, Date.now());
+      lastPost.set(aliases.get(channelRef) ?? channel, Date.now());
       line.splice(line.indexOf(ticket), 1);
       if (!line.length) waiting.delete(channel);
     }
   };
+
   /** Slack's refusals: fatal ones fail the activity for good; others refuse this post only. */
   const refusal = (error: unknown, what: string): never => {
     const reason = slackRefusal(error);
@@ -112,42 +119,46 @@ export function createChatActivities(deps: ChatDeps) {
     options: { follow?: boolean; announcement?: boolean; what: string },
   ): Promise<{ channel: string; ts: string; fresh: boolean } | undefined> => {
     const content = contentOf(message);
-    // The pace first, the claim after: a claim is held only while its post is on the wire.
+    const urgent = !options.announcement;
     const known = await ledger.get(scope, key);
-    if (known?.status !== 'posted' && known?.status !== 'failed') await pace(target.channel, !options.announcement);
-    const claim = await ledger.claim(scope, key);
-    if (!claim.claimed) {
-      const { post: row } = claim;
-      if (row.status !== 'posted') return undefined;
-      if (options.follow && row.content !== content) {
+    if (known?.status === 'failed') return undefined;
+    if (known?.status === 'posted') {
+      if (options.follow && known.content !== content) {
         try {
-          await pace(row.channel!, !options.announcement);
-          await slack.chat.update({ channel: row.channel!, ts: row.ts!, ...message });
+          await turn(known.channel!, urgent, () => slack.chat.update({ channel: known.channel!, ts: known.ts!, ...message }));
           await ledger.updated(scope, key, content);
         } catch (error) {
-          if (!(error instanceof Refused) && !slackRefusal(error)) throw error;
-          problems.push(`${options.what} not updated: ${slackRefusal(error) ?? (error as Error).message}`);
+          const reason = slackRefusal(error);
+          if (!reason || FATAL_REFUSALS.has(reason)) refusal(error, `updating ${options.what}`);
+          problems.push(`${options.what} not updated: ${reason}`);
         }
       }
-      return { channel: row.channel!, ts: row.ts!, fresh: false };
+      return { channel: known.channel!, ts: known.ts!, fresh: false };
     }
-    try {
-      const sent = await slack.chat
-        .postMessage({
-          channel: target.channel,
-          ...message,
-          ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
-          unfurl_links: false,
-        })
-        .catch((error: unknown) => refusal(error, `${options.what} in ${target.channel}`));
-      await ledger.posted(scope, key, sent.channel!, sent.ts!, content);
-      return { channel: sent.channel!, ts: sent.ts!, fresh: true };
-    } catch (error) {
-      if (!(error instanceof Refused)) throw error;
-      await ledger.failed(scope, key, error.message);
-      problems.push(error.message);
-      return undefined;
-    }
+    // The turn first, the claim inside it: a claim is held only while its post is on the wire.
+    return turn(target.channel, urgent, async () => {
+      const claim = await ledger.claim(scope, key);
+      if (!claim.claimed)
+        return claim.post.status === 'posted' ? { channel: claim.post.channel!, ts: claim.post.ts!, fresh: false } : undefined;
+      try {
+        const sent = await slack.chat
+          .postMessage({
+            channel: target.channel,
+            ...message,
+            ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+            unfurl_links: false,
+          })
+          .catch((error: unknown) => refusal(error, `${options.what} in ${target.channel}`));
+        if (sent.channel !== target.channel) aliases.set(target.channel, sent.channel!);
+        await ledger.posted(scope, key, sent.channel!, sent.ts!, content);
+        return { channel: sent.channel!, ts: sent.ts!, fresh: true };
+      } catch (error) {
+        if (!(error instanceof Refused)) throw error;
+        await ledger.failed(scope, key, error.message);
+        problems.push(error.message);
+        return undefined;
+      }
+    });
   };
 
   /** A call whose refusal is only a problem to report (already_in_channel and the like are fine). */
