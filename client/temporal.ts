@@ -103,7 +103,12 @@ export async function findRunbooks(client: Client, ref: IncidentRef): Promise<Ru
 export async function readState(ref: IncidentRef): Promise<IncidentState> {
   // A closed incident's final state is its result, readable without a worker.
   if (!ref.running) return (await ref.handle.result()) as IncidentState;
-  const state = await ref.handle.query<IncidentState | null>('state');
+  const state = await ref.handle.query<IncidentState | null>('state').catch(async (error: unknown) => {
+    // Visibility said running, but the incident closed in the meantime (its last moment after a resolve):
+    // its result is the final state.
+    if ((await ref.handle.describe()).status.name === 'RUNNING') throw error;
+    return (await ref.handle.result()) as IncidentState;
+  });
   if (!state) throw new IncidentError(`${ref.incidentId} has no state yet`, 'Unexpected');
   return state;
 }

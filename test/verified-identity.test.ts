@@ -170,7 +170,7 @@ test('resolving a P1: refused unverified, done with a token and shown as "(token
     ['Incident Commander', 'token', 'resolved'],
   ]);
   const shown = await runCli(operator, 'show', id);
-  expect(shown.stdout).toContain('Incident Commander (token)');
+  expect(shown).toMatchObject({ code: 0, stdout: expect.stringContaining('Incident Commander (token)') });
 
   expect(await runCli(operator, 'token', 'revoke', tokenId)).toMatchObject({ code: 0 });
   const me = await fetch(`${web.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
