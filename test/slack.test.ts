@@ -34,16 +34,7 @@ import {
   type RunningTestWorker,
 } from './helpers/harness';
 import { WEBHOOK_TOKEN, startWebhook, type TestWebhook } from './helpers/webhook';
-import {
-  firingAlert,
-  runbookPolicy,
-  scriptDir,
-  shellStep,
-  startRunbookHost,
-  testRunbook,
-  uniqueHost,
-  waitForStep,
-} from './helpers/runbooks';
+import { firingAlert, gatedRunbook, startRunbookHost, waitForStep } from './helpers/runbooks';
 
 const SIGNING_SECRET = 'slack-signing-secret-test';
 const policy = testPolicy({ review: { ...testPolicy().review, requiredSections: [] } });
@@ -441,13 +432,7 @@ test('a retried sync posts nothing twice, and a restarted worker updates the pag
 });
 
 test('an approval in the channel: Approve by someone who is no approver is refused and nothing runs; an approver’s press runs the step as them', async () => {
-  const host = uniqueHost('slack-approve');
-  const scripts = scriptDir({ mark: '#!/bin/sh\ntouch "$(dirname "$0")/marked"\n' });
-  const gated = runbookPolicy({
-    host,
-    definitions: [testRunbook(host, 'gate', [shellStep('change', ['mark'], { approval: 'required' })])],
-    executables: { mark: scripts.path('mark') },
-  });
+  const { host, policy: gated, marked } = gatedRunbook('slack-approve');
   const taskQueue = uniqueQueue('slack-approve');
   extraWorkers.push(await startTestWorker(h.env, { taskQueue, policy: gated, smtpUrl: h.smtp.url, slackApiUrl: slack.apiUrl }));
   const hostWorker = await startRunbookHost(h.env, { host, policy: gated });
@@ -471,14 +456,14 @@ test('an approval in the channel: Approve by someone who is no approver is refus
     expect((await fromSlack('/slack/interactions', refused.body)).status).toBe(200);
     expect(String((await responseTo(refused.hook)).text)).toContain('engineer-a may not approve runbook steps');
     expect((await waitForStep(h.env, handle, 'gate/change', ['awaiting-approval'])).approvedBy).toBeUndefined();
-    expect(existsSync(scripts.path('marked'))).toBe(false);
+    expect(marked()).toBe(false);
 
     const lead = policy.contacts.find((c) => c.id === 'eng-lead')!;
     const approved = press(lead.slackUserId!, SLACK_ACTIONS.approve, value, approval.channel);
     expect((await fromSlack('/slack/interactions', approved.body)).status).toBe(200);
     expect(String((await responseTo(approved.hook)).text)).toContain(`${state.incidentId}: step gate/change approved (as ${lead.name})`);
     expect((await waitForStep(h.env, handle, 'gate/change', ['succeeded'])).approvedBy).toBe('eng-lead');
-    expect(existsSync(scripts.path('marked'))).toBe(true);
+    expect(marked()).toBe(true);
   } finally {
     await hostWorker.stop();
   }

@@ -2,7 +2,6 @@
  * Who did it, verified: personal API tokens through the HTTP API, signed proofs the workflow has a
  * worker check, and the policy's `identity.require` refusing unverified callers (exit code 4).
  */
-import { existsSync } from 'node:fs';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { signProof, TokenStore } from '../activities/identity';
@@ -17,26 +16,10 @@ import {
 } from '../contract';
 import { runCli } from './helpers/cli';
 import { TEST_IDENTITY_SECRET, declareIncident, useIncidentHarness, waitFor } from './helpers/harness';
-import {
-  firingAlert,
-  runbookHandle,
-  runbookPolicy,
-  scriptDir,
-  shellStep,
-  startRunbookHost,
-  testRunbook,
-  uniqueHost,
-  waitForStep,
-} from './helpers/runbooks';
+import { firingAlert, gatedRunbook, runbookHandle, startRunbookHost, waitForStep } from './helpers/runbooks';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 
-const host = uniqueHost('identity');
-const scripts = scriptDir({ mark: '#!/bin/sh\ntouch "$(dirname "$0")/marked"\n' });
-const basePolicy = runbookPolicy({
-  host,
-  definitions: [testRunbook(host, 'gate', [shellStep('change', ['mark'], { approval: 'required' })])],
-  executables: { mark: scripts.path('mark') },
-});
+const { host, policy: basePolicy, marked } = gatedRunbook('identity');
 // The shipped rules (the test policy turns them off for other flows).
 const policy = { ...basePolicy, identity: { require: DEFAULT_IDENTITY_REQUIRE } };
 let web: TestWebhook;
@@ -100,7 +83,7 @@ test('approving a changing step needs a verified person: --as is refused with ex
   expect(approved).toMatchObject({ code: 0, stdout: expect.stringContaining('approved by eng-lead') });
   const run = await waitForStep(h.env, handle, 'gate/change', ['succeeded']);
   expect(run.approvedBy).toBe('eng-lead');
-  expect(existsSync(scripts.path('marked'))).toBe(true);
+  expect(marked()).toBe(true);
 });
 
 test('a direct Temporal client cannot approve with a forged, altered or replayed proof', async () => {

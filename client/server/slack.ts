@@ -37,6 +37,8 @@ export interface SlackRoutesDeps {
 }
 
 type Form = Record<string, string>;
+/** Work that outlasts Slack's answer window. */
+const LATE = Symbol('late');
 const reply = (text: string) => ({ response_type: 'ephemeral', text });
 
 export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps): void {
@@ -67,12 +69,17 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
       (text) => text,
       (error: unknown) => failureText(error),
     );
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), answerWithinMs)));
-    const text = await Promise.race([settled, late]).finally(() => clearTimeout(timer));
-    if (text !== undefined) return reply(text);
+    const text = await withinLimit(settled);
+    if (text !== LATE) return reply(text);
     void settled.then((t) => followUp(responseUrl, t));
     return reply('Working on it…');
+  };
+
+  /** What `settled` gives within Slack's limit (less our margin), or LATE. */
+  const withinLimit = async <T>(settled: Promise<T>): Promise<T | typeof LATE> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), answerWithinMs)));
+    return Promise.race([settled, late]).finally(() => clearTimeout(timer));
   };
 
   const failureText = (error: unknown) => {
@@ -133,7 +140,7 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
       if (await refused(request, res)) return;
       const form: Form = Object.fromEntries(new URLSearchParams(request.body));
       const who = person(form.user_id);
-      const command = parseSlashCommand(form.text ?? '', (u) => deps.policy.contacts.find((c) => c.slackUserId === u)?.id);
+      const command = parseSlashCommand(form.text ?? '', (u) => person(u)?.id);
       if (command.kind === 'help') return reply(SLASH_HELP);
       if (command.kind === 'invalid') return reply(esc(command.message));
       if (command.kind === 'status')
@@ -227,11 +234,9 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
           () => undefined,
           (error: unknown) => failureText(error),
         );
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), answerWithinMs)));
-        const outcome = await Promise.race([settled, late]).finally(() => clearTimeout(timer));
+        const outcome = await withinLimit(settled);
         if (outcome === undefined) return res.code(200).send();
-        if (outcome !== 'late') return { response_action: 'errors', errors: { [block]: outcome } };
+        if (outcome !== LATE) return { response_action: 'errors', errors: { [block]: outcome } };
         // Closed now; if it then fails, the person hears of it in the channel they pressed from.
         void settled.then((failure) =>
           failure && meta.channel && payload.user?.id

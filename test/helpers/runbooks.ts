@@ -1,6 +1,6 @@
 import type { DatabaseUrls } from '../../activities/runbook';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -167,4 +167,19 @@ export function scratchDatabase(database: string, password: string) {
     }
     return url.toString();
   };
+}
+
+/**
+ * A runbook `gate` on a host of its own, with one changing step (`gate/change`) that runs only after an
+ * approval and leaves a file behind when it runs: `marked()` says whether it ran.
+ */
+export function gatedRunbook(name: string): { host: string; policy: ResponsePolicy; marked: () => boolean } {
+  const host = uniqueHost(name);
+  const scripts = scriptDir({ mark: '#!/bin/sh\ntouch "$(dirname "$0")/marked"\n' });
+  const policy = runbookPolicy({
+    host,
+    definitions: [testRunbook(host, 'gate', [shellStep('change', ['mark'], { approval: 'required' })])],
+    executables: { mark: scripts.path('mark') },
+  });
+  return { host, policy, marked: () => existsSync(scripts.path('marked')) };
 }
