@@ -4,8 +4,8 @@ import { proofProblem, signProof, tokenHash, newToken } from './identity';
 const SECRET = 'unit-secret';
 const at = Date.parse('2026-11-28T10:00:00Z');
 const args = { by: 'Alice', rootCause: 'disk', resolution: 'grew volume' };
-const proof = () => signProof(SECRET, { person: 'ic', via: 'token', action: 'resolve', workflowId: 'wf-1', args }, at);
-const expected = { action: 'resolve' as const, workflowId: 'wf-1', args };
+const proof = () => signProof(SECRET, { person: 'ic', via: 'token', action: 'resolve', workflowId: 'wf-1', incidentId: 'INC-1', args }, at);
+const expected = { action: 'resolve' as const, workflowId: 'wf-1', incidentId: 'INC-1', args };
 
 describe('the shipped identity rules', () => {
   test.each([
@@ -35,6 +35,12 @@ describe('a proof of who acts', () => {
     ['another person', (p = proof()) => proofProblem(SECRET, { ...p, person: 'ceo' }, expected, at), 'invalid signature'],
     ['another action', (p = proof()) => proofProblem(SECRET, p, { ...expected, action: 'note' }, at), 'not "note"'],
     ['another workflow', (p = proof()) => proofProblem(SECRET, p, { ...expected, workflowId: 'wf-2' }, at), 'another incident'],
+    // The alert group's next incident reuses the workflow id: a proof copied out of history does not carry over.
+    [
+      'the next incident of its workflow',
+      (p = proof()) => proofProblem(SECRET, p, { ...expected, incidentId: 'INC-2' }, at),
+      'another incident',
+    ],
     [
       'other arguments',
       (p = proof()) => proofProblem(SECRET, p, { ...expected, args: { ...args, resolution: 'nothing' } }, at),

@@ -14,7 +14,7 @@ export const argsDigest = (args: object) => createHash('sha256').update(canonica
 /** Signs `action` with these exact `args` on one workflow as done by `person`, verified `via`. */
 export function signProof(
   secret: string,
-  p: { person: string; via: VerifiedBy; action: Action; workflowId: string; args: object },
+  p: { person: string; via: VerifiedBy; action: Action; workflowId: string; incidentId: string; args: object },
   nowMs = Date.now(),
 ): ActorProof {
   const unsigned = {
@@ -22,6 +22,7 @@ export function signProof(
     via: p.via,
     action: p.action,
     workflowId: p.workflowId,
+    incidentId: p.incidentId,
     digest: argsDigest(p.args),
     at: nowMs,
     nonce: randomBytes(12).toString('base64url'),
@@ -33,7 +34,7 @@ export function signProof(
 export function proofProblem(
   secret: string,
   proof: ActorProof,
-  expected: { action: Action; workflowId: string; args: object },
+  expected: { action: Action; workflowId: string; incidentId: string; args: object },
   nowMs = Date.now(),
 ): string | undefined {
   if (!proof || typeof proof !== 'object' || typeof proof.sig !== 'string') return 'the proof of identity is malformed';
@@ -41,7 +42,8 @@ export function proofProblem(
   const given = Buffer.from(proof.sig);
   if (wanted.length !== given.length || !timingSafeEqual(wanted, given)) return 'the proof of identity has an invalid signature';
   if (proof.action !== expected.action) return `the proof of identity is for "${proof.action}", not "${expected.action}"`;
-  if (proof.workflowId !== expected.workflowId) return 'the proof of identity is for another incident';
+  if (proof.workflowId !== expected.workflowId || proof.incidentId !== expected.incidentId)
+    return 'the proof of identity is for another incident';
   if (proof.digest !== argsDigest(expected.args)) return 'the proof of identity is for other arguments';
   if (Math.abs(nowMs - proof.at) > PROOF_TTL_MS) return 'the proof of identity has expired';
   return undefined;
@@ -101,6 +103,35 @@ export class TokenStore {
       [id, person ?? null],
     );
     return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /** Whether any of these people holds a live token (the first admin is bootstrapped only while none does). */
+  async anyLiveTokenOf(persons: readonly string[]): Promise<boolean> {
+    const { rows } = await this.pool.query('SELECT 1 FROM api_tokens WHERE person = ANY($1) AND revoked_at IS NULL LIMIT 1', [persons]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Makes `hash` the pending bootstrap code unless an unexpired one is pending already (another HTTP
+   * server offered it first): true when this one is now the code to hand out.
+   */
+  async offerBootstrap(hash: string, ttlMs: number): Promise<boolean> {
+    const { rows } = await this.pool.query(
+      `INSERT INTO admin_bootstrap (id, code_hash, expires_at) VALUES (1, $1, now() + $2 * interval '1 millisecond')
+       ON CONFLICT (id) DO UPDATE SET code_hash = EXCLUDED.code_hash, expires_at = EXCLUDED.expires_at
+       WHERE admin_bootstrap.expires_at < now() RETURNING id`,
+      [hash, ttlMs],
+    );
+    return rows.length > 0;
+  }
+
+  /** Uses up the pending bootstrap code if `hash` is it and it has not expired: once, whoever asks. */
+  async redeemBootstrap(hash: string): Promise<boolean> {
+    const { rows } = await this.pool.query(
+      'DELETE FROM admin_bootstrap WHERE id = 1 AND code_hash = $1 AND expires_at > now() RETURNING id',
+      [hash],
+    );
+    return rows.length > 0;
   }
 
   /** The person a live token belongs to, or undefined. */

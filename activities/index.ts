@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ackLink, type AckLinkSettings } from './ack-links';
-import { proofProblem, TokenStore, type ApiTokenRecord } from './identity';
+import { proofProblem } from './identity';
 import { SubscriberStore, subscriptionToken } from './subscribers';
 import { createChatActivities, slackOffActivities, type ChatDeps } from './slack/chat';
 import { pageMetrics } from './metrics';
@@ -9,7 +9,6 @@ import type {
   Action,
   ActionItem,
   ActorProof,
-  ApiTokenRequest,
   Digest,
   EndOfDaySummary,
   OnCallAnswer,
@@ -250,7 +249,13 @@ export function createActivities(deps: ActivityDeps) {
      * Who a proof says acts, once it checks out against this worker's secret, the action, the workflow
      * and the arguments. The secret never enters a workflow, so it is in no history.
      */
-    verifyActor(input: { proof: ActorProof; action: Action; workflowId: string; args: object }): Promise<VerifiedActor> {
+    verifyActor(input: {
+      proof: ActorProof;
+      action: Action;
+      workflowId: string;
+      incidentId: string;
+      args: object;
+    }): Promise<VerifiedActor> {
       const refuse = (why: string) => ApplicationFailure.nonRetryable(`not done: ${why}`, ErrorType.IdentityRejected);
       if (!deps.identitySecret) throw refuse('this worker checks no proofs of identity (IDENTITY_SECRET is not set)');
       const problem = proofProblem(deps.identitySecret, input.proof, input);
@@ -427,26 +432,6 @@ export function createActivities(deps: ActivityDeps) {
       }));
       const settled = throwFirstRetryable(await deliverClaimed(msgs, Context.current().info.attempt));
       return { sent: settled.filter((r) => r.status === 'fulfilled' && r.value.status === 'sent').length };
-    },
-
-    /** `incidentctl token` over Temporal (the operator route): only the hash ever arrives here. */
-    async apiTokens(request: ApiTokenRequest): Promise<ApiTokenRecord[]> {
-      const tokens = new TokenStore(deps.store.pool);
-      if (request.op === 'list') return tokens.list(request.person);
-      if (request.op === 'revoke') {
-        const revoked = await tokens.revoke(request.id);
-        if (!revoked) throw ApplicationFailure.nonRetryable(`no token ${request.id}`, ErrorType.NotFound);
-        return [revoked];
-      }
-      if (!deps.policy.contacts.some((c) => c.id === request.person))
-        throw ApplicationFailure.nonRetryable(
-          `${request.person} is not a contact in the policy; contacts: ${deps.policy.contacts.map((c) => c.id).join(', ')}`,
-          ErrorType.InvalidInput,
-        );
-      if (!/^[0-9a-f]{64}$/.test(request.hash)) throw ApplicationFailure.nonRetryable('hash: expected SHA-256 hex', ErrorType.InvalidInput);
-      return [
-        await tokens.create({ id: request.id, person: request.person, label: request.label, hash: request.hash, createdBy: request.by }),
-      ];
     },
 
     /** `incidentctl override list|delete`. */

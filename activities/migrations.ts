@@ -221,6 +221,19 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'the first admin: a one-time bootstrap code',
+    sql: `
+      -- At most one pending code (its SHA-256), offered by the HTTP server while no admin holds a token,
+      -- redeemed once for the first admin's token.
+      CREATE TABLE IF NOT EXISTS admin_bootstrap (
+        id         int PRIMARY KEY CHECK (id = 1),
+        code_hash  text NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

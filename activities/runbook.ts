@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
+import { grantProblem } from '../security/approval-grant';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { Client, type QueryArrayConfig } from 'pg';
 import { checkParam } from '../policy/runbook-params';
@@ -34,6 +36,9 @@ export interface RunbookDeps {
   secrets: Record<string, string>;
   /** Named databases for sql steps. */
   databases: Record<string, DatabaseUrls>;
+  /** The public half of the approval key (APPROVAL_VERIFY_KEY): without it, no gated step runs here. */
+  approvalKey?: KeyObject;
+  log?: (line: string) => void;
 }
 
 const refuse = (message: string) => ApplicationFailure.nonRetryable(message, ErrorType.InvalidInput);
@@ -275,6 +280,17 @@ export function createRunbookActivities(deps: RunbookDeps) {
     /** Runs a step of this host's own policy, by reference: see StepRequest. */
     async runStep(request: StepRequest): Promise<StepResult> {
       const plan = await planOnHost(deps, request);
+      // The host's own policy says whether the step is gated; then only an approval it can verify lets it run.
+      if (plan.approval === 'required') {
+        const { workflowId = '', runId = '' } = Context.current().info.workflowExecution ?? {};
+        const ref = `${request.runbook}/${request.step}`;
+        const problem = grantProblem(deps.approvalKey, request.approval, { workflowId, runId, step: ref, params: request.params ?? {} });
+        if (problem) {
+          const message = `host ${deps.host} refused ${ref}: ${problem}; nothing was run`;
+          (deps.log ?? console.warn)(`${message} (incident ${request.incidentId}, workflow ${workflowId} run ${runId})`);
+          throw ApplicationFailure.nonRetryable(message, ErrorType.ApprovalNotVerified);
+        }
+      }
       return plan.kind === 'shell' ? runShell(plan) : runSql(plan);
     },
   };

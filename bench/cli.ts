@@ -17,6 +17,7 @@ import { loadPolicy } from '../policy/load';
 import { createIncidentWorker } from '../workers/create-worker';
 import { NativeConnection } from '@temporalio/worker';
 import { openBenchEnv } from './env';
+import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
 
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 10);
 const root = path.resolve(__dirname, '..');
@@ -29,9 +30,10 @@ async function main() {
     const policy = loadPolicy();
     const native = await NativeConnection.connect({ address: bench.address });
     const connection = await Connection.connect({ address: bench.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: ephemeralDataConverter() });
     bench.cleanups.push(() => connection.close());
     const worker = await createIncidentWorker({
+      dataConverter: ephemeralDataConverter(),
       connection: native,
       namespace: 'default',
       taskQueue,

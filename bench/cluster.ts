@@ -16,6 +16,7 @@ import { writeSmokePolicy } from '../dev/cluster-smoke';
 import { firingPayload } from '../dev/alert-payload';
 import { pagesSoonerThan, percentile } from '../dev/probes';
 import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
+import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const run = `${Date.now().toString(36)}`;
@@ -129,6 +130,7 @@ async function main() {
       await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await admin.end();
   }
+  ephemeralDataConverter(); // the run's payload key, in the environment every cluster process inherits
   const cluster = await startCluster({
     dir,
     adminUrl,
@@ -232,7 +234,7 @@ async function main() {
 
     // Events per incident history, on a sample of the open incidents (continue-as-new starts a new run).
     const connection = await Connection.connect({ address: cluster.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: ephemeralDataConverter() });
     const lengths: number[] = [];
     for (const group of [...open.postedAt.keys()].slice(0, 20)) {
       const described = await client.workflow

@@ -26,6 +26,7 @@ import { loadConfig } from '../config/env';
 import { createTwilioMessenger } from '../activities/twilio';
 import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin } from '../dev/twilio-standin';
 import { INCIDENT_WORKFLOW_TYPE, alertsSignal, searchAttributes } from '../contract';
+import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
 
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 300);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 300);
@@ -114,6 +115,7 @@ async function runOn(sqlite: boolean) {
     const taskQueue = 'bench';
     const native = await NativeConnection.connect({ address: server.address });
     const worker = await createIncidentWorker({
+      dataConverter: ephemeralDataConverter(),
       connection: native,
       namespace: 'default',
       taskQueue,
@@ -135,7 +137,7 @@ async function runOn(sqlite: boolean) {
 
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: ephemeralDataConverter() });
     const ingestMetrics = createMetrics();
     const ingestApp = buildApp({ client, taskQueue: ingestQueue, policy, auth: { kind: 'bearer', token: TOKEN }, metrics: ingestMetrics });
     const ingestBase = await ingestApp.listen({ host: '127.0.0.1', port: 0 });

@@ -23,6 +23,7 @@ import {
   stateQuery,
   type RunbookState,
 } from '../contract';
+import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 20);
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 5);
@@ -73,15 +74,17 @@ async function main() {
 
     const native = await NativeConnection.connect({ address: server.address });
     const connection = await Connection.connect({ address: server.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: ephemeralDataConverter() });
     cleanups.push(() => connection.close());
     const worker = await createIncidentWorker({
+      dataConverter: ephemeralDataConverter(),
       connection: native,
       namespace: 'default',
       taskQueue: 'bench-incidents',
       deps: { store: new IncidentStore(db), reviews: new ReviewStore(db), policy },
     });
     const hostWorker = await createRunbookWorker({
+      dataConverter: ephemeralDataConverter(),
       connection: native,
       namespace: 'default',
       host: HOST,

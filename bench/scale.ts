@@ -31,6 +31,7 @@ import { tuningOptions, workerTuning } from '../workers/create-worker';
 import { openBenchEnv, type BenchEnv } from './env';
 import type { FloorActivities } from './floor-workflow';
 import { postFromThread } from './post';
+import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
 
 const SIZES = (process.env.BENCH_SCALE ?? '250,500,1000').split(',').map(Number);
 const RATE = 100;
@@ -104,7 +105,7 @@ interface FloorResult {
 async function runFloor(env: BenchEnv, n: number): Promise<FloorResult> {
   const native = await NativeConnection.connect({ address: env.address });
   const connection = await Connection.connect({ address: env.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: ephemeralDataConverter() });
   const startedAt = new Map<string, number>();
   const pagedAt = new Map<string, number>();
   const lateMs: number[] = [];
@@ -113,6 +114,7 @@ async function runFloor(env: BenchEnv, n: number): Promise<FloorResult> {
     escalate: (_id, dueMs) => Promise.resolve(void lateMs.push(Date.now() - dueMs)),
   };
   const worker = await Worker.create({
+    dataConverter: ephemeralDataConverter(),
     connection: native,
     taskQueue: 'floor',
     workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./floor-workflow'), logger: quietLogger }),
@@ -171,7 +173,7 @@ async function runOurs(env: BenchEnv, n: number): Promise<OursResult> {
   const metricsPort = await freePort();
   const policyFile = scalePolicy(env.dir);
   const connection = await Connection.connect({ address: env.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: ephemeralDataConverter() });
   const policy = parsePolicy(JSON.parse(readFileSync(policyFile, 'utf8')), 'bench:scale policy');
   const app = buildApp({ client, taskQueue: 'bench-scale', policy, auth: { kind: 'bearer', token: TOKEN } });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });

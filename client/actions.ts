@@ -3,7 +3,7 @@
  * which update each is and which workflow takes it. The CLI (directly over Temporal) and the API (as a
  * token's person, with a signed proof) both act through `performAction`.
  */
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import {
   acknowledgeUpdate,
@@ -42,17 +42,24 @@ export const ACTION_UPDATES: Record<Action, { update: AnyUpdate; on: 'incident' 
   reject: { update: rejectStepUpdate, on: 'runbooks' },
 };
 
-/** Runs `action` on incident `id`; `sign`, when given, proves who acts for the workflow that takes it. */
+/**
+ * Runs `action` on incident `id`. `sign`, when given, proves who acts for the workflow that takes it;
+ * `complete` adds what the verified path signs besides (an approval grant for the runbook host).
+ */
 export async function performAction<T>(
   client: Client,
   id: string,
   action: Action,
   args: ActorArgs & Record<string, unknown>,
-  sign?: (workflowId: string, args: object) => ActorProof,
+  sign?: (target: { workflowId: string; incidentId: string }, args: object) => ActorProof,
+  complete?: (target: { handle: WorkflowHandle; runId: string; incidentId: string }) => Promise<Record<string, unknown>>,
 ): Promise<T> {
   const spec = ACTION_UPDATES[action];
   const ref = await findIncident(client, id);
-  const handle = spec.on === 'runbooks' ? (await findRunbooks(client, ref)).handle : ref.handle;
-  const proof = sign?.(handle.workflowId, args);
-  return (await runUpdate(ref, spec.update, proof ? { ...args, proof } : args, handle)) as T;
+  const target = spec.on === 'runbooks' ? await findRunbooks(client, ref) : { handle: ref.handle, runId: '' };
+  const full = complete
+    ? { ...args, ...(await complete({ handle: target.handle, runId: target.runId, incidentId: ref.incidentId })) }
+    : args;
+  const proof = sign?.({ workflowId: target.handle.workflowId, incidentId: ref.incidentId }, full);
+  return (await runUpdate(ref, spec.update, proof ? { ...full, proof } : full, target.handle)) as T;
 }

@@ -29,6 +29,8 @@ export const FAILURES: Record<FailureKind, { exitCode: ExitCode; httpStatus: num
   [ErrorType.IdentityRequired]: { exitCode: ExitCode.Rejected, httpStatus: 403 },
   [ErrorType.IdentityRejected]: { exitCode: ExitCode.Rejected, httpStatus: 403 },
   [ErrorType.Unauthenticated]: { exitCode: ExitCode.Rejected, httpStatus: 401 },
+  [ErrorType.Forbidden]: { exitCode: ExitCode.Rejected, httpStatus: 403 },
+  [ErrorType.ApprovalNotVerified]: { exitCode: ExitCode.Rejected, httpStatus: 403 },
   Unavailable: { exitCode: ExitCode.Unavailable, httpStatus: 503 },
   Unexpected: { exitCode: ExitCode.Unexpected, httpStatus: 500 },
 };

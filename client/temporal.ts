@@ -8,7 +8,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { DataConverter, UpdateDefinition } from '@temporalio/common';
 import {
   ErrorType,
   formatIncidentId,
@@ -23,13 +23,15 @@ import { IncidentError, kindOf } from './failures';
 
 export interface ClientSettings extends TemporalConnectionSettings {
   namespace: string;
+  /** Seals and opens payloads with the payload key (config/payload-keys.ts). */
+  dataConverter: DataConverter;
 }
 
 export async function connect(settings: ClientSettings): Promise<Client> {
   try {
-    const { namespace: _namespace, ...options } = settings;
+    const { namespace: _namespace, dataConverter, ...options } = settings;
     const connection = await Connection.connect({ ...options, connectTimeout: 3000 });
-    return new Client({ connection, namespace: settings.namespace });
+    return new Client({ connection, namespace: settings.namespace, dataConverter });
   } catch (error) {
     throw new IncidentError(
       `cannot reach the Temporal server at ${settings.address}: ${(error as Error).message}. Is \`npm start\` running?`,
@@ -80,7 +82,9 @@ export async function findIncident(client: Client, id: string): Promise<Incident
 }
 
 export interface RunbookRef {
+  /** Bound to the run found: an approval signed for it is good for that run only. */
   handle: WorkflowHandle;
+  runId: string;
   running: boolean;
 }
 
@@ -89,7 +93,11 @@ export async function findRunbooks(client: Client, ref: IncidentRef): Promise<Ru
   const handle = client.workflow.getHandle(runbookWorkflowId(ref.incidentId));
   try {
     const description = await handle.describe();
-    return { handle, running: description.status.name === 'RUNNING' };
+    return {
+      handle: client.workflow.getHandle(handle.workflowId, description.runId),
+      runId: description.runId,
+      running: description.status.name === 'RUNNING',
+    };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError)
       throw new IncidentError(

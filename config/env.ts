@@ -35,6 +35,13 @@ export const envSchema = z.object({
   TEMPORAL_TLS_CERT: optionalText,
   TEMPORAL_TLS_KEY: optionalText,
   TEMPORAL_TLS_SERVER_NAME: optionalText,
+  /**
+   * The keys every payload through Temporal is sealed with (AES-256-GCM): `id:base64` entries of 32
+   * bytes, separated by commas; the first seals, all open (rotation). Or PAYLOAD_KEYS_FILE; else
+   * DATA_DIR/payload-keys, which npm start generates. Every worker and client needs them.
+   */
+  PAYLOAD_KEYS: optionalText,
+  PAYLOAD_KEYS_FILE: optionalText,
   /** An API key for Temporal servers that take one (implies TLS). */
   TEMPORAL_API_KEY: optionalText,
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
@@ -77,6 +84,15 @@ export const envSchema = z.object({
    * npm start generates one into DATA_DIR when unset. Without it, every action is recorded unverified.
    */
   IDENTITY_SECRET: optionalText,
+  /**
+   * Approvals that runbook hosts check themselves (Ed25519, base64 DER): HTTP servers hold the signing
+   * key (PKCS#8) and sign for verified approvers; runbook hosts hold only the verifying key (SPKI) and
+   * run no approval-gated step without a grant it verifies. npm start generates a pair into DATA_DIR.
+   */
+  APPROVAL_SIGNING_KEY: optionalText,
+  APPROVAL_VERIFY_KEY: optionalText,
+  /** Bearer token of the codec endpoint (/codec) that lets the Temporal Web UI and CLI show sealed payloads; off without it. */
+  CODEC_TOKEN: optionalText,
   /** Slack: the bot's token (xoxb-…) and the app's signing secret; without them Slack is off. */
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,

@@ -35,6 +35,10 @@ export enum ErrorType {
   IdentityRejected = 'IdentityRejected',
   /** An API request without a valid token (HTTP 401). */
   Unauthenticated = 'Unauthenticated',
+  /** A verified person acting beyond their role (another person's tokens without being an admin; HTTP 403). */
+  Forbidden = 'Forbidden',
+  /** A runbook host refused a step: its approval is missing, forged, expired or for something else. */
+  ApprovalNotVerified = 'ApprovalNotVerified',
 }
 
 export const searchAttributes = {

@@ -37,6 +37,11 @@ export interface ActorProof {
   action: Action;
   /** The workflow the action is for. */
   workflowId: string;
+  /**
+   * The incident (INC-n) it is for: an alert group's next incident reuses the workflow id, never the
+   * incident id, and continue-as-new keeps it.
+   */
+  incidentId: string;
   /** SHA-256 (hex) of the arguments' canonical JSON, without `by` and `proof`. */
   digest: string;
   /** When it was signed (ms since the epoch); a proof is good for PROOF_TTL_MS. */
@@ -58,6 +63,9 @@ export interface VerifiedActor {
 
 /** The policy's default `identity.require`: what an unverified person may not do. */
 export const DEFAULT_IDENTITY_REQUIRE = ['approve', 'reject', 'resolve:P0', 'resolve:P1', 'severity:P0', 'severity:P1'];
+
+/** The policy's default `identity.admins`: who manages other people's API tokens. */
+export const DEFAULT_ADMINS = ['role:incident-commander'];
 
 /** The rule of `require` that asks a verified identity for `action` on an incident of `severity`, if any. */
 export function identityRule(require: readonly string[], action: Action, severity: string | undefined): string | undefined {
@@ -83,14 +91,8 @@ export function canonicalArgs(args: object): string {
 
 /** The line a proof's signature covers. */
 export function proofPayload(p: Omit<ActorProof, 'sig'>): string {
-  return ['v1', p.person, p.via, p.action, p.workflowId, p.digest, String(p.at), p.nonce].join('\n');
+  return ['v2', p.person, p.via, p.action, p.workflowId, p.incidentId, p.digest, String(p.at), p.nonce].join('\n');
 }
-
-/** `incidentctl token` over Temporal: the CLI makes the token and sends only its SHA-256. */
-export type ApiTokenRequest =
-  | { op: 'create'; id: string; person: string; label: string; hash: string; by: string }
-  | { op: 'list'; person?: string }
-  | { op: 'revoke'; id: string };
 
 /** A personal API token as listed: never the token itself. */
 export interface ApiTokenRecord {

@@ -54,6 +54,8 @@ export type Notice =
 
 /** Workflow bookkeeping that survives continueAsNew alongside the state. */
 export interface IncidentBook {
+  /** Proofs of identity accepted (nonce, signed at): kept by time across continue-as-new, so none is used twice. */
+  usedNonces?: { nonce: string; at: number }[];
   nextSeq: number;
   persistedSeq: number;
   /** Escalation entries already paged, by key: re-planning and replays never page twice. */

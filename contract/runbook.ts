@@ -48,6 +48,8 @@ export interface StepRequest {
   step: string;
   params: Record<string, string>;
   expect: string;
+  /** For steps the host's own policy gates: the signed approval it checks before running anything. */
+  approval?: ApprovalGrant;
 }
 
 export type StepStatus = 'waiting' | 'awaiting-approval' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected' | 'cancelled';
@@ -79,6 +81,8 @@ export interface StepRun {
   escalated?: boolean;
   approvedBy?: string;
   approvedAt?: string;
+  /** The approval as its host will check it (present when the approver was verified). */
+  grant?: ApprovalGrant;
   rejectedBy?: string;
   reason?: string;
   startedAt?: string;
@@ -133,6 +137,27 @@ export interface AttachRunbookArgs extends ActorArgs {
 }
 export interface ApproveStepArgs extends ActorArgs {
   step: string;
+  /** Signed by the HTTP server for a verified approver; the host checks it (security/approval-grant.ts). */
+  grant?: ApprovalGrant;
+}
+
+/** What a runbook host needs to run a step its own policy gates: signed where the approver was verified. */
+export interface ApprovalGrant {
+  /** The incident's runbook workflow and run the step belongs to. */
+  workflowId: string;
+  runId: string;
+  incidentId: string;
+  /** runbook/step */
+  step: string;
+  /** The parameter values approved, exactly. */
+  params: Record<string, string>;
+  /** The verified approver (a contact id) and how they were verified. */
+  approver: string;
+  via: string;
+  /** ms since the epoch */
+  expiresAt: number;
+  /** Ed25519 (base64url) with the approval signing key. */
+  sig: string;
 }
 export interface RejectStepArgs extends ActorArgs {
   step: string;

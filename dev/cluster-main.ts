@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { persistedSecret } from '../client/server/server';
+import { ensurePayloadKeysFile } from '../config/payload-keys';
+import { persistedApprovalKeys } from '../config/approval-keys';
 import { startCluster } from './cluster';
 import { runClusterSmoke, writeSmokePolicy } from './cluster-smoke';
 import { startSmtp } from './smtp-sink';
@@ -20,7 +22,10 @@ async function main() {
     METRICS_TOKEN: process.env.METRICS_TOKEN ?? persistedSecret(dir, 'metrics-token'),
     IDENTITY_SECRET: process.env.IDENTITY_SECRET ?? persistedSecret(dir, 'identity-secret'),
   };
-  const appEnv: Record<string, string> = { ...secrets, DATA_DIR: dir };
+  const appEnv: Record<string, string> = { ...secrets, ...persistedApprovalKeys(dir), DATA_DIR: dir };
+  // Every process of the topology seals Temporal payloads with the same key (PAYLOAD_KEYS, else one kept in the data folder).
+  if (process.env.PAYLOAD_KEYS) appEnv.PAYLOAD_KEYS = process.env.PAYLOAD_KEYS;
+  else appEnv.PAYLOAD_KEYS_FILE = process.env.PAYLOAD_KEYS_FILE = ensurePayloadKeysFile(dir);
   if (smtp) appEnv.SMTP_URL = smtp.url;
   else if (process.env.SMTP_URL) appEnv.SMTP_URL = process.env.SMTP_URL;
   if (values.smoke) appEnv.POLICY_FILE = writeSmokePolicy(dir);

@@ -3,7 +3,9 @@
  * with its Web UI, the store (DATABASE_URL or an embedded PostgreSQL) and the worker.
  */
 import path from 'node:path';
-import { loadConfig, runbookDatabases } from '../config/env';
+import { loadConfig, publicUrl, runbookDatabases } from '../config/env';
+import { ensurePayloadKeysFile } from '../config/payload-keys';
+import { persistedApprovalKeys } from '../config/approval-keys';
 import { temporalConnection } from '../config/temporal-connection';
 import { loadPolicy } from '../policy/load';
 import { persistedSecret, startHttpServer, webhookAuth } from '../client/server/server';
@@ -24,6 +26,12 @@ async function main() {
     ACK_LINK_SECRET: loaded.ACK_LINK_SECRET ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'ack-link-secret'),
     METRICS_TOKEN: loaded.METRICS_TOKEN ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'metrics-token'),
     IDENTITY_SECRET: loaded.IDENTITY_SECRET ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'identity-secret'),
+    // Approvals runbook hosts check themselves: the server signs, the host (here, the same machine) verifies.
+    ...(loaded.APPROVAL_SIGNING_KEY || loaded.APPROVAL_VERIFY_KEY ? {} : persistedApprovalKeys(loaded.DATA_DIR)),
+    // The key every payload through Temporal is sealed with; incidentctl run here finds it in the same place.
+    // Lets the Web UI (and `temporal --codec-endpoint`) show sealed payloads; the token stays in DATA_DIR.
+    CODEC_TOKEN: loaded.CODEC_TOKEN ?? persistedSecret(path.resolve(loaded.DATA_DIR), 'codec-token'),
+    PAYLOAD_KEYS_FILE: loaded.PAYLOAD_KEYS || loaded.PAYLOAD_KEYS_FILE ? loaded.PAYLOAD_KEYS_FILE : ensurePayloadKeysFile(loaded.DATA_DIR),
   };
   const policy = loadPolicy(config.POLICY_FILE); // fail fast, before starting anything
   const dataDir = path.resolve(config.DATA_DIR);
@@ -36,6 +44,7 @@ async function main() {
     let server: DevServer | undefined;
     let uiUrl = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
     const temporal = temporalConnection(config);
+    const codecEndpoint = `${publicUrl(config)}/codec/${config.CODEC_TOKEN}`;
     if (await isTemporalUp(temporal, config.TEMPORAL_NAMESPACE)) {
       log(`Using the Temporal server already running at ${config.TEMPORAL_ADDRESS}`);
       await ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE);
@@ -49,6 +58,7 @@ async function main() {
         uiPort: config.TEMPORAL_UI_PORT,
         dbFile: path.join(dataDir, 'temporal.sqlite'),
         logFile: path.join(dataDir, 'temporal.log'),
+        uiCodecEndpoint: codecEndpoint,
       });
       uiUrl = server.uiUrl!;
       cleanups.push(() => server!.stop());
@@ -80,14 +90,15 @@ async function main() {
       log,
     );
     const { auth, generatedTokenFile } = webhookAuth(config, dataDir);
-    const http = await startHttpServer(workerConfig, policy, auth);
+    const http = await startHttpServer(workerConfig, policy, auth, log);
     cleanups.push(() => http.close());
     log(
       [
         '',
         'Incident orchestrator is running.',
         `  Temporal server: ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`,
-        `  Temporal Web UI: ${uiUrl}`,
+        `  Temporal Web UI: ${uiUrl}${server ? ' (shows incidents through the codec endpoint)' : ` (set its Codec Server to ${publicUrl(config)}/codec/<${path.join(dataDir, 'codec-token')}>)`}`,
+        `  Payloads:        sealed with the key in ${config.PAYLOAD_KEYS_FILE ?? 'PAYLOAD_KEYS'}; temporal CLI: --codec-endpoint ${publicUrl(config)}/codec --codec-auth "Bearer $(cat ${path.join(dataDir, 'codec-token')})"`,
         `  Store:           ${pg ? `embedded PostgreSQL ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${path.join(dataDir, 'postgres')})` : 'DATABASE_URL'}`,
         `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : 'outbox table (SMTP_URL not set)'}`,
         `  Slack:           ${config.SLACK_BOT_TOKEN ? `on; point the app's interactivity at ${http.url}/slack/interactions and /incident at ${http.url}/slack/commands (through PUBLIC_URL)` : 'off (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET not set)'}`,

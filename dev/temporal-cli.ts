@@ -88,6 +88,8 @@ export interface DevServerOptions {
   /** SQLite file that keeps incidents across restarts; omit for an in-memory server. */
   dbFile?: string;
   logFile?: string;
+  /** Where the Web UI opens sealed payloads (our /codec endpoint, with its token in the path). */
+  uiCodecEndpoint?: string;
   extraArgs?: string[];
   readyTimeoutMs?: number;
 }
@@ -98,6 +100,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1');
+  if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   else args.push('--headless');
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });

@@ -1,5 +1,5 @@
 import { SEVERITIES } from '../contract/common';
-import { ACTIONS, DEFAULT_IDENTITY_REQUIRE } from '../contract/identity';
+import { ACTIONS, DEFAULT_ADMINS, DEFAULT_IDENTITY_REQUIRE } from '../contract/identity';
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
 import { EMPTY_RUNBOOKS, runbooksSchema } from './runbook-schema';
@@ -199,8 +199,14 @@ export const policySchema = z
               ),
           )
           .default(DEFAULT_IDENTITY_REQUIRE),
+        /**
+         * Who may create, list and revoke other people's API tokens (contact ids or role:NAME), checked
+         * on the HTTP server against the verified person; the first one is bootstrapped on the server's machine.
+         * Unset: role:incident-commander.
+         */
+        admins: z.array(z.string().regex(/^(role:[\w.-]+|[a-z0-9][a-z0-9._-]*)$/, 'a contact id or role:NAME')).optional(),
       })
-      .default({ require: DEFAULT_IDENTITY_REQUIRE }),
+      .default({ require: DEFAULT_IDENTITY_REQUIRE, admins: DEFAULT_ADMINS }),
     /** Slack, when the worker has SLACK_BOT_TOKEN: see slackSchema. */
     slack: slackSchema.default(DEFAULT_SLACK_POLICY),
     /** Customer email for P0/P1 incidents affecting more than `thresholdPct` of users. */

@@ -18,6 +18,7 @@ import { acknowledgeUpdate, stateQuery, type IncidentState } from '../contract';
 import { openBenchEnv } from '../bench/env';
 import { freePort, startDevServer, type DevServer } from '../dev/temporal-cli';
 import { percentile } from '../dev/probes';
+import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
 
 const root = path.resolve(__dirname, '..');
 const TOKEN = 'drill-webhook-token';
@@ -167,7 +168,7 @@ async function main() {
     // The restarted server is this drill's to stop; the first one is the bench environment's.
     cleanups.push(() => (server === bench.server ? Promise.resolve() : server.stop()));
     const connection = Connection.lazy({ address: server.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: ephemeralDataConverter() });
     cleanups.push(() => connection.close());
     const dbUrl = new URL(bench.dbUrl);
 
@@ -175,7 +176,13 @@ async function main() {
     writeFileSync(policyFile, JSON.stringify(parsePolicy(drillPolicy('local'), 'drill policy')));
     const httpPort = await freePort();
     const base = `http://127.0.0.1:${httpPort}`;
-    const common = { TEMPORAL_ADDRESS: server.address, POLICY_FILE: policyFile, ACK_LINK_SECRET: ACK_SECRET, PUBLIC_URL: base };
+    const common = {
+      PAYLOAD_KEYS: process.env.PAYLOAD_KEYS!,
+      TEMPORAL_ADDRESS: server.address,
+      POLICY_FILE: policyFile,
+      ACK_LINK_SECRET: ACK_SECRET,
+      PUBLIC_URL: base,
+    };
     const worker = new Proc(
       'worker',
       'workers/main.ts',

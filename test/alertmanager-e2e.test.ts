@@ -12,6 +12,7 @@ import { ALERTMANAGER_BIN, startAlertmanager, type RunningAlertmanager } from '.
 import { openTestEnv, testPolicy, uniqueQueue, waitFor, workflowBundle, type TestEnv } from './helpers/harness';
 import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { METRICS_TOKEN, WEBHOOK_TOKEN, startWebhook, type TestWebhook } from './helpers/webhook';
+import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
 
 // This suite stops and restarts Temporal, so it runs its own dev server (same binary, SQLite file).
 let env: TestEnv;
@@ -30,6 +31,7 @@ const run = taskQueue.slice(-8);
 async function startWorker() {
   const native = await NativeConnection.connect({ address: server.address });
   const w = await createIncidentWorker({
+    dataConverter: ephemeralDataConverter(),
     connection: native,
     namespace: 'default',
     taskQueue,
@@ -62,7 +64,7 @@ beforeAll(async () => {
   serverOptions = { cliPath: await resolveTemporalCli(), port: await freePort(), dbFile: path.join(dir, 'temporal.sqlite') };
   server = await startDevServer(serverOptions);
   connection = Connection.lazy({ address: server.address });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: ephemeralDataConverter() });
   await startWorker();
   webhook = await startWebhook(client, taskQueue, policy, 1500);
   am = await startAlertmanager(`${webhook.url}/alertmanager`, WEBHOOK_TOKEN);

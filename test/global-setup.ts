@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createStoreSchema } from './helpers/store-schema';
+import { newPayloadKeyLine } from '../security/payload-codec';
+import { newApprovalKeyPair } from '../security/approval-grant';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { freePort, resolveTemporalCli, startDevServer } from '../dev/temporal-cli';
 
@@ -20,6 +22,12 @@ export default async function globalSetup(): Promise<void> {
   cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
 
   const started = Date.now();
+  // One payload key for the run: every client, worker, CLI run and server process of the tests seals with it.
+  process.env.PAYLOAD_KEYS = newPayloadKeyLine('test');
+  // And one approval key pair: test HTTP servers sign approvals, runbook hosts (in-process or spawned) verify them.
+  const approval = newApprovalKeyPair();
+  process.env.APPROVAL_SIGNING_KEY = approval.signing;
+  process.env.APPROVAL_VERIFY_KEY = approval.verify;
   const cli = await resolveTemporalCli((line) => process.stderr.write(`${line}\n`));
   const server = await startDevServer({ cliPath: cli, logFile: path.join(os.tmpdir(), 'incident-tests-temporal.log') });
   cleanups.push(() => server.stop());

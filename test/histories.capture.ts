@@ -113,7 +113,14 @@ test('capture workflow histories', async () => {
     const p0 = await declareIncident(env, taskQueue, { policy, severity: 'P2', title: 'Database compromised' });
     const asSecLead = <A extends object>(action: Action, args: A, via: 'token' | 'chat' = 'token') => ({
       ...args,
-      proof: signProof(TEST_IDENTITY_SECRET, { person: 'sec-lead', via, action, workflowId: p0.handle.workflowId, args }),
+      proof: signProof(TEST_IDENTITY_SECRET, {
+        person: 'sec-lead',
+        via,
+        action,
+        workflowId: p0.handle.workflowId,
+        incidentId: p0.state.incidentId,
+        args,
+      }),
     });
     await p0.handle.executeUpdate(changeSeverityUpdate, {
       args: [asSecLead('severity', { by: 'sec-lead', severity: 'P0' as const, reason: 'data breach confirmed' })],

@@ -24,6 +24,7 @@ import { groupPayload } from './helpers/alerts';
 import { runCli } from './helpers/cli';
 import { declareIncident, sleep, testPolicy, waitFor, useIncidentHarness } from './helpers/harness';
 import { startWebhook } from './helpers/webhook';
+import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
 
 const base = testPolicy();
 // First reminder 1.5s after resolution, due at 3s, then every 1.5s with the engineering lead copied.
@@ -180,7 +181,7 @@ test('a new alert for the same group during the review opens a new incident', as
 });
 
 test('the digest runs from the Schedule and emails the engineering lead', async () => {
-  const client = new Client({ connection: h.env.client.connection });
+  const client = new Client({ connection: h.env.client.connection, dataConverter: ephemeralDataConverter() });
   const scheduleId = `digest-${taskQueue}`;
   expect(await ensureDigestSchedule(client, taskQueue, policy.review.digestCron, scheduleId)).toBe('created');
   expect(await ensureDigestSchedule(client, taskQueue, policy.review.digestCron, scheduleId)).toBe('updated');

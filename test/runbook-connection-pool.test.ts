@@ -4,6 +4,7 @@ import { ExitCode } from '../client/failures';
 import { STORE_APPLICATION_NAME } from '../workers/run';
 import { ErrorType, advancePhaseUpdate, resolveUpdate, reviewStateQuery, reviewWorkflowId, stateQuery } from '../contract';
 import { runCli } from './helpers/cli';
+import { startTestApi } from './helpers/api';
 import {
   declareIncident,
   openTestEnv,
@@ -149,7 +150,9 @@ test('connection pool exhausted: diagnostics, approval, and only the idle app se
   expect(JSON.parse(denied.stderr)).toMatchObject({ type: ErrorType.InvalidTransition });
   expect(denied.stderr).toContain('mallory may not approve');
 
-  const approved = await runCli(cliEnv, 'approve', id, 'terminate-idle', '--as', 'ic');
+  // Through the API as the verified commander: the host checks the signed approval itself.
+  const api = await startTestApi(env, taskQueue, policy);
+  const approved = await runCli(await api.as('ic'), 'approve', id, 'terminate-idle').finally(() => api.close());
   expect(approved).toMatchObject({ code: 0 });
   const done = await waitForStep(env, handle, 'db-connection-pool/terminate-idle', ['succeeded', 'failed']);
   expect(done.status).toBe('succeeded');

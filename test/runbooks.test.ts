@@ -9,6 +9,7 @@ import { runbookDatabases } from '../config/env';
 import { acknowledgeUpdate, advancePhaseUpdate, stateQuery, type AlertRef, type IncidentState } from '../contract';
 import { FAKE_SYSTEMCTL, LEAKY, LEAKY_ENCODED, LONG_RUNNING } from './fixtures/runbook-scripts';
 import { runCli } from './helpers/cli';
+import { startTestApi, type TestApi } from './helpers/api';
 import {
   declareIncident,
   openTestEnv,
@@ -86,6 +87,7 @@ let smtp: TestSmtp;
 let worker: RunningTestWorker;
 let hostWorker: { stop(): Promise<void> };
 let cliEnv: Record<string, string>;
+let api: TestApi;
 
 beforeAll(async () => {
   env = await openTestEnv();
@@ -93,8 +95,10 @@ beforeAll(async () => {
   worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
   hostWorker = await startRunbookHost(env, { host, policy, secrets: { REDISCLI_AUTH: SECRET } });
   cliEnv = { TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue };
+  api = await startTestApi(env, taskQueue, policy);
 });
 afterAll(async () => {
+  await api?.close();
   await hostWorker?.stop();
   await worker?.stop();
   await smtp?.close();
@@ -176,7 +180,8 @@ test('a service restart runs only after approval, against a fake service', async
   expect(existsSync(scripts.path('calls.log'))).toBe(false);
   expect(alive(first.pid!)).toBe(true);
 
-  expect(await runCli(cliEnv, 'approve', id, 'restart-service/restart', '--as', 'eng-lead')).toMatchObject({ code: 0 });
+  // The host runs it only with the approval the HTTP server signed for a verified approver.
+  expect(await runCli(await api.as('eng-lead'), 'approve', id, 'restart-service/restart')).toMatchObject({ code: 0 });
   const restarted = await waitForStep(env, handle, 'restart-service/restart', ['succeeded', 'failed']);
   expect(restarted).toMatchObject({ status: 'succeeded', approvedBy: 'eng-lead' });
   expect(readFileSync(scripts.path('calls.log'), 'utf8')).toBe('restart zekka.service\n');

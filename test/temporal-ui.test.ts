@@ -16,6 +16,7 @@ import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '..
 import { createIncidentWorker } from '../workers/create-worker';
 import { runCli } from './helpers/cli';
 import { testPolicy, uniqueQueue, waitFor, workflowBundle } from './helpers/harness';
+import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
 
 const ARTIFACTS = path.resolve(__dirname, '../test-artifacts');
 const taskQueue = uniqueQueue('ui');
@@ -31,6 +32,7 @@ beforeAll(async () => {
   native = await NativeConnection.connect({ address: server.address });
   pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 3 });
   const worker = await createIncidentWorker({
+    dataConverter: ephemeralDataConverter(),
     connection: native,
     namespace: 'default',
     taskQueue,
@@ -70,7 +72,7 @@ test('an incident reads as a titled row in the list and a current story on its p
   expect(await runCli(env, 'ack', incidentId, '--as', 'alice')).toMatchObject({ code: 0 });
   expect(await runCli(env, 'severity', incidentId, 'P1', '--as', 'alice')).toMatchObject({ code: 0 });
 
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: ephemeralDataConverter() });
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   expect(await description.staticSummary()).toBe('Checkout latency above SLO');

@@ -4,7 +4,7 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { signProof, TokenStore } from '../activities/identity';
+import { signProof, tokenHash, TokenStore } from '../activities/identity';
 import {
   ErrorType,
   addNoteUpdate,
@@ -13,7 +13,12 @@ import {
   stateQuery,
   DEFAULT_IDENTITY_REQUIRE,
   type ActorProof,
+  type IncidentState,
 } from '../contract';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { offerAdminBootstrap } from '../client/server/admin-bootstrap';
 import { runCli } from './helpers/cli';
 import { TEST_IDENTITY_SECRET, declareIncident, useIncidentHarness, waitFor } from './helpers/harness';
 import { firingAlert, gatedRunbook, runbookHandle, startRunbookHost, waitForStep } from './helpers/runbooks';
@@ -33,6 +38,7 @@ const h = useIncidentHarness({
   },
 });
 let operator: Record<string, string>;
+let adminToken: string;
 const asPerson = (token: string) => ({ ...operator, INCIDENT_API_URL: web.url, INCIDENT_TOKEN: token });
 
 beforeAll(async () => {
@@ -41,11 +47,26 @@ beforeAll(async () => {
     api: { tokens: new TokenStore(h.env.pool), identitySecret: TEST_IDENTITY_SECRET },
   });
   operator = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
+  // The first admin, as on a new installation: the server's one-time code, on its machine.
+  const offer = await offerAdminBootstrap(new TokenStore(h.env.pool), policy, mkdtempSync(path.join(os.tmpdir(), 'identity-')));
+  if (offer.offered !== 'file') throw new Error(`no bootstrap code offered: ${offer.offered}`);
+  const boot = await runCli(
+    { ...operator, INCIDENT_API_URL: web.url },
+    'token',
+    'bootstrap',
+    '--for',
+    'ic',
+    '--code-file',
+    offer.file,
+    '--json',
+  );
+  expect(boot).toMatchObject({ code: 0 });
+  adminToken = (JSON.parse(boot.stdout) as { token: string }).token;
 });
 
-/** `incidentctl token create --for` as an operator (over Temporal): the token, shown once. */
+/** `incidentctl token create --for` by the admin, through the API: the token, shown once. */
 async function tokenFor(person: string): Promise<string> {
-  const created = await runCli(operator, 'token', 'create', '--for', person, '--label', 'test', '--json');
+  const created = await runCli(asPerson(adminToken), 'token', 'create', '--for', person, '--label', 'test', '--json');
   expect(created).toMatchObject({ code: 0 });
   return (JSON.parse(created.stdout) as { token: string }).token;
 }
@@ -86,12 +107,19 @@ test('approving a changing step needs a verified person: --as is refused with ex
   expect(marked()).toBe(true);
 });
 
-test('a direct Temporal client cannot approve with a forged, altered or replayed proof', async () => {
-  const { handle } = await gatedIncident();
+test('a direct Temporal client cannot approve with a forged, altered or replayed proof, and a good proof without the signed approval runs nothing on the host', async () => {
+  const { handle, state } = await gatedIncident();
   const runbooks = await runbookHandle(h.env, handle);
   const args = { by: 'eng-lead', step: 'gate/change' };
   const proof = (secret: string, over: Partial<{ args: object }> = {}): ActorProof =>
-    signProof(secret, { person: 'eng-lead', via: 'token', action: 'approve', workflowId: runbooks.workflowId, args: over.args ?? args });
+    signProof(secret, {
+      person: 'eng-lead',
+      via: 'token',
+      action: 'approve',
+      workflowId: runbooks.workflowId,
+      incidentId: state.incidentId,
+      args: over.args ?? args,
+    });
   const approve = (p: ActorProof) => runbooks.executeUpdate(approveStepUpdate, { args: [{ ...args, proof: p }] }).catch(failureType);
 
   expect(await approve(proof('not-the-secret'))).toBe(ErrorType.IdentityRejected);
@@ -101,6 +129,13 @@ test('a direct Temporal client cannot approve with a forged, altered or replayed
 
   const good = proof(TEST_IDENTITY_SECRET);
   expect(await approve(good)).toMatchObject({ approvedBy: 'eng-lead' });
+  // The workflow took it, but the host checks the approval itself: no grant signed by the HTTP server, nothing runs.
+  const refused = await waitForStep(h.env, handle, 'gate/change', ['failed', 'succeeded']);
+  expect(refused).toMatchObject({ status: 'failed', error: expect.stringContaining('no signed approval came with it; nothing was run') });
+  await waitFor(
+    async () => (await handle.query(stateQuery))?.timeline.some((e) => e.text.includes('refused gate/change')),
+    'the refusal on the timeline',
+  );
 
   // A proof is good once: read back out of history, the same note cannot be added again in that name.
   const noteArgs = { by: 'eng-lead', text: 'restarting now' };
@@ -109,6 +144,7 @@ test('a direct Temporal client cannot approve with a forged, altered or replayed
     via: 'token',
     action: 'note',
     workflowId: handle.workflowId,
+    incidentId: state.incidentId,
     args: noteArgs,
   });
   const note = () => handle.executeUpdate(addNoteUpdate, { args: [{ ...noteArgs, proof: noteProof }] }).catch(failureType);
@@ -135,7 +171,7 @@ test('resolving a P1: refused unverified, done with a token and shown as "(token
   expect(await runCli(operator, 'note', id, 'looking', '--as', 'someone')).toMatchObject({ code: 0 });
 
   const token = await tokenFor('ic');
-  const listed = await runCli(operator, 'token', 'list', '--for', 'ic', '--json');
+  const listed = await runCli(asPerson(adminToken), 'token', 'list', '--for', 'ic', '--json');
   expect(listed.stdout).not.toContain(token); // listed, never shown again
   const tokenId = (JSON.parse(listed.stdout) as { id: string }[])[0]!.id;
 
@@ -143,10 +179,9 @@ test('resolving a P1: refused unverified, done with a token and shown as "(token
   expect(await runCli(asPerson(token), 'note', id, 'hi', '--as', 'ceo')).toMatchObject({ code: 2 });
   const resolved = await runCli(asPerson(token), ...resolveArgs);
   expect(resolved).toMatchObject({ code: 0, stdout: expect.stringContaining(`${id} resolved by Incident Commander (token)`) });
-  const final = await waitFor(async () => {
-    const s = await handle.query(stateQuery);
-    return s?.status === 'resolved' ? s : undefined;
-  }, 'the resolution');
+  // Resolution closes the incident: its final state is its result (a query would replay the whole history).
+  const final = (await handle.result()) as IncidentState;
+  expect(final.status).toBe('resolved');
   expect(final.resolvedVia).toBe('token');
   expect(final.timeline.filter((e) => e.kind === 'note' || e.kind === 'resolved').map((e) => [e.actor, e.via, e.kind])).toEqual([
     ['someone', 'unverified', 'note'],
@@ -155,7 +190,7 @@ test('resolving a P1: refused unverified, done with a token and shown as "(token
   const shown = await runCli(operator, 'show', id);
   expect(shown).toMatchObject({ code: 0, stdout: expect.stringContaining('Incident Commander (token)') });
 
-  expect(await runCli(operator, 'token', 'revoke', tokenId)).toMatchObject({ code: 0 });
+  expect(await runCli(asPerson(adminToken), 'token', 'revoke', tokenId)).toMatchObject({ code: 0 });
   const me = await fetch(`${web.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
   expect(me.status).toBe(401);
   expect(await runCli(asPerson(token), 'note', id, 'still me?')).toMatchObject({ code: 4, stderr: expect.stringContaining('revoked') });
@@ -169,4 +204,44 @@ test("an incident started with its own policy cannot weaken identity.require: th
     .catch((e: unknown) => e);
   expect(failureType(direct)).toBe(ErrorType.IdentityRequired);
   expect((await handle.query(stateQuery))!.status).toBe('open');
+});
+
+test("tokens for other people come only from an admin: not over Temporal, not from a non-admin's token; the bootstrap code works once", async () => {
+  // Reaching Temporal mints nothing: the CLI has no operator route for tokens any more.
+  const overTemporal = await runCli(operator, 'token', 'create', '--for', 'cto', '--json');
+  expect(overTemporal).toMatchObject({ code: 2, stderr: expect.stringContaining('tokens are managed through the HTTP API') });
+  expect(await runCli(operator, 'token', 'list')).toMatchObject({ code: 2 });
+
+  // A verified person who is no admin makes and lists their own tokens only.
+  const engineer = asPerson(await tokenFor('engineer-a'));
+  const forCto = await runCli(engineer, 'token', 'create', '--for', 'cto', '--json');
+  expect(forCto).toMatchObject({ code: 4, stderr: expect.stringContaining('engineer-a is not an admin') });
+  expect(await runCli(engineer, 'token', 'list', '--for', 'ic')).toMatchObject({ code: 4 });
+  expect(await runCli(engineer, 'token', 'list', '--all')).toMatchObject({ code: 4 });
+  const own = await runCli(engineer, 'token', 'create', '--label', 'laptop', '--json');
+  expect(own).toMatchObject({ code: 0 });
+  expect(JSON.parse(own.stdout)).toMatchObject({ person: 'engineer-a', label: 'laptop' });
+  // Someone else's token cannot be revoked by a non-admin (not found among their own).
+  const icTokens = JSON.parse((await runCli(asPerson(adminToken), 'token', 'list', '--for', 'ic', '--json')).stdout) as { id: string }[];
+  expect(await runCli(engineer, 'token', 'revoke', icTokens[0]!.id)).toMatchObject({ code: 3 });
+
+  // The admin's token makes one for the CTO.
+  const made = await runCli(asPerson(adminToken), 'token', 'create', '--for', 'cto', '--json');
+  expect(made).toMatchObject({ code: 0 });
+  expect(JSON.parse(made.stdout)).toMatchObject({ person: 'cto', createdBy: expect.stringMatching(/^ic \(token tok_/) });
+
+  // A bootstrap code is good once, and only for an admin.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'identity-'));
+  const store = new TokenStore(h.env.pool);
+  await h.env.pool.query('DELETE FROM admin_bootstrap');
+  expect(await store.offerBootstrap('0'.repeat(64), 1000)).toBe(true);
+  await h.env.pool.query('DELETE FROM admin_bootstrap');
+  // An admin holds a token already: no code is offered.
+  expect(await offerAdminBootstrap(store, policy, dir)).toEqual({ offered: 'not-needed' });
+  const code = 'boot_test-code';
+  await store.offerBootstrap(tokenHash(code), 60_000);
+  const bootstrap = (who: string) => runCli({ ...operator, INCIDENT_API_URL: web.url }, 'token', 'bootstrap', '--for', who, '--code', code);
+  expect(await bootstrap('engineer-a')).toMatchObject({ code: 2, stderr: expect.stringContaining('the first token is for an admin') });
+  expect(await bootstrap('ic')).toMatchObject({ code: 0 });
+  expect(await bootstrap('ic')).toMatchObject({ code: 4, stderr: expect.stringContaining('no such bootstrap code') });
 });

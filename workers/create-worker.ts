@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { AppConfig } from '../config/env';
 import { createActivities, type ActivityDeps } from '../activities';
 
@@ -6,6 +7,8 @@ export interface IncidentWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** Seals and opens payloads (config/payload-keys.ts): a worker without the key can do nothing. */
+  dataConverter: DataConverter;
   deps: ActivityDeps;
   /** A bundle made once (tests share one); without it the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -47,6 +50,7 @@ export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(options.deps),
     ...(options.tuning ? tuningOptions(options.tuning) : {}),

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig, runbookDatabases } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
+import { dataConverter } from '../config/payload-keys';
+import { approvalVerifyKey } from '../config/approval-keys';
 import { loadPolicy } from '../policy/load';
 import { runbookTaskQueue } from '../contract';
 import { createRunbookWorker } from './runbook-worker';
@@ -30,6 +32,8 @@ async function main() {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       host: checked.RUNBOOK_HOST,
+      dataConverter: dataConverter(config),
+      approvalKey: approvalVerifyKey(config),
       runbooks: policy.runbooks,
       databases: runbookDatabases(),
       log: console.log,

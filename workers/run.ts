@@ -7,6 +7,8 @@ import { chatDeps } from './slack';
 import { Pool } from 'pg';
 import { publicUrl, type AppConfig } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
+import { dataConverter } from '../config/payload-keys';
+import { approvalVerifyKey } from '../config/approval-keys';
 import { createSmtpMailer } from '../activities/mailer';
 import { createTwilioMessenger } from '../activities/twilio';
 import { migrate } from '../activities/migrations';
@@ -80,8 +82,9 @@ export async function startWorker(
   if (!chat) log('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for incident channels, buttons and /incident.');
 
   const temporal = temporalConnection(config);
+  const converter = dataConverter(config);
   const clientConnection = await Connection.connect(temporal);
-  const scheduler = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const scheduler = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: converter });
   await ensureDigestSchedule(scheduler, config.TASK_QUEUE, policy.review.digestCron);
   if (chat) await ensureEndOfDaySchedule(scheduler, config.TASK_QUEUE, policy.slack.endOfDay);
   await clientConnection.close();
@@ -90,6 +93,7 @@ export async function startWorker(
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
+    dataConverter: converter,
     deps: {
       store: new IncidentStore(pool),
       reviews: new ReviewStore(pool),
@@ -109,6 +113,8 @@ export async function startWorker(
         connection,
         namespace: config.TEMPORAL_NAMESPACE,
         host: runbooks.host,
+        dataConverter: converter,
+        approvalKey: approvalVerifyKey(config),
         runbooks: policy.runbooks,
         databases: runbooks.databases,
         log,

@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createRunbookActivities, type DatabaseUrls } from '../activities/runbook';
 import { resolveExecutables } from '../activities/executables';
 import type { RunbookPolicy } from '../policy/runbook-schema';
@@ -8,9 +10,13 @@ export interface RunbookWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   host: string;
+  /** Seals and opens payloads: the host reads its steps' inputs only with the payload key. */
+  dataConverter: DataConverter;
   runbooks: RunbookPolicy;
   /** Named databases for sql steps (RUNBOOK_DB_<NAME>, RUNBOOK_TERMINATE_DB_<NAME>). */
   databases: Record<string, DatabaseUrls>;
+  /** APPROVAL_VERIFY_KEY: approvals of gated steps are checked with it (security/approval-grant.ts). */
+  approvalKey?: KeyObject;
   /** Where secret values come from; only the names in runbooks.secretEnv are read. */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
@@ -30,6 +36,7 @@ export async function createRunbookWorker(options: RunbookWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: runbookTaskQueue(options.host),
+    dataConverter: options.dataConverter,
     // Heartbeats carry cancellation: a rejected or cancelled step must be killed within a second or two.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
@@ -40,6 +47,8 @@ export async function createRunbookWorker(options: RunbookWorkerOptions): Promis
       missing,
       secrets,
       databases: options.databases,
+      approvalKey: options.approvalKey,
+      log: options.log,
     }),
   });
 }

@@ -8,6 +8,7 @@ import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/w
 import {
   DEFAULT_IDENTITY_REQUIRE,
   ErrorType,
+  PROOF_TTL_MS,
   identityRule,
   type Action,
   type ActorArgs,
@@ -53,31 +54,42 @@ export type VerifyActivity = (input: {
   proof: NonNullable<ActorArgs['proof']>;
   action: Action;
   workflowId: string;
+  incidentId: string;
   args: object;
 }) => Promise<VerifiedActor>;
 
+/** A proof accepted by a workflow: its nonce, until the proof could no longer be used anyway. */
+export interface UsedNonce {
+  nonce: string;
+  /** When the proof was signed (ms); a proof is refused PROOF_TTL_MS either side of it. */
+  at: number;
+}
+
 /**
  * The caller as verified: the proof's person (after the worker checked it, and only once per proof),
- * or the `by` written by an unverified caller.
+ * or the `by` written by an unverified caller. Nonces are kept for as long as their proofs could be
+ * used (by time, not by count) and travel with the incident through continue-as-new.
  */
 export async function verifiedActor(
   verify: VerifyActivity,
-  usedNonces: string[],
+  usedNonces: UsedNonce[],
   action: Action,
   args: ActorArgs,
+  incidentId: string,
 ): Promise<VerifiedActor | { person?: undefined; name: string; via: Verification }> {
   const proof = args.proof;
   if (!proof) return { name: args.by, via: 'unverified' };
-  if (usedNonces.includes(proof.nonce))
-    throw ApplicationFailure.nonRetryable('not done: this proof of identity was used before', ErrorType.IdentityRejected);
-  const actor = await verify({ proof, action, workflowId: workflowInfo().workflowId, args }).catch((error: unknown) => {
+  const used = () => usedNonces.some((u) => u.nonce === proof.nonce);
+  if (used()) throw ApplicationFailure.nonRetryable('not done: this proof of identity was used before', ErrorType.IdentityRejected);
+  const actor = await verify({ proof, action, workflowId: workflowInfo().workflowId, incidentId, args }).catch((error: unknown) => {
     // The caller gets the worker's typed refusal, not "activity failed".
     if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) throw error.cause;
     throw error;
   });
-  if (usedNonces.includes(proof.nonce))
-    throw ApplicationFailure.nonRetryable('not done: this proof of identity was used before', ErrorType.IdentityRejected);
-  usedNonces.push(proof.nonce);
-  if (usedNonces.length > 200) usedNonces.splice(0, usedNonces.length - 200);
+  if (used()) throw ApplicationFailure.nonRetryable('not done: this proof of identity was used before', ErrorType.IdentityRejected);
+  // Past twice the proof lifetime a nonce cannot come back: the worker refuses its proof as expired.
+  const horizon = Date.now() - 2 * PROOF_TTL_MS;
+  for (let i = usedNonces.length - 1; i >= 0; i--) if (usedNonces[i]!.at < horizon) usedNonces.splice(i, 1);
+  usedNonces.push({ nonce: proof.nonce, at: proof.at });
   return actor;
 }

@@ -5,7 +5,6 @@ export { runbookWorkflow } from './runbook';
 export { watchdogWorkflow } from './watchdog';
 export {
   actionItemWorkflow,
-  apiTokenWorkflow,
   digestWorkflow,
   endOfDayWorkflow,
   evidenceWorkflow,

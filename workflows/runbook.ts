@@ -26,6 +26,7 @@ import {
   runbookEventSignal,
   runbookStateQuery,
   runbookSyncSignal,
+  type ApprovalGrant,
   type ApproveStepArgs,
   type RejectStepArgs,
   type RunbookEvent,
@@ -36,7 +37,7 @@ import {
 import { DEFAULT_COMMANDER_ASSIGNERS } from '../policy/approvals';
 import { describeCommand, findStep, planRunbook, runbookHost } from '../policy/runbook-plan';
 import { requireName } from './validators';
-import { requireIdentity, verifiedActor, type VerifyActivity } from './identity';
+import { requireIdentity, verifiedActor, type UsedNonce, type VerifyActivity } from './identity';
 import { nowIso } from './clock';
 
 type StoreActivities = ReturnType<typeof createActivities>;
@@ -124,12 +125,12 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
   });
 
   // Approvals answer to the verified person (a proof checked by a worker) where the policy asks for one.
-  const usedNonces: string[] = [];
+  const usedNonces: UsedNonce[] = [];
   const verify: VerifyActivity = (request) =>
     store.verifyActor.executeWithOptions({ ...storeOptions, summary: `Verify who ${request.action}s: ${request.proof.person}` }, [request]);
   /** The approver as verified: a contact id when a proof named them, else the name the caller wrote. */
   const approver = async (action: 'approve' | 'reject', args: ApproveStepArgs | RejectStepArgs) =>
-    args.proof ? (await verifiedActor(verify, usedNonces, action, args)).person! : args.by;
+    args.proof ? (await verifiedActor(verify, usedNonces, action, args, input.incidentId)).person! : args.by;
   const checkApproval = (action: 'approve' | 'reject', { step, by }: { step: string; by: string }) => {
     const run = find(step);
     if (action === 'approve' && (run.status !== 'awaiting-approval' || run.approvedBy || run.rejectedBy))
@@ -144,9 +145,11 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
       );
   };
 
-  const approve = (run: StepRun, by: string) => {
+  const approve = (run: StepRun, by: string, grant?: ApprovalGrant) => {
     run.approvedBy = by;
     run.approvedAt = nowIso();
+    // Kept for the host, which checks it itself; a workflow cannot make or alter one.
+    if (grant) run.grant = grant;
     emit({ actor: by, text: `Approved ${run.plan.ref} (${run.plan.title})` });
     bump();
     return run;
@@ -157,7 +160,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
       if (!args.proof) return approve(find(args.step), args.by);
       return approver('approve', args).then((by) => {
         checkApproval('approve', { step: args.step, by });
-        return approve(find(args.step), by);
+        return approve(find(args.step), by, args.grant);
       });
     },
     {
@@ -222,6 +225,7 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
         step: run.plan.step,
         params: run.plan.params,
         expect: describeCommand(run.plan),
+        ...(run.grant ? { approval: run.grant } : {}),
       });
     }
     // Incidents that scheduled steps before hosts took references replay through the old activities.

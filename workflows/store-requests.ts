@@ -5,14 +5,7 @@
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ActionItem, Digest, EndOfDaySummary, OnCallAnswer, Override, SeverityReport } from '../contract';
-import {
-  ErrorType,
-  type RunbookSummary,
-  type ActionItemRequest,
-  type ApiTokenRecord,
-  type ApiTokenRequest,
-  type EvidenceRecord,
-} from '../contract';
+import { ErrorType, type RunbookSummary, type ActionItemRequest, type EvidenceRecord } from '../contract';
 import { resolveTargets } from './recipients';
 import { nowIso } from './clock';
 
@@ -96,11 +89,6 @@ export async function onCallOverridesWorkflow(request: { op: 'list' } | { op: 'd
 /** `incidentctl override`: the workflow id makes a retried add idempotent. */
 export async function onCallOverrideWorkflow(input: { contactId: string; from: string; to: string; by: string }): Promise<Override> {
   return acts.addOnCallOverride({ ...input, requestId: workflowInfo().workflowId });
-}
-
-/** `incidentctl token create|list|revoke` without an API token (the operator route). */
-export async function apiTokenWorkflow(request: ApiTokenRequest): Promise<ApiTokenRecord[]> {
-  return acts.apiTokens(request);
 }
 
 /** `incidentctl runbook list`: the runbooks this worker's policy defines. */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../config/env';
 import { temporalConnection } from '../../config/temporal-connection';
+import { dataConverter } from '../../config/payload-keys';
 import type { IncidentState } from '../../contract';
 import { CONTROL_CHARACTERS, ErrorType } from '../../contract';
 import { FAILURES, IncidentError, type FailureKind } from '../failures';
@@ -73,13 +74,28 @@ export function apiSettings(): { url: string; token: string } | undefined {
 }
 
 /** A call to the HTTP API as the token's person; its failures become IncidentErrors of their kind. */
-export async function apiCall<T>(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<T> {
+export function apiCall<T>(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<T> {
   const api = apiSettings()!;
+  return apiCallTo<T>(api.url, api.token, method, route, body);
+}
+
+/** A call to the HTTP API at `url`, with a token or (the first admin's bootstrap) without. */
+export async function apiCallTo<T>(
+  url: string,
+  token: string | undefined,
+  method: 'GET' | 'POST' | 'DELETE',
+  route: string,
+  body?: unknown,
+): Promise<T> {
+  const api = { url };
   let response: Response;
   try {
     response = await fetch(`${api.url}${route}`, {
       method,
-      headers: { authorization: `Bearer ${api.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
@@ -114,6 +130,7 @@ export async function withClient<T>(options: GlobalOptions, fn: (client: Client)
   const client = await connect({
     ...temporalConnection({ ...config, TEMPORAL_ADDRESS: options.address ?? config.TEMPORAL_ADDRESS }),
     namespace: options.namespace ?? config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(config),
   });
   try {
     return await fn(client);

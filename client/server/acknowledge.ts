@@ -51,6 +51,7 @@ async function acknowledgeAs(
         via: verified.via,
         action: 'acknowledge',
         workflowId: ref.handle.workflowId,
+        incidentId: expected,
         args,
       });
     await ref.handle.executeUpdate(acknowledgeUpdate, { args: [proof ? { ...args, proof } : args] });

@@ -2,8 +2,12 @@
  * Acting as a person the HTTP server has verified (API token, Slack signature): the arguments name
  * them, and a proof signed for this action, workflow and arguments lets the worker believe it.
  */
-import type { Client } from '@temporalio/client';
-import type { Action, VerifiedBy } from '../../contract';
+import type { KeyObject } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { runbookStateQuery, type Action, type VerifiedBy } from '../../contract';
+import { findStep } from '../../policy/runbook-plan';
+import { signGrant } from '../../security/approval-grant';
+import { IncidentError } from '../failures';
 import { signProof } from '../../activities/identity';
 import { performAction } from '../actions';
 
@@ -13,7 +17,7 @@ export interface VerifiedPerson {
 }
 
 export function actAs<T>(
-  deps: { client: Client; identitySecret: string },
+  deps: { client: Client; identitySecret: string; approvalKey?: KeyObject },
   person: VerifiedPerson,
   via: VerifiedBy,
   incidentId: string,
@@ -22,7 +26,32 @@ export function actAs<T>(
 ): Promise<T> {
   // Approvals answer to a contact id (the runbook workflow matches approvers by id); the timeline shows names.
   const args = { ...rest, by: action === 'approve' || action === 'reject' ? person.id : person.name };
-  return performAction<T>(deps.client, incidentId, action, args, (workflowId, signed) =>
-    signProof(deps.identitySecret, { person: person.id, via, action, workflowId, args: signed }),
+  // An approval is also signed for the runbook host, which checks it itself before running the step.
+  const grant =
+    action === 'approve' && deps.approvalKey
+      ? async (target: { handle: WorkflowHandle; runId: string; incidentId: string }) => {
+          const state = await target.handle.query(runbookStateQuery);
+          const found = findStep(state.steps, String(rest.step ?? ''), target.incidentId);
+          if ('error' in found) throw new IncidentError(found.error, found.type);
+          return {
+            grant: signGrant(deps.approvalKey!, {
+              workflowId: target.handle.workflowId,
+              runId: target.runId,
+              incidentId: target.incidentId,
+              step: found.step.plan.ref,
+              params: found.step.plan.params ?? {},
+              approver: person.id,
+              via,
+            }),
+          };
+        }
+      : undefined;
+  return performAction<T>(
+    deps.client,
+    incidentId,
+    action,
+    args,
+    (target, signed) => signProof(deps.identitySecret, { person: person.id, via, action, ...target, args: signed }),
+    grant,
   );
 }

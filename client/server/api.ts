@@ -3,13 +3,14 @@
  * the person is the token's, never a field of the request. Each action goes to its workflow with a
  * proof signed for that action, workflow and arguments, which a worker checks before anything changes.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACTIONS, CONTROL_CHARACTERS, ErrorType, type Action } from '../../contract';
 import { newToken, tokenHash, type TokenStore } from '../../activities/identity';
 import type { ResponsePolicy } from '../../policy/schema';
 import { actAs } from './act-as';
+import { adminIds, isAdmin } from '../../policy/admins';
 import { IncidentError, FAILURES } from '../failures';
 import { findIncident, readState } from '../temporal';
 
@@ -20,11 +21,22 @@ export interface ApiDeps {
   tokens?: TokenStore;
   /** Absent: the API is off (a worker could not check what it signs). */
   identitySecret?: string;
+  /** Signs approvals for runbook hosts (APPROVAL_SIGNING_KEY); without it hosts refuse gated steps. */
+  approvalKey?: KeyObject;
 }
 
 type Person = { id: string; name: string; tokenId: string };
 
+const labelOf = (label: unknown = 'api') =>
+  typeof label === 'string' && label.length > 0 && label.length <= 100 && !CONTROL_CHARACTERS.test(label) ? label : undefined;
+
 export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  /** A new token (shown once; the store keeps its hash). */
+  const issue = async (person: string, label: string, createdBy: string) => {
+    const token = newToken();
+    const record = await deps.tokens!.create({ id: `tok_${randomUUID().slice(0, 8)}`, person, label, hash: tokenHash(token), createdBy });
+    return { ...record, token };
+  };
   const fail = (reply: FastifyReply, error: unknown) => {
     if (error instanceof IncidentError) return reply.code(error.httpStatus).send({ error: error.message, kind: error.kind });
     app.log.error(error);
@@ -47,11 +59,15 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       await reply
         .code(401)
         .header('www-authenticate', 'Bearer')
+        .header('connection', 'close')
         .send({ error: 'missing, unknown or revoked API token', kind: ErrorType.Unauthenticated });
       return undefined;
     }
     return { id: contact.id, name: contact.name, tokenId: found.id };
   };
+  /** The person authenticated in onRequest, before any body was read. */
+  const people = new WeakMap<FastifyRequest, Person>();
+  const who = (request: FastifyRequest) => people.get(request)!;
 
   void app.register((scope, _opts, next) => {
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -61,18 +77,23 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
         done(Object.assign(new Error(`malformed JSON: ${(error as Error).message}`), { statusCode: 400 }), undefined);
       }
     });
+    // Credentials before a byte of the body is read: a stranger's guess costs no parsing.
+    scope.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.url === '/api/v1/bootstrap') return;
+      const person = await authenticate(request, reply);
+      if (person) people.set(request, person);
+    });
     scope.addHook('onSend', (_request, reply, payload, done) => {
       void reply.header('cache-control', 'no-store');
       done(null, payload);
     });
 
-    scope.get('/api/v1/me', async (request, reply) => {
-      const person = await authenticate(request, reply);
-      return person && { person: person.id, name: person.name, token: person.tokenId };
+    scope.get('/api/v1/me', (request) => {
+      const person = who(request);
+      return { person: person.id, name: person.name, token: person.tokenId, admin: isAdmin(deps.policy, person.id) };
     });
 
     scope.get<{ Params: { id: string } }>('/api/v1/incidents/:id', async (request, reply) => {
-      if (!(await authenticate(request, reply))) return;
       try {
         return await readState(await findIncident(deps.client, request.params.id));
       } catch (error) {
@@ -81,8 +102,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     });
 
     scope.post<{ Params: { id: string; action: string }; Body: unknown }>('/api/v1/incidents/:id/:action', async (request, reply) => {
-      const person = await authenticate(request, reply);
-      if (!person) return;
+      const person = who(request);
       const action = request.params.action as Action;
       if (!(ACTIONS as readonly string[]).includes(action))
         return fail(reply, new IncidentError(`no action "${request.params.action}"; actions: ${ACTIONS.join(', ')}`, ErrorType.NotFound));
@@ -91,39 +111,67 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
         return fail(reply, new IncidentError('the body must be a JSON object of the action’s arguments', ErrorType.InvalidInput));
       const { by: _by, proof: _proof, ...rest } = body as Record<string, unknown>;
       try {
-        return await actAs({ client: deps.client, identitySecret: deps.identitySecret! }, person, 'token', request.params.id, action, rest);
+        return await actAs(
+          { client: deps.client, identitySecret: deps.identitySecret!, approvalKey: deps.approvalKey },
+          person,
+          'token',
+          request.params.id,
+          action,
+          rest,
+        );
       } catch (error) {
         return fail(reply, error);
       }
     });
 
-    // Tokens of the person holding this one: list, create another (shown once), revoke.
-    scope.get('/api/v1/tokens', async (request, reply) => {
-      const person = await authenticate(request, reply);
-      return person && deps.tokens!.list(person.id);
+    // Tokens: a person manages their own; other people's only an admin (the policy's identity.admins).
+    const forbidden = (person: Person, what: string) =>
+      new IncidentError(`${person.id} is not an admin (policy identity.admins): ${what} needs one`, ErrorType.Forbidden);
+    scope.get<{ Querystring: { for?: string; all?: string } }>('/api/v1/tokens', async (request, reply) => {
+      const person = who(request);
+      const whose = request.query.all === 'true' ? undefined : (request.query.for ?? person.id);
+      if (whose !== person.id && !isAdmin(deps.policy, person.id)) return fail(reply, forbidden(person, "listing other people's tokens"));
+      return deps.tokens!.list(whose);
     });
-    scope.post<{ Body: { label?: unknown } }>('/api/v1/tokens', async (request, reply) => {
-      const person = await authenticate(request, reply);
-      if (!person) return;
-      const label = request.body?.label ?? 'api';
-      if (typeof label !== 'string' || label.length === 0 || label.length > 100 || CONTROL_CHARACTERS.test(label))
-        return fail(reply, new IncidentError('label: one line of at most 100 characters', ErrorType.InvalidInput));
-      const token = newToken();
-      const record = await deps.tokens!.create({
-        id: `tok_${randomUUID().slice(0, 8)}`,
-        person: person.id,
-        label,
-        hash: tokenHash(token),
-        createdBy: `${person.id} (token ${person.tokenId})`,
-      });
-      return { ...record, token };
+    scope.post<{ Body: { label?: unknown; for?: unknown } }>('/api/v1/tokens', async (request, reply) => {
+      const person = who(request);
+      const label = labelOf(request.body?.label);
+      if (!label) return fail(reply, new IncidentError('label: one line of at most 100 characters', ErrorType.InvalidInput));
+      const whose = request.body?.for ?? person.id;
+      if (typeof whose !== 'string' || !deps.policy.contacts.some((c) => c.id === whose))
+        return fail(reply, new IncidentError(`for: ${JSON.stringify(whose)} is not a contact in the policy`, ErrorType.InvalidInput));
+      if (whose !== person.id && !isAdmin(deps.policy, person.id)) return fail(reply, forbidden(person, 'a token for someone else'));
+      return issue(whose, label, `${person.id} (token ${person.tokenId})`);
     });
     scope.delete<{ Params: { tokenId: string } }>('/api/v1/tokens/:tokenId', async (request, reply) => {
-      const person = await authenticate(request, reply);
-      if (!person) return;
-      const revoked = await deps.tokens!.revoke(request.params.tokenId, person.id);
-      if (!revoked) return fail(reply, new IncidentError(`no token ${request.params.tokenId} of ${person.id}`, ErrorType.NotFound));
+      const person = who(request);
+      const admin = isAdmin(deps.policy, person.id);
+      const revoked = await deps.tokens!.revoke(request.params.tokenId, admin ? undefined : person.id);
+      if (!revoked)
+        return fail(reply, new IncidentError(`no token ${request.params.tokenId}${admin ? '' : ` of ${person.id}`}`, ErrorType.NotFound));
       return revoked;
+    });
+
+    // The first admin: the one-time code the server wrote on its own machine, for a person the policy names admin.
+    scope.post<{ Body: { code?: unknown; for?: unknown; label?: unknown } }>('/api/v1/bootstrap', async (request, reply) => {
+      if (!deps.tokens || !deps.identitySecret)
+        return reply
+          .code(404)
+          .send({ error: 'the API is off: the HTTP server needs DATABASE_URL and IDENTITY_SECRET', kind: ErrorType.NotFound });
+      const { code, for: whose } = request.body ?? {};
+      const label = labelOf(request.body?.label ?? 'bootstrap');
+      if (typeof whose !== 'string' || !isAdmin(deps.policy, whose))
+        return fail(
+          reply,
+          new IncidentError(
+            `for: the first token is for an admin (policy identity.admins: ${adminIds(deps.policy).join(', ') || 'nobody'})`,
+            ErrorType.InvalidInput,
+          ),
+        );
+      if (!label) return fail(reply, new IncidentError('label: one line of at most 100 characters', ErrorType.InvalidInput));
+      if (typeof code !== 'string' || !(await deps.tokens.redeemBootstrap(tokenHash(code))))
+        return fail(reply, new IncidentError('no such bootstrap code (used, expired, or never offered)', ErrorType.Unauthenticated));
+      return issue(whose, label, 'bootstrap code');
     });
     next();
   });

@@ -15,6 +15,7 @@ import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowl
 import { authorized, type WebhookAuth } from './auth';
 import { registerStatusRoutes, type SubscriptionDeps } from './status-page';
 import { createMetrics, type Metrics } from './metrics';
+import { redactCodecPath, registerCodecRoutes, type CodecRoutesDeps } from './codec';
 
 export interface AppDeps {
   client: Client;
@@ -39,6 +40,8 @@ export interface AppDeps {
   subscriptions?: Pick<SubscriptionDeps, 'store' | 'mailer'>;
   /** Slack's interactions and slash command; absent = Slack is off (404). See registerSlackRoutes. */
   slack?: Omit<SlackRoutesDeps, 'client' | 'policy' | 'taskQueue'>;
+  /** The codec endpoint for the Temporal Web UI and CLI; see registerCodecRoutes. */
+  codec?: CodecRoutesDeps;
   /** The authenticated API for incidentctl; see registerApiRoutes. */
   api?: Omit<ApiDeps, 'client' | 'policy'>;
 }
@@ -103,7 +106,7 @@ export class TemporalBreaker {
 }
 
 /** Request URLs as logged: acknowledge tokens are credentials. */
-export const loggedUrl = (url: string) => url.replace(/^\/ack\/[^/?#]+/, '/ack/[redacted]');
+export const loggedUrl = (url: string) => redactCodecPath(url.replace(/^\/ack\/[^/?#]+/, '/ack/[redacted]'));
 
 /** The HTTP app, without listening: tests inject requests or listen on port 0. */
 export function buildApp(deps: AppDeps): FastifyInstance {
@@ -200,6 +203,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   registerApiRoutes(app, { client: deps.client, policy: deps.policy, ...deps.api });
+  if (deps.codec) registerCodecRoutes(app, deps.codec);
   if (deps.slack) registerSlackRoutes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue, ...deps.slack });
 
   // Answers within a second either way.

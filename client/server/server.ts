@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { publicUrl, type AppConfig } from '../../config/env';
+import { publicUrl, temporalUiUrl, type AppConfig } from '../../config/env';
 import { temporalConnection } from '../../config/temporal-connection';
+import { dataConverter } from '../../config/payload-keys';
+import { approvalSigningKey } from '../../config/approval-keys';
 import type { ResponsePolicy } from '../../policy/schema';
 import { Pool } from 'pg';
 import { TokenStore } from '../../activities/identity';
@@ -12,6 +14,7 @@ import { SubscriberStore } from '../../activities/subscribers';
 import { ChatLedger } from '../../activities/slack/chat-ledger';
 import { createSlackClient } from '../../activities/slack/client';
 import { buildApp, type AppDeps } from './app';
+import { offerAdminBootstrapInBackground } from './admin-bootstrap';
 import { createStoreMetrics } from './store-metrics';
 import type { WebhookAuth } from './auth';
 
@@ -51,20 +54,33 @@ function slackRoutes(config: AppConfig, pool: Pool | undefined): AppDeps['slack'
   return {
     signingSecret: config.SLACK_SIGNING_SECRET,
     identitySecret: config.IDENTITY_SECRET,
+    approvalKey: approvalSigningKey(config),
     ledger: new ChatLedger(pool),
     slack: createSlackClient({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
     responseOrigins: ['https://hooks.slack.com', ...(config.SLACK_API_URL ? [new URL(config.SLACK_API_URL).origin] : [])],
   };
 }
 
+/** Where the Temporal Web UI is served from: the browser origins that may call the codec endpoint. */
+function uiOrigins(config: AppConfig): string[] {
+  const origin = new URL(temporalUiUrl(config)).origin;
+  return [origin, origin.replace('//127.0.0.1:', '//localhost:')];
+}
+
 /** gRPC channel settings for clients that must notice Temporal's return at once. */
 export const RECONNECT_QUICKLY = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1000 };
 
-export async function startHttpServer(config: AppConfig, policy: ResponsePolicy, auth: WebhookAuth) {
+export async function startHttpServer(
+  config: AppConfig,
+  policy: ResponsePolicy,
+  auth: WebhookAuth,
+  log: (line: string) => void = console.log,
+) {
   // Lazy: the server starts, and /readyz reports, even while Temporal is down.
   // Reconnect within a second once Temporal is back (gRPC's default backoff grows to minutes).
   const connection = Connection.lazy({ ...temporalConnection(config), channelArgs: RECONNECT_QUICKLY });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const codec = dataConverter(config);
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: codec });
   // Personal API tokens live in the store; without a database the API is off.
   const pool = config.DATABASE_URL
     ? new Pool({ connectionString: config.DATABASE_URL, max: 4, application_name: `${config.STORE_APPLICATION_NAME}-http` })
@@ -85,19 +101,23 @@ export async function startHttpServer(config: AppConfig, policy: ResponsePolicy,
       publicUrl: publicUrl(config),
       identitySecret: config.IDENTITY_SECRET,
     },
-    api: { tokens: pool && new TokenStore(pool), identitySecret: config.IDENTITY_SECRET },
+    api: { tokens: pool && new TokenStore(pool), identitySecret: config.IDENTITY_SECRET, approvalKey: approvalSigningKey(config) },
     subscriptions: { store: pool && new SubscriberStore(pool), mailer },
     slack: slackRoutes(config, pool),
     storeMetrics: pool && createStoreMetrics(pool),
     metricsToken: config.METRICS_TOKEN,
+    codec: { codec: codec.payloadCodecs![0]!, token: config.CODEC_TOKEN, uiOrigins: uiOrigins(config) },
     logger: { level: config.LOG_LEVEL },
     limits: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, maxConnections: config.HTTP_MAX_CONNECTIONS },
   });
   const url = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  const tokens = pool && config.IDENTITY_SECRET ? new TokenStore(pool) : undefined;
+  const bootstrap = tokens && offerAdminBootstrapInBackground(tokens, policy, config.DATA_DIR, log);
   return {
     url,
     /** Graceful: stops accepting, finishes in-flight requests, then closes the Temporal connection. */
     async close() {
+      bootstrap?.stop();
       await app.close();
       await connection.close();
       await pool?.end();

@@ -6,6 +6,7 @@
  * as with an API token. Slack wants an answer within 3 s: work that takes longer answers through the
  * request's response_url.
  */
+import type { KeyObject } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { WebClient } from '@slack/web-api';
 // The helper alone: the package's index loads the whole framework (≈0.6 s at start) for one function.
@@ -27,6 +28,8 @@ export interface SlackRoutesDeps {
   policy: ResponsePolicy;
   signingSecret: string;
   identitySecret: string;
+  /** Signs approvals for runbook hosts (APPROVAL_SIGNING_KEY). */
+  approvalKey?: KeyObject;
   ledger: ChatLedger;
   /** Opens the resolve and note modals, and tells a person what happened when a modal's work outlasts 3 s. */
   slack: WebClient;
@@ -97,7 +100,14 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
   };
 
   const act = async (who: VerifiedPerson, incidentId: string, action: Action, args: Record<string, unknown>, done: string) => {
-    await actAs({ client: deps.client, identitySecret: deps.identitySecret }, who, 'chat', incidentId, action, args);
+    await actAs(
+      { client: deps.client, identitySecret: deps.identitySecret, approvalKey: deps.approvalKey },
+      who,
+      'chat',
+      incidentId,
+      action,
+      args,
+    );
     return `${incidentId}: ${done} (as ${esc(who.name)}).`;
   };
 

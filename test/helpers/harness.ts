@@ -20,6 +20,8 @@ import type { PolicyInput, ResponsePolicy } from '../../policy/schema';
 import { createIncidentWorker } from '../../workers/create-worker';
 import { STORE_APPLICATION_NAME } from '../../workers/run';
 import { INCIDENT_WORKFLOW_TYPE, stateQuery, type IncidentInput, type IncidentState } from '../../contract';
+import { ephemeralDataConverter } from '../../dev/ephemeral-payload-key';
+import { signingKey, verifyKey } from '../../security/approval-grant';
 
 /** The plan's policy with durations shrunk to seconds. Durations are data. */
 export function testPolicy(overrides: Partial<PolicyInput> = {}): ResponsePolicy {
@@ -73,7 +75,7 @@ export async function openTestEnv(options: { isolatedStore?: boolean } = {}): Pr
   pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     address,
-    client: new Client({ connection }),
+    client: new Client({ connection, dataConverter: ephemeralDataConverter() }),
     native,
     pool,
     store: new IncidentStore(pool),
@@ -86,6 +88,12 @@ export async function openTestEnv(options: { isolatedStore?: boolean } = {}): Pr
     },
   };
 }
+
+/** The run's approval keys (global setup): test HTTP servers sign approvals with one, runbook hosts check with the other. */
+export const testApprovalKeys = () => ({
+  signing: signingKey(process.env.APPROVAL_SIGNING_KEY!),
+  verify: verifyKey(process.env.APPROVAL_VERIFY_KEY!),
+});
 
 /** The secret the test HTTP server signs proofs of identity with, and test workers check them with. */
 export const TEST_IDENTITY_SECRET = 'identity-test-secret';
@@ -122,6 +130,7 @@ export async function startTestWorker(
     ? createTwilioMessenger({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN, from: TWILIO_FROM, apiBaseUrl: options.twilioUrl })
     : undefined;
   const worker = await createIncidentWorker({
+    dataConverter: ephemeralDataConverter(),
     connection: env.native,
     namespace: 'default',
     taskQueue: options.taskQueue,

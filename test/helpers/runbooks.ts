@@ -17,7 +17,8 @@ import {
   type RunbookState,
   type StepRun,
 } from '../../contract';
-import { testPolicy, waitFor, type TestEnv } from './harness';
+import { testApprovalKeys, testPolicy, waitFor, type TestEnv } from './harness';
+import { ephemeralDataConverter } from '../../dev/ephemeral-payload-key';
 
 export const shippedRunbooks = (): RunbookDef[] =>
   JSON.parse(JSON.stringify((defaultPolicy as PolicyInput).runbooks!.definitions)) as RunbookDef[];
@@ -68,12 +69,14 @@ export async function startRunbookHost(
   options: { host: string; policy: ResponsePolicy; databases?: Record<string, DatabaseUrls>; secrets?: Record<string, string> },
 ): Promise<{ stop(): Promise<void> }> {
   const worker = await createRunbookWorker({
+    dataConverter: ephemeralDataConverter(),
     connection: env.native,
     namespace: 'default',
     host: options.host,
     runbooks: options.policy.runbooks,
     databases: options.databases ?? {},
     env: options.secrets ?? {},
+    approvalKey: testApprovalKeys().verify,
   });
   const running = worker.run();
   return {

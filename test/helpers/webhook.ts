@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../client/server/app';
 import type { ResponsePolicy } from '../../policy/schema';
+import { testApprovalKeys } from './harness';
 
 export const WEBHOOK_TOKEN = 'webhook-test-token';
 export const METRICS_TOKEN = 'metrics-test-token';
@@ -31,6 +32,9 @@ export async function startWebhook(
     acknowledge,
     metricsToken: METRICS_TOKEN,
     ...extra,
+    // Verified approvals are signed for runbook hosts with the run's approval key.
+    ...(extra.api ? { api: { approvalKey: testApprovalKeys().signing, ...extra.api } } : {}),
+    ...(extra.slack ? { slack: { approvalKey: testApprovalKeys().signing, ...extra.slack } } : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -93,7 +93,7 @@ export function registerHandlers(fx: Effects): void {
     return {
       handler: (args: A): IncidentState | Promise<IncidentState> => {
         if (!args.proof) return run(args, 'unverified');
-        return verifiedActor(verify, m.usedNonces, action, args).then((actor) => {
+        return verifiedActor(verify, m.usedNonces, action, args, m.state.incidentId).then((actor) => {
           const verified = { ...args, by: actor.name };
           validate(verified);
           return run(verified, actor.via);

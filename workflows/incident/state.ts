@@ -36,11 +36,12 @@ export interface IncidentModel {
   openedOnCall?: { atMs: number; answer: OnCallAnswer };
   /** How the person whose action is being applied was verified; set only while it is applied. */
   acting?: Verification;
-  /** Nonces of proofs this run has accepted: a proof read out of history cannot be used again. */
-  usedNonces: string[];
+  /** Nonces of proofs this incident has accepted (the book's, so they survive continue-as-new). */
+  usedNonces: UsedNonce[];
 }
 
 import { iso } from '../clock';
+import type { UsedNonce } from '../identity';
 export { iso };
 
 /** A new incident's state and book, or the ones carried through continue-as-new, unchanged. */
@@ -90,7 +91,7 @@ export function initialModel(input: IncidentInput, declaredAt: string): Incident
     publishedAttributes: '',
     pageFirst: false,
     localTail: Promise.resolve(),
-    usedNonces: [],
+    usedNonces: (book.usedNonces ??= []),
   };
 }
 

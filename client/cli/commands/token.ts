@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ApiTokenRecord } from '../../../contract';
 import { CONTROL_CHARACTERS, ErrorType } from '../../../contract';
-import { newToken, tokenHash } from '../../../activities/identity';
+import { publicUrl } from '../../../config/env';
 import { IncidentError } from '../../failures';
-import { actor, apiCall, apiSettings, globals, output, parseOptions, storeRequest } from '../context';
+import { apiCall, apiCallTo, apiSettings, cliConfig, globals, output, parseOptions } from '../context';
 
 const label = z
   .string()
@@ -32,10 +32,22 @@ const table = (tokens: ApiTokenRecord[]) =>
         )
         .join('\n');
 
+/** Tokens are managed through the API only: reaching Temporal gives no way to a token. */
+function requireApi(): void {
+  if (!apiSettings())
+    throw new IncidentError(
+      'tokens are managed through the HTTP API: set INCIDENT_API_URL and INCIDENT_TOKEN (the first admin: incidentctl token bootstrap)',
+      ErrorType.InvalidInput,
+    );
+}
+
+type Created = ApiTokenRecord & { token: string };
+const shownOnce = (created: Created) => `${created.id} for ${created.person}: ${created.token}\nShown once: keep it as INCIDENT_TOKEN.`;
+
 /**
- * Personal API tokens. With INCIDENT_API_URL and INCIDENT_TOKEN set, a person manages their own;
- * without, an operator with Temporal access manages anyone's. The token is made here and shown once:
- * only its SHA-256 leaves this process.
+ * Personal API tokens, through the HTTP API as the token's person: your own, or anyone's when the
+ * policy names you admin (identity.admins). The first admin's comes from `token bootstrap`, with the
+ * one-time code the HTTP server wrote on its own machine.
  */
 export function register(program: Command): void {
   const token = program.command('token').description('personal API tokens: who you are when acting through the API');
@@ -43,56 +55,71 @@ export function register(program: Command): void {
   token
     .command('create')
     .description('create a token (shown once; keep it as INCIDENT_TOKEN)')
-    .option('--for <contact-id>', 'the contact the token acts as (operators only; with a token, yourself)')
+    .option('--for <contact-id>', 'the contact the token acts as (admins only; yourself by default)')
     .option('--label <text>', 'what the token is for, e.g. laptop', 'cli')
     .action(async (raw: unknown, command: Command) => {
       const options = parseOptions(z.object({ for: z.string().trim().min(1).optional(), label }), raw);
-      const g = globals(command);
-      if (apiSettings()) {
-        const me = await apiCall<{ person: string }>('GET', '/api/v1/me');
-        if (options.for && options.for !== me.person)
+      requireApi();
+      const created = await apiCall<Created>('POST', '/api/v1/tokens', {
+        label: options.label,
+        ...(options.for ? { for: options.for } : {}),
+      });
+      output(globals(command), created, shownOnce(created));
+    });
+
+  token
+    .command('bootstrap')
+    .description("the first admin's token, from the one-time code the HTTP server wrote on its machine")
+    .requiredOption('--for <contact-id>', 'an admin of the policy (identity.admins)')
+    .option('--code-file <file>', 'the file the HTTP server named at start (DATA_DIR/admin-bootstrap-code)')
+    .option('--code <code>', 'the code itself')
+    .option('--label <text>', 'what the token is for', 'bootstrap')
+    .action(async (raw: unknown, command: Command) => {
+      const options = parseOptions(
+        z.object({ for: z.string().trim().min(1), codeFile: z.string().min(1).optional(), code: z.string().min(1).optional(), label }),
+        raw,
+      );
+      let code = options.code;
+      if (!code && options.codeFile) {
+        try {
+          code = readFileSync(options.codeFile, 'utf8').trim();
+        } catch (error) {
           throw new IncidentError(
-            `a token acts for its own person (${me.person}); an operator creates tokens for others`,
+            `--code-file: cannot read ${options.codeFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
             ErrorType.InvalidInput,
           );
-        const created = await apiCall<ApiTokenRecord & { token: string }>('POST', '/api/v1/tokens', { label: options.label });
-        output(g, created, `${created.id} for ${created.person}: ${created.token}\nShown once: keep it as INCIDENT_TOKEN.`);
-        return;
+        }
       }
-      if (!options.for) throw new IncidentError('--for: whose token (a contact id from the policy)', ErrorType.InvalidInput);
-      const secret = newToken();
-      const [created] = await storeRequest<ApiTokenRecord[]>(g, 'apiTokenWorkflow', {
-        op: 'create',
-        id: `tok_${randomUUID().slice(0, 8)}`,
-        person: options.for,
+      if (!code) throw new IncidentError('--code-file or --code: the one-time code the HTTP server wrote at start', ErrorType.InvalidInput);
+      const config = cliConfig();
+      const url = (config.INCIDENT_API_URL ?? publicUrl(config)).replace(/\/$/, '');
+      const created = await apiCallTo<Created>(url, undefined, 'POST', '/api/v1/bootstrap', {
+        code,
+        for: options.for,
         label: options.label,
-        hash: tokenHash(secret),
-        by: `${actor(g)} (unverified)`,
       });
-      output(g, { ...created, token: secret }, `${created!.id} for ${created!.person}: ${secret}\nShown once: keep it as INCIDENT_TOKEN.`);
+      output(globals(command), created, shownOnce(created));
     });
 
   token
     .command('list')
     .description('list tokens (never the tokens themselves)')
-    .option('--for <contact-id>', 'only this contact’s tokens')
-    .action(async (raw: { for?: string }, command: Command) => {
-      const g = globals(command);
-      const tokens = apiSettings()
-        ? await apiCall<ApiTokenRecord[]>('GET', '/api/v1/tokens')
-        : await storeRequest<ApiTokenRecord[]>(g, 'apiTokenWorkflow', { op: 'list', person: raw.for });
-      output(g, tokens, table(tokens));
+    .option('--for <contact-id>', "another contact's tokens (admins only)")
+    .option('--all', "everyone's tokens (admins only)")
+    .action(async (raw: { for?: string; all?: boolean }, command: Command) => {
+      requireApi();
+      const query = raw.all ? '?all=true' : raw.for ? `?for=${encodeURIComponent(raw.for)}` : '';
+      const tokens = await apiCall<ApiTokenRecord[]>('GET', `/api/v1/tokens${query}`);
+      output(globals(command), tokens, table(tokens));
     });
 
   token
     .command('revoke')
-    .description('revoke a token: it is refused from then on')
+    .description("revoke a token: it is refused from then on (your own; anyone's for admins)")
     .argument('<token-id>', 'e.g. tok_1a2b3c4d')
     .action(async (id: string, _raw: unknown, command: Command) => {
-      const g = globals(command);
-      const revoked = apiSettings()
-        ? await apiCall<ApiTokenRecord>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`)
-        : (await storeRequest<ApiTokenRecord[]>(g, 'apiTokenWorkflow', { op: 'revoke', id }))[0]!;
-      output(g, revoked, `${revoked.id} (${revoked.person}, ${revoked.label}) revoked at ${revoked.revokedAt}`);
+      requireApi();
+      const revoked = await apiCall<ApiTokenRecord>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
+      output(globals(command), revoked, `${revoked.id} (${revoked.person}, ${revoked.label}) revoked at ${revoked.revokedAt}`);
     });
 }
