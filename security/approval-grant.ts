@@ -30,7 +30,7 @@ export function grantProblem(
   if (!key) return 'this host has no APPROVAL_VERIFY_KEY, so it cannot check approvals';
   if (!grant || typeof grant !== 'object' || typeof grant.sig !== 'string') return 'no signed approval came with it';
   const { sig, ...fields } = grant;
-  let valid = false;
+  let valid: boolean;
   try {
     valid = verify(null, Buffer.from(grantPayload(fields)), key, Buffer.from(sig, 'base64url'));
   } catch {

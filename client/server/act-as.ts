@@ -31,7 +31,7 @@ export function actAs<T>(
     action === 'approve' && deps.approvalKey
       ? async (target: { handle: WorkflowHandle; runId: string; incidentId: string }) => {
           const state = await target.handle.query(runbookStateQuery);
-          const found = findStep(state.steps, String(rest.step ?? ''), target.incidentId);
+          const found = findStep(state.steps, typeof rest.step === 'string' ? rest.step : '', target.incidentId);
           if ('error' in found) throw new IncidentError(found.error, found.type);
           return {
             grant: signGrant(deps.approvalKey!, {
