@@ -56,7 +56,12 @@ async function main() {
   );
   if (values.smoke) {
     try {
-      const ok = await runClusterSmoke(cluster, { smtp: smtp!, httpPorts: [httpBase, httpBase + 1], webhookToken: secrets.WEBHOOK_TOKEN });
+      const ok = await runClusterSmoke(cluster, {
+        smtp: smtp!,
+        httpPorts: [httpBase, httpBase + 1],
+        webhookToken: secrets.WEBHOOK_TOKEN,
+        dataDir: dir,
+      });
       process.exitCode = ok ? 0 : 1;
     } finally {
       await shutdown();

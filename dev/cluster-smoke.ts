@@ -4,7 +4,7 @@
  * would); the next level is paged once; the page's link acknowledges through the second HTTP server;
  * incidentctl resolves with a personal token through the second HTTP server's API. Prints a table and says whether anything was lost or duplicated.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { run } from '../client/cli/main';
 import { firingPayload } from './alert-payload';
@@ -28,7 +28,7 @@ export function writeSmokePolicy(dir: string): string {
 
 export async function runClusterSmoke(
   cluster: Cluster,
-  o: { smtp: TestSmtp; httpPorts: [number, number]; webhookToken: string },
+  o: { smtp: TestSmtp; httpPorts: [number, number]; webhookToken: string; dataDir: string },
 ): Promise<boolean> {
   const second = `http://127.0.0.1:${o.httpPorts[1]}`;
   const rows: [string, string, boolean][] = [];
@@ -77,8 +77,8 @@ export async function runClusterSmoke(
   const ackedAt = Date.now();
   rows.push(['Acknowledged from the page link, through the second HTTP server', String(acked?.status ?? 'no link'), acked?.status === 200]);
 
-  // Resolving a P1 needs a verified person: an operator makes a token for the commander (over Temporal),
-  // who resolves through the second HTTP server's API with it.
+  // Resolving a P1 needs a verified person: the commander (an admin) takes the first token with the
+  // one-time code an HTTP server wrote into the data folder, and resolves through the second server's API.
   const cli = async (env: Record<string, string>, ...args: string[]) => {
     let out = '';
     const code = await run(['node', 'incidentctl', ...args], {
@@ -88,7 +88,9 @@ export async function runClusterSmoke(
     });
     return { code, out };
   };
-  const created = await cli({}, 'token', 'create', '--for', 'ic', '--label', 'cluster smoke', '--json');
+  const codeFile = path.join(o.dataDir, 'admin-bootstrap-code');
+  for (let i = 0; i < 100 && !existsSync(codeFile); i++) await new Promise((r) => setTimeout(r, 200));
+  const created = await cli({ INCIDENT_API_URL: second }, 'token', 'bootstrap', '--for', 'ic', '--code-file', codeFile, '--json');
   const token = created.code === 0 ? (JSON.parse(created.out) as { token: string }).token : '';
   const resolved = await cli(
     { INCIDENT_API_URL: second, INCIDENT_TOKEN: token },

@@ -1,7 +1,7 @@
 // `npm start` on a fresh machine, as a new user runs it: its data is private, its embedded database
 // shares no default password and serves the application through a role without superuser.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -72,6 +72,10 @@ test('the data folder and every file npm start writes there are private', () => 
       'metrics-token',
       'identity-secret',
       'postgres-credentials.json',
+      'payload-keys',
+      'codec-token',
+      'approval-signing-key',
+      'approval-verify-key',
     ]),
   );
   for (const file of files) expect([file.name, mode(path.join(dataDir, file.name))]).toEqual([file.name, 0o600]);
@@ -117,8 +121,21 @@ test('/metrics wants the generated token', async () => {
 });
 
 test("the README's walkthrough with a personal token: actions recorded as the token's person, verified", async () => {
-  const operator = { TEMPORAL_ADDRESS: `127.0.0.1:${temporalPortUsed}` };
-  const created = await runCli(operator, 'token', 'create', '--for', 'ic', '--json');
+  // Run beside npm start, as a user would: the CLI finds the payload key in the data folder.
+  const operator = { TEMPORAL_ADDRESS: `127.0.0.1:${temporalPortUsed}`, DATA_DIR: dataDir, PAYLOAD_KEYS: '' };
+  // The first admin's token, from the one-time code npm start's HTTP server wrote into the data folder.
+  const codeFile = path.join(dataDir, 'admin-bootstrap-code');
+  await waitFor(() => existsSync(codeFile), 'the bootstrap code');
+  const created = await runCli(
+    { ...operator, INCIDENT_API_URL: `http://127.0.0.1:${httpPort}` },
+    'token',
+    'bootstrap',
+    '--for',
+    'ic',
+    '--code-file',
+    codeFile,
+    '--json',
+  );
   expect(created.code).toBe(0);
   const person = {
     ...operator,

@@ -17,6 +17,8 @@ import { createIncidentWorker } from '../workers/create-worker';
 import { runCli } from './helpers/cli';
 import { testPolicy, uniqueQueue, waitFor, workflowBundle } from './helpers/harness';
 import { ephemeralDataConverter } from '../dev/ephemeral-payload-key';
+import { EncryptionCodec, parsePayloadKeys } from '../security/payload-codec';
+import { startWebhook, type TestWebhook } from './helpers/webhook';
 
 const ARTIFACTS = path.resolve(__dirname, '../test-artifacts');
 const taskQueue = uniqueQueue('ui');
@@ -25,9 +27,31 @@ let connection: Connection;
 let native: NativeConnection;
 let pool: Pool;
 let stopWorker: () => Promise<void>;
+let codecServer: TestWebhook;
+const CODEC_TOKEN = 'ui-codec-test-token';
 
 beforeAll(async () => {
-  server = await startDevServer({ cliPath: await resolveTemporalCli(), uiPort: await freePort() });
+  // Payloads are sealed: the UI opens them through our codec endpoint, as npm start configures it.
+  const uiPort = await freePort();
+  codecServer = await startWebhook(
+    new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }),
+    taskQueue,
+    testPolicy(),
+    5000,
+    undefined,
+    {
+      codec: {
+        codec: new EncryptionCodec(parsePayloadKeys(process.env.PAYLOAD_KEYS!)),
+        token: CODEC_TOKEN,
+        uiOrigins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+      },
+    },
+  );
+  server = await startDevServer({
+    cliPath: await resolveTemporalCli(),
+    uiPort,
+    uiCodecEndpoint: `${codecServer.url}/codec/${CODEC_TOKEN}`,
+  });
   connection = await Connection.connect({ address: server.address });
   native = await NativeConnection.connect({ address: server.address });
   pool = new Pool({ connectionString: process.env.TEST_DB_URL, max: 3 });
@@ -51,6 +75,7 @@ afterAll(async () => {
   await connection?.close();
   await pool?.end();
   await server?.stop();
+  await codecServer?.close();
 });
 
 test('an incident reads as a titled row in the list and a current story on its page', async () => {
@@ -102,6 +127,7 @@ test('an incident reads as a titled row in the list and a current story on its p
     await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-incident.png'), fullPage: true });
     // The summary, details and current details, as an incident lead reads them.
+    // The summary is a sealed payload: readable here only because the UI opened it through the codec endpoint.
     await page.getByText('User Metadata').first().click();
     await page.getByText('Checkout latency above SLO').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'temporal-ui-incident-metadata.png'), fullPage: true });
