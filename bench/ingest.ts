@@ -10,6 +10,7 @@ import { openBenchEnv } from './env';
 import { postFromThread } from './post';
 import { percentile } from '../dev/probes';
 import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
@@ -153,12 +154,14 @@ async function runOn(sqlite: boolean) {
         items.splice(Math.min(items.length, 2 * i + 1), 0, payload(`${prefix}-${i % GROUPS}`, `fp-${i % GROUPS}-r${i}`));
       return items;
     };
-    const ceiling = async (prefix: string) => {
+    // The same requests without the payload codec: what sealing every payload costs the ceiling.
+    const plainClient = new Client({ connection });
+    const ceiling = async (prefix: string, via: Client = client) => {
       const items = mix(prefix);
       const t = performance.now();
       await pool(items, CONCURRENCY, async (p) => {
         const group = mapGroup(p, policy, new Date().toISOString());
-        await client.workflow.signalWithStart(INCIDENT_WORKFLOW_TYPE, {
+        await via.workflow.signalWithStart(INCIDENT_WORKFLOW_TYPE, {
           workflowId: group.workflowId,
           taskQueue: ingestQueue,
           args: [group.input],
@@ -187,6 +190,14 @@ async function runOn(sqlite: boolean) {
     const ingest = await postFromThread(ingestBase, TOKEN, mix('webhook'), { concurrency: CONCURRENCY });
     const ceilingB = await ceiling('ceiling-b');
     const ceilingRate = (ceilingA + ceilingB) / 2;
+    const unsealedRate = await ceiling('ceiling-unsealed', plainClient);
+    // The codec alone: seal and open one incident's start input (its policy included), many times.
+    const codec = ephemeralDataConverter().payloadCodecs![0]!;
+    const sample = [defaultPayloadConverter.toPayload(mapGroup(payload('codec', 'fp'), policy, new Date().toISOString()).input)];
+    const rounds = 2000;
+    const tc = performance.now();
+    for (let i = 0; i < rounds; i++) await codec.decode(await codec.encode(sample));
+    const codecMicros = ((performance.now() - tc) * 1000) / rounds;
     const ingestRate = ingest.results.length / ingest.seconds;
     const latencies = ingest.results.map((r) => r.ms);
     const statuses = new Map<number, number>();
@@ -237,6 +248,9 @@ async function runOn(sqlite: boolean) {
       concurrency: CONCURRENCY,
       ceiling_signalWithStart_per_s: round(ceilingRate),
       ceiling_runs_per_s: [round(ceilingA), round(ceilingB)],
+      ceiling_unsealed_per_s: round(unsealedRate),
+      codec_seal_open_us: round(codecMicros),
+      codec_payload_bytes: sample[0]!.data!.length,
       webhook_alerts_per_s: round(ingestRate),
       ratio_to_ceiling: round(ingestRate / ceilingRate, 2),
       webhook_status_counts: Object.fromEntries(statuses),
@@ -284,6 +298,11 @@ async function main() {
   const memory = await runOn(false);
   const rows: [string, (r: Report) => string][] = [
     ['Ceiling: raw signalWithStart (requests/s)', (r) => String(r.ceiling_signalWithStart_per_s)],
+    [
+      'Ceiling without the payload codec (requests/s); sealed / unsealed',
+      (r) => `${r.ceiling_unsealed_per_s}; ${round(r.ceiling_signalWithStart_per_s / r.ceiling_unsealed_per_s, 2)}`,
+    ],
+    ['Seal + open one incident input (µs, bytes)', (r) => `${r.codec_seal_open_us}, ${r.codec_payload_bytes}`],
     ['Webhook (alerts/s), ratio to the ceiling', (r) => `${r.webhook_alerts_per_s}, ${r.ratio_to_ceiling}`],
     ['Webhook latency p50 / p99 (ms)', (r) => `${r.webhook_latency_ms.p50} / ${r.webhook_latency_ms.p99}`],
     ['Incidents started / lost / duplicates', (r) => `${r.incidents_started} / ${r.lost} / ${r.duplicates}`],

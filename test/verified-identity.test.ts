@@ -31,6 +31,8 @@ let web: TestWebhook;
 let hostWorker: { stop(): Promise<void> };
 const h = useIncidentHarness({
   name: 'identity',
+  // A store of its own: the first admin is bootstrapped while no admin holds a token, which other suites' tokens would spoil.
+  isolatedStore: true,
   policy,
   beforeTeardown: async () => {
     await web?.close();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { defaultPayloadConverter, toPayloads } from '@temporalio/common';
+import { toPayloads } from '@temporalio/common';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
 import {
@@ -34,6 +34,19 @@ export async function ingestGroup(client: Client, taskQueue: string, group: Grou
       throw error;
     }
   }
+  // The raw request goes through the client's data converter like the SDK's own: every payload sealed.
+  const { payloadConverter, payloadCodecs } = client.options.loadedDataConverter;
+  const seal = async (...values: unknown[]) => {
+    let payloads = toPayloads(payloadConverter, ...values) ?? [];
+    for (const codec of payloadCodecs) payloads = await codec.encode(payloads);
+    return payloads;
+  };
+  const metadata = incidentStartMetadata(group.input);
+  const [input, signalInput, [title, summary, details]] = await Promise.all([
+    seal(group.input),
+    seal(group.batch),
+    seal(group.input.title, metadata.summary, metadata.details),
+  ]);
   const response = await client.workflowService.signalWithStartWorkflowExecution({
     namespace: client.options.namespace,
     identity: client.options.identity,
@@ -41,16 +54,13 @@ export async function ingestGroup(client: Client, taskQueue: string, group: Grou
     workflowId: group.workflowId,
     workflowType: { name: INCIDENT_WORKFLOW_TYPE },
     taskQueue: { kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL, name: taskQueue },
-    input: { payloads: toPayloads(defaultPayloadConverter, group.input) },
+    input: { payloads: input },
     signalName: alertsSignal.name,
-    signalInput: { payloads: toPayloads(defaultPayloadConverter, group.batch) },
+    signalInput: { payloads: signalInput },
     // A closed incident's group may open a new one; a running one is joined.
     workflowIdReusePolicy: temporal.api.enums.v1.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-    memo: { fields: { title: defaultPayloadConverter.toPayload(group.input.title) } },
-    userMetadata: {
-      summary: defaultPayloadConverter.toPayload(incidentStartMetadata(group.input).summary),
-      details: defaultPayloadConverter.toPayload(incidentStartMetadata(group.input).details),
-    },
+    memo: { fields: { title: title! } },
+    userMetadata: { summary, details },
     searchAttributes: {
       indexedFields: encodeUnifiedSearchAttributes(undefined, [
         { key: searchAttributes.title, value: group.input.title },
