@@ -12,7 +12,15 @@ const composeFile = path.join(root, 'docker-compose.yml');
 type Service = { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; deploy?: { replicas?: number } };
 const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
-const secrets = { POSTGRES_PASSWORD: 'x', WEBHOOK_TOKEN: 'x', ACK_LINK_SECRET: 'x', METRICS_TOKEN: 'x' };
+const secrets = {
+  POSTGRES_PASSWORD: 'x',
+  WEBHOOK_TOKEN: 'x',
+  ACK_LINK_SECRET: 'x',
+  METRICS_TOKEN: 'x',
+  PAYLOAD_KEYS: 'x',
+  APPROVAL_SIGNING_KEY: 'x',
+  APPROVAL_VERIFY_KEY: 'x',
+};
 
 test('docker-compose config -q accepts the file (with the required settings), and refuses it without them', () => {
   const bin = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find((b) => existsSync(b));
