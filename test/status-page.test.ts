@@ -6,7 +6,17 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { addNoteUpdate, advancePhaseUpdate, resolveUpdate, setImpactUpdate, stateQuery } from '../contract';
+import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import {
+  INCIDENT_WORKFLOW_TYPE,
+  addNoteUpdate,
+  advancePhaseUpdate,
+  resolveUpdate,
+  searchAttributes,
+  setImpactUpdate,
+  stateQuery,
+} from '../contract';
 import type { StatusData } from '../client/server/status-page';
 import { runCli } from './helpers/cli';
 import { declareIncident, sleep, useIncidentHarness, waitFor } from './helpers/harness';
@@ -265,4 +275,61 @@ test('subscribers confirm by a button (not by opening the link), get one email p
     `Slow checkouts ${run}: Investigating`,
     `Slow checkouts ${run}: Monitoring`,
   ]);
+});
+
+test('the page shows only what our workers published: a forged, foreign or malformed memo is left out, never the page; the feed carries no control characters', async () => {
+  const run = h.taskQueue.slice(-8);
+  const forgedMemo = (title: string, extra: Record<string, unknown> = {}) => ({
+    title,
+    publicTitle: title,
+    publicUpdates: [{ at: new Date().toISOString(), text: `forged ${run}`, state: 'investigating' }],
+    ...extra,
+  });
+  const start = (client: Client, taskQueue: string, title: string, extra: Record<string, unknown> = {}) =>
+    client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+      workflowId: `incident-forged-${randomUUID()}`,
+      taskQueue,
+      args: [],
+      memo: forgedMemo(title, extra),
+      typedSearchAttributes: [{ key: searchAttributes.incidentId, value: `INC-9${Math.floor(Math.random() * 1e8)}` }],
+    });
+  const stranger = new Client({ connection: h.env.client.connection });
+  const forged = [
+    // Someone without the payload key, on our queue: the memo does not open.
+    await start(stranger, h.taskQueue, `Unsealed ${run}`),
+    // An insider with the key, on a queue no worker of ours serves.
+    await start(h.env.client, `elsewhere-${run}`, `Elsewhere ${run}`),
+    // An insider on our queue with an impact meant to break out of its attribute.
+    await start(h.env.client, h.taskQueue, `Breakout ${run}`, {
+      publicImpact: '"><meta http-equiv="refresh" content="0;url=https://evil.example">',
+    }),
+  ];
+  try {
+    // A real incident published with a bell and an escape in its text, beside them.
+    const real = await declareIncident(h.env, h.taskQueue, { policy: h.policy, severity: 'P2', title: `Real ${run}` });
+    const id = real.state.incidentId;
+    const published = await runCli(
+      { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue },
+      'update',
+      id,
+      `Degraded\u0007 search \u001b[31m${run}`,
+      '--public',
+      '--title',
+      `Search is slow ${run}`,
+    );
+    expect(published.code).toBe(0);
+    await waitFor(async () => (await statusJson()).open.some((i) => i.id === id), 'the real incident on the page', 30_000);
+    for (const route of PUBLIC_ROUTES) {
+      const page = await text(route);
+      expect(page.status).toBe(200);
+      expect(page.body).not.toContain(`forged ${run}`);
+      expect(page.body).not.toContain('http-equiv');
+    }
+    const feed = (await text('/status/feed.atom')).body;
+    expect(feed).toContain(`Degraded search [31m${run}`);
+    // eslint-disable-next-line no-control-regex
+    expect(feed).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+  } finally {
+    for (const handle of forged) await handle.terminate('test: forged').catch(() => undefined);
+  }
 });

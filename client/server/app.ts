@@ -188,7 +188,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/healthz', () => ({ status: 'ok' }));
 
-  registerStatusRoutes(app, deps.client, deps.policy, deps.acknowledge?.publicUrl, {
+  registerStatusRoutes(app, deps.client, deps.policy, deps.taskQueue, deps.acknowledge?.publicUrl, {
     ...deps.subscriptions,
     secret: deps.acknowledge?.ackSecret,
     publicUrl: deps.acknowledge?.publicUrl,

@@ -9,16 +9,19 @@ import { z } from 'zod';
 import { checkSubscriptionToken, subscriptionToken, type SubscriberStore } from '../../activities/subscribers';
 import type { Mailer } from '../../activities/mailer';
 import { escapeMarkup } from '../../policy/render';
+import { listExecutions } from '../visibility';
 import type { ResponsePolicy } from '../../policy/schema';
 import {
   INCIDENT_WORKFLOW_TYPE,
+  PHASES,
   PHASE_PUBLIC_STATE,
+  PUBLIC_IMPACTS,
+  PUBLIC_STATES,
   PUBLIC_STATE_LABELS,
   parseIncidentId,
   searchAttributes,
   type Phase,
   type PublicImpact,
-  type PublicIncidentMemo,
   type PublicState,
   type PublicUpdate,
 } from '../../contract';
@@ -55,6 +58,8 @@ export interface StatusData {
 const RANK: Record<ComponentState, number> = { operational: 0, degraded: 1, 'partial-outage': 2, 'major-outage': 3 };
 const HISTORY_DAYS = 90;
 const RESOLVED_LISTED_DAYS = 14;
+/** How long one read of visibility serves every request (the page says when it was generated). */
+export const STATUS_CACHE_MS = 5_000;
 /** Incidents read from visibility per list; published ones are a small share of them. */
 const SCAN_LIMIT = 500;
 
@@ -62,31 +67,54 @@ const ORDER: PublicState[] = ['investigating', 'identified', 'monitoring', 'reso
 const later = (a: PublicState, b: PublicState) => (ORDER.indexOf(b) > ORDER.indexOf(a) ? b : a);
 const worst = (states: ComponentState[]) => states.reduce<ComponentState>((a, b) => (RANK[b] > RANK[a] ? b : a), 'operational');
 
-export async function statusData(client: Client, policy: ResponsePolicy, nowMs = Date.now()): Promise<StatusData> {
-  const base = `WorkflowType = "${INCIDENT_WORKFLOW_TYPE}"`;
+/** What a worker writes into an incident's memo when someone publishes; anything else is not shown. */
+const publicMemoSchema = z.object({
+  publicUpdates: z
+    .array(
+      z.object({
+        at: z.iso.datetime({ offset: true }),
+        text: z.string().max(4000),
+        state: z.enum(PUBLIC_STATES).optional(),
+      }),
+    )
+    .min(1)
+    .max(500),
+  publicTitle: z.string().max(300).optional(),
+  publicImpact: z.enum(PUBLIC_IMPACTS).optional(),
+  publicComponents: z.array(z.string().max(100)).max(100).optional(),
+});
+
+/**
+ * Published incidents, read from visibility: only executions of our incident workflow on the queue our
+ * workers serve, whose memo opens with our payload key and reads as a worker writes it. One that does
+ * not is left out, never the page.
+ */
+export async function statusData(client: Client, policy: ResponsePolicy, taskQueue: string, nowMs = Date.now()): Promise<StatusData> {
+  const base = `WorkflowType = "${INCIDENT_WORKFLOW_TYPE}" AND TaskQueue = "${taskQueue.replace(/["\\]/g, '')}"`;
   const since = new Date(nowMs - HISTORY_DAYS * 86_400_000).toISOString();
   const collect = async (query: string): Promise<PublicIncident[]> => {
     const found: PublicIncident[] = [];
-    let scanned = 0;
-    for await (const w of client.workflow.list({ query })) {
-      if (++scanned > SCAN_LIMIT) break;
-      const memo = (w.memo ?? {}) as Partial<PublicIncidentMemo>;
-      const updates = Array.isArray(memo.publicUpdates) ? memo.publicUpdates : [];
-      const id = w.typedSearchAttributes.get(searchAttributes.incidentId);
-      if (!id || updates.length === 0) continue; // never published: not public
-      const closed = w.status.name !== 'RUNNING';
-      const phase = (w.typedSearchAttributes.get(searchAttributes.phase) ?? 'detect') as Phase;
+    for await (const w of listExecutions(client, query, SCAN_LIMIT)) {
+      if (w.taskQueue !== taskQueue || !w.memo || !('publicUpdates' in w.memo)) continue; // never published: not public
+      const id = w.keywords[searchAttributes.incidentId.name];
+      const parsed = publicMemoSchema.safeParse(w.memo);
+      if (!id || parseIncidentId(id) === undefined || !parsed.success) continue;
+      const memo = parsed.data;
+      const updates = memo.publicUpdates as PublicUpdate[];
+      const phase = (PHASES as readonly string[]).includes(w.keywords[searchAttributes.phase.name] ?? '')
+        ? (w.keywords[searchAttributes.phase.name] as Phase)
+        : 'detect';
       const latest = updates[updates.length - 1]!;
       found.push({
         id,
         // Updates posted before public titles existed have none: a neutral title, never the internal one.
-        title: typeof memo.publicTitle === 'string' ? memo.publicTitle : 'Service disruption',
+        title: memo.publicTitle ?? 'Service disruption',
         // What was published, moved on by the phase (a contained incident is "identified"), never back.
-        state: closed || phase === 'review' ? 'resolved' : later(latest.state ?? 'investigating', PHASE_PUBLIC_STATE[phase]),
+        state: !w.running || phase === 'review' ? 'resolved' : later(latest.state ?? 'investigating', PHASE_PUBLIC_STATE[phase]),
         impact: memo.publicImpact ?? 'partial-outage',
-        components: Array.isArray(memo.publicComponents) ? memo.publicComponents : [],
+        components: memo.publicComponents ?? [],
         startedAt: updates[0]!.at,
-        resolvedAt: w.closeTime?.toISOString(),
+        resolvedAt: w.running ? undefined : w.closeTime?.toISOString(),
         updates,
       });
     }
@@ -199,7 +227,7 @@ function renderUpdates(i: PublicIncident, nowMs: number): string {
 
 function renderIncident(i: PublicIncident, nowMs: number, latestOnly: boolean): string {
   const updates = latestOnly ? { ...i, updates: i.updates.slice(-1) } : i;
-  const cls = i.state === 'resolved' ? 'resolved' : i.impact;
+  const cls = escapeMarkup(i.state === 'resolved' ? 'resolved' : i.impact);
   return `<article class="incident ${cls}" data-id="${escapeMarkup(i.id)}"><h3><a href="/status/incidents/${escapeMarkup(i.id)}">${escapeMarkup(i.title)}</a></h3>
 <p class="meta"><strong class="state">${LABEL[i.state]}</strong> · ${LABEL[i.impact]} · started ${time(i.startedAt, nowMs)}${i.resolvedAt ? ` · resolved ${time(i.resolvedAt, nowMs)}` : ''}</p>
 <ul class="updates">${renderUpdates(updates, nowMs)}</ul></article>`;
@@ -228,7 +256,7 @@ export function renderStatusPage(data: StatusData, subscribe = false): string {
 function renderIncidentPage(i: PublicIncident, data: StatusData): string {
   const nowMs = Date.parse(data.generatedAt);
   const names = data.components.filter((c) => i.components.includes(c.id)).map((c) => c.name);
-  const body = `<article class="incident ${i.state === 'resolved' ? 'resolved' : i.impact}" data-id="${escapeMarkup(i.id)}">
+  const body = `<article class="incident ${escapeMarkup(i.state === 'resolved' ? 'resolved' : i.impact)}" data-id="${escapeMarkup(i.id)}">
 <p class="meta"><strong class="state">${LABEL[i.state]}</strong> · ${LABEL[i.impact]}${names.length ? ` · affects ${escapeMarkup(names.join(', '))}` : ''}</p>
 <p class="meta">Started ${time(i.startedAt, nowMs)}${i.resolvedAt ? ` · resolved ${time(i.resolvedAt, nowMs)}` : ''}</p>
 <ul class="updates">${renderUpdates(i, nowMs)}</ul></article>`;
@@ -242,7 +270,9 @@ export function renderFeed(data: StatusData, baseUrl: string): string {
     .flatMap((i) => i.updates.map((u, n) => ({ i, u, n })))
     .sort((a, b) => b.u.at.localeCompare(a.u.at))
     .slice(0, 50);
-  const x = escapeMarkup;
+  // XML 1.0 allows no control characters but tab and new lines: they are dropped, never sent.
+  // eslint-disable-next-line no-control-regex
+  const x = (text: string) => escapeMarkup(text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/g, ''));
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>${x(data.title)}</title><id>${x(base)}/status</id>
 <link rel="self" href="${x(base)}/status/feed.atom"/><link href="${x(base)}/status"/><updated>${x(entries[0]?.u.at ?? data.generatedAt)}</updated>
@@ -264,10 +294,23 @@ export function registerStatusRoutes(
   app: FastifyInstance,
   client: Client,
   policy: ResponsePolicy,
+  taskQueue: string,
   publicUrl?: string,
   subscriptions: SubscriptionDeps = {},
 ): void {
-  const data = () => statusData(client, policy);
+  // Anonymous traffic costs Temporal two visibility lists per CACHE_MS at most, whatever the request rate.
+  let cached: { at: number; data: Promise<StatusData> } | undefined;
+  const data = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > STATUS_CACHE_MS) {
+      const fresh = { at: now, data: statusData(client, policy, taskQueue, now) };
+      fresh.data.catch(() => {
+        if (cached === fresh) cached = undefined; // a failed read is not kept
+      });
+      cached = fresh;
+    }
+    return cached.data;
+  };
   const subscribe = Boolean(subscriptions.store && subscriptions.mailer && subscriptions.secret && subscriptions.publicUrl);
   app.get('/status.json', data);
   app.get('/status', async (_request, reply) => reply.type('text/html; charset=utf-8').send(renderStatusPage(await data(), subscribe)));
