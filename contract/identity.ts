@@ -62,7 +62,7 @@ export interface VerifiedActor {
 }
 
 /** The policy's default `identity.require`: what an unverified person may not do. */
-export const DEFAULT_IDENTITY_REQUIRE = ['approve', 'reject', 'resolve:P0', 'resolve:P1', 'severity:P0', 'severity:P1'];
+export const DEFAULT_IDENTITY_REQUIRE = ['approve', 'reject', 'resolve:P0', 'resolve:P1', 'severity:P0', 'severity:P1', 'public-update'];
 
 /** The policy's default `identity.admins`: who manages other people's API tokens. */
 export const DEFAULT_ADMINS = ['role:incident-commander'];

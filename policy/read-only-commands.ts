@@ -85,11 +85,30 @@ const REDIS_READ: Record<string, RegExp | true> = {
   CONFIG: /^GET$/i,
 };
 
+/**
+ * The operands of args when every option is a known one (`--opt=value` included); undefined as soon as
+ * one is not, since an unknown option may take the next word as its value and move the verb.
+ */
+function knownOptions(args: string[], flags: string[], valued: string[]): string[] | undefined {
+  const found: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('-') || a === '-') found.push(a);
+    else if (valued.includes(a)) i++;
+    else if (flags.includes(a) || valued.some((v) => v.startsWith('--') && a.startsWith(`${v}=`))) continue;
+    else return undefined;
+  }
+  return found;
+}
+
+const SYSTEMCTL_READ = /^(status|is-active|is-failed|is-enabled|show|cat|list-units|list-unit-files|list-timers|list-dependencies)$/;
+const SYSTEMCTL_FLAGS = ['--no-pager', '-l', '--full', '-a', '--all', '--plain', '--no-legend', '-q', '--quiet', '-r', '--recursive'];
+const SYSTEMCTL_VALUED = ['-n', '--lines', '-p', '--property', '-t', '--type', '--state', '-o', '--output'];
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
 export const READ_ONLY: Record<string, Check> = {
-  systemctl: (a) =>
-    /^(status|is-active|is-failed|is-enabled|show|cat|list-units|list-unit-files|list-timers|list-dependencies)$/.test(
-      firstOperand(a, ['-n', '--lines', '-p', '--property', '-t', '--type', '--state']).value ?? '',
-    ) && noneOf(a, /^(-H|--host|-M|--machine)/),
+  // Every option known (e.g. `-o cat stop` is output mode "cat" and the verb "stop"), never another machine.
+  systemctl: (a) => SYSTEMCTL_READ.test(knownOptions(a, SYSTEMCTL_FLAGS, SYSTEMCTL_VALUED)?.[0] ?? ''),
   top: (a) => noneOf(a, /^-[^-]*w/),
   df: () => true,
   free: () => true,
@@ -97,12 +116,15 @@ export const READ_ONLY: Record<string, Check> = {
   tail: (a) => noneOf(a, /^(-f|-F|--follow)/),
   grep: () => true,
   last: () => true,
-  ss: (a) => noneOf(a, /^(-K|--kill|-[A-Za-z]*K)/),
+  // -K ends sockets; -D/--diag writes a dump to a file.
+  ss: (a) => noneOf(a, /^(-K|--kill|--diag|-[A-Za-z]*[KD])/),
   find: (a) => a.every((x) => !x.startsWith('-') || FIND_TESTS.has(x) || /^[+-]?\d+[a-zA-Z]?$/.test(x)),
   'redis-cli': (a) => {
-    const options = ['-h', '-p', '-n', '-a', '--user', '--pass', '-s', '-u'];
+    // Only this machine's server: REDISCLI_AUTH would go wherever -h or -u points.
+    const options = ['-h', '-p', '-n', '-a', '--user', '--pass', '-s'];
     const read = new Set(['--no-auth-warning', '--raw', '--no-raw', '--bigkeys', '--memkeys', '--hotkeys', '--stat', '--tls']);
     for (let i = 0; i < a.length && a[i]!.startsWith('-'); i++) {
+      if (a[i] === '-h' && !LOCAL_HOSTS.has(a[i + 1] ?? '')) return false;
       if (options.includes(a[i]!)) i++;
       else if (!read.has(a[i]!)) return false;
     }
@@ -118,7 +140,8 @@ export const READ_ONLY: Record<string, Check> = {
   certbot: (a) => operands(a)[0] === 'certificates' && noneOf(a, /^--(renew|force|deploy|pre|post)/),
   openssl: (a) =>
     /^(s_client|x509|verify|version|ciphers)$/.test(a[0] ?? '') &&
-    noneOf(a, /^-(out|sess_out|keylogfile|msgfile|writerand|CAcreateserial|signkey)$/),
+    // No writing files, and no engines or providers: they load code.
+    noneOf(a, /^-(out|sess_out|keylogfile|msgfile|writerand|CAcreateserial|signkey|.*engine.*|provider.*|propquery)$/),
 };
 
 /** True when this exact argv only reads; a non-enum placeholder stays as "{name}", which no rule accepts as a verb. */

@@ -207,6 +207,28 @@ describe('a step without approval must only read, for every value of its paramet
     };
     expect(withRunbook(def)).toThrow('"systemctl {verb} nginx" is not known to only read');
   });
+  test.each([
+    ['systemctl -o cat stop nginx', false],
+    ['systemctl --output=cat restart nginx', false],
+    ['systemctl -H other status nginx', false],
+    ['systemctl --no-pager -n 50 status nginx', true],
+    ['systemctl -o json show nginx', true],
+    ['openssl s_client -engine pkcs11 -connect example.com:443', false],
+    ['openssl x509 -provider legacy -in cert.pem', false],
+    ['openssl s_client -ssl_client_engine e -connect example.com:443', false],
+    ['openssl x509 -in cert.pem -noout -dates', true],
+    ['ss -D /tmp/dump -tan', false],
+    ['ss --diag=/tmp/dump', false],
+    ['ss -tanD /tmp/dump', false],
+    ['ss -tan', true],
+    ['redis-cli -h other.example INFO', false],
+    ['redis-cli -u redis://other.example INFO', false],
+    ['redis-cli -h 127.0.0.1 INFO', true],
+    ['redis-cli INFO', true],
+  ])('%s only reads: %s', (line, expected) => {
+    expect(isReadOnly(line.split(' '))).toBe(expected);
+  });
+
   test('every shipped read-only step passes', () => {
     for (const def of (defaultPolicy as PolicyInput).runbooks!.definitions!)
       for (const step of def.steps.filter((s) => s.kind === 'shell' && s.approval !== 'required'))

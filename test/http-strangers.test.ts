@@ -139,4 +139,12 @@ test('/metrics needs its own token; request logs are structured and carry no ack
   expect(entries.some((e) => e.res?.statusCode === 403)).toBe(true);
   expect(logLines.join('\n')).not.toContain(token.split('.')[1]!);
   expect(logLines.join('\n')).not.toContain(TOKEN);
+
+  // Subscription links never expire, and a codec token in a path reads every payload: neither is logged.
+  const unsubscribe = 'unsubscribe-token-that-must-not-be-logged';
+  await fetch(`${base}/status/subscriptions/unsubscribe/${unsubscribe}`);
+  await fetch(`${base}/codec/codec-token-that-must-not-be-logged/decode`, { method: 'POST' });
+  await waitFor(() => logLines.some((l) => l.includes('/status/subscriptions/unsubscribe/[redacted]')), 'the subscription request log');
+  await waitFor(() => logLines.some((l) => l.includes('/codec/[redacted]/decode')), 'the codec request log');
+  expect(logLines.join('\n')).not.toContain('must-not-be-logged');
 });

@@ -277,6 +277,10 @@ test('/incident declare opens a P2 with its channel; Resolve opens a modal whose
   // A stranger's command changes nothing.
   const stranger = await fromSlack('/slack/commands', slash('U0STRANGER', `note ${incidentId} hello`, channel.id).body);
   expect(String(stranger.body.text)).toContain('not a contact in the incident policy');
+  // Nor does a stranger read the incident: internal titles are for the policy's people.
+  const peek = await fromSlack('/slack/commands', slash('U0STRANGER', `status ${incidentId}`, channel.id).body);
+  expect(String(peek.body.text)).toContain('not a contact in the incident policy');
+  expect(String(peek.body.text)).not.toContain(incidentId);
 
   // Resolve: the button opens a modal; its submission resolves the incident as the person.
   const button = press(ic.slackUserId!, SLACK_ACTIONS.resolve, incidentId, channel.id);

@@ -247,3 +247,13 @@ test("tokens for other people come only from an admin: not over Temporal, not fr
   expect(await bootstrap('ic')).toMatchObject({ code: 0 });
   expect(await bootstrap('ic')).toMatchObject({ code: 4, stderr: expect.stringContaining('no such bootstrap code') });
 });
+
+test('a public update needs a verified person by default: --as is refused, a token posts it', async () => {
+  const { state } = await declareIncident(h.env, h.taskQueue, { policy, severity: 'P2' });
+  const publicArgs = ['update', state.incidentId, 'We are looking into it.', '--public', '--title', 'Search is slow'];
+  expect(await runCli(operator, ...publicArgs, '--as', 'ic')).toMatchObject({
+    code: 4,
+    stderr: expect.stringContaining('identity.require: public-update'),
+  });
+  expect(await runCli(asPerson(await tokenFor('comms-lead')), ...publicArgs)).toMatchObject({ code: 0 });
+});

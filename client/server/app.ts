@@ -106,7 +106,13 @@ export class TemporalBreaker {
 }
 
 /** Request URLs as logged: acknowledge tokens are credentials. */
-export const loggedUrl = (url: string) => redactCodecPath(url.replace(/^\/ack\/[^/?#]+/, '/ack/[redacted]'));
+export const loggedUrl = (url: string) =>
+  redactCodecPath(
+    url
+      .replace(/^\/ack\/[^/?#]+/, '/ack/[redacted]')
+      // Confirmation and unsubscribe links never expire: they are credentials too.
+      .replace(/^\/status\/subscriptions\/([a-z]+)\/[^/?#]+/, '/status/subscriptions/$1/[redacted]'),
+  );
 
 /** The HTTP app, without listening: tests inject requests or listen on port 0. */
 export function buildApp(deps: AppDeps): FastifyInstance {

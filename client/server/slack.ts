@@ -148,6 +148,8 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
       const command = parseSlashCommand(form.text ?? '', (u) => person(u)?.id);
       if (command.kind === 'help') return reply(SLASH_HELP);
       if (command.kind === 'invalid') return reply(esc(command.message));
+      // Internal titles and names are for the policy's people, not every member of the workspace.
+      if (!who) return stranger(form.user_id);
       if (command.kind === 'status')
         return answer(
           incidentIn(command.incidentId, form.channel_id).then(async (id) =>
@@ -155,7 +157,6 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
           ),
           form.response_url,
         );
-      if (!who) return stranger(form.user_id);
       if (command.kind === 'declare') {
         const work = (async () => {
           const input = {
