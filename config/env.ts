@@ -151,6 +151,8 @@ export const envSchema = z.object({
   /** A request (headers and body) not received within this is cut with 408. */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(512),
+  /** Open connections one client address may hold (behind a proxy, the proxy is one address: raise it there). */
+  HTTP_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(128),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

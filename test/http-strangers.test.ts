@@ -7,7 +7,7 @@ import { buildApp } from '../client/server/app';
 import { createMetrics } from '../client/server/metrics';
 import { loadPolicy } from '../policy/load';
 import { groupPayload } from './helpers/alerts';
-import { openTestEnv, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
+import { openTestEnv, sleep, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';
 
 const TOKEN = 'strangers-test-token';
 const SECRET = 'strangers-ack-secret';
@@ -28,7 +28,7 @@ beforeAll(async () => {
     auth: { kind: 'bearer', token: TOKEN },
     metrics,
     metricsToken: 'scrape-token',
-    limits: { requestTimeoutMs: 1000, maxConnections: 20 },
+    limits: { requestTimeoutMs: 1000, maxConnections: 20, maxConnectionsPerAddress: 10 },
     logger: { level: 'info', stream: { write: (line: string) => void logLines.push(line) } },
     acknowledge: { ackSecret: SECRET, publicUrl: 'http://incidents.test' },
   });
@@ -147,4 +147,25 @@ test('/metrics needs its own token; request logs are structured and carry no ack
   await waitFor(() => logLines.some((l) => l.includes('/status/subscriptions/unsubscribe/[redacted]')), 'the subscription request log');
   await waitFor(() => logLines.some((l) => l.includes('/codec/[redacted]/decode')), 'the codec request log');
   expect(logLines.join('\n')).not.toContain('must-not-be-logged');
+});
+
+test('one client address cannot hold every connection: past its share, its sockets close, and others are still served', async () => {
+  // Another loopback address plays the stranger (Linux routes all of 127/8 to lo).
+  const sockets: net.Socket[] = [];
+  const closed: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const socket = net.connect({ host: '127.0.0.1', port, localAddress: '127.0.0.2' });
+    socket.on('error', () => undefined);
+    socket.once('close', () => closed.push(i));
+    sockets.push(socket);
+  }
+  try {
+    await waitFor(() => closed.length >= 5, "the stranger's extra sockets to be closed", 5000);
+    await sleep(200);
+    expect(closed.length).toBe(5);
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+  }
 });

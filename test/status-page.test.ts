@@ -333,3 +333,36 @@ test('the page shows only what our workers published: a forged, foreign or malfo
     for (const handle of forged) await handle.terminate('test: forged').catch(() => undefined);
   }
 });
+
+test('the subscribe form is no mail cannon: a few attempts per inbox (plus-addressing is one inbox) and per client, then 429', async () => {
+  const run = h.taskQueue.slice(-8);
+  const fresh = await startWebhook(
+    h.env.client,
+    h.taskQueue,
+    h.policy,
+    5000,
+    { publicUrl: PUBLIC_URL, ackSecret: LINK_SECRET },
+    { subscriptions: { store: new SubscriberStore(h.env.pool), mailer } },
+  );
+  try {
+    const subscribe = (email: string) =>
+      fetch(`${fresh.url}/status/subscribe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email }).toString(),
+      });
+    const inbox = `cannon-${run}@example.com`;
+    for (let i = 1; i <= 3; i++) expect((await subscribe(inbox.replace('@', `+${i}@`))).status).toBe(200);
+    const fourth = await subscribe(inbox.replace('@', '+4@'));
+    expect(fourth.status).toBe(429);
+    expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another inbox from the same client: the fifth attempt passes, the sixth is one too many.
+    expect((await subscribe(`other-${run}@example.com`)).status).toBe(200);
+    expect((await subscribe(`third-${run}@example.com`)).status).toBe(429);
+    // Three confirmation emails reached the inbox, no more.
+    await sleep(1000);
+    expect(h.smtp.mails.filter((m) => m.to.some((to) => to.startsWith(`cannon-${run}`)))).toHaveLength(3);
+  } finally {
+    await fresh.close();
+  }
+});

@@ -19,6 +19,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { offerAdminBootstrap } from '../client/server/admin-bootstrap';
+import { GUESSES_PER_MINUTE } from '../client/server/api';
 import { runCli } from './helpers/cli';
 import { TEST_IDENTITY_SECRET, declareIncident, useIncidentHarness, waitFor } from './helpers/harness';
 import { firingAlert, gatedRunbook, runbookHandle, startRunbookHost, waitForStep } from './helpers/runbooks';
@@ -256,4 +257,19 @@ test('a public update needs a verified person by default: --as is refused, a tok
     stderr: expect.stringContaining('identity.require: public-update'),
   });
   expect(await runCli(asPerson(await tokenFor('comms-lead')), ...publicArgs)).toMatchObject({ code: 0 });
+});
+
+// Last in this file: it leaves 127.0.0.1 refused by this server for a minute.
+test('guessing API tokens is slow: past 20 failures a minute from one address, 429 before any lookup', async () => {
+  const guess = (token: string) => fetch(`${web.url}/api/v1/me`, { headers: { authorization: `Bearer inc_${token}` } });
+  // Earlier tests here already spent a few failures (revoked tokens): at most the allowance is answered 401.
+  const statuses: number[] = [];
+  for (let i = 0; i < GUESSES_PER_MINUTE; i++) statuses.push((await guess(`wrong-${i}`)).status);
+  expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+  expect(statuses.indexOf(429) === -1 || statuses.slice(statuses.indexOf(429)).every((s) => s === 429)).toBe(true);
+  const refused = await guess('wrong-again');
+  expect(refused.status).toBe(429);
+  expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  // Even a good token waits: the answer does not depend on the guess.
+  expect((await fetch(`${web.url}/api/v1/me`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(429);
 });

@@ -10,6 +10,7 @@ import { ACTIONS, CONTROL_CHARACTERS, ErrorType, type Action } from '../../contr
 import { newToken, tokenHash, type TokenStore } from '../../activities/identity';
 import type { ResponsePolicy } from '../../policy/schema';
 import { actAs } from './act-as';
+import { RateLimit } from './rate-limit';
 import { adminIds, isAdmin } from '../../policy/admins';
 import { IncidentError, FAILURES } from '../failures';
 import { findIncident, readState } from '../temporal';
@@ -26,6 +27,9 @@ export interface ApiDeps {
 }
 
 type Person = { id: string; name: string; tokenId: string };
+
+/** Failed API tokens a client address may send per minute. */
+export const GUESSES_PER_MINUTE = 20;
 
 const labelOf = (label: unknown = 'api') =>
   typeof label === 'string' && label.length > 0 && label.length <= 100 && !CONTROL_CHARACTERS.test(label) ? label : undefined;
@@ -51,11 +55,21 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
         .send({ error: 'the API is off: the HTTP server needs DATABASE_URL and IDENTITY_SECRET', kind: ErrorType.NotFound });
       return undefined;
     }
+    // Guessing is slow: past GUESSES failed tokens a minute, a client address is answered 429 before any lookup.
+    if (guesses.exhausted(request.ip)) {
+      await reply
+        .code(429)
+        .header('retry-after', String(guesses.retryAfter(request.ip)))
+        .header('connection', 'close')
+        .send({ error: 'too many failed API tokens from this address; try again later', kind: ErrorType.Unauthenticated });
+      return undefined;
+    }
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     const found = token ? await deps.tokens.authenticate(token) : undefined;
     const contact = found && deps.policy.contacts.find((c) => c.id === found.person);
     if (!found || !contact) {
+      guesses.take(request.ip);
       await reply
         .code(401)
         .header('www-authenticate', 'Bearer')
@@ -65,6 +79,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     }
     return { id: contact.id, name: contact.name, tokenId: found.id };
   };
+  const guesses = new RateLimit(GUESSES_PER_MINUTE, 60_000);
   /** The person authenticated in onRequest, before any body was read. */
   const people = new WeakMap<FastifyRequest, Person>();
   const who = (request: FastifyRequest) => people.get(request)!;
@@ -169,8 +184,15 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
           ),
         );
       if (!label) return fail(reply, new IncidentError('label: one line of at most 100 characters', ErrorType.InvalidInput));
-      if (typeof code !== 'string' || !(await deps.tokens.redeemBootstrap(tokenHash(code))))
+      if (guesses.exhausted(request.ip))
+        return reply
+          .code(429)
+          .header('retry-after', String(guesses.retryAfter(request.ip)))
+          .send({ error: 'too many failed attempts' });
+      if (typeof code !== 'string' || !(await deps.tokens.redeemBootstrap(tokenHash(code)))) {
+        guesses.take(request.ip);
         return fail(reply, new IncidentError('no such bootstrap code (used, expired, or never offered)', ErrorType.Unauthenticated));
+      }
       return issue(whose, label, 'bootstrap code');
     });
     next();

@@ -53,9 +53,16 @@ export interface HttpLimits {
   /** Idle keep-alive connections close after this. */
   keepAliveTimeoutMs?: number;
   maxConnections?: number;
+  /** Open connections one client address may hold: one stranger cannot take every connection. */
+  maxConnectionsPerAddress?: number;
 }
 
-export const DEFAULT_LIMITS: Required<HttpLimits> = { requestTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000, maxConnections: 512 };
+export const DEFAULT_LIMITS: Required<HttpLimits> = {
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 512,
+  maxConnectionsPerAddress: 128,
+};
 /** Bodies of routes that take no large input: the SMS webhook, and anything sent where none is expected. */
 const SMALL_BODY_LIMIT = 16 * 1024;
 
@@ -152,6 +159,21 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       );
       server.keepAliveTimeout = limits.keepAliveTimeoutMs;
       server.maxConnections = limits.maxConnections;
+      const perAddress = new Map<string, number>();
+      server.on('connection', (socket) => {
+        const address = socket.remoteAddress ?? '';
+        const open = (perAddress.get(address) ?? 0) + 1;
+        if (open > limits.maxConnectionsPerAddress) {
+          socket.destroy();
+          return;
+        }
+        perAddress.set(address, open);
+        socket.once('close', () => {
+          const left = (perAddress.get(address) ?? 1) - 1;
+          if (left > 0) perAddress.set(address, left);
+          else perAddress.delete(address);
+        });
+      });
       return server;
     },
   });

@@ -108,7 +108,11 @@ export async function startHttpServer(
     metricsToken: config.METRICS_TOKEN,
     codec: { codec: codec.payloadCodecs![0]!, token: config.CODEC_TOKEN, uiOrigins: uiOrigins(config) },
     logger: { level: config.LOG_LEVEL },
-    limits: { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, maxConnections: config.HTTP_MAX_CONNECTIONS },
+    limits: {
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      maxConnections: config.HTTP_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: config.HTTP_MAX_CONNECTIONS_PER_ADDRESS,
+    },
   });
   const url = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   const tokens = pool && config.IDENTITY_SECRET ? new TokenStore(pool) : undefined;

@@ -10,6 +10,7 @@ import { checkSubscriptionToken, subscriptionToken, type SubscriberStore } from 
 import type { Mailer } from '../../activities/mailer';
 import { escapeMarkup } from '../../policy/render';
 import { listExecutions } from '../visibility';
+import { RateLimit, mailbox } from './rate-limit';
 import type { ResponsePolicy } from '../../policy/schema';
 import {
   INCIDENT_WORKFLOW_TYPE,
@@ -339,6 +340,8 @@ export interface SubscriptionDeps {
   /** Signs confirm and unsubscribe links (the acknowledge-link secret, which workers hold too). */
   secret?: string;
   publicUrl?: string;
+  /** Confirmation emails the whole form may cause per ten minutes (default 200). */
+  maxPerTenMinutes?: number;
 }
 
 const EMAIL = z.email().max(254);
@@ -356,6 +359,11 @@ export function registerSubscriptionRoutes(app: FastifyInstance, policy: Respons
   const off = (reply: FastifyReply) =>
     html(reply, 404, 'Subscriptions are off', '<p class="meta">This status page takes no subscriptions.</p>');
   const enabled = () => deps.store && deps.mailer && deps.secret && deps.publicUrl;
+  const limits = {
+    perClient: new RateLimit(5, 10 * 60_000),
+    perInbox: new RateLimit(3, 60 * 60_000),
+    all: new RateLimit(deps.maxPerTenMinutes ?? 200, 10 * 60_000),
+  };
 
   void app.register((scope, _opts, next) => {
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -366,8 +374,20 @@ export function registerSubscriptionRoutes(app: FastifyInstance, policy: Respons
       if (!enabled()) return off(reply);
       const email = EMAIL.safeParse((request.body?.email ?? '').trim());
       if (!email.success) return html(reply, 400, 'Not subscribed', '<p class="meta">That is not an email address.</p>');
-      const { id, sendConfirmation } = await deps.store!.subscribe(email.data);
-      if (sendConfirmation) {
+      // Not a mail cannon: a few attempts per client address, per inbox (plus-addressing included) and in all.
+      const over = [
+        [limits.perClient, request.ip],
+        [limits.perInbox, mailbox(email.data)],
+        [limits.all, 'all'],
+      ].find(([limit, key]) => !(limit as RateLimit).take(key as string)) as [RateLimit, string] | undefined;
+      if (over) {
+        void reply.header('retry-after', String(over[0].retryAfter(over[1])));
+        return html(reply, 429, 'Too many requests', '<p class="meta">Too many subscription requests; try again later.</p>');
+      }
+      // Answered first, mailed after: how long the answer takes does not tell who is subscribed.
+      const confirm = async () => {
+        const { id, sendConfirmation } = await deps.store!.subscribe(email.data);
+        if (!sendConfirmation) return;
         const link = `${deps.publicUrl!.replace(/\/$/, '')}/status/subscriptions/confirm/${subscriptionToken(deps.secret!, 'confirm', id)}`;
         await deps.mailer!.send({
           to: email.data,
@@ -376,7 +396,11 @@ export function registerSubscriptionRoutes(app: FastifyInstance, policy: Respons
           messageId: `<subscription-${id}-${Date.now()}@incident-orchestrator>`,
           headers: {},
         });
-      }
+      };
+      reply.raw.once(
+        'finish',
+        () => void confirm().catch((error: unknown) => request.log.warn({ err: error }, 'confirmation email not sent')),
+      );
       // The same answer either way: the form does not tell who is subscribed.
       return html(
         reply,
