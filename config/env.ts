@@ -114,6 +114,11 @@ export const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'a host name such as local or db-1')
     .default('local'),
+  /** A worker also serves RUNBOOK_HOST's runbook steps (on); off where runbook hosts are services of their own. */
+  WORKER_RUNBOOK_STEPS: z
+    .enum(['on', 'off', 'true', 'false', '1', '0'])
+    .default('on')
+    .transform((v) => v === 'on' || v === 'true' || v === '1'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** host:port where a worker serves its Temporal SDK metrics (task slots, poll latency, schedule-to-start) for Prometheus. */
   WORKER_METRICS_ADDRESS: z

@@ -9,7 +9,14 @@ import { BINARIES, TEMPORAL_SERVER_VERSION, TEMPORAL_SERVICES, TEMPORAL_UI_VERSI
 
 const root = path.resolve(__dirname, '..');
 const composeFile = path.join(root, 'docker-compose.yml');
-type Service = { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; deploy?: { replicas?: number } };
+type Service = {
+  image?: string;
+  build?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  deploy?: { replicas?: number };
+};
 const compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
 const secrets = {
@@ -18,6 +25,8 @@ const secrets = {
   ACK_LINK_SECRET: 'x',
   METRICS_TOKEN: 'x',
   PAYLOAD_KEYS: 'x',
+  STORE_DB_PASSWORD: 'x',
+  IDENTITY_SECRET: 'x',
   APPROVAL_SIGNING_KEY: 'x',
   APPROVAL_VERIFY_KEY: 'x',
 };
@@ -56,4 +65,19 @@ test('every setting the app containers get is one the app reads', () => {
   for (const name of ['worker', 'runbook-worker', 'http']) {
     for (const key of Object.keys(services[name]!.environment ?? {})) expect(known).toContain(key);
   }
+});
+
+test('each component gets only the credentials it uses: the store has a role of its own, runbook hosts no store', () => {
+  const env = (name: string) => services[name]!.environment ?? {};
+  for (const name of ['worker', 'http']) expect(env(name).DATABASE_URL).toMatch(/^postgres:\/\/incident_store:/);
+  expect(services.postgres!.volumes).toContainEqual(expect.stringContaining('postgres-store-role.sh'));
+  expect(Object.keys(env('runbook-worker'))).not.toEqual(expect.arrayContaining(['DATABASE_URL']));
+  for (const secret of ['DATABASE_URL', 'IDENTITY_SECRET', 'APPROVAL_SIGNING_KEY', 'WEBHOOK_TOKEN', 'ACK_LINK_SECRET'])
+    expect(env('runbook-worker')).not.toHaveProperty(secret);
+  for (const secret of ['APPROVAL_SIGNING_KEY', 'CODEC_TOKEN', 'WEBHOOK_TOKEN', 'APPROVAL_VERIFY_KEY'])
+    expect(env('worker')).not.toHaveProperty(secret);
+  expect(env('worker').WORKER_RUNBOOK_STEPS).toBe('off');
+  expect(env('http')).not.toHaveProperty('APPROVAL_VERIFY_KEY');
+  expect(env('runbook-worker').APPROVAL_VERIFY_KEY).toBeDefined();
+  expect(env('http').APPROVAL_SIGNING_KEY).toBeDefined();
 });

@@ -304,10 +304,12 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
     const app = { ...settings.appEnv, TEMPORAL_ADDRESS: address, DATABASE_URL: storeUrl, TASK_QUEUE: 'incidents', LOG_LEVEL: 'warn' };
     define('worker-1', process.execPath, [dist('workers/main.js')], {
       ...app,
+      WORKER_RUNBOOK_STEPS: 'off', // the runbook worker below serves them, as in docker-compose.yml
       WORKER_METRICS_ADDRESS: `127.0.0.1:${settings.frontendPort + 41}`,
     });
     define('worker-2', process.execPath, [dist('workers/main.js')], {
       ...app,
+      WORKER_RUNBOOK_STEPS: 'off',
       WORKER_METRICS_ADDRESS: `127.0.0.1:${settings.frontendPort + 42}`,
     });
     define('runbook-worker', process.execPath, [dist('workers/main.js'), '--runbook-host', 'local'], app);

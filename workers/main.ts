@@ -45,11 +45,10 @@ async function main() {
   }
   if (!config.DATABASE_URL)
     throw new Error('DATABASE_URL must be set to run a standalone worker (npm start embeds a database when it is unset)');
-  // Like npm start, it also serves the runbook steps of RUNBOOK_HOST ("local" by default): this machine's.
-  const { done } = await startWorker({ ...config, DATABASE_URL: config.DATABASE_URL }, console.log, {
-    host: config.RUNBOOK_HOST,
-    databases: runbookDatabases(),
-  });
+  // Like npm start, it also serves the runbook steps of RUNBOOK_HOST ("local" by default): this machine's,
+  // unless runbook hosts are services of their own (WORKER_RUNBOOK_STEPS=off), holding their own secrets.
+  const runbooks = config.WORKER_RUNBOOK_STEPS ? { host: config.RUNBOOK_HOST, databases: runbookDatabases() } : undefined;
+  const { done } = await startWorker({ ...config, DATABASE_URL: config.DATABASE_URL }, console.log, runbooks);
   await done;
 }
 
