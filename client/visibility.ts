@@ -11,6 +11,7 @@ export interface ListedExecution {
   workflowId: string;
   taskQueue: string;
   running: boolean;
+  startTime?: Date;
   closeTime?: Date;
   /** Keyword search attributes, by name (not payloads of ours: Temporal indexes them). */
   keywords: Record<string, string | undefined>;
@@ -62,6 +63,7 @@ export async function* listExecutions(client: Client, query: string, limit: numb
         workflowId: raw.execution?.workflowId ?? '',
         taskQueue: raw.taskQueue ?? '',
         running: raw.status === Status.WORKFLOW_EXECUTION_STATUS_RUNNING,
+        startTime: millis(raw.startTime),
         closeTime: millis(raw.closeTime),
         keywords,
         memo,

@@ -11,6 +11,7 @@ import { EncryptionCodec, newPayloadKeyLine, parsePayloadKeys } from '../securit
 import { INCIDENT_WORKFLOW_TYPE, stateQuery } from '../contract';
 import { declareIncident, useIncidentHarness, waitFor, sleep } from './helpers/harness';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
+import { runCli } from './helpers/cli';
 
 const h = useIncidentHarness({ name: 'temporal-access' });
 const CODEC_TOKEN = `codec-${randomUUID()}`;
@@ -64,6 +65,7 @@ test.each([
     workflowId,
     taskQueue: h.taskQueue,
     args: [{ title: 'forged', severity: 'P1', service: 'api', source: 'manual', declaredBy: 'mallory' }],
+    memo: { title: `forged ${workflowId}` },
   });
   const failed = await waitFor(async () => {
     const events = await eventsOf(handle);
@@ -74,6 +76,10 @@ test.each([
   const { rows } = await h.env.pool.query('SELECT 1 FROM incidents WHERE workflow_id = $1', [workflowId]);
   expect(rows).toHaveLength(0);
   expect((await eventsOf(handle)).some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+  // Its memo does not open with our key: lists leave it out instead of failing.
+  const listed = await runCli({ TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue }, 'list', '--all');
+  expect(listed).toMatchObject({ code: 0 });
+  expect(listed.stdout).not.toContain(workflowId);
   await h.env.client.workflow.getHandle(workflowId).terminate('test: forged start');
 });
 

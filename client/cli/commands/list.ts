@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { INCIDENT_WORKFLOW_TYPE, PHASES, SEVERITIES, searchAttributes } from '../../../contract';
 import { cliIo, withClient, globals, output, parseOptions, watchFrames, watchOption } from '../context';
 import { age, paintSeverity, printable } from '../format';
+import { listExecutions } from '../../visibility';
 
 const schema = z.object({
   severity: z
@@ -20,6 +21,9 @@ const schema = z.object({
   all: z.boolean().optional(),
   watch: watchOption,
 });
+
+/** Incidents read per list (newest first from visibility). */
+const LIST_LIMIT = 1000;
 
 export function register(program: Command): void {
   program
@@ -41,16 +45,18 @@ export function register(program: Command): void {
       await withClient(g, async (client) => {
         const frame = async () => {
           const rows = [];
-          for await (const w of client.workflow.list({ query: clauses.join(' AND ') })) {
-            const sa = w.typedSearchAttributes;
+          // One execution at a time: one whose memo does not open with our key is someone else's, left out.
+          for await (const w of listExecutions(client, clauses.join(' AND '), LIST_LIMIT)) {
+            if (!w.memo) continue;
+            const sa = (key: { name: string }) => w.keywords[key.name];
             rows.push({
-              incidentId: sa.get(searchAttributes.incidentId) ?? '(registering)',
-              severity: sa.get(searchAttributes.severity) ?? '',
-              status: sa.get(searchAttributes.status) ?? '',
-              phase: sa.get(searchAttributes.phase) ?? '',
-              service: sa.get(searchAttributes.service) ?? '',
-              title: typeof w.memo?.title === 'string' ? w.memo.title : '',
-              startedAt: w.startTime.toISOString(),
+              incidentId: sa(searchAttributes.incidentId) ?? '(registering)',
+              severity: sa(searchAttributes.severity) ?? '',
+              status: sa(searchAttributes.status) ?? '',
+              phase: sa(searchAttributes.phase) ?? '',
+              service: sa(searchAttributes.service) ?? '',
+              title: typeof w.memo.title === 'string' ? w.memo.title : '',
+              startedAt: (w.startTime ?? new Date(0)).toISOString(),
               workflowId: w.workflowId,
             });
           }
