@@ -148,6 +148,8 @@ export interface IncidentState {
   declaredBy: string;
   commander?: string;
   commanderAssignedBy?: string;
+  /** The contact id of who named the commander, when they were verified (only those count for approvals). */
+  commanderAssignedById?: string;
   acknowledgedBy?: string;
   acknowledgedAt?: string;
   acknowledgedVia?: Verification;

@@ -110,6 +110,8 @@ export interface RunbookSync {
   commander?: string;
   /** Who named the commander: a self-assignment, or one by someone not allowed to, cannot approve. */
   commanderAssignedBy?: string;
+  /** The contact id of who named the commander, present only when they were verified. */
+  commanderAssignedById?: string;
   attached: AttachedRunbook[];
 }
 

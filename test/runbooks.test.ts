@@ -287,7 +287,7 @@ test('cancelling the incident kills a running step', async () => {
   await waitFor(() => !alive(parent), 'the step of the cancelled incident to be killed', 15_000);
 });
 
-test('naming yourself commander, or being named by someone not allowed to, does not open the approval gate', async () => {
+test('naming yourself commander, being named by someone not allowed to, or unverified, does not open the approval gate', async () => {
   const { handle, state } = await declareIncident(env, taskQueue, {
     policy,
     severity: 'P2',
@@ -296,15 +296,19 @@ test('naming yourself commander, or being named by someone not allowed to, does 
   });
   const id = state.incidentId;
   await waitForStep(env, handle, 'gate/change', ['awaiting-approval']);
-  const approveAs = (who: string) => runCli(cliEnv, 'approve', id, 'gate/change', '--as', who);
-  const commander = async (who: string, by: string) => {
-    expect(await runCli(cliEnv, 'commander', id, who, '--as', by, '--force')).toMatchObject({ code: 0 });
+  // People act through the API, verified; `--as` is anyone's word.
+  const approveAs = async (who: string) => runCli(await api.as(who), 'approve', id, 'gate/change');
+  const commander = async (who: string, by: string, verified = true) => {
+    const named = verified
+      ? await runCli(await api.as(by), 'commander', id, who, '--force')
+      : await runCli(cliEnv, 'commander', id, who, '--as', by, '--force');
+    expect([named.code, named.stderr]).toEqual([0, '']);
     await waitFor(async () => (await runbookState(env, handle)).sync.commander === who, 'the runbooks to hear of the commander');
   };
 
   // The audit's bypass: a stranger makes themselves commander, then approves.
-  await commander('eve', 'eve');
-  expect(await approveAs('eve')).toMatchObject({
+  await commander('eve', 'eve', false);
+  expect(await runCli(cliEnv, 'approve', id, 'gate/change', '--as', 'eve')).toMatchObject({
     code: ExitCode.Rejected,
     stderr: expect.stringContaining('eve may not approve runbook steps: not a contact in the policy'),
   });
@@ -314,11 +318,17 @@ test('naming yourself commander, or being named by someone not allowed to, does 
   // Named by someone who may not name commanders.
   await commander('engineer-c', 'engineer-d');
   expect((await approveAs('engineer-c')).stderr).toContain('named commander by engineer-d, who may not name commanders');
+  // Named by the engineering lead's name written with --as: anyone could have written it.
+  await commander('engineer-d', 'eng-lead', false);
+  expect((await approveAs('engineer-d')).stderr).toContain('named commander by eng-lead without a verified identity');
   expect((await runbookState(env, handle)).steps[0]!.status).toBe('awaiting-approval');
-  // Named by the engineering lead: the commander may approve.
+  // Named by the engineering lead, verified: the commander may approve, and the host runs the step.
   await commander('engineer-b', 'eng-lead');
   expect(await approveAs('engineer-b')).toMatchObject({ code: 0 });
-  expect(await waitForStep(env, handle, 'gate/change', ['succeeded', 'failed'])).toMatchObject({ approvedBy: 'engineer-b' });
+  expect(await waitForStep(env, handle, 'gate/change', ['succeeded', 'failed'])).toMatchObject({
+    status: 'succeeded',
+    approvedBy: 'engineer-b',
+  });
 });
 
 test('secrets given through the environment are redacted from evidence', async () => {

@@ -56,6 +56,12 @@ export const PATCHES = {
    * says so) and the policy a `slack` section.
    */
   slackChat: 'slack-chat',
+  /**
+   * runbook approvals: a commander counts as an approver only when the person who named them was
+   * verified (`commanderAssignedById`); an assignment written by `--as` opens no gate. Asked by the
+   * runbook workflow at its start.
+   */
+  verifiedCommanderAssigner: 'verified-commander-assigner',
 } as const;
 
 /** The runbook workflow's patch ids. */

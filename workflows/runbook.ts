@@ -39,6 +39,7 @@ import { describeCommand, findStep, planRunbook, runbookHost } from '../policy/r
 import { requireName } from './validators';
 import { requireIdentity, verifiedActor, type UsedNonce, type VerifyActivity } from './identity';
 import { nowIso } from './clock';
+import { PATCHES } from './patches';
 
 type StoreActivities = ReturnType<typeof createActivities>;
 type HostActivities = ReturnType<typeof createRunbookActivities>;
@@ -78,6 +79,8 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
   const scopes = new Map<string, CancellationScope>();
   let version = 0;
   const bump = () => version++;
+  // Asked before anything else, so it never meets a local activity's marker (see PATCHES).
+  const verifiedAssigners = patched(PATCHES.verifiedCommanderAssigner);
   // Runbook trouble (a failed step, an offline host) tells the commander once per host instead of escalating.
   const troubleInforms = () => patched('runbook-trouble-informs');
 
@@ -106,9 +109,13 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
     if (policy.approvers.length === 0 || policy.approvers.some((t) => t !== 'commander' && holds(t, who))) return undefined;
     const listed = `approvers: ${policy.approvers.join(', ')}`;
     if (!policy.approvers.includes('commander') || contactOf(state.sync.commander)?.id !== who.id) return no(listed);
-    // The commander approves only when someone else, who may name commanders, named them.
+    // The commander approves only when someone else, who may name commanders, named them, verified.
     const assigners = policy.commanderAssigners ?? DEFAULT_COMMANDER_ASSIGNERS;
-    const namedBy = state.sync.commanderAssignedBy;
+    if (verifiedAssigners && !state.sync.commanderAssignedById)
+      return no(
+        `they were named commander by ${state.sync.commanderAssignedBy ?? 'someone unknown'} without a verified identity, which opens no approval; ${listed}`,
+      );
+    const namedBy = verifiedAssigners ? state.sync.commanderAssignedById : state.sync.commanderAssignedBy;
     const assigner = contactOf(namedBy);
     if (assigner?.id === who.id) return no('they named themselves commander, and a self-assignment cannot approve');
     if (!assigner || !assigners.some((t) => holds(t, assigner)))

@@ -82,12 +82,14 @@ export function registerHandlers(fx: Effects): void {
     apply: (args: A) => IncidentState | Promise<IncidentState>,
     severities: (args: A) => (string | undefined)[] = () => [m.state.severity],
   ) => {
-    const run = (args: A, via: Verification) => {
+    const run = (args: A, via: Verification, personId?: string) => {
       m.acting = via;
+      m.actingPerson = personId;
       try {
         return apply(args);
       } finally {
         m.acting = undefined;
+        m.actingPerson = undefined;
       }
     };
     return {
@@ -96,7 +98,7 @@ export function registerHandlers(fx: Effects): void {
         return verifiedActor(verify, m.usedNonces, action, args, m.state.incidentId).then((actor) => {
           const verified = { ...args, by: actor.name };
           validate(verified);
-          return run(verified, actor.via);
+          return run(verified, actor.via, actor.person);
         });
       },
       validator: (args: A) => {

@@ -23,6 +23,7 @@ export async function syncRunbooks(fx: Effects): Promise<void> {
   const sync: RunbookSync = { phase: state.phase, status: state.status, commander: state.commander, attached: rb.attached };
   // The runbook workflow's approval rules need to know who named the commander.
   if (state.commanderAssignedBy && fx.patched(PATCHES.commanderAssignerInSync)) sync.commanderAssignedBy = state.commanderAssignedBy;
+  if (state.commanderAssignedById) sync.commanderAssignedById = state.commanderAssignedById;
   const key = JSON.stringify(sync);
   if (key === rb.sent) return;
   const workflowId = runbookWorkflowId(state.incidentId);

@@ -36,6 +36,8 @@ export interface IncidentModel {
   openedOnCall?: { atMs: number; answer: OnCallAnswer };
   /** How the person whose action is being applied was verified; set only while it is applied. */
   acting?: Verification;
+  /** The verified person's contact id while their action is applied. */
+  actingPerson?: string;
   /** Nonces of proofs this incident has accepted (the book's, so they survive continue-as-new). */
   usedNonces: UsedNonce[];
 }

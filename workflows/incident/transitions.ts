@@ -85,6 +85,9 @@ export function addNote(m: IncidentModel, { by, text }: AddNoteArgs, nowMs: numb
 export function assignCommander(m: IncidentModel, { by, commander }: AssignCommanderArgs, nowMs: number): void {
   m.state.commander = commander.trim();
   m.state.commanderAssignedBy = by;
+  // Only a verified assigner can open the runbook approval gate for the commander they named.
+  if (m.actingPerson) m.state.commanderAssignedById = m.actingPerson;
+  else delete m.state.commanderAssignedById;
   record(m, nowMs, 'commander', by, `Incident commander: ${m.state.commander}`);
 }
 
