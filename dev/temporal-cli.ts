@@ -73,8 +73,13 @@ export async function isTemporalUp(target: string | TemporalConnectionSettings, 
   }
 }
 
+/** The only Host the dev server's HTTP API answers when it is off: a name no request carries. */
+export const HTTP_API_OFF_HOST = 'http-api-off.invalid';
+
 export interface DevServer {
   address: string;
+  /** Temporal's HTTP API port (refused unless DevServerOptions.httpApi). */
+  httpPort: number;
   uiUrl?: string;
   process: ChildProcess;
   stop(): Promise<void>;
@@ -90,6 +95,11 @@ export interface DevServerOptions {
   logFile?: string;
   /** Where the Web UI opens sealed payloads (our /codec endpoint, with its token in the path). */
   uiCodecEndpoint?: string;
+  /**
+   * Temporal's HTTP API (it takes cross-origin text/plain POSTs from any web page the local user opens):
+   * refused for every Host unless asked for. Nothing here uses it; gRPC and the Web UI are unaffected.
+   */
+  httpApi?: boolean;
   extraArgs?: string[];
   readyTimeoutMs?: number;
 }
@@ -98,7 +108,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const port = options.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
-  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+  const httpPort = await freePort();
+  args.push('--http-port', String(httpPort), '--metrics-port', String(await freePort()));
+  if (!options.httpApi) args.push('--dynamic-config-value', `frontend.httpAllowedHosts=${JSON.stringify([HTTP_API_OFF_HOST])}`);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', '127.0.0.1');
   if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   else args.push('--headless');
@@ -128,6 +140,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   return {
     address,
+    httpPort,
     uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
     process: child,
     stop: () =>

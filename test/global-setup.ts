@@ -32,6 +32,7 @@ export default async function globalSetup(): Promise<void> {
   const server = await startDevServer({ cliPath: cli, logFile: path.join(os.tmpdir(), 'incident-tests-temporal.log') });
   cleanups.push(() => server.stop());
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.TEST_TEMPORAL_HTTP_PORT = String(server.httpPort);
 
   let baseUrl = process.env.TEST_DATABASE_URL;
   if (!baseUrl) {

@@ -115,3 +115,17 @@ test('the codec endpoint opens payloads for a holder of the codec token only', a
   expect((await preflight('http://127.0.0.1:8233')).headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
   expect((await preflight('http://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
 });
+
+test("the dev server's HTTP API refuses every request, so a web page cannot post to it cross-origin", async () => {
+  const port = process.env.TEST_TEMPORAL_HTTP_PORT!;
+  // What a page in the local user's browser can send without a preflight: a text/plain POST.
+  const forged = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/default/workflows/incident-x/terminate`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: '{"reason":"from a web page"}',
+  });
+  expect(forged.status).toBe(403);
+  expect(await forged.text()).toContain('Host not allowed');
+  const listing = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/default/workflows`);
+  expect(listing.status).toBe(403);
+});
