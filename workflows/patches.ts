@@ -62,6 +62,12 @@ export const PATCHES = {
    * runbook workflow at its start.
    */
   verifiedCommanderAssigner: 'verified-commander-assigner',
+  /**
+   * worker-identity-rules, decided before the first activity: a new page-first run keeps the worker's
+   * identity rules without asking worker-identity-rules after openIncident's local activity, which SDK
+   * 1.24 fails to replay when that activity resolved in a later workflow task. Runs from before still ask it.
+   */
+  identityRulesFirst: 'identity-rules-first',
 } as const;
 
 /** The runbook workflow's patch ids. */

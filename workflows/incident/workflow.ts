@@ -50,10 +50,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   // Asked here, before any activity: a patch asked after a local activity that resolved in a later
   // workflow task fails to replay on SDK 1.24 (the same family as sdk-typescript#1744).
   const chatRules = pageFirst && !input.carried && patched(PATCHES.slackChat);
+  // The worker's identity rules, decided here for new runs so worker-identity-rules (asked after the
+  // open's local activity, which that hazard stalls on replay) is asked only by runs from before.
+  const identityRulesFirst = pageFirst && !input.carried && patched(PATCHES.identityRulesFirst);
   const fx: Effects = { m, now: () => Date.now(), patched: isPatched };
   registerHandlers(fx);
 
-  const policyProblem = pageFirst ? await openIncident(fx, input, chatRules) : await loadPolicy(fx, input);
+  const policyProblem = pageFirst ? await openIncident(fx, input, chatRules, identityRulesFirst) : await loadPolicy(fx, input);
   if (!m.state.number) await registerIncident(fx);
   if (policyProblem)
     record(
@@ -224,7 +227,12 @@ export const TIMELINE_SYNC_WINDOW_MS = 300_000;
  * worker's), its number, and who is on call now. A continued run only has its carried policy checked.
  * Returns why the input's policy was refused.
  */
-async function openIncident(fx: Effects, input: IncidentInput, chatRules: boolean): Promise<string | undefined> {
+async function openIncident(
+  fx: Effects,
+  input: IncidentInput,
+  chatRules: boolean,
+  identityRulesFirst: boolean,
+): Promise<string | undefined> {
   const { m } = fx;
   if (m.state.number) {
     const checked = await oneLocalAtATime(m, () =>
@@ -239,7 +247,8 @@ async function openIncident(fx: Effects, input: IncidentInput, chatRules: boolea
     ]),
   );
   if (opened.policy) m.policy = opened.policy;
-  if (opened.identity && patched(PATCHES.workerIdentityRules)) m.policy = { ...m.policy, identity: opened.identity };
+  if (opened.identity && (identityRulesFirst || patched(PATCHES.workerIdentityRules)))
+    m.policy = { ...m.policy, identity: opened.identity };
   // Chat only when this worker has Slack and the incident's policy says where (older snapshots have no `slack`).
   if (opened.chat && m.policy.slack && chatRules) m.book.chat = { cursor: 0, problems: [], approvals: [] };
   m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
