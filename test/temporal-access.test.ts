@@ -4,12 +4,14 @@
  * read incidents through the codec endpoint (the Temporal Web UI and CLI use it).
  */
 import { randomUUID } from 'node:crypto';
-import { Client, WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ValueError } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { EncryptionCodec, newPayloadKeyLine, parsePayloadKeys } from '../security/payload-codec';
-import { INCIDENT_WORKFLOW_TYPE, stateQuery } from '../contract';
-import { declareIncident, useIncidentHarness, waitFor, sleep } from './helpers/harness';
+import { ErrorType, INCIDENT_WORKFLOW_TYPE, resolveUpdate, stateQuery } from '../contract';
+import { declareIncident, sleep, startTestWorker, useIncidentHarness, waitFor } from './helpers/harness';
+import { spawnWorkerProcess } from './helpers/worker-process';
+import { signProof } from '../activities/identity';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 import { runCli } from './helpers/cli';
 
@@ -128,4 +130,62 @@ test("the dev server's HTTP API refuses every request, so a web page cannot post
   expect(await forged.text()).toContain('Host not allowed');
   const listing = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces/default/workflows`);
   expect(listing.status).toBe(403);
+});
+
+test('a rogue worker on the incident queue, without our key, answers for nobody; once it is gone the incident goes on', async () => {
+  // Our own worker program polling our queue, with a payload key and an identity secret of its own:
+  // were it to run the incident, it would vouch for any proof signed with its secret.
+  const ROGUE_SECRET = 'rogue-identity-secret';
+  // Ours steps away, so every task of the incident goes to the rogue while it polls.
+  await h.worker.stop();
+  const rogue = await spawnWorkerProcess({
+    TEMPORAL_ADDRESS: h.env.address,
+    TASK_QUEUE: h.taskQueue,
+    DATABASE_URL: process.env.TEST_DB_URL!,
+    PAYLOAD_KEYS: newPayloadKeyLine('rogue'),
+    IDENTITY_SECRET: ROGUE_SECRET,
+    WORKER_RUNBOOK_STEPS: 'off',
+  });
+  const workflowId = `incident-rogue-${randomUUID()}`;
+  const handle = await h.env.client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+    workflowId,
+    taskQueue: h.taskQueue,
+    args: [{ title: 'Rogue test', severity: 'P1', service: 'api', source: 'manual', declaredBy: 'tester', policy: h.policy }],
+  });
+  const args = { by: 'cto', rootCause: 'x', resolution: 'y' };
+  const forged = (incidentId: string) =>
+    signProof(ROGUE_SECRET, { person: 'cto', via: 'token', action: 'resolve', workflowId, incidentId, args });
+  const resolveWith = (incidentId: string) =>
+    h.env.client.withAbortSignal(AbortSignal.timeout(10_000), () =>
+      handle.executeUpdate(resolveUpdate, { args: [{ ...args, proof: forged(incidentId) }] }),
+    );
+  try {
+    // The rogue takes the tasks and cannot open them (a denial of service Temporal's own authorization
+    // must keep out), so it never acts: the resolve is never answered.
+    await waitFor(() => /refused a payload/.test(rogue.output()), 'the rogue to take a task', 30_000);
+    await expect(resolveWith('INC-0')).rejects.toThrow();
+  } finally {
+    await rogue.kill('SIGKILL');
+    h.worker = await startTestWorker(h.env, { taskQueue: h.taskQueue, policy: h.policy, smtpUrl: h.smtp.url });
+  }
+  expect(rogue.output()).toMatch(/refused a payload/);
+  // Gone: our worker runs the incident on, its history intact (no task of the rogue's poisoned it).
+  const state = await waitFor(
+    async () => {
+      const s = await handle.query(stateQuery).catch(() => undefined);
+      return s?.incidentId ? s : undefined;
+    },
+    'our worker to run the incident',
+    60_000,
+  );
+  expect(state).toMatchObject({ status: expect.not.stringMatching(/resolved/) });
+  // Our worker checks the rogue's proof with our secret: refused.
+  const refused = await resolveWith(state.incidentId).catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({
+    type: ErrorType.IdentityRejected,
+    message: expect.stringContaining('invalid signature'),
+  });
+  expect((await handle.query(stateQuery))!.resolvedBy).toBeUndefined();
+  await handle.terminate('test: done');
 });
