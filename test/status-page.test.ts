@@ -39,9 +39,9 @@ const h = useIncidentHarness({
     mailer?.close();
   },
 });
-beforeAll(async () => {
-  mailer = createSmtpMailer(h.smtp.url, 'status@test.local');
-  http = await startWebhook(
+/** The HTTP server with the status page and its subscriptions (each has its own rate limits). */
+const statusServer = () =>
+  startWebhook(
     h.env.client,
     h.taskQueue,
     h.policy,
@@ -49,6 +49,9 @@ beforeAll(async () => {
     { publicUrl: PUBLIC_URL, ackSecret: LINK_SECRET },
     { subscriptions: { store: new SubscriberStore(h.env.pool), mailer } },
   );
+beforeAll(async () => {
+  mailer = createSmtpMailer(h.smtp.url, 'status@test.local');
+  http = await statusServer();
 });
 
 const statusJson = async () => (await (await fetch(`${http.url}/status.json`)).json()) as StatusData;
@@ -336,14 +339,7 @@ test('the page shows only what our workers published: a forged, foreign or malfo
 
 test('the subscribe form is no mail cannon: a few attempts per inbox (plus-addressing is one inbox) and per client, then 429', async () => {
   const run = h.taskQueue.slice(-8);
-  const fresh = await startWebhook(
-    h.env.client,
-    h.taskQueue,
-    h.policy,
-    5000,
-    { publicUrl: PUBLIC_URL, ackSecret: LINK_SECRET },
-    { subscriptions: { store: new SubscriberStore(h.env.pool), mailer } },
-  );
+  const fresh = await statusServer();
   try {
     const subscribe = (email: string) =>
       fetch(`${fresh.url}/status/subscribe`, {

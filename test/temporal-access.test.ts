@@ -11,6 +11,7 @@ import { EncryptionCodec, newPayloadKeyLine, parsePayloadKeys } from '../securit
 import { ErrorType, INCIDENT_WORKFLOW_TYPE, resolveUpdate, stateQuery } from '../contract';
 import { declareIncident, sleep, startTestWorker, useIncidentHarness, waitFor } from './helpers/harness';
 import { spawnWorkerProcess } from './helpers/worker-process';
+import { ensureDigestSchedule } from '../workers/digest-schedule';
 import { signProof } from '../activities/identity';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 import { runCli } from './helpers/cli';
@@ -188,4 +189,16 @@ test('a rogue worker on the incident queue, without our key, answers for nobody;
   });
   expect((await handle.query(stateQuery))!.resolvedBy).toBeUndefined();
   await handle.terminate('test: done');
+});
+
+test('a schedule sealed with a key this worker does not hold (rotated out, or not ours) is made again with ours', async () => {
+  const scheduleId = `digest-foreign-${randomUUID()}`;
+  await ensureDigestSchedule(otherKey, h.taskQueue, '0 9 * * 1', scheduleId);
+  await expect(h.env.client.schedule.getHandle(scheduleId).describe()).rejects.toThrow(/refused a payload/);
+  try {
+    expect(await ensureDigestSchedule(h.env.client, h.taskQueue, '0 9 * * 1', scheduleId)).toBe('replaced');
+    expect((await h.env.client.schedule.getHandle(scheduleId).describe()).action).toMatchObject({ workflowType: 'digestWorkflow' });
+  } finally {
+    await h.env.client.schedule.getHandle(scheduleId).delete();
+  }
 });

@@ -1,4 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import { ValueError } from '@temporalio/common';
 import { DIGEST_SCHEDULE_ID, END_OF_DAY_SCHEDULE_ID } from '../contract';
 import type { SlackPolicy } from '../policy/schema';
 
@@ -10,21 +11,33 @@ async function ensureSchedule(
   workflowType: string,
   spec: ScheduleSpec,
   purpose: string,
-): Promise<'created' | 'updated'> {
+): Promise<'created' | 'updated' | 'replaced'> {
   const action = { type: 'startWorkflow' as const, workflowType, taskQueue, args: [] };
-  try {
-    await client.schedule.create({
+  const create = () =>
+    client.schedule.create({
       scheduleId,
       spec,
       action,
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
       memo: { purpose },
     });
+  try {
+    await create();
     return 'created';
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+  }
+  const handle = client.schedule.getHandle(scheduleId);
+  try {
+    await handle.update((previous) => ({ ...previous, spec, action }));
     return 'updated';
+  } catch (error) {
+    // Sealed with a payload key this worker does not hold (rotated out, or someone else's): it holds
+    // nothing but its spec, which is ours to say, so it is made again with our key.
+    if (!(error instanceof ValueError)) throw error;
+    await handle.delete();
+    await create();
+    return 'replaced';
   }
 }
 
@@ -34,7 +47,7 @@ export function ensureDigestSchedule(
   taskQueue: string,
   cron: string,
   scheduleId = DIGEST_SCHEDULE_ID,
-): Promise<'created' | 'updated'> {
+): Promise<'created' | 'updated' | 'replaced'> {
   return ensureSchedule(
     client,
     taskQueue,
@@ -51,7 +64,7 @@ export function ensureEndOfDaySchedule(
   taskQueue: string,
   endOfDay: SlackPolicy['endOfDay'],
   scheduleId = END_OF_DAY_SCHEDULE_ID,
-): Promise<'created' | 'updated'> {
+): Promise<'created' | 'updated' | 'replaced'> {
   const [hour, minute] = endOfDay.at.split(':').map(Number) as [number, number];
   return ensureSchedule(
     client,
