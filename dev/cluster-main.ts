@@ -6,7 +6,7 @@ import { persistedSecret } from '../client/server/server';
 import { ensurePayloadKeysFile } from '../config/payload-keys';
 import { persistedApprovalKeys } from '../config/approval-keys';
 import { startCluster } from './cluster';
-import { runClusterSmoke, writeSmokePolicy } from './cluster-smoke';
+import { revokeEarlierSmokeTokens, runClusterSmoke, writeSmokePolicy } from './cluster-smoke';
 import { startSmtp } from './smtp-sink';
 
 async function main() {
@@ -31,10 +31,12 @@ async function main() {
   if (values.smoke) appEnv.POLICY_FILE = writeSmokePolicy(dir);
   else if (process.env.POLICY_FILE) appEnv.POLICY_FILE = process.env.POLICY_FILE;
 
+  const adminUrl = process.env.CLUSTER_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (values.smoke && adminUrl) await revokeEarlierSmokeTokens(adminUrl);
   const started = Date.now();
   const cluster = await startCluster({
     dir,
-    adminUrl: process.env.CLUSTER_DATABASE_URL ?? process.env.DATABASE_URL,
+    adminUrl,
     frontendPort,
     uiPort: frontendPort + 1000,
     httpPorts: [httpBase, httpBase + 1],

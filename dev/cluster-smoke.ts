@@ -5,6 +5,7 @@
  * incidentctl resolves with a personal token through the second HTTP server's API. Prints a table and says whether anything was lost or duplicated.
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { Client } from 'pg';
 import path from 'node:path';
 import { run } from '../client/cli/main';
 import { firingPayload } from './alert-payload';
@@ -123,4 +124,25 @@ export async function runClusterSmoke(
   const ok = rows.every(([, , good]) => good);
   console.log(ok ? '\ncluster smoke: passed' : '\ncluster smoke: FAILED');
   return ok;
+}
+
+/**
+ * The smoke test bootstraps the first admin as on a new installation: on a database kept from an
+ * earlier run (CLUSTER_DATABASE_URL), the tokens that run made are revoked first, so the HTTP servers
+ * offer a bootstrap code again. Nothing to do on a new database.
+ */
+export async function revokeEarlierSmokeTokens(adminUrl: string, storeDatabase = 'incident_store'): Promise<void> {
+  const url = new URL(adminUrl);
+  url.pathname = `/${storeDatabase}`;
+  const client = new Client({ connectionString: url.toString() });
+  try {
+    await client.connect();
+    await client.query('UPDATE api_tokens SET revoked_at = now() WHERE revoked_at IS NULL');
+    await client.query('DELETE FROM admin_bootstrap');
+  } catch (error) {
+    // 3D000: no such database yet; 42P01: its tables are not made yet. Either way there is no token.
+    if (!['3D000', '42P01'].includes((error as { code?: string }).code ?? '')) throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

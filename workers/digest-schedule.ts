@@ -35,8 +35,11 @@ async function ensureSchedule(
     // Sealed with a payload key this worker does not hold (rotated out, or someone else's): it holds
     // nothing but its spec, which is ours to say, so it is made again with our key.
     if (!(error instanceof ValueError)) throw error;
-    await handle.delete();
-    await create();
+    // Workers starting together race here: whoever deletes or creates first, one schedule results.
+    await handle.delete().catch(() => undefined);
+    await create().catch((again: unknown) => {
+      if (!(again instanceof ScheduleAlreadyRunning)) throw again;
+    });
     return 'replaced';
   }
 }
