@@ -116,12 +116,16 @@ export class ReviewStore {
   }): Promise<ActionItem> {
     const number = await this.incidentNumber(input.incidentId);
     const { rows } = await this.pool.query<ItemRow>(
+      // The new row comes from RETURNING: the statement's own SELECT of the table cannot see it yet.
       `WITH added AS (
          INSERT INTO action_items (incident_number, text, owner, due_date, created_by, request_id) VALUES ($1,$2,$3,$4,$5,$6)
-         ON CONFLICT (request_id) DO NOTHING RETURNING id)
+         ON CONFLICT (request_id) DO NOTHING RETURNING id, incident_number, text, owner, due_date, status),
+       item AS (
+         SELECT * FROM added
+         UNION ALL
+         SELECT id, incident_number, text, owner, due_date, status FROM action_items WHERE request_id = $6 AND NOT EXISTS (SELECT 1 FROM added))
        SELECT a.id, i.incident_id, a.text, a.owner, to_char(a.due_date, 'YYYY-MM-DD') AS due, a.status
-       FROM action_items a JOIN incidents i ON i.number = a.incident_number
-       WHERE a.id = COALESCE((SELECT id FROM added), (SELECT id FROM action_items WHERE request_id = $6))`,
+       FROM item a JOIN incidents i ON i.number = a.incident_number`,
       [number, input.text, input.owner, input.due, input.by, input.requestId],
     );
     return rowToItem(rows[0]!);

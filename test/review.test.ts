@@ -94,6 +94,13 @@ test('the draft holds the real timeline; reminders come in order, copy the lead 
   expect(cause.type).toBe(ErrorType.InvalidInput);
   expect(cause.message).toContain('Impact, What Went Well, What Could Be Improved, Action Items');
 
+  // The store adds an action item on the first try (its insert and read are one statement), and a retry
+  // with the same request id returns the same item.
+  const direct = { incidentId: id, text: 'Review pool limits', owner: 'dba', due: '2026-12-20', by: 'ic', requestId: `req-${id}` };
+  const first = await h.env.reviews.addActionItem(direct);
+  expect(first).toMatchObject({ incidentId: id, text: 'Review pool limits', owner: 'dba', due: '2026-12-20', status: 'open' });
+  expect(await h.env.reviews.addActionItem(direct)).toEqual(first);
+
   // Through the CLI, as a person would: an action item, the draft to a file, fill it in, submit.
   const added = await runCli(
     cliEnv(),
