@@ -4,8 +4,8 @@
  * the whole list. The SDK's list decodes a page at once and throws for the page.
  */
 import type { Client } from '@temporalio/client';
-import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { openPayload } from './payloads';
 
 export interface ListedExecution {
   workflowId: string;
@@ -27,12 +27,7 @@ const millis = (ts?: { seconds?: number | { toNumber(): number } | null; nanos?:
 };
 
 export async function* listExecutions(client: Client, query: string, limit: number): AsyncGenerator<ListedExecution> {
-  const { payloadConverter, payloadCodecs } = client.options.loadedDataConverter;
-  const open = async (payload: Payload): Promise<unknown> => {
-    let payloads = [payload];
-    for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-    return payloadConverter.fromPayload(payloads[0]!);
-  };
+  const { payloadConverter } = client.options.loadedDataConverter;
   let nextPageToken: Uint8Array | undefined;
   let seen = 0;
   do {
@@ -46,7 +41,7 @@ export async function* listExecutions(client: Client, query: string, limit: numb
       if (++seen > limit) return;
       let memo: Record<string, unknown> | undefined = {};
       try {
-        for (const [key, payload] of Object.entries(raw.memo?.fields ?? {})) memo[key] = await open(payload);
+        for (const [key, payload] of Object.entries(raw.memo?.fields ?? {})) memo[key] = await openPayload(client, payload);
       } catch {
         memo = undefined;
       }

@@ -41,7 +41,7 @@ export function payloadKeys(config: KeyConfig): PayloadKey[] {
 
 /** The key file in a data folder, made (0600, a fresh key) on first use: npm start and the cluster need no setup. */
 export function ensurePayloadKeysFile(dataDir: string): string {
-  const file = path.resolve(dataDir, 'payload-keys');
+  const file = payloadKeysPath({ DATA_DIR: dataDir });
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     // 'wx': never overwrite a key another process wrote meanwhile (payloads sealed with it would be lost).

@@ -12,8 +12,7 @@ import { canonicalArgs } from '../contract/identity';
 /** A grant is used within this long of the approval (the step runs as soon as its host takes it). */
 export const GRANT_TTL_MS = 60 * 60_000;
 
-const grantPayload = (g: Omit<ApprovalGrant, 'sig'>) =>
-  `approval-grant-v1\n${canonicalArgs({ ...g, sig: undefined, by: undefined, proof: undefined })}`;
+const grantPayload = (g: Omit<ApprovalGrant, 'sig'>) => `approval-grant-v1\n${canonicalArgs(g)}`;
 
 export function signGrant(key: KeyObject, fields: Omit<ApprovalGrant, 'sig' | 'expiresAt'>, nowMs = Date.now()): ApprovalGrant {
   const unsigned = { ...fields, expiresAt: nowMs + GRANT_TTL_MS };

@@ -87,10 +87,9 @@ export async function apiCallTo<T>(
   route: string,
   body?: unknown,
 ): Promise<T> {
-  const api = { url };
   let response: Response;
   try {
-    response = await fetch(`${api.url}${route}`, {
+    response = await fetch(`${url}${route}`, {
       method,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
@@ -100,7 +99,7 @@ export async function apiCallTo<T>(
       signal: AbortSignal.timeout(30_000),
     });
   } catch (error) {
-    throw new IncidentError(`cannot reach the API at ${api.url}: ${(error as Error).message}`, 'Unavailable');
+    throw new IncidentError(`cannot reach the API at ${url}: ${(error as Error).message}`, 'Unavailable');
   }
   const answer = (await response.json().catch(() => ({}))) as { error?: string; kind?: string };
   if (!response.ok) {

@@ -47,26 +47,34 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return reply.code(FAILURES.Unavailable.httpStatus).send({ error: (error as Error).message, kind: 'Unavailable' });
   };
 
-  /** The token's person, or an answer already sent (401, or 404 when the API is off). */
+  /** The API needs the store and the identity secret: without them, 404 (sent here); true when it is on. */
+  const apiOn = async (reply: FastifyReply): Promise<boolean> => {
+    if (deps.tokens && deps.identitySecret) return true;
+    await reply
+      .code(404)
+      .send({ error: 'the API is off: the HTTP server needs DATABASE_URL and IDENTITY_SECRET', kind: ErrorType.NotFound });
+    return false;
+  };
+  /**
+   * Guessing is slow: past GUESSES_PER_MINUTE failed tokens or bootstrap codes, a client address is
+   * answered 429 (sent here) before any lookup; true when it may try.
+   */
+  const mayGuess = async (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    if (!guesses.exhausted(request.ip)) return true;
+    await reply
+      .code(429)
+      .header('retry-after', String(guesses.retryAfter(request.ip)))
+      .header('connection', 'close')
+      .send({ error: 'too many failed credentials from this address; try again later', kind: ErrorType.Unauthenticated });
+    return false;
+  };
+
+  /** The token's person, or an answer already sent (401, 429, or 404 when the API is off). */
   const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<Person | undefined> => {
-    if (!deps.tokens || !deps.identitySecret) {
-      await reply
-        .code(404)
-        .send({ error: 'the API is off: the HTTP server needs DATABASE_URL and IDENTITY_SECRET', kind: ErrorType.NotFound });
-      return undefined;
-    }
-    // Guessing is slow: past GUESSES failed tokens a minute, a client address is answered 429 before any lookup.
-    if (guesses.exhausted(request.ip)) {
-      await reply
-        .code(429)
-        .header('retry-after', String(guesses.retryAfter(request.ip)))
-        .header('connection', 'close')
-        .send({ error: 'too many failed API tokens from this address; try again later', kind: ErrorType.Unauthenticated });
-      return undefined;
-    }
+    if (!(await apiOn(reply)) || !(await mayGuess(request, reply))) return undefined;
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    const found = token ? await deps.tokens.authenticate(token) : undefined;
+    const found = token ? await deps.tokens!.authenticate(token) : undefined;
     const contact = found && deps.policy.contacts.find((c) => c.id === found.person);
     if (!found || !contact) {
       guesses.take(request.ip);
@@ -169,10 +177,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
     // The first admin: the one-time code the server wrote on its own machine, for a person the policy names admin.
     scope.post<{ Body: { code?: unknown; for?: unknown; label?: unknown } }>('/api/v1/bootstrap', async (request, reply) => {
-      if (!deps.tokens || !deps.identitySecret)
-        return reply
-          .code(404)
-          .send({ error: 'the API is off: the HTTP server needs DATABASE_URL and IDENTITY_SECRET', kind: ErrorType.NotFound });
+      if (!(await apiOn(reply))) return;
       const { code, for: whose } = request.body ?? {};
       const label = labelOf(request.body?.label ?? 'bootstrap');
       if (typeof whose !== 'string' || !isAdmin(deps.policy, whose))
@@ -184,12 +189,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
           ),
         );
       if (!label) return fail(reply, new IncidentError('label: one line of at most 100 characters', ErrorType.InvalidInput));
-      if (guesses.exhausted(request.ip))
-        return reply
-          .code(429)
-          .header('retry-after', String(guesses.retryAfter(request.ip)))
-          .send({ error: 'too many failed attempts' });
-      if (typeof code !== 'string' || !(await deps.tokens.redeemBootstrap(tokenHash(code)))) {
+      if (!(await mayGuess(request, reply))) return;
+      if (typeof code !== 'string' || !(await deps.tokens!.redeemBootstrap(tokenHash(code)))) {
         guesses.take(request.ip);
         return fail(reply, new IncidentError('no such bootstrap code (used, expired, or never offered)', ErrorType.Unauthenticated));
       }

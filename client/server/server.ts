@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -49,12 +49,12 @@ export function persistedSecret(dataDir: string, name: string): string {
 }
 
 /** Slack's routes need its secrets, the store (replays, channels) and the identity secret (proofs). */
-function slackRoutes(config: AppConfig, pool: Pool | undefined): AppDeps['slack'] {
+function slackRoutes(config: AppConfig, pool: Pool | undefined, approvalKey: KeyObject | undefined): AppDeps['slack'] {
   if (!config.SLACK_BOT_TOKEN || !config.SLACK_SIGNING_SECRET || !pool || !config.IDENTITY_SECRET) return undefined;
   return {
     signingSecret: config.SLACK_SIGNING_SECRET,
     identitySecret: config.IDENTITY_SECRET,
-    approvalKey: approvalSigningKey(config),
+    approvalKey,
     ledger: new ChatLedger(pool),
     slack: createSlackClient({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
     responseOrigins: ['https://hooks.slack.com', ...(config.SLACK_API_URL ? [new URL(config.SLACK_API_URL).origin] : [])],
@@ -80,12 +80,14 @@ export async function startHttpServer(
   // Reconnect within a second once Temporal is back (gRPC's default backoff grows to minutes).
   const connection = Connection.lazy({ ...temporalConnection(config), channelArgs: RECONNECT_QUICKLY });
   const codec = dataConverter(config);
+  const approvalKey = approvalSigningKey(config);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: codec });
   // Personal API tokens live in the store; without a database the API is off.
   const pool = config.DATABASE_URL
     ? new Pool({ connectionString: config.DATABASE_URL, max: 4, application_name: `${config.STORE_APPLICATION_NAME}-http` })
     : undefined;
   pool?.on('error', () => undefined); // a lost idle session is replaced on next use
+  const tokens = pool && new TokenStore(pool);
   // Confirmation emails of status page subscriptions go from here; updates go from the workers, through the ledger.
   const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const app = buildApp({
@@ -101,9 +103,9 @@ export async function startHttpServer(
       publicUrl: publicUrl(config),
       identitySecret: config.IDENTITY_SECRET,
     },
-    api: { tokens: pool && new TokenStore(pool), identitySecret: config.IDENTITY_SECRET, approvalKey: approvalSigningKey(config) },
+    api: { tokens, identitySecret: config.IDENTITY_SECRET, approvalKey },
     subscriptions: { store: pool && new SubscriberStore(pool), mailer },
-    slack: slackRoutes(config, pool),
+    slack: slackRoutes(config, pool, approvalKey),
     storeMetrics: pool && createStoreMetrics(pool),
     metricsToken: config.METRICS_TOKEN,
     codec: { codec: codec.payloadCodecs![0]!, token: config.CODEC_TOKEN, uiOrigins: uiOrigins(config) },
@@ -115,8 +117,7 @@ export async function startHttpServer(
     },
   });
   const url = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
-  const tokens = pool && config.IDENTITY_SECRET ? new TokenStore(pool) : undefined;
-  const bootstrap = tokens && offerAdminBootstrapInBackground(tokens, policy, config.DATA_DIR, log);
+  const bootstrap = tokens && config.IDENTITY_SECRET ? offerAdminBootstrapInBackground(tokens, policy, config.DATA_DIR, log) : undefined;
   return {
     url,
     /** Graceful: stops accepting, finishes in-flight requests, then closes the Temporal connection. */

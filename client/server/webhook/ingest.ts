@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { toPayloads } from '@temporalio/common';
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
 import {
@@ -15,6 +14,7 @@ import {
   type WatchdogInput,
 } from '../../../contract';
 import type { GroupIngest } from './mapping';
+import { sealValues } from '../../payloads';
 
 export type IngestOutcome = 'started' | 'joined' | 'ignored' | 'heartbeat';
 
@@ -35,12 +35,7 @@ export async function ingestGroup(client: Client, taskQueue: string, group: Grou
     }
   }
   // The raw request goes through the client's data converter like the SDK's own: every payload sealed.
-  const { payloadConverter, payloadCodecs } = client.options.loadedDataConverter;
-  const seal = async (...values: unknown[]) => {
-    let payloads = toPayloads(payloadConverter, ...values) ?? [];
-    for (const codec of payloadCodecs) payloads = await codec.encode(payloads);
-    return payloads;
-  };
+  const seal = (...values: unknown[]) => sealValues(client, ...values);
   const metadata = incidentStartMetadata(group.input);
   const [input, signalInput, [title, summary, details]] = await Promise.all([
     seal(group.input),
