@@ -4,7 +4,15 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
-import { PROOF_TTL_MS, canonicalArgs, proofPayload, type Action, type ActorProof, type ApiTokenRecord, type VerifiedBy } from '../contract';
+import {
+  PROOF_TTL_MS,
+  canonicalArgs,
+  proofPayload,
+  type ActorProof,
+  type ProvenAct,
+  type ApiTokenRecord,
+  type VerifiedBy,
+} from '../contract';
 
 export type { ApiTokenRecord };
 
@@ -14,7 +22,7 @@ export const argsDigest = (args: object) => createHash('sha256').update(canonica
 /** Signs `action` with these exact `args` on one workflow as done by `person`, verified `via`. */
 export function signProof(
   secret: string,
-  p: { person: string; via: VerifiedBy; action: Action; workflowId: string; incidentId: string; args: object },
+  p: { person: string; via: VerifiedBy; action: ProvenAct; workflowId: string; incidentId: string; args: object },
   nowMs = Date.now(),
 ): ActorProof {
   const unsigned = {
@@ -34,7 +42,7 @@ export function signProof(
 export function proofProblem(
   secret: string,
   proof: ActorProof,
-  expected: { action: Action; workflowId: string; incidentId: string; args: object },
+  expected: { action: ProvenAct; workflowId: string; incidentId: string; args: object },
   nowMs = Date.now(),
 ): string | undefined {
   if (!proof || typeof proof !== 'object' || typeof proof.sig !== 'string') return 'the proof of identity is malformed';

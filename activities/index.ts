@@ -6,7 +6,6 @@ import { createChatActivities, slackOffActivities, type ChatDeps } from './slack
 import { pageMetrics } from './metrics';
 import { OnCallStore } from './oncall-store';
 import type {
-  Action,
   ActionItem,
   ActorProof,
   Digest,
@@ -15,8 +14,18 @@ import type {
   Override,
   SeverityReport,
   StepResult,
+  ProvenAct,
   VerifiedActor,
 } from '../contract';
+
+/** A proof to check: for this act, on this workflow and incident, with these arguments. */
+export interface ProofCheck {
+  proof: ActorProof;
+  action: ProvenAct;
+  workflowId: string;
+  incidentId: string;
+  args: object;
+}
 import { parsePolicy } from '../policy/load';
 import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType } from '../contract';
@@ -100,6 +109,16 @@ export function createActivities(deps: ActivityDeps) {
     } catch (error) {
       return { problem: (error as Error).message };
     }
+  };
+
+  /** The verified person of a proof, or why it does not hold. */
+  const checkProof = (input: ProofCheck): VerifiedActor | { problem: string } => {
+    if (!deps.identitySecret) return { problem: 'this worker checks no proofs of identity (IDENTITY_SECRET is not set)' };
+    const problem = proofProblem(deps.identitySecret, input.proof, input);
+    if (problem) return { problem };
+    const contact = deps.policy.contacts.find((c) => c.id === input.proof.person);
+    if (!contact) return { problem: `${input.proof.person} is not a contact in the policy` };
+    return { person: contact.id, name: contact.name, via: input.proof.via };
   };
 
   /** A failure: permanent ones are non-retryable (the workflow falls through to the next channel). */
@@ -249,20 +268,10 @@ export function createActivities(deps: ActivityDeps) {
      * Who a proof says acts, once it checks out against this worker's secret, the action, the workflow
      * and the arguments. The secret never enters a workflow, so it is in no history.
      */
-    verifyActor(input: {
-      proof: ActorProof;
-      action: Action;
-      workflowId: string;
-      incidentId: string;
-      args: object;
-    }): Promise<VerifiedActor> {
-      const refuse = (why: string) => ApplicationFailure.nonRetryable(`not done: ${why}`, ErrorType.IdentityRejected);
-      if (!deps.identitySecret) throw refuse('this worker checks no proofs of identity (IDENTITY_SECRET is not set)');
-      const problem = proofProblem(deps.identitySecret, input.proof, input);
-      if (problem) throw refuse(problem);
-      const contact = deps.policy.contacts.find((c) => c.id === input.proof.person);
-      if (!contact) throw refuse(`${input.proof.person} is not a contact in the policy`);
-      return Promise.resolve({ person: contact.id, name: contact.name, via: input.proof.via });
+    verifyActor(input: ProofCheck): Promise<VerifiedActor> {
+      const checked = checkProof(input);
+      if ('problem' in checked) throw ApplicationFailure.nonRetryable(`not done: ${checked.problem}`, ErrorType.IdentityRejected);
+      return Promise.resolve(checked);
     },
 
     currentPolicy(): Promise<ResponsePolicy> {
@@ -377,11 +386,20 @@ export function createActivities(deps: ActivityDeps) {
      * Page-first incidents' first step, in one local activity: the policy (the input's, checked, or this
      * worker's), the incident's number, and who is on call at `onCallAt` (now) for the first page.
      */
-    async openIncident(input: { policy?: unknown; registration: RegisterIncidentInput; onCallAt: string }): Promise<OpenedIncident> {
+    async openIncident(input: {
+      policy?: unknown;
+      registration: RegisterIncidentInput;
+      onCallAt: string;
+      /** A declaration through the HTTP server: who declared, proven for this workflow and these arguments. */
+      declared?: { proof: ActorProof; args: object };
+    }): Promise<OpenedIncident> {
       const checked = input.policy === undefined ? undefined : checkInputPolicy(input.policy);
       const problem = checked && 'problem' in checked ? checked.problem : undefined;
       const policy = checked && 'parsed' in checked ? checked.parsed : deps.policy;
-      const number = await deps.store.register(input.registration);
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+      const declared = input.declared && checkProof({ ...input.declared, action: 'declare', workflowId, incidentId: '' });
+      const declarer = declared && !('problem' in declared) ? declared : undefined;
+      const number = await deps.store.register(declarer ? { ...input.registration, declaredBy: declarer.name } : input.registration);
       const onCall = (await oncall.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
       // The policy travels back only when the input had none or a refused one: history holds it once.
       return {
@@ -390,6 +408,7 @@ export function createActivities(deps: ActivityDeps) {
         ...(input.policy === undefined || problem ? { policy } : { identity: deps.policy.identity }),
         ...(problem ? { problem } : {}),
         ...(deps.chat ? { chat: true } : {}),
+        ...(declarer ? { declared: declarer } : declared ? { declaredProblem: (declared as { problem: string }).problem } : {}),
       };
     },
 

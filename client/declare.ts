@@ -4,13 +4,43 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { INCIDENT_WORKFLOW_TYPE, incidentStartMetadata, searchAttributes, stateQuery, type IncidentInput } from '../contract';
+import {
+  INCIDENT_WORKFLOW_TYPE,
+  incidentStartMetadata,
+  searchAttributes,
+  stateQuery,
+  type ActorProof,
+  type IncidentInput,
+} from '../contract';
+import { z } from 'zod';
+import { SEVERITIES } from '../contract';
 import { IncidentError } from './failures';
+
+/** What a person asks for when declaring (the CLI's options, the API's body). */
+export const declareRequest = z.object({
+  title: z.string().trim().min(1, 'must not be empty').max(200),
+  severity: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .pipe(z.enum(SEVERITIES, { message: 'must be one of P0, P1, P2, P3' })),
+  service: z.string().trim().min(1, 'must not be empty').max(100),
+  commander: z.string().trim().min(1).optional(),
+});
+export type DeclareRequest = z.infer<typeof declareRequest>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the incident; readable in the Web UI's list: the title's words and a short random part (the INC number comes later). */
-export async function startDeclaredIncident(client: Client, taskQueue: string, input: IncidentInput): Promise<WorkflowHandle> {
+/**
+ * Starts the incident; readable in the Web UI's list: the title's words and a short random part (the INC
+ * number comes later). `prove` signs who declares for the workflow id (the HTTP server's verified person).
+ */
+export async function startDeclaredIncident(
+  client: Client,
+  taskQueue: string,
+  input: IncidentInput,
+  prove?: (workflowId: string) => ActorProof,
+): Promise<WorkflowHandle> {
   const slug = input.title
     .toLowerCase()
     .normalize('NFKD')
@@ -22,7 +52,7 @@ export async function startDeclaredIncident(client: Client, taskQueue: string, i
   return client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
     workflowId,
     taskQueue,
-    args: [input],
+    args: [prove ? { ...input, declaredProof: prove(workflowId) } : input],
     memo: { title: input.title },
     // The title, not the severity: a static summary cannot follow a change (current details do).
     staticSummary: incidentStartMetadata(input).summary,

@@ -144,11 +144,17 @@ export async function runUpdate<Ret, Arg>(
 }
 
 /** Runs one of the short store workflows and returns its result, with typed failures as IncidentErrors of their kind. */
-export async function runStoreWorkflow<T>(client: Client, workflowType: string, arg: unknown, taskQueue: string): Promise<T> {
+export async function runStoreWorkflow<T>(
+  client: Client,
+  workflowType: string,
+  arg: unknown,
+  taskQueue: string,
+  workflowId = `${workflowType}-${randomUUID()}`,
+): Promise<T> {
   try {
     return (await client.workflow.execute(workflowType, {
       taskQueue,
-      workflowId: `${workflowType}-${randomUUID()}`,
+      workflowId,
       args: [arg],
       workflowExecutionTimeout: '1 minute',
     })) as T;

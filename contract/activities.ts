@@ -3,6 +3,7 @@ import type { Channel, ResponsePolicy } from '../policy/schema';
 import type { IncidentSource, Severity } from './common';
 import type { IncidentState, PhaseRecord, SlaBreach, TimelineEvent } from './incident';
 import type { StepOutcome } from './runbook';
+import type { ActorProof, VerifiedActor } from './identity';
 export interface RegisterIncidentInput {
   workflowId: string;
   firstRunId: string;
@@ -60,6 +61,9 @@ export interface OpenedIncident {
   identity?: ResponsePolicy['identity'];
   /** This worker talks to Slack (SLACK_BOT_TOKEN): the incident gets a chat lane. */
   chat?: boolean;
+  /** Who declared, as the input's proof verified them; `declaredProblem` says why a proof was refused. */
+  declared?: VerifiedActor;
+  declaredProblem?: string;
 }
 
 export interface OnCallAnswer {
@@ -68,6 +72,15 @@ export interface OnCallAnswer {
   source: 'override' | 'rotation' | 'gap';
   from: string;
   to: string;
+}
+
+/** `incidentctl override`: `proof` (from the HTTP API) makes `by` the verified person. */
+export interface OverrideRequest {
+  contactId: string;
+  from: string;
+  to: string;
+  by: string;
+  proof?: ActorProof;
 }
 
 export interface Override {

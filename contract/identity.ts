@@ -29,17 +29,24 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/**
+ * Acts proven outside an incident's updates: declaring one (checked when it opens), submitting its
+ * post-mortem (by the review workflow), and the store's requests (action items, on-call overrides).
+ */
+export const OTHER_PROVEN_ACTS = ['declare', 'submit-postmortem', 'action-item', 'override'] as const;
+export type ProvenAct = Action | (typeof OTHER_PROVEN_ACTS)[number];
+
 /** Signed by the HTTP server for one action on one workflow, with these exact arguments, at one time. */
 export interface ActorProof {
   /** The policy contact id of the verified person. */
   person: string;
   via: VerifiedBy;
-  action: Action;
+  action: ProvenAct;
   /** The workflow the action is for. */
   workflowId: string;
   /**
    * The incident (INC-n) it is for: an alert group's next incident reuses the workflow id, never the
-   * incident id, and continue-as-new keeps it.
+   * incident id, and continue-as-new keeps it. Empty where there is none yet (declare) or none at all.
    */
   incidentId: string;
   /** SHA-256 (hex) of the arguments' canonical JSON, without `by` and `proof`. */

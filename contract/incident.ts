@@ -3,7 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ResponsePolicy } from '../policy/schema';
 import type { ActorArgs, IncidentSource, IncidentStatus, Phase, Severity } from './common';
 import type { AttachedRunbook } from './runbook';
-import type { Verification } from './identity';
+import type { ActorProof, Verification } from './identity';
 
 export interface AlertRef {
   fingerprint: string;
@@ -20,6 +20,8 @@ export interface IncidentInput {
   service: string;
   source: IncidentSource;
   declaredBy: string;
+  /** The HTTP server's proof of who declared (an API token, a signed chat request); checked when the incident opens. */
+  declaredProof?: ActorProof;
   alerts?: AlertRef[];
   commander?: string;
   /**
@@ -34,6 +36,14 @@ export interface IncidentInput {
   /** Set only by continueAsNew. */
   carried?: CarriedIncident;
 }
+
+/** What a declaration's proof covers: the incident as asked for (who asked is the proof's person). */
+export const declaredArgs = (input: Pick<IncidentInput, 'title' | 'severity' | 'service' | 'commander'>) => ({
+  title: input.title,
+  severity: input.severity,
+  service: input.service,
+  commander: input.commander,
+});
 
 /** Pending work queued by handlers, drained by the workflow's main loop. */
 export type Notice =
@@ -146,6 +156,8 @@ export interface IncidentState {
   phase: Phase;
   declaredAt: string;
   declaredBy: string;
+  /** How the declaring person was verified (absent for incidents from alerts and from before it was kept). */
+  declaredVia?: Verification;
   commander?: string;
   commanderAssignedBy?: string;
   /** The contact id of who named the commander, when they were verified (only those count for approvals). */

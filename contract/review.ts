@@ -2,6 +2,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ResponsePolicy } from '../policy/schema';
 import type { ActorArgs, Severity } from './common';
+import type { ActorProof, Verification } from './identity';
 
 export const REVIEW_WORKFLOW_TYPE = 'reviewWorkflow';
 export const DIGEST_SCHEDULE_ID = 'weekly-postmortem-digest';
@@ -35,6 +36,8 @@ export interface ReviewState {
   draft: string;
   reminders: ReminderRecord[];
   submittedBy?: string;
+  /** How the submitting person was verified. */
+  submittedVia?: Verification;
   submittedAt?: string;
   markdown?: string;
 }
@@ -48,7 +51,8 @@ export const reviewStateQuery = defineQuery<ReviewState>('reviewState');
 export const refreshDraftUpdate = defineUpdate<ReviewState, []>('refreshDraft');
 export const submitPostMortemUpdate = defineUpdate<ReviewState, [SubmitPostMortemArgs]>('submitPostMortem');
 
+/** Requests to the action item store; `proof` (from the HTTP API) makes `by` the verified person. */
 export type ActionItemRequest =
-  | { op: 'add'; incidentId: string; text: string; owner: string; due: string; by: string }
-  | { op: 'done'; id: string; by: string }
+  | { op: 'add'; incidentId: string; text: string; owner: string; due: string; by: string; proof?: ActorProof }
+  | { op: 'done'; id: string; by: string; proof?: ActorProof }
   | { op: 'list'; incidentId?: string; openOnly?: boolean };

@@ -15,7 +15,7 @@ import {
   type ActorProof,
   type IncidentState,
 } from '../contract';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { offerAdminBootstrap } from '../client/server/admin-bootstrap';
@@ -260,6 +260,91 @@ test('a public update needs a verified person by default: --as is refused, a tok
 });
 
 // Last in this file: it leaves 127.0.0.1 refused by this server for a minute.
+test('every command that records a person records the token person, verified: declare, action add/done, override, postmortem --submit', async () => {
+  const env = asPerson(await tokenFor('eng-lead'));
+  const declared = await runCli(env, 'declare', '--title', 'Declared with a token', '--severity', 'P3', '--service', 'api', '--json');
+  expect(declared).toMatchObject({ code: 0 });
+  const { incidentId: id, workflowId } = JSON.parse(declared.stdout) as { incidentId: string; workflowId: string };
+  const handle = h.env.client.workflow.getHandle(workflowId);
+  expect(await handle.query(stateQuery)).toMatchObject({ declaredBy: 'Engineering Lead', declaredVia: 'token' });
+  expect((await handle.query(stateQuery))!.timeline[0]).toMatchObject({ kind: 'declared', actor: 'Engineering Lead', via: 'token' });
+  expect(await runCli(env, 'show', id)).toMatchObject({ stdout: expect.stringContaining('by Engineering Lead (token)') });
+  // Directly over Temporal, the name as written, and it says so.
+  const direct = await runCli(
+    operator,
+    'declare',
+    '--title',
+    'Declared directly',
+    '--severity',
+    'P3',
+    '--service',
+    'api',
+    '--as',
+    'someone',
+    '--json',
+  );
+  const directState = await h.env.client.workflow
+    .getHandle((JSON.parse(direct.stdout) as { workflowId: string }).workflowId)
+    .query(stateQuery);
+  expect(directState).toMatchObject({ declaredBy: 'someone', declaredVia: 'unverified' });
+  // A proof for another declaration is refused by the worker: the incident still opens, its declarer unverified.
+  const forged = await h.env.client.workflow.start('incidentWorkflow', {
+    taskQueue: h.taskQueue,
+    workflowId: `forged-declare-${Date.now()}`,
+    args: [
+      {
+        title: 'Forged',
+        severity: 'P3',
+        service: 'api',
+        source: 'manual',
+        declaredBy: 'CEO',
+        declaredProof: signProof(TEST_IDENTITY_SECRET, {
+          person: 'ceo',
+          via: 'token',
+          action: 'declare',
+          workflowId: 'some-other-workflow',
+          incidentId: '',
+          args: { title: 'Forged', severity: 'P3', service: 'api' },
+        }),
+      },
+    ],
+  });
+  const forgedState = await waitFor(async () => {
+    const s = await forged.query(stateQuery);
+    return s?.number ? s : undefined;
+  }, 'the forged declaration to open');
+  expect(forgedState).toMatchObject({ declaredBy: 'CEO', declaredVia: 'unverified' });
+  expect(forgedState.timeline.some((e) => e.kind === 'warning' && e.text.includes('Who declared is unverified'))).toBe(true);
+  await forged.terminate('test done');
+
+  const added = await runCli(env, 'action', 'add', id, 'Alert on pool saturation', '--owner', 'dba', '--due', '2026-12-31', '--json');
+  expect(added).toMatchObject({ code: 0 });
+  const item = JSON.parse(added.stdout) as { id: string };
+  expect(await runCli(env, 'action', 'done', item.id)).toMatchObject({ code: 0 });
+  const row = await h.env.pool.query('SELECT created_by, done_by FROM action_items WHERE id = $1', [Number(item.id.slice(2))]);
+  expect(row.rows[0]).toEqual({ created_by: 'Engineering Lead (token)', done_by: 'Engineering Lead (token)' });
+
+  const from = new Date(Date.now() + 365 * 86_400_000).toISOString();
+  const to = new Date(Date.parse(from) + 3600_000).toISOString();
+  const override = await runCli(env, 'override', '--user', 'engineer-b', '--from', from, '--to', to, '--json');
+  expect(override).toMatchObject({ code: 0 });
+  expect(JSON.parse(override.stdout)).toMatchObject({ contactId: 'engineer-b', createdBy: 'Engineering Lead (token)' });
+  expect(await runCli(env, 'override', 'delete', (JSON.parse(override.stdout) as { id: string }).id)).toMatchObject({ code: 0 });
+
+  expect(await runCli(env, 'resolve', id, '--root-cause', 'a leak', '--resolution', 'restarted')).toMatchObject({ code: 0 });
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'pm-')), `${id}.md`);
+  writeFileSync(file, policy.review.requiredSections.map((s) => `## ${s}\nWritten by the lead.`).join('\n\n'));
+  // The review opens once the resolved incident's workflow has finished.
+  await handle.result();
+  const submitted = await runCli(env, 'postmortem', id, '--submit', file);
+  expect(submitted).toMatchObject({ code: 0, stdout: expect.stringContaining('submitted by Engineering Lead (token)') });
+  const stored = await h.env.pool.query(
+    'SELECT p.submitted_by FROM postmortems p JOIN incidents i ON i.number = p.incident_number WHERE i.number = $1',
+    [Number(id.slice(4))],
+  );
+  expect(stored.rows[0]).toEqual({ submitted_by: 'Engineering Lead' });
+});
+
 test('guessing API tokens is slow: past 20 failures a minute from one address, 429 before any lookup', async () => {
   const guess = (token: string) => fetch(`${web.url}/api/v1/me`, { headers: { authorization: `Bearer inc_${token}` } });
   // Earlier tests here already spent a few failures (revoked tokens): at most the allowance is answered 401.

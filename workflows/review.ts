@@ -83,16 +83,33 @@ export async function reviewWorkflow(input: ReviewInput): Promise<ReviewState> {
     if (state.status === 'pending') await draft();
     return state;
   });
+  // A submission with a proof waits for a worker to check it; meanwhile a second one is refused.
+  let checking = false;
   setHandler(
     submitPostMortemUpdate,
     async (args) => {
-      submission = args;
+      if (args.proof) {
+        checking = true;
+        try {
+          const actor = await acts.verifyActor.executeWithOptions(
+            { ...options, summary: `Verify who submits the post-mortem: ${args.proof.person}` },
+            [{ proof: args.proof, action: 'submit-postmortem', workflowId: workflowInfo().workflowId, incidentId: input.incidentId, args }],
+          );
+          submission = { ...args, by: actor.name };
+          state.submittedVia = actor.via;
+        } finally {
+          checking = false;
+        }
+      } else {
+        submission = args;
+        state.submittedVia = 'unverified';
+      }
       await condition(() => state.status === 'submitted');
       return state;
     },
     {
       validator: (args: SubmitPostMortemArgs) => {
-        if (state.status === 'submitted' || submission) {
+        if (state.status === 'submitted' || submission || checking) {
           throw ApplicationFailure.nonRetryable(
             `the post-mortem of ${input.incidentId} was already submitted by ${state.submittedBy ?? submission?.by}`,
             ErrorType.AlreadySubmitted,

@@ -5,7 +5,15 @@
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ActionItem, Digest, EndOfDaySummary, OnCallAnswer, Override, SeverityReport } from '../contract';
-import { ErrorType, type RunbookSummary, type ActionItemRequest, type EvidenceRecord } from '../contract';
+import {
+  ErrorType,
+  type ActorProof,
+  type OverrideRequest,
+  type ProvenAct,
+  type RunbookSummary,
+  type ActionItemRequest,
+  type EvidenceRecord,
+} from '../contract';
 import { resolveTargets } from './recipients';
 import { nowIso } from './clock';
 
@@ -21,13 +29,26 @@ const options: ActivityOptions = {
 };
 const acts = proxyActivities<Activities>(options);
 
+/**
+ * Who asks: with a proof (the HTTP server's verified person, signed for this request's workflow and
+ * arguments), that person as a worker checked them, "Name (token)"; else the name as written.
+ */
+async function requester(request: { by: string; proof?: ActorProof }, act: ProvenAct): Promise<string> {
+  if (!request.proof) return request.by;
+  const actor = await acts.verifyActor.executeWithOptions({ ...options, summary: `Verify who asks: ${request.proof.person}` }, [
+    { proof: request.proof, action: act, workflowId: workflowInfo().workflowId, incidentId: '', args: request },
+  ]);
+  return `${actor.name} (${actor.via})`;
+}
+
 export async function actionItemWorkflow(request: ActionItemRequest): Promise<ActionItem | ActionItem[]> {
   if (request.op === 'add') {
     // The workflow id is unique per request, so a retried activity adds the item once.
-    return acts.addActionItem({ ...request, requestId: workflowInfo().workflowId });
+    const { proof: _proof, ...item } = request;
+    return acts.addActionItem({ ...item, by: await requester(request, 'action-item'), requestId: workflowInfo().workflowId });
   }
   if (request.op === 'list') return acts.listActionItems({ incidentId: request.incidentId, openOnly: request.openOnly });
-  return acts.completeActionItem({ id: request.id, by: request.by });
+  return acts.completeActionItem({ id: request.id, by: await requester(request, 'action-item') });
 }
 
 export async function reportWorkflow(input: { sinceSeconds: number }): Promise<SeverityReport[]> {
@@ -87,8 +108,9 @@ export async function onCallOverridesWorkflow(request: { op: 'list' } | { op: 'd
 }
 
 /** `incidentctl override`: the workflow id makes a retried add idempotent. */
-export async function onCallOverrideWorkflow(input: { contactId: string; from: string; to: string; by: string }): Promise<Override> {
-  return acts.addOnCallOverride({ ...input, requestId: workflowInfo().workflowId });
+export async function onCallOverrideWorkflow(input: OverrideRequest): Promise<Override> {
+  const { proof: _proof, ...request } = input;
+  return acts.addOnCallOverride({ ...request, by: await requester(input, 'override'), requestId: workflowInfo().workflowId });
 }
 
 /** `incidentctl runbook list`: the runbooks this worker's policy defines. */

@@ -111,16 +111,38 @@ export async function apiCallTo<T>(
 }
 
 /**
- * Does `action` on incident `id`: through the API as the token's person when one is configured
- * (verified, "token"), else directly over Temporal as `--as` or the OS user (recorded "unverified").
+ * Who acts: through the API as the token's person when one is configured (verified, "token"), else
+ * directly over Temporal as `--as` or the OS user (recorded "unverified").
  */
-export async function act<T>(options: GlobalOptions, id: string, action: Action, args: Record<string, unknown>): Promise<T> {
+export function asPerson<T>(options: GlobalOptions, throughApi: () => Promise<T>, direct: (by: string) => Promise<T>): Promise<T> {
   if (apiSettings()) {
     if (options.as) throw new IncidentError('--as cannot be used with an API token: the token says who you are', ErrorType.InvalidInput);
-    return apiCall<T>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/${action}`, args);
+    return throughApi();
   }
-  const by = actor(options);
-  return withClient(options, (client) => performAction<T>(client, id, action, { ...args, by }));
+  return direct(actor(options));
+}
+
+/** Does `action` on incident `id` as the person `asPerson` finds. */
+export function act<T>(options: GlobalOptions, id: string, action: Action, args: Record<string, unknown>): Promise<T> {
+  return asPerson(
+    options,
+    () => apiCall<T>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/${action}`, args),
+    (by) => withClient(options, (client) => performAction<T>(client, id, action, { ...args, by })),
+  );
+}
+
+/** A store request that records who asked: through the API's `route` with a token, else the store workflow directly. */
+export function actingStoreRequest<T>(
+  options: GlobalOptions,
+  route: string,
+  workflowType: string,
+  request: Record<string, unknown>,
+): Promise<T> {
+  return asPerson(
+    options,
+    () => apiCall<T>('POST', route, request),
+    (by) => storeRequest<T>(options, workflowType, { ...request, by }),
+  );
 }
 
 /** Connects for one command and always closes the connection afterwards. */

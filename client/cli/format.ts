@@ -17,7 +17,7 @@ export function formatState(state: IncidentState, options: { timelineTail?: numb
     `  phase:      ${state.phase}`,
     `  commander:  ${state.commander ? p(state.commander) : 'unassigned'}`,
     `  escalation: level ${state.escalationLevel}${state.escalationCycle ? `, repeat ${state.escalationCycle}` : ''}`,
-    `  declared:   ${state.declaredAt} by ${p(state.declaredBy)}`,
+    `  declared:   ${state.declaredAt} by ${who(state.declaredBy, state.declaredVia)}`,
   ];
   if (state.resolvedAt)
     lines.push(

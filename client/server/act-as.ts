@@ -4,12 +4,13 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { runbookStateQuery, type Action, type VerifiedBy } from '../../contract';
+import { declaredArgs, runbookStateQuery, type Action, type IncidentInput, type VerifiedBy } from '../../contract';
 import { findStep } from '../../policy/runbook-plan';
 import { signGrant } from '../../security/approval-grant';
 import { IncidentError } from '../failures';
 import { signProof } from '../../activities/identity';
 import { performAction } from '../actions';
+import { registeredIncidentId, startDeclaredIncident } from '../declare';
 
 export interface VerifiedPerson {
   id: string;
@@ -54,4 +55,18 @@ export function actAs<T>(
     (target, signed) => signProof(deps.identitySecret, { person: person.id, via, action, ...target, args: signed }),
     grant,
   );
+}
+
+/** Declares an incident as a verified person: the workflow checks the proof when it opens. Returns its INC id. */
+export async function declareAs(
+  deps: { client: Client; identitySecret: string; taskQueue: string },
+  person: VerifiedPerson,
+  via: VerifiedBy,
+  asked: Pick<IncidentInput, 'title' | 'severity' | 'service' | 'commander'>,
+): Promise<{ incidentId: string; workflowId: string }> {
+  const input: IncidentInput = { ...declaredArgs(asked), source: 'manual', declaredBy: person.name };
+  const handle = await startDeclaredIncident(deps.client, deps.taskQueue, input, (workflowId) =>
+    signProof(deps.identitySecret, { person: person.id, via, action: 'declare', workflowId, incidentId: '', args: declaredArgs(asked) }),
+  );
+  return { incidentId: await registeredIncidentId(deps.client, handle, deps.taskQueue), workflowId: handle.workflowId };
 }

@@ -6,14 +6,18 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ACTIONS, CONTROL_CHARACTERS, ErrorType, type Action } from '../../contract';
-import { newToken, tokenHash, type TokenStore } from '../../activities/identity';
+import { ACTIONS, CONTROL_CHARACTERS, ErrorType, type Action, type ProvenAct } from '../../contract';
+import { newToken, signProof, tokenHash, type TokenStore } from '../../activities/identity';
 import type { ResponsePolicy } from '../../policy/schema';
-import { actAs } from './act-as';
+import { z } from 'zod';
+import { actAs, declareAs } from './act-as';
+import { declareRequest } from '../declare';
+import { reviewIncidentId, submitPostMortem } from '../postmortem';
+import { actionItemRequest, overrideRequest } from '../store-requests';
 import { RateLimit } from './rate-limit';
 import { adminIds, isAdmin } from '../../policy/admins';
 import { IncidentError, FAILURES } from '../failures';
-import { findIncident, readState } from '../temporal';
+import { findIncident, readState, runStoreWorkflow } from '../temporal';
 
 export interface ApiDeps {
   client: Client;
@@ -24,6 +28,8 @@ export interface ApiDeps {
   identitySecret?: string;
   /** Signs approvals for runbook hosts (APPROVAL_SIGNING_KEY); without it hosts refuse gated steps. */
   approvalKey?: KeyObject;
+  /** Where incidents are declared and store requests run. */
+  taskQueue: string;
 }
 
 type Person = { id: string; name: string; tokenId: string };
@@ -142,6 +148,59 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
           action,
           rest,
         );
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+
+    const proofOf = (person: Person, action: ProvenAct, workflowId: string, incidentId: string, args: object) =>
+      signProof(deps.identitySecret!, { person: person.id, via: 'token', action, workflowId, incidentId, args });
+    /** The body checked by `schema`; a 400 naming the field otherwise. */
+    const parsed = <T extends z.ZodType>(schema: T, body: unknown): z.infer<T> => {
+      const result = schema.safeParse(body ?? {});
+      if (result.success) return result.data;
+      const issue = result.error.issues[0]!;
+      throw new IncidentError(`${issue.path.join('.') || 'body'}: ${issue.message}`, ErrorType.InvalidInput);
+    };
+
+    scope.post<{ Body: unknown }>('/api/v1/incidents', async (request, reply) => {
+      try {
+        const asked = parsed(declareRequest, request.body);
+        return await declareAs({ ...deps, identitySecret: deps.identitySecret! }, who(request), 'token', asked);
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+
+    scope.post<{ Params: { id: string }; Body: unknown }>('/api/v1/incidents/:id/postmortem', async (request, reply) => {
+      const person = who(request);
+      try {
+        const { markdown } = parsed(z.object({ markdown: z.string() }), request.body);
+        const incidentId = reviewIncidentId(request.params.id);
+        return await submitPostMortem(deps.client, incidentId, { by: person.name, markdown }, (target) =>
+          proofOf(person, 'submit-postmortem', target.workflowId, target.incidentId, { markdown }),
+        );
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+
+    /** A store request as the token's person: the store workflow has a worker check the proof. */
+    const storeAs = async (person: Person, workflowType: string, act: ProvenAct, args: Record<string, unknown>) => {
+      const workflowId = `${workflowType}-${randomUUID()}`;
+      const proof = proofOf(person, act, workflowId, '', args);
+      return runStoreWorkflow(deps.client, workflowType, { ...args, by: person.name, proof }, deps.taskQueue, workflowId);
+    };
+    scope.post<{ Body: unknown }>('/api/v1/action-items', async (request, reply) => {
+      try {
+        return await storeAs(who(request), 'actionItemWorkflow', 'action-item', parsed(actionItemRequest, request.body));
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+    scope.post<{ Body: unknown }>('/api/v1/overrides', async (request, reply) => {
+      try {
+        return await storeAs(who(request), 'onCallOverrideWorkflow', 'override', parsed(overrideRequest, request.body));
       } catch (error) {
         return fail(reply, error);
       }

@@ -43,7 +43,7 @@ export interface AppDeps {
   /** The codec endpoint for the Temporal Web UI and CLI; see registerCodecRoutes. */
   codec?: CodecRoutesDeps;
   /** The authenticated API for incidentctl; see registerApiRoutes. */
-  api?: Omit<ApiDeps, 'client' | 'policy'>;
+  api?: Omit<ApiDeps, 'client' | 'policy' | 'taskQueue'>;
 }
 
 /** What a stranger can hold: time to send a whole request, idle sockets, open connections. */
@@ -230,7 +230,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     next();
   });
 
-  registerApiRoutes(app, { client: deps.client, policy: deps.policy, ...deps.api });
+  registerApiRoutes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue, ...deps.api });
   if (deps.codec) registerCodecRoutes(app, deps.codec);
   if (deps.slack) registerSlackRoutes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue, ...deps.slack });
 

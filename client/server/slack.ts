@@ -15,9 +15,8 @@ import type { ChatLedger } from '../../activities/slack/chat-ledger';
 import { esc } from '../../activities/slack/render';
 import type { ResponsePolicy } from '../../policy/schema';
 import { IncidentError } from '../failures';
-import { registeredIncidentId, startDeclaredIncident } from '../declare';
 import { findIncident, readState } from '../temporal';
-import { actAs, type VerifiedPerson } from './act-as';
+import { actAs, declareAs, type VerifiedPerson } from './act-as';
 import { SLASH_HELP, parseSlashCommand } from './slack-commands';
 import { slackSignatureProblem } from './slack-signature';
 
@@ -159,15 +158,7 @@ export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps)
         );
       if (command.kind === 'declare') {
         const work = (async () => {
-          const input = {
-            title: command.title,
-            severity: command.severity,
-            service: command.service,
-            source: 'manual' as const,
-            declaredBy: who.name,
-          };
-          const handle = await startDeclaredIncident(deps.client, deps.taskQueue, input);
-          const id = await registeredIncidentId(deps.client, handle, deps.taskQueue);
+          const { incidentId: id } = await declareAs(deps, who, 'chat', command);
           return `${id} declared [${command.severity}] ${esc(command.title)} by ${esc(who.name)}; paging now.`;
         })();
         return answer(work, form.response_url);

@@ -37,6 +37,9 @@ export function applyRegistration(fx: Effects, number: number): void {
   const { state } = fx.m;
   state.number = number;
   state.incidentId = formatIncidentId(number);
+  // The declaration shows how its person was verified, as every person's action does.
+  const acting = fx.m.acting;
+  fx.m.acting = state.declaredVia;
   record(
     fx.m,
     fx.now(),
@@ -45,6 +48,7 @@ export function applyRegistration(fx: Effects, number: number): void {
     `${state.incidentId} declared: [${state.severity}] ${state.title} (service ${state.service}, source ${state.source})`,
   );
   if (state.commander) record(fx.m, fx.now(), 'commander', state.declaredBy, `Incident commander: ${state.commander}`);
+  fx.m.acting = acting;
 }
 
 /** Search attributes follow the incident; upserted only when one of them changed. */

@@ -13,7 +13,7 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { IncidentInput, IncidentState } from '../../contract';
+import { declaredArgs, type IncidentInput, type IncidentState } from '../../contract';
 import { PATCHES } from '../patches';
 import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import { planDeadlines } from './deadlines';
@@ -243,15 +243,24 @@ async function openIncident(
   }
   const opened = await oneLocalAtATime(m, () =>
     local.openIncident.executeWithOptions(withLocalSummary(`Open incident: ${m.state.title}`), [
-      { policy: input.policy, registration: registration(fx), onCallAt: iso(fx.now()) },
+      {
+        policy: input.policy,
+        registration: registration(fx),
+        onCallAt: iso(fx.now()),
+        ...(input.declaredProof ? { declared: { proof: input.declaredProof, args: declaredArgs(input) } } : {}),
+      },
     ]),
   );
   if (opened.policy) m.policy = opened.policy;
+  // Who declared is the proof's person; a name in the input stands only as written, and says so.
+  if (opened.declared) Object.assign(m.state, { declaredBy: opened.declared.name, declaredVia: opened.declared.via });
+  else if (input.source === 'manual') m.state.declaredVia = 'unverified';
   if (opened.identity && (identityRulesFirst || patched(PATCHES.workerIdentityRules)))
     m.policy = { ...m.policy, identity: opened.identity };
   // Chat only when this worker has Slack and the incident's policy says where (older snapshots have no `slack`).
   if (opened.chat && m.policy.slack && chatRules) m.book.chat = { cursor: 0, problems: [], approvals: [] };
   m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
   applyRegistration(fx, opened.number);
+  if (opened.declaredProblem) record(m, fx.now(), 'warning', SYSTEM, `Who declared is unverified: ${opened.declaredProblem}`);
   return opened.problem;
 }

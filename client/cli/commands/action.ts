@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { formatIncidentId, parseIncidentId, type ActionItem, type ActionItemRequest } from '../../../contract';
-import { actor, globals, output, parseOptions, storeRequest } from '../context';
+import { actingStoreRequest, globals, output, parseOptions, storeRequest } from '../context';
 
 const addSchema = z.object({
   id: z
@@ -27,13 +27,12 @@ export function register(program: Command): void {
     .requiredOption('--due <YYYY-MM-DD>', 'due date')
     .action(async (id: string, text: string, raw: { owner: string; due: string }, command: Command) => {
       const options = parseOptions(addSchema, { id, text, ...raw }, ['id', 'text']);
-      const item = await run(command, {
+      const item = await actingStoreRequest<ActionItem>(globals(command), '/api/v1/action-items', 'actionItemWorkflow', {
         op: 'add',
         incidentId: options.id,
         text: options.text,
         owner: options.owner,
         due: options.due,
-        by: actor(globals(command)),
       });
       output(globals(command), item, `${item.id} added to ${item.incidentId}: ${item.text} (owner ${item.owner}, due ${item.due})`);
     });
@@ -47,7 +46,10 @@ export function register(program: Command): void {
         { actionId: id },
         ['actionId'],
       );
-      const item = await run(command, { op: 'done', id: actionId, by: actor(globals(command)) });
+      const item = await actingStoreRequest<ActionItem>(globals(command), '/api/v1/action-items', 'actionItemWorkflow', {
+        op: 'done',
+        id: actionId,
+      });
       output(globals(command), item, `${item.id} done: ${item.text}`);
     });
   action

@@ -1,19 +1,8 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { SEVERITIES, type IncidentInput } from '../../../contract';
-import { registeredIncidentId, startDeclaredIncident } from '../../declare';
-import { actor, cliConfig, withClient, globals, output, parseOptions } from '../context';
-
-const schema = z.object({
-  title: z.string().trim().min(1, 'must not be empty').max(200),
-  severity: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .pipe(z.enum(SEVERITIES, { message: 'must be one of P0, P1, P2, P3' })),
-  service: z.string().trim().min(1, 'must not be empty').max(100),
-  commander: z.string().trim().min(1).optional(),
-});
+import type { IncidentInput } from '../../../contract';
+import { temporalUiUrl } from '../../../config/env';
+import { declareRequest, registeredIncidentId, startDeclaredIncident } from '../../declare';
+import { apiCall, asPerson, cliConfig, withClient, globals, output, parseOptions } from '../context';
 
 export function register(program: Command): void {
   program
@@ -24,21 +13,24 @@ export function register(program: Command): void {
     .requiredOption('--service <name>', 'affected service')
     .option('--commander <name>', 'incident commander (a contact id from the policy gets pages)')
     .action(async (raw: unknown, command: Command) => {
-      const options = parseOptions(schema, raw);
+      const options = parseOptions(declareRequest, raw);
       const g = globals(command);
-      const by = actor(g);
       const config = cliConfig();
-      await withClient(g, async (client) => {
-        const input: IncidentInput = { ...options, source: 'manual', declaredBy: by };
-        const handle = await startDeclaredIncident(client, config.TASK_QUEUE, input);
-        const { workflowId } = handle;
-        const incidentId = await registeredIncidentId(client, handle, config.TASK_QUEUE);
-        const ui = `http://127.0.0.1:${config.TEMPORAL_UI_PORT}/namespaces/${client.options.namespace}/workflows/${workflowId}`;
-        output(
-          g,
-          { incidentId, workflowId, severity: options.severity, ui },
-          `${incidentId} declared [${options.severity}] ${options.title}\n  acknowledge: incidentctl ack ${incidentId}\n  web UI:      ${ui}`,
-        );
-      });
+      const declared = await asPerson(
+        g,
+        () => apiCall<{ incidentId: string; workflowId: string }>('POST', '/api/v1/incidents', options),
+        (by) =>
+          withClient(g, async (client) => {
+            const input: IncidentInput = { ...options, source: 'manual', declaredBy: by };
+            const handle = await startDeclaredIncident(client, config.TASK_QUEUE, input);
+            return { incidentId: await registeredIncidentId(client, handle, config.TASK_QUEUE), workflowId: handle.workflowId };
+          }),
+      );
+      const ui = `${temporalUiUrl(config)}/namespaces/${g.namespace ?? config.TEMPORAL_NAMESPACE}/workflows/${declared.workflowId}`;
+      output(
+        g,
+        { ...declared, severity: options.severity, ui },
+        `${declared.incidentId} declared [${options.severity}] ${options.title}\n  acknowledge: incidentctl ack ${declared.incidentId}\n  web UI:      ${ui}`,
+      );
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Override } from '../../../contract';
-import { actor, globals, output, parseOptions, storeRequest } from '../context';
+import { actingStoreRequest, globals, output, parseOptions, storeRequest } from '../context';
 
 const overrideSchema = z
   .object({
@@ -31,11 +31,10 @@ export function register(program: Command): void {
     .action(async (raw: unknown, command: Command) => {
       const options = parseOptions(overrideSchema, raw);
       const g = globals(command);
-      const override = await storeRequest<Override>(g, 'onCallOverrideWorkflow', {
+      const override = await actingStoreRequest<Override>(g, '/api/v1/overrides', 'onCallOverrideWorkflow', {
         contactId: options.user,
         from: new Date(options.from).toISOString(),
         to: new Date(options.to).toISOString(),
-        by: actor(g),
       });
       output(g, override, `${override.id}: ${override.contactId} is on call from ${override.from} to ${override.to}`);
     });

@@ -1,25 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Command } from 'commander';
-import {
-  ErrorType,
-  formatIncidentId,
-  parseIncidentId,
-  refreshDraftUpdate,
-  reviewWorkflowId,
-  submitPostMortemUpdate,
-  type ReviewState,
-} from '../../../contract';
-import { actor, withClient, globals, output } from '../context';
-import { IncidentError, kindOf } from '../../failures';
-
-function incidentIdOf(id: string): string {
-  const number = parseIncidentId(id);
-  if (number === undefined) throw new IncidentError(`"${id}" is not an incident id (expected e.g. INC-42)`, ErrorType.InvalidInput);
-  return formatIncidentId(number);
-}
-
+import { ErrorType, refreshDraftUpdate, type ReviewState } from '../../../contract';
+import { apiCall, asPerson, withClient, globals, output } from '../context';
+import { IncidentError } from '../../failures';
+import { openReview, reviewIncidentId, submitPostMortem } from '../../postmortem';
 export function register(program: Command): void {
   program
     .command('postmortem')
@@ -29,7 +13,7 @@ export function register(program: Command): void {
     .option('--submit <file>', 'submit this Markdown file; required sections must be filled')
     .action(async (id: string, raw: { out?: string; submit?: string }, command: Command) => {
       const g = globals(command);
-      const incidentId = incidentIdOf(id);
+      const incidentId = reviewIncidentId(id);
       let markdown: string | undefined;
       if (raw.submit) {
         try {
@@ -38,32 +22,21 @@ export function register(program: Command): void {
           throw new IncidentError(`cannot read ${raw.submit}: ${(error as Error).message}`, ErrorType.InvalidInput);
         }
       }
-      await withClient(g, async (client) => {
-        const handle = client.workflow.getHandle(reviewWorkflowId(incidentId));
-        const running = await handle.describe().then(
-          (d) => d.status.name === 'RUNNING',
-          (error: unknown) => {
-            if (error instanceof WorkflowNotFoundError)
-              throw new IncidentError(
-                `no post-incident review for ${incidentId}; reviews open when an incident is resolved`,
-                ErrorType.NotFound,
-              );
-            throw error;
-          },
+      if (markdown !== undefined) {
+        const state = await asPerson(
+          g,
+          () => apiCall<ReviewState>('POST', `/api/v1/incidents/${incidentId}/postmortem`, { markdown }),
+          (by) => withClient(g, (client) => submitPostMortem(client, incidentId, { by, markdown: markdown })),
         );
-        if (markdown !== undefined) {
-          if (!running) throw new IncidentError(`the post-mortem of ${incidentId} was already submitted`, ErrorType.AlreadySubmitted);
-          const state = await handle
-            .executeUpdate(submitPostMortemUpdate, { args: [{ by: actor(g), markdown }] })
-            .catch((error: unknown) => {
-              if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-                throw new IncidentError(`${incidentId}: ${error.cause.message}`, kindOf(error.cause.type));
-              }
-              throw error;
-            });
-          output(g, state, `Post-mortem of ${incidentId} submitted by ${state.submittedBy} and sent to the distribution list.`);
-          return;
-        }
+        output(
+          g,
+          state,
+          `Post-mortem of ${incidentId} submitted by ${state.submittedBy}${state.submittedVia ? ` (${state.submittedVia})` : ''} and sent to the distribution list.`,
+        );
+        return;
+      }
+      await withClient(g, async (client) => {
+        const { handle, running } = await openReview(client, incidentId);
         const state = running ? await handle.executeUpdate(refreshDraftUpdate) : ((await handle.result()) as ReviewState);
         const text = state.markdown ?? state.draft;
         if (raw.out) {

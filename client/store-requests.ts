@@ -1,0 +1,23 @@
+/** The store requests that record who asked, as the HTTP API accepts them (the CLI checks the same fields itself). */
+import { z } from 'zod';
+
+const incidentId = z.string().regex(/^INC-\d+$/, 'expected an incident id such as INC-42');
+
+export const actionItemRequest = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('add'),
+    incidentId,
+    text: z.string().trim().min(1, 'must not be empty').max(500),
+    owner: z.string().trim().min(1, 'must not be empty').max(100),
+    due: z.iso.date('expected a date such as 2026-12-31'),
+  }),
+  z.object({ op: z.literal('done'), id: z.string().regex(/^A-\d+$/, 'expected an action item id such as A-7') }),
+]);
+
+export const overrideRequest = z
+  .object({
+    contactId: z.string().trim().min(1, 'must not be empty'),
+    from: z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-01T09:00:00Z' }),
+    to: z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-02T09:00:00Z' }),
+  })
+  .refine((o) => Date.parse(o.to) > Date.parse(o.from), { path: ['to'], message: 'must be after from' });
