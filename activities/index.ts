@@ -7,6 +7,7 @@ import { pageMetrics } from './metrics';
 import { OnCallStore } from './oncall-store';
 import type {
   ActionItem,
+  InboxMessage,
   ActorProof,
   Digest,
   EndOfDaySummary,
@@ -27,13 +28,15 @@ export interface ProofCheck {
   args: object;
 }
 import { parsePolicy } from '../policy/load';
+import { withDeploymentLinks, type DeploymentLinks } from '../policy/links';
 import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType } from '../contract';
 import { isPermanentMailError, type Mailer } from './mailer';
 import { renderDraft } from './postmortem-draft';
 import { UnknownRecordError, type ReviewStore } from './review-store';
-import type { IncidentStore } from './store';
+import type { IncidentStore, RenderedMessage } from './store';
 import { EvidenceStore } from './evidence-store';
+import { InboxStore } from './inbox-store';
 import type { EvidenceRecord, StepPlan } from '../contract';
 import { describeTwilioError, isPermanentTwilioError, sayTwiml, type PhoneMessenger } from './twilio';
 import type {
@@ -56,6 +59,8 @@ export interface ActivityDeps {
   oncall?: OnCallStore;
   /** Signed acknowledge links in email pages; absent = no links. */
   ackLinks?: AckLinkSettings;
+  /** This deployment's addresses for the links in messages (policy/links.ts). */
+  links?: DeploymentLinks;
   /** SMS and voice; absent without Twilio credentials: those pages then go to the outbox table. */
   phone?: PhoneMessenger;
   /** Checks the HTTP server's proofs of who acts; absent = every proof is refused (actions are unverified). */
@@ -100,12 +105,14 @@ async function known<T>(fn: () => Promise<T>): Promise<T> {
 export function createActivities(deps: ActivityDeps) {
   const outboxAfterAttempts = deps.outboxAfterAttempts ?? 6;
   const evidence = new EvidenceStore(deps.store.pool);
+  const inbox = new InboxStore(deps.store.pool);
   const oncall = deps.oncall ?? new OnCallStore(deps.store.pool);
 
   /** A policy that arrived in a workflow's input, checked with every rule a policy file is checked with. */
   const checkInputPolicy = (snapshot: unknown): { parsed: ResponsePolicy } | { problem: string } => {
     try {
-      return { parsed: parsePolicy(snapshot, "the incident's input") };
+      const parsed = parsePolicy(snapshot, "the incident's input");
+      return { parsed: deps.links ? withDeploymentLinks(parsed, deps.links) : parsed };
     } catch (error) {
       return { problem: (error as Error).message };
     }
@@ -131,34 +138,40 @@ export function createActivities(deps: ActivityDeps) {
   ): Promise<DeliveryResult> => {
     await deps.store.markFailed(msg, reason, permanent);
     if (permanent) throw ApplicationFailure.nonRetryable(reason, ErrorType.DeliveryRejected);
-    if (attempts >= outboxAfterAttempts) {
-      await deps.store.toOutbox(msg, `${msg.channel} failed ${attempts} times: ${reason}`);
-      log.error('message parked in outbox after repeated failures', { channel: msg.channel, reason });
-      return { status: 'outbox', channel: msg.channel };
-    }
+    if (attempts >= outboxAfterAttempts) return keep(msg, `${msg.channel} failed ${attempts} times: ${reason}`);
     throw error;
   };
 
+  /** A message as its channel sends it: an emailed page carries its signed acknowledge link. */
+  const render = (msg: OutboundMessage): RenderedMessage => {
+    const ackUrl =
+      msg.kind === 'page' && deps.ackLinks
+        ? ackLink(deps.ackLinks, msg.incidentId, msg.recipient.id, Date.now(), Context.current().info.workflowExecution?.workflowId)
+        : undefined;
+    if (msg.channel !== 'email') return { text: msg.body, ackUrl };
+    return { text: ackUrl ? `${msg.body}\n\nOr acknowledge as ${msg.recipient.name} with one click:\n  ${ackUrl}\n` : msg.body, ackUrl };
+  };
+
+  /** Kept, not sent: one line in the log; the message itself waits in the outbox (`incidentctl inbox`). */
+  const keep = async (msg: OutboundMessage, reason: string): Promise<DeliveryResult> => {
+    await deps.store.toOutbox(msg, reason, render(msg));
+    log.warn(`${msg.channel} to ${msg.recipient.id} kept in the outbox (${reason}): ${msg.subject}`);
+    return { status: 'outbox', channel: msg.channel };
+  };
+
   const sendEmailMessage = async (msg: OutboundMessage, attempts: number): Promise<DeliveryResult> => {
-    if (!deps.mailer) {
-      await deps.store.toOutbox(msg, 'no SMTP server configured');
-      log.warn('message kept in outbox: no SMTP server configured', { to: msg.recipient.email, subject: msg.subject });
-      return { status: 'outbox', channel: msg.channel };
-    }
+    if (!deps.mailer) return keep(msg, 'no SMTP server configured');
     try {
-      const link =
-        msg.kind === 'page' && deps.ackLinks
-          ? ackLink(deps.ackLinks, msg.incidentId, msg.recipient.id, Date.now(), Context.current().info.workflowExecution?.workflowId)
-          : undefined;
+      const rendered = render(msg);
       const info = await deps.mailer.send({
         to: `"${msg.recipient.name.replace(/"/g, '')}" <${msg.recipient.email}>`,
         subject: msg.subject,
-        text: link ? `${msg.body}\n\nOr acknowledge as ${msg.recipient.name} with one click:\n  ${link}\n` : msg.body,
+        text: rendered.text,
         // A stable Message-ID lets receiving servers drop a copy sent again after a crash mid-send.
         messageId: messageIdFor(`${msg.incidentId}.${msg.dedupKey}`),
         headers: { 'X-Incident-Id': msg.incidentId, 'X-Incident-Dedup-Key': msg.dedupKey },
       });
-      observeFirstPage(await deps.store.markSent(msg, info.messageId));
+      observeFirstPage(await deps.store.markSent(msg, info.messageId, rendered));
       return { status: 'sent', channel: msg.channel, messageId: info.messageId };
     } catch (error) {
       const reason = (error as Error).message;
@@ -175,14 +188,10 @@ export function createActivities(deps: ActivityDeps) {
   const sendPhoneMessage = async (msg: OutboundMessage, attempts: number): Promise<DeliveryResult> => {
     const phone = msg.recipient.phone;
     if (!phone) throw ApplicationFailure.nonRetryable(`${msg.recipient.name} has no phone number`, ErrorType.DeliveryRejected);
-    if (!deps.phone) {
-      await deps.store.toOutbox(msg, 'no Twilio credentials configured');
-      log.warn(`${msg.channel} kept in outbox: no Twilio credentials configured`, { to: phone, body: msg.body });
-      return { status: 'outbox', channel: msg.channel };
-    }
+    if (!deps.phone) return keep(msg, 'no Twilio credentials configured');
     try {
       const { sid } = msg.channel === 'sms' ? await deps.phone.sms(phone, msg.body) : await deps.phone.call(phone, sayTwiml(msg.body));
-      observeFirstPage(await deps.store.markSent(msg, sid));
+      observeFirstPage(await deps.store.markSent(msg, sid, render(msg)));
       return { status: 'sent', channel: msg.channel, messageId: sid };
     } catch (error) {
       const permanent = isPermanentTwilioError(error);
@@ -272,6 +281,11 @@ export function createActivities(deps: ActivityDeps) {
       const checked = checkProof(input);
       if ('problem' in checked) throw ApplicationFailure.nonRetryable(`not done: ${checked.problem}`, ErrorType.IdentityRejected);
       return Promise.resolve(checked);
+    },
+
+    /** What was sent or kept (incidentctl inbox), newest first. */
+    inboxMessages(filter: { recipient?: string; incidentId?: string; limit: number }): Promise<InboxMessage[]> {
+      return inbox.messages({ ...filter, limit: Math.min(Math.max(filter.limit, 1), 500) });
     },
 
     currentPolicy(): Promise<ResponsePolicy> {

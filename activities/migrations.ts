@@ -234,6 +234,16 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'each message as sent or kept, for the inbox',
+    sql: `
+      -- The text as it went out (or would have), and a page's acknowledge link: incidentctl inbox shows them.
+      ALTER TABLE pages ADD COLUMN IF NOT EXISTS body text;
+      ALTER TABLE pages ADD COLUMN IF NOT EXISTS ack_url text;
+      CREATE INDEX IF NOT EXISTS pages_recipient ON pages (recipient, created_at DESC);
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -15,6 +15,12 @@ async function acknowledgedOrResolved(db: PoolClient, incidentNumber: number): P
   return Boolean(rows[0]?.stop);
 }
 
+/** A message as its channel sends it: the text, and for a page the acknowledge link in it. */
+export interface RenderedMessage {
+  text: string;
+  ackUrl?: string;
+}
+
 export class IncidentStore {
   /**
    * Sessions that hold an incident's row while a page goes out. Apart from `pool`, because the send
@@ -174,15 +180,16 @@ export class IncidentStore {
   }
 
   /** Returns the seconds from opening to this page when it is the incident's first page sent. */
-  async markSent(msg: OutboundMessage, messageId: string | undefined): Promise<{ firstPageSeconds?: number }> {
+  async markSent(msg: OutboundMessage, messageId: string | undefined, rendered?: RenderedMessage): Promise<{ firstPageSeconds?: number }> {
     const { rows } = await this.pool.query<{ first: boolean; seconds: number }>(
       `WITH sent AS (
-         UPDATE pages SET status='sent', sent_at=now(), message_id=$3, last_error=NULL WHERE incident_number=$1 AND dedup_key=$2 RETURNING kind, sent_at)
+         UPDATE pages SET status='sent', sent_at=now(), message_id=$3, last_error=NULL, body=$4, ack_url=$5
+         WHERE incident_number=$1 AND dedup_key=$2 RETURNING kind, sent_at)
        SELECT (sent.kind = 'page' AND NOT EXISTS (
                  SELECT 1 FROM pages p WHERE p.incident_number = $1 AND p.kind = 'page' AND p.status = 'sent' AND p.dedup_key <> $2)) AS first,
               extract(epoch FROM sent.sent_at - i.declared_at)::float8 AS seconds
        FROM sent JOIN incidents i ON i.number = $1`,
-      [msg.incidentNumber, msg.dedupKey, messageId ?? null],
+      [msg.incidentNumber, msg.dedupKey, messageId ?? null, rendered?.text ?? null, rendered?.ackUrl ?? null],
     );
     return rows[0]?.first ? { firstPageSeconds: rows[0].seconds } : {};
   }
@@ -194,17 +201,21 @@ export class IncidentStore {
     );
   }
 
-  async toOutbox(msg: OutboundMessage, reason: string): Promise<void> {
+  /** Keeps a message no channel could deliver, as it would have been sent (`rendered`), acknowledge link included. */
+  async toOutbox(msg: OutboundMessage, reason: string, rendered?: RenderedMessage): Promise<void> {
+    const text = rendered?.text ?? msg.body;
     await this.transaction(async (db) => {
       await db.query(
         `INSERT INTO outbox (incident_number, dedup_key, channel, address, subject, body, reason) VALUES ($1,$2,$3,$4,$5,$6,$7)
          ON CONFLICT DO NOTHING`,
-        [msg.incidentNumber, msg.dedupKey, msg.channel, addressOf(msg), msg.subject, msg.body, reason],
+        [msg.incidentNumber, msg.dedupKey, msg.channel, addressOf(msg), msg.subject, text, reason],
       );
-      await db.query(`UPDATE pages SET status='outbox', last_error=$3 WHERE incident_number=$1 AND dedup_key=$2`, [
+      await db.query(`UPDATE pages SET status='outbox', last_error=$3, body=$4, ack_url=$5 WHERE incident_number=$1 AND dedup_key=$2`, [
         msg.incidentNumber,
         msg.dedupKey,
         reason,
+        text,
+        rendered?.ackUrl ?? null,
       ]);
     });
   }

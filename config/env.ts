@@ -1,6 +1,7 @@
 import type { DatabaseUrls } from '../activities/runbook';
 import { loadClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
+import type { DeploymentLinks } from '../policy/links';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalUrl = (protocols: string[]) =>
@@ -109,11 +110,14 @@ export const envSchema = z.object({
     .int()
     .min(60)
     .default(24 * 3600),
-  /** The host the all-in-one `npm start` serves runbook steps for (task queue runbook-<host>). */
+  /**
+   * The host whose runbook steps `npm start` and `npm run worker` also serve (task queue runbook-<host>),
+   * e.g. local. Unset: no command runs on this machine; a runbook's steps wait for a host that serves them.
+   */
   RUNBOOK_HOST: z
     .string()
     .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'a host name such as local or db-1')
-    .default('local'),
+    .optional(),
   /** A worker also serves RUNBOOK_HOST's runbook steps (on); off where runbook hosts are services of their own. */
   WORKER_RUNBOOK_STEPS: z
     .enum(['on', 'off', 'true', 'false', '1', '0'])
@@ -162,6 +166,12 @@ export const envSchema = z.object({
 
 export type AppConfig = z.infer<typeof envSchema>;
 
+/** Where this deployment's links point: the HTTP server and the Temporal Web UI (see policy/links.ts). */
+export const deploymentLinks = (config: AppConfig): DeploymentLinks => ({
+  publicUrl: publicUrl(config),
+  temporalUi: temporalUiUrl(config),
+  namespace: config.TEMPORAL_NAMESPACE,
+});
 export const temporalUiUrl = (config: AppConfig) => config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`;
 
 export const publicUrl = (config: AppConfig) => config.PUBLIC_URL ?? `http://${config.HTTP_HOST}:${config.HTTP_PORT}`;

@@ -122,3 +122,22 @@ export interface StepResult extends Omit<StepOutcome, 'evidenceId'> {
   stdout: string;
   stderr: string;
 }
+
+/** One message to a person, as sent or kept in the outbox (`incidentctl inbox`). */
+export interface InboxMessage {
+  incidentId: string;
+  kind: string;
+  /** The contact id it was for. */
+  recipient: string;
+  channel: string;
+  address: string;
+  subject: string;
+  /** The text as it went out (or would have); absent for messages from before it was kept. */
+  body?: string;
+  /** A page's acknowledge link. */
+  ackUrl?: string;
+  status: 'sent' | 'outbox';
+  /** Why it was kept, for messages in the outbox. */
+  reason?: string;
+  at: string;
+}

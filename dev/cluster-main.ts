@@ -28,6 +28,7 @@ async function main() {
   else appEnv.PAYLOAD_KEYS_FILE = process.env.PAYLOAD_KEYS_FILE = ensurePayloadKeysFile(dir);
   if (smtp) appEnv.SMTP_URL = smtp.url;
   else if (process.env.SMTP_URL) appEnv.SMTP_URL = process.env.SMTP_URL;
+  if (process.env.PUBLIC_URL) appEnv.PUBLIC_URL = process.env.PUBLIC_URL;
   if (values.smoke) appEnv.POLICY_FILE = writeSmokePolicy(dir);
   else if (process.env.POLICY_FILE) appEnv.POLICY_FILE = process.env.POLICY_FILE;
 
@@ -63,6 +64,7 @@ async function main() {
         httpPorts: [httpBase, httpBase + 1],
         webhookToken: secrets.WEBHOOK_TOKEN,
         dataDir: dir,
+        publicUrl: appEnv.PUBLIC_URL,
       });
       process.exitCode = ok ? 0 : 1;
     } finally {

@@ -29,7 +29,7 @@ export function writeSmokePolicy(dir: string): string {
 
 export async function runClusterSmoke(
   cluster: Cluster,
-  o: { smtp: TestSmtp; httpPorts: [number, number]; webhookToken: string; dataDir: string },
+  o: { smtp: TestSmtp; httpPorts: [number, number]; webhookToken: string; dataDir: string; publicUrl?: string },
 ): Promise<boolean> {
   const second = `http://127.0.0.1:${o.httpPorts[1]}`;
   const rows: [string, string, boolean][] = [];
@@ -65,6 +65,13 @@ export async function runClusterSmoke(
   rows.push(['Engineering lead paged after a worker was SIGKILLed', lead.to.join(', '), true]);
 
   const link = /https?:\/\/\S+\/ack\/\S+/.exec(lead.text)?.[0];
+  // Links point where the cluster serves (its first HTTP server, or PUBLIC_URL), never at a port nothing listens on.
+  const origin = link ? new URL(link).origin : 'no link';
+  rows.push([
+    "The page's acknowledge link points at a server of the cluster",
+    origin,
+    origin === (o.publicUrl ?? `http://127.0.0.1:${o.httpPorts[0]}`),
+  ]);
   const local = link && `${second}${new URL(link).pathname}`;
   const opened = local ? await fetch(local) : undefined;
   const confirm = opened ? /name="confirm" value="([^"]+)"/.exec(await opened.text())?.[1] : undefined;

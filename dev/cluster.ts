@@ -215,7 +215,12 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
 
   let adminUrl = settings.adminUrl;
   if (!adminUrl) {
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(settings.dir, 'postgres'), port: settings.frontendPort + 20, log });
+    const pg = await startEmbeddedPostgres({
+      dataDir: path.join(settings.dir, 'postgres'),
+      port: settings.frontendPort + 20,
+      log,
+      dirSetting: 'CLUSTER_DIR',
+    });
     stops.push(() => pg.stop());
     adminUrl = pg.adminUrl;
   }
@@ -301,7 +306,16 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
     define('temporal-ui', ui, ['--root', path.join(settings.dir, 'ui'), '--config', 'config', '--env', 'cluster', 'start']);
 
     storeUrl = dbUrl(adminUrl, DATABASES.store);
-    const app = { ...settings.appEnv, TEMPORAL_ADDRESS: address, DATABASE_URL: storeUrl, TASK_QUEUE: 'incidents', LOG_LEVEL: 'warn' };
+    const app = {
+      // Links in messages: the first HTTP server (a load balancer's address in front of both goes in PUBLIC_URL).
+      PUBLIC_URL: `http://127.0.0.1:${settings.httpPorts[0]}`,
+      TEMPORAL_UI_URL: `http://127.0.0.1:${settings.uiPort}`,
+      ...settings.appEnv,
+      TEMPORAL_ADDRESS: address,
+      DATABASE_URL: storeUrl,
+      TASK_QUEUE: 'incidents',
+      LOG_LEVEL: 'warn',
+    };
     define('worker-1', process.execPath, [dist('workers/main.js')], {
       ...app,
       WORKER_RUNBOOK_STEPS: 'off', // the runbook worker below serves them, as in docker-compose.yml

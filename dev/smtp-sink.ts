@@ -24,7 +24,18 @@ export interface TestSmtp {
  * `parse: false` (benchmarks) skips MIME parsing, which costs CPU the system under test would need:
  * the subject is read from its header and `text` is the raw message.
  */
-export async function startSmtp(options: { parse?: boolean } = {}): Promise<TestSmtp> {
+export async function startSmtp(
+  options: {
+    parse?: boolean;
+    /** Keep each message in `mails` (tests); off for a long-running local inbox, which only reports them. */
+    keep?: boolean;
+    onMail?: (mail: ReceivedMail) => void;
+  } = {},
+): Promise<TestSmtp> {
+  const received = (mail: ReceivedMail) => {
+    if (options.keep !== false) mails.push(mail);
+    options.onMail?.(mail);
+  };
   const mails: ReceivedMail[] = [];
   let failures = { count: 0, code: 0 };
   const server = new SMTPServer({
@@ -47,12 +58,12 @@ export async function startSmtp(options: { parse?: boolean } = {}): Promise<Test
         const to = session.envelope.rcptTo.map((r) => r.address);
         if (options.parse === false) {
           const text = raw.toString('utf8');
-          mails.push({ to, subject: /^Subject: (.*)$/m.exec(text)?.[1] ?? '', text, headers: new Map(), receivedAt });
+          received({ to, subject: /^Subject: (.*)$/m.exec(text)?.[1] ?? '', text, headers: new Map(), receivedAt });
           return callback();
         }
         simpleParser(raw)
           .then((parsed) => {
-            mails.push({
+            received({
               to,
               subject: parsed.subject ?? '',
               text: parsed.text ?? '',

@@ -10,8 +10,10 @@ import { temporalConnection } from '../config/temporal-connection';
 import { loadPolicy } from '../policy/load';
 import { persistedSecret, startHttpServer, webhookAuth } from '../client/server/server';
 import { startWorker } from '../workers/run';
+import { installWorkerRuntime } from '../workers/runtime';
 import { privateDataDir } from './data-dir';
 import { supervise } from './supervise';
+import { startSmtp } from './smtp-sink';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
 import { ensureSearchAttributes, isTemporalUp, resolveTemporalCli, startDevServer, type DevServer } from './temporal-cli';
 
@@ -34,6 +36,7 @@ async function main() {
     PAYLOAD_KEYS_FILE: loaded.PAYLOAD_KEYS || loaded.PAYLOAD_KEYS_FILE ? loaded.PAYLOAD_KEYS_FILE : ensurePayloadKeysFile(loaded.DATA_DIR),
   };
   const policy = loadPolicy(config.POLICY_FILE); // fail fast, before starting anything
+  installWorkerRuntime(config);
   const dataDir = path.resolve(config.DATA_DIR);
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
@@ -73,11 +76,25 @@ async function main() {
       cleanups.push(() => pg!.stop());
     }
 
-    // The all-in-one runs diagnostics on this machine; with the embedded store, its "app" database is the
-    // store's, reached through roles made for runbooks (see the README's security section).
+    // Without SMTP_URL, a mail server of its own: pages go out as they would in production (acknowledge
+    // link included) and land in the store's ledger, where `incidentctl inbox` shows them.
+    let smtpUrl = config.SMTP_URL;
+    if (!smtpUrl) {
+      const sink = await startSmtp({ keep: false, onMail: (mail) => log(`mail to ${mail.to.join(', ')}: ${mail.subject}`) });
+      smtpUrl = sink.url;
+      cleanups.push(() => sink.close());
+    }
+    // The HTTP server first: links in messages point at the address it actually serves (unless PUBLIC_URL says).
+    const { auth, generatedTokenFile } = webhookAuth(config, dataDir);
+    const httpConfig = { ...config, DATABASE_URL: databaseUrl, SMTP_URL: smtpUrl };
+    const http = await startHttpServer(httpConfig, policy, auth, log);
+    cleanups.push(() => http.close());
+    const workerConfig = { ...httpConfig, PUBLIC_URL: config.PUBLIC_URL ?? http.url };
+
+    // Runbook steps run on this machine only when asked: RUNBOOK_HOST names the host it serves.
+    // With the embedded store, its "app" database is the store's, reached through roles made for runbooks.
     const databases = { ...(pg ? { app: pg.runbook } : {}), ...runbookDatabases() };
-    const workerConfig = { ...config, DATABASE_URL: databaseUrl };
-    const runbooks = { host: config.RUNBOOK_HOST, databases };
+    const runbooks = config.RUNBOOK_HOST ? { host: config.RUNBOOK_HOST, databases } : undefined;
     // The first start fails fast (bad settings); later failures restart the worker while the rest runs.
     let running: Promise<void> | undefined = (await startWorker(workerConfig, log, runbooks)).done;
     const done = supervise(
@@ -89,9 +106,6 @@ async function main() {
       },
       log,
     );
-    const { auth, generatedTokenFile } = webhookAuth(config, dataDir);
-    const http = await startHttpServer(workerConfig, policy, auth, log);
-    cleanups.push(() => http.close());
     log(
       [
         '',
@@ -100,15 +114,17 @@ async function main() {
         `  Temporal Web UI: ${uiUrl}${server ? ' (shows incidents through the codec endpoint)' : ` (set its Codec Server to ${publicUrl(config)}/codec/<${path.join(dataDir, 'codec-token')}>)`}`,
         `  Payloads:        sealed with the key in ${config.PAYLOAD_KEYS_FILE ?? 'PAYLOAD_KEYS'}; temporal CLI: --codec-endpoint ${publicUrl(config)}/codec --codec-auth "Bearer $(cat ${path.join(dataDir, 'codec-token')})"`,
         `  Store:           ${pg ? `embedded PostgreSQL ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${path.join(dataDir, 'postgres')})` : 'DATABASE_URL'}`,
-        `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : 'outbox table (SMTP_URL not set)'}`,
+        `  Email:           ${config.SMTP_URL ? 'SMTP_URL' : `a local mail server (${smtpUrl}; SMTP_URL not set): read pages with \`npx incidentctl inbox\``}`,
         `  Slack:           ${config.SLACK_BOT_TOKEN ? `on; point the app's interactivity at ${http.url}/slack/interactions and /incident at ${http.url}/slack/commands (through PUBLIC_URL)` : 'off (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET not set)'}`,
-        `  Runbooks:        ${policy.runbooks.definitions.length} runbooks; steps for host "${config.RUNBOOK_HOST}" run here, database "app" = ${databases.app === pg?.runbook ? 'the store, as runbook roles' : databases.app ? 'RUNBOOK_DB_APP' : 'not set (RUNBOOK_DB_APP)'}`,
+        `  Runbooks:        ${policy.runbooks.definitions.length} runbooks; ${runbooks ? `steps for host "${runbooks.host}" run here, database "app" = ${databases.app === pg?.runbook ? 'the store, as runbook roles' : databases.app ? 'RUNBOOK_DB_APP' : 'not set (RUNBOOK_DB_APP)'}` : 'no commands run on this machine (set RUNBOOK_HOST=local to serve runbook steps here)'}`,
         `  Policy:          ${policy.name}${config.POLICY_FILE ? ` (${config.POLICY_FILE})` : ' (built-in defaults)'}`,
         `  Webhook:         POST ${http.url}/alertmanager (${auth.kind}${generatedTokenFile ? `, token in ${generatedTokenFile}` : ''}); also /healthz, /readyz, /metrics (bearer token in ${config.METRICS_TOKEN === loaded.METRICS_TOKEN ? 'METRICS_TOKEN' : path.join(dataDir, 'metrics-token')})`,
+        `  Links:           ${workerConfig.PUBLIC_URL} (PUBLIC_URL${config.PUBLIC_URL ? '' : ' not set: the address served'})`,
         '',
         'In another terminal:',
         '  npx incidentctl declare --title "API 5xx spike" --severity P1 --service api',
         '  npx incidentctl list',
+        '  npx incidentctl inbox          # the pages, with their acknowledge links',
         '',
         'Press Ctrl-C to stop.',
       ].join('\n'),

@@ -3,6 +3,7 @@ import { ACTIONS, DEFAULT_ADMINS, DEFAULT_IDENTITY_REQUIRE } from '../contract/i
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
 import { EMPTY_RUNBOOKS, runbooksSchema } from './runbook-schema';
+import { DEFAULT_INCIDENT_PAGE_URL, DEFAULT_STATUS_PAGE_URL } from './links';
 
 const SEVERITY = z.enum(SEVERITIES);
 export const NOBODY = '-';
@@ -160,7 +161,10 @@ export const policySchema = z
       page: z.string().min(1),
       postMortem: z.string().min(1),
     }),
-    statusPageUrl: z.string().default('https://status.example.com/incidents/{id}'),
+    /** The public page of an incident (stakeholder notices link to it); see policy/links.ts for the placeholders. */
+    statusPageUrl: z.string().default(DEFAULT_STATUS_PAGE_URL),
+    /** Where a responder opens an incident (pages link to it): the Temporal Web UI's page of its workflow by default. */
+    incidentPageUrl: z.string().default(DEFAULT_INCIDENT_PAGE_URL),
     /** The public status page: its title, and the components customers know (with the services behind each). */
     statusPage: z
       .object({

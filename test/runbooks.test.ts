@@ -165,7 +165,7 @@ test('a service restart runs only after approval, against a fake service', async
 
   const dry = await runCli(cliEnv, 'runbook', id, 'restart-service', '--dry-run');
   expect(dry).toMatchObject({ code: 0 });
-  expect(dry.stdout).toContain('systemctl restart zekka.service');
+  expect(dry.stdout).toContain('systemctl restart app.service');
   expect(dry.stdout).toContain('nothing is attached or run');
   await expect((await runbookHandle(env, handle)).describe()).rejects.toThrow();
 
@@ -184,12 +184,12 @@ test('a service restart runs only after approval, against a fake service', async
   expect(await runCli(await api.as('eng-lead'), 'approve', id, 'restart-service/restart')).toMatchObject({ code: 0 });
   const restarted = await waitForStep(env, handle, 'restart-service/restart', ['succeeded', 'failed']);
   expect(restarted).toMatchObject({ status: 'succeeded', approvedBy: 'eng-lead' });
-  expect(readFileSync(scripts.path('calls.log'), 'utf8')).toBe('restart zekka.service\n');
+  expect(readFileSync(scripts.path('calls.log'), 'utf8')).toBe('restart app.service\n');
   const newPid = Number(readFileSync(scripts.path('service.pid'), 'utf8'));
   expect(newPid).not.toBe(first.pid);
   await waitFor(() => !alive(first.pid!), 'the old service process to stop');
   const status = await waitForStep(env, handle, 'restart-service/status', ['succeeded', 'failed']);
-  expect(status.outcome?.headline).toBe('* zekka.service - fake service');
+  expect(status.outcome?.headline).toBe('* app.service - fake service');
   const listed = await runCli(cliEnv, 'runbook', id);
   expect(listed.stdout).toMatch(/restart-service\/restart\s+contain\s+succeeded, approved by eng-lead/);
   const evidence = await runCli(cliEnv, 'show', id, '--evidence');

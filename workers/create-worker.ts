@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { AppConfig } from '../config/env';
 import { createActivities, type ActivityDeps } from '../activities';
@@ -45,13 +45,17 @@ export function tuningOptions(t: WorkerTuning): Partial<WorkerOptions> {
   };
 }
 
-export function createIncidentWorker(options: IncidentWorkerOptions): Promise<Worker> {
+export async function createIncidentWorker(options: IncidentWorkerOptions): Promise<Worker> {
+  // From source, the workflows are bundled here: quietly (the bundler's module listing is not for operators).
+  const workflowBundle =
+    options.workflowBundle ??
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') }));
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     dataConverter: options.dataConverter,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    workflowBundle,
     activities: createActivities(options.deps),
     ...(options.tuning ? tuningOptions(options.tuning) : {}),
   });

@@ -1,7 +1,8 @@
-// Worker entry point: `npm run worker` serves incidents (needs DATABASE_URL) and RUNBOOK_HOST's runbook steps;
+// Worker entry point: `npm run worker` serves incidents (needs DATABASE_URL) and, when set, RUNBOOK_HOST's runbook steps;
 // `npm run worker -- --runbook-host NAME` serves only the runbook steps of host NAME.
 import { parseArgs } from 'node:util';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { installWorkerRuntime } from './runtime';
 import { loadConfig, runbookDatabases } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
 import { dataConverter } from '../config/payload-keys';
@@ -14,40 +15,38 @@ import { startWorker } from './run';
 async function main() {
   const { values } = parseArgs({ options: { 'runbook-host': { type: 'string' } } });
   const config = loadConfig();
-  // The SDK's own metrics (slots, pollers, schedule-to-start latency) for Prometheus, before any connection.
-  if (config.WORKER_METRICS_ADDRESS)
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } });
+  // One-line logs, and the SDK's own metrics (slots, pollers, schedule-to-start latency) for Prometheus, before any connection.
+  installWorkerRuntime(config);
   const host = values['runbook-host'];
   if (host !== undefined) {
-    const checked = (() => {
-      try {
-        return loadConfig({ ...process.env, RUNBOOK_HOST: host });
-      } catch {
-        throw new Error(`--runbook-host ${JSON.stringify(host)}: expected a host name such as local or db-1`);
-      }
-    })();
+    try {
+      loadConfig({ ...process.env, RUNBOOK_HOST: host });
+    } catch {
+      throw new Error(`--runbook-host ${JSON.stringify(host)}: expected a host name such as local or db-1`);
+    }
     const policy = loadPolicy(config.POLICY_FILE);
     const connection = await NativeConnection.connect(temporalConnection(config));
     const worker = await createRunbookWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
-      host: checked.RUNBOOK_HOST,
+      host,
       dataConverter: dataConverter(config),
       approvalKey: approvalVerifyKey(config),
       runbooks: policy.runbooks,
       databases: runbookDatabases(),
       log: console.log,
     });
-    console.log(`Runbook worker for host "${checked.RUNBOOK_HOST}" serving task queue "${runbookTaskQueue(checked.RUNBOOK_HOST)}"`);
+    console.log(`Runbook worker for host "${host}" serving task queue "${runbookTaskQueue(host)}"`);
     await worker.run();
     await connection.close();
     return;
   }
   if (!config.DATABASE_URL)
     throw new Error('DATABASE_URL must be set to run a standalone worker (npm start embeds a database when it is unset)');
-  // Like npm start, it also serves the runbook steps of RUNBOOK_HOST ("local" by default): this machine's,
-  // unless runbook hosts are services of their own (WORKER_RUNBOOK_STEPS=off), holding their own secrets.
-  const runbooks = config.WORKER_RUNBOOK_STEPS ? { host: config.RUNBOOK_HOST, databases: runbookDatabases() } : undefined;
+  // Like npm start, it also serves the runbook steps of RUNBOOK_HOST when set (this machine's commands, on
+  // purpose), unless runbook hosts are services of their own (WORKER_RUNBOOK_STEPS=off), holding their own secrets.
+  const runbooks =
+    config.WORKER_RUNBOOK_STEPS && config.RUNBOOK_HOST ? { host: config.RUNBOOK_HOST, databases: runbookDatabases() } : undefined;
   const { done } = await startWorker({ ...config, DATABASE_URL: config.DATABASE_URL }, console.log, runbooks);
   await done;
 }

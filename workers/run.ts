@@ -5,7 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { ensureDigestSchedule, ensureEndOfDaySchedule } from './digest-schedule';
 import { chatDeps } from './slack';
 import { Pool } from 'pg';
-import { publicUrl, type AppConfig } from '../config/env';
+import { deploymentLinks, publicUrl, type AppConfig } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
 import { dataConverter } from '../config/payload-keys';
 import { approvalVerifyKey } from '../config/approval-keys';
@@ -15,6 +15,7 @@ import { migrate } from '../activities/migrations';
 import { IncidentStore } from '../activities/store';
 import { ReviewStore } from '../activities/review-store';
 import { loadPolicy } from '../policy/load';
+import { withDeploymentLinks } from '../policy/links';
 import { createIncidentWorker, workerTuning } from './create-worker';
 import { createRunbookWorker } from './runbook-worker';
 import { PROTECTED_APPLICATION_PREFIX, type DatabaseUrls } from '../activities/runbook';
@@ -46,7 +47,8 @@ export async function startWorker(
   /** Also serve runbook steps for this host (npm start: RUNBOOK_HOST, "local" by default). */
   runbooks?: { host: string; databases: Record<string, DatabaseUrls> },
 ): Promise<RunningWorker> {
-  const policy = loadPolicy(config.POLICY_FILE);
+  // Links in messages point where this deployment serves them (PUBLIC_URL, the Web UI), whatever the file says.
+  const policy = withDeploymentLinks(loadPolicy(config.POLICY_FILE), deploymentLinks(config));
   // The name marks the store's sessions: runbook steps that end sessions never end these.
   const pool = new Pool({
     connectionString: config.DATABASE_URL,
@@ -101,6 +103,7 @@ export async function startWorker(
       phone,
       policy,
       ackLinks,
+      links: deploymentLinks(config),
       identitySecret: config.IDENTITY_SECRET,
       chat,
     },

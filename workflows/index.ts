@@ -8,6 +8,7 @@ export {
   digestWorkflow,
   endOfDayWorkflow,
   evidenceWorkflow,
+  inboxWorkflow,
   onCallOverrideWorkflow,
   onCallOverridesWorkflow,
   onCallWorkflow,

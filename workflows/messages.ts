@@ -9,6 +9,14 @@ export function statusUrl(policy: ResponsePolicy, state: IncidentState): string 
   return policy.statusPageUrl.replace('{id}', state.incidentId);
 }
 
+/** Where a responder opens the incident (policies from before it have no such link: its status page then). */
+export function incidentUrl(policy: ResponsePolicy, state: IncidentState, workflowId: string): string {
+  const template = (policy as Partial<ResponsePolicy>).incidentPageUrl;
+  return template
+    ? template.replace('{id}', state.incidentId).replace('{workflowId}', encodeURIComponent(workflowId))
+    : statusUrl(policy, state);
+}
+
 function cadence(policy: ResponsePolicy, state: IncidentState): string {
   const every = policy.severities[state.severity].statusUpdateEvery;
   return every ? `Every ${formatDuration(durationMs(every))}` : 'On resolution';
@@ -40,10 +48,14 @@ export function templateFields(policy: ResponsePolicy, state: IncidentState, now
   };
 }
 
-export function pageMessage(policy: ResponsePolicy, state: IncidentState, levelName: string, nowMs: number) {
+export function pageMessage(policy: ResponsePolicy, state: IncidentState, levelName: string, nowMs: number, workflowId: string) {
   return {
     subject: `[${state.severity}] ${state.incidentId}: ${state.title} (page: ${levelName})`,
-    body: renderTemplate(policy.templates.page, { ...templateFields(policy, state, nowMs), level: levelName }),
+    body: renderTemplate(policy.templates.page, {
+      ...templateFields(policy, state, nowMs),
+      level: levelName,
+      incidentUrl: incidentUrl(policy, state, workflowId),
+    }),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { ActionItem, Digest, EndOfDaySummary, OnCallAnswer, Override, SeverityReport } from '../contract';
+import type { ActionItem, Digest, InboxMessage, EndOfDaySummary, OnCallAnswer, Override, SeverityReport } from '../contract';
 import {
   ErrorType,
   type ActorProof,
@@ -49,6 +49,11 @@ export async function actionItemWorkflow(request: ActionItemRequest): Promise<Ac
   }
   if (request.op === 'list') return acts.listActionItems({ incidentId: request.incidentId, openOnly: request.openOnly });
   return acts.completeActionItem({ id: request.id, by: await requester(request, 'action-item') });
+}
+
+/** `incidentctl inbox` over Temporal: what was sent or kept, newest first. */
+export async function inboxWorkflow(filter: { recipient?: string; incidentId?: string; limit: number }): Promise<InboxMessage[]> {
+  return acts.inboxMessages(filter);
 }
 
 export async function reportWorkflow(input: { sinceSeconds: number }): Promise<SeverityReport[]> {

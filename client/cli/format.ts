@@ -1,4 +1,4 @@
-import { CONTROL_CHARACTERS, type IncidentState, type Verification } from '../../contract';
+import { CONTROL_CHARACTERS, type IncidentState, type TimelineEvent, type Verification } from '../../contract';
 
 const CONTROL_GLOBAL = new RegExp(CONTROL_CHARACTERS.source, 'g');
 /** Free text from people and alerts as one terminal line: control characters shown escaped, never obeyed. */
@@ -8,7 +8,46 @@ export const printable = (text: string | undefined) =>
 /** "Alice (token)": who, and how that was verified. */
 export const who = (name: string | undefined, via: Verification | undefined) => `${printable(name)}${via ? ` (${via})` : ''}`;
 
-export function formatState(state: IncidentState, options: { timelineTail?: number } = {}): string {
+/** The system's detail: runbook step results and stakeholder notifications, not what people did or who was paged. */
+const isDetail = (e: TimelineEvent) =>
+  !e.via && (e.kind === 'runbook' || e.kind === 'notification' || (e.kind === 'warning' && e.text.startsWith('Notified ')));
+
+/** Runs of at least this many detail events show as one line. */
+const FOLD_FROM = 3;
+
+/**
+ * The timeline as people read it: runs of the system's detail folded into one line each (what they were,
+ * and where the detail is), so actions, pages and phases stand out.
+ */
+export function foldTimeline(events: TimelineEvent[]): (TimelineEvent | { folded: TimelineEvent[] })[] {
+  const out: (TimelineEvent | { folded: TimelineEvent[] })[] = [];
+  let run: TimelineEvent[] = [];
+  const flush = () => {
+    if (run.length >= FOLD_FROM) out.push({ folded: run });
+    else out.push(...run);
+    run = [];
+  };
+  for (const e of events) {
+    if (isDetail(e)) run.push(e);
+    else {
+      flush();
+      out.push(e);
+    }
+  }
+  flush();
+  return out;
+}
+
+function foldedLine(folded: TimelineEvent[], incidentId: string): string {
+  const runbook = folded.filter((e) => e.kind === 'runbook').length;
+  const notices = folded.length - runbook;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const what = [runbook ? plural(runbook, 'runbook event') : '', notices ? plural(notices, 'notification') : ''].filter(Boolean).join(', ');
+  const where = [runbook ? `incidentctl show ${incidentId} --evidence` : '', `--all to list them`].filter(Boolean).join('; ');
+  return `  ${folded[0]!.at}  ${'(folded)'.padEnd(13)} ${'system'.padEnd(14)} ${what} (${where})`;
+}
+
+export function formatState(state: IncidentState, options: { timelineTail?: number; all?: boolean } = {}): string {
   const p = printable;
   const lines = [
     `${state.incidentId}  [${state.severity}] ${p(state.title)}`,
@@ -32,7 +71,8 @@ export function formatState(state: IncidentState, options: { timelineTail?: numb
   const events = options.timelineTail ? state.timeline.slice(-options.timelineTail) : state.timeline;
   lines.push('', options.timelineTail && state.timeline.length > events.length ? `Timeline (last ${events.length}):` : 'Timeline:');
   if (state.timelineTruncated) lines.push(`  (${state.timelineTruncated} earlier events are in the store)`);
-  for (const e of events) lines.push(`  ${e.at}  ${e.kind.padEnd(13)} ${who(e.actor, e.via).padEnd(14)} ${p(e.text)}`);
+  const line = (e: TimelineEvent) => `  ${e.at}  ${e.kind.padEnd(13)} ${who(e.actor, e.via).padEnd(14)} ${p(e.text)}`;
+  for (const e of options.all ? events : foldTimeline(events)) lines.push('folded' in e ? foldedLine(e.folded, state.incidentId) : line(e));
   return lines.join('\n');
 }
 

@@ -30,6 +30,7 @@ import * as severity from './commands/severity';
 import * as show from './commands/show';
 import * as update from './commands/update';
 import * as token from './commands/token';
+import * as inbox from './commands/inbox';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('incidentctl')
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo): Command {
     list,
     show,
     ack,
+    inbox,
     escalate,
     severity,
     note,

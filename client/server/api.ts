@@ -7,6 +7,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACTIONS, CONTROL_CHARACTERS, ErrorType, type Action, type ProvenAct } from '../../contract';
+import type { InboxStore } from '../../activities/inbox-store';
 import { newToken, signProof, tokenHash, type TokenStore } from '../../activities/identity';
 import type { ResponsePolicy } from '../../policy/schema';
 import { z } from 'zod';
@@ -24,6 +25,8 @@ export interface ApiDeps {
   policy: ResponsePolicy;
   /** Absent without a database: the API is then off. */
   tokens?: TokenStore;
+  /** What was sent or kept, for `incidentctl inbox` (from the same store). */
+  inbox?: InboxStore;
   /** Absent: the API is off (a worker could not check what it signs). */
   identitySecret?: string;
   /** Signs approvals for runbook hosts (APPROVAL_SIGNING_KEY); without it hosts refuse gated steps. */
@@ -153,6 +156,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
     });
 
+    const forbidden = (person: Person, what: string) =>
+      new IncidentError(`${person.id} is not an admin (policy identity.admins): ${what} needs one`, ErrorType.Forbidden);
     const proofOf = (person: Person, action: ProvenAct, workflowId: string, incidentId: string, args: object) =>
       signProof(deps.identitySecret!, { person: person.id, via: 'token', action, workflowId, incidentId, args });
     /** The body checked by `schema`; a 400 naming the field otherwise. */
@@ -206,9 +211,33 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
     });
 
+    // Messages sent or kept: a person reads their own; everyone's (or another person's) only an admin.
+    scope.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/inbox', async (request, reply) => {
+      const person = who(request);
+      try {
+        const query = parsed(
+          z.object({
+            for: z.string().min(1).optional(),
+            all: z.enum(['true', 'false']).optional(),
+            incident: z
+              .string()
+              .regex(/^INC-\d+$/i, 'expected an incident id such as INC-42')
+              .transform((v) => v.toUpperCase())
+              .optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(50),
+          }),
+          request.query,
+        );
+        const whose = query.all === 'true' ? undefined : (query.for ?? person.id);
+        if (whose !== person.id && !isAdmin(deps.policy, person.id)) throw forbidden(person, "reading other people's messages");
+        if (!deps.inbox) throw new IncidentError('the inbox needs the store (DATABASE_URL)', ErrorType.NotFound);
+        return await deps.inbox.messages({ recipient: whose, incidentId: query.incident, limit: query.limit });
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+
     // Tokens: a person manages their own; other people's only an admin (the policy's identity.admins).
-    const forbidden = (person: Person, what: string) =>
-      new IncidentError(`${person.id} is not an admin (policy identity.admins): ${what} needs one`, ErrorType.Forbidden);
     scope.get<{ Querystring: { for?: string; all?: string } }>('/api/v1/tokens', async (request, reply) => {
       const person = who(request);
       const whose = request.query.all === 'true' ? undefined : (request.query.for ?? person.id);

@@ -10,6 +10,7 @@ import type { ResponsePolicy } from '../../policy/schema';
 import { Pool } from 'pg';
 import { TokenStore } from '../../activities/identity';
 import { createSmtpMailer } from '../../activities/mailer';
+import { InboxStore } from '../../activities/inbox-store';
 import { SubscriberStore } from '../../activities/subscribers';
 import { ChatLedger } from '../../activities/slack/chat-ledger';
 import { createSlackClient } from '../../activities/slack/client';
@@ -103,7 +104,7 @@ export async function startHttpServer(
       publicUrl: publicUrl(config),
       identitySecret: config.IDENTITY_SECRET,
     },
-    api: { tokens, identitySecret: config.IDENTITY_SECRET, approvalKey },
+    api: { tokens, inbox: pool && new InboxStore(pool), identitySecret: config.IDENTITY_SECRET, approvalKey },
     subscriptions: { store: pool && new SubscriberStore(pool), mailer },
     slack: slackRoutes(config, pool, approvalKey),
     storeMetrics: pool && createStoreMetrics(pool),

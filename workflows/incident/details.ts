@@ -15,6 +15,8 @@ export function currentDetails(state: IncidentState, deadlines: Deadlines): stri
     deadlines.nextStatusUpdate && `status update at ${deadlines.nextStatusUpdate}`,
     deadlines.phaseBudget && `${deadlines.phaseBudget.phase} budget ends ${deadlines.phaseBudget.at}`,
   ].filter(Boolean);
+  // Deliveries that only reached the outbox: their activities completed, so the page says so here.
+  const kept = state.timeline.filter((e) => e.kind === 'warning' && e.text.includes('kept in the outbox')).length;
   const who = (name?: string, via?: string) => (name ? `${md(name)}${via ? ` (${via})` : ''}` : '');
   const lines = [
     `### ${state.incidentId} · ${state.severity} · ${state.status}`,
@@ -27,6 +29,7 @@ export function currentDetails(state: IncidentState, deadlines: Deadlines): stri
     ...(state.resolvedAt ? [`- resolved: ${who(state.resolvedBy, state.resolvedVia)} at ${state.resolvedAt}`] : []),
     `- next: ${next.length ? next.join('; ') : 'nothing scheduled'}`,
     ...(state.publicTitle ? [`- public as: ${md(state.publicTitle)}`] : []),
+    ...(kept ? [`- not delivered: ${kept} (kept in the outbox, no provider or refused: \`incidentctl inbox ${state.incidentId}\`)`] : []),
     '',
     '**Last events**',
     '',

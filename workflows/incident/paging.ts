@@ -4,6 +4,7 @@
  * channels in order; page-first ones send each batch at once (send-at-once.ts). Who and which key are
  * decided by the caller.
  */
+import { workflowInfo } from '@temporalio/workflow';
 import type { Contact } from '../../policy/schema';
 import type { DeliveryOutcome, OutboundMessage } from '../../contract';
 import { pageMessage } from '../messages';
@@ -126,7 +127,7 @@ export async function pageLevel(fx: Effects, level: number, o: PageLevelOptions)
   await sendToTargets(fx, def.targets, {
     dedupPrefix: o.dedupPrefix,
     kind: 'page',
-    message: pageMessage(m.policy, m.state, def.name, fx.now()),
+    message: pageMessage(m.policy, m.state, def.name, fx.now(), workflowInfo().workflowId),
     label: def.name,
     stopIfAcknowledged: o.stopIfAcknowledged,
     onCall,

@@ -12,8 +12,9 @@ export function register(program: Command): void {
     .description('state and timeline of an incident')
     .argument('<id>', 'incident id, e.g. INC-42')
     .option('--evidence', "print every runbook step's command, exit code, duration and output")
+    .option('--all', "every timeline event (runs of the system's detail are folded otherwise)")
     .option('--watch [seconds]', 'print again whenever it changes (looking every 2 s) until Ctrl-C or resolution')
-    .action(async (id: string, raw: { evidence?: boolean; watch?: true | string }, command: Command) => {
+    .action(async (id: string, raw: { evidence?: boolean; all?: boolean; watch?: true | string }, command: Command) => {
       const { watch } = parseOptions(z.object({ watch: watchOption }), { watch: raw.watch });
       const g = globals(command);
       await withClient(g, async (client) => {
@@ -31,12 +32,12 @@ export function register(program: Command): void {
         if (watch) {
           await watchFrames(g, watch, async () => {
             const state = await readState(await findIncident(client, ref.handle.workflowId));
-            return { data: state, human: formatState(state), final: state.status === 'resolved' };
+            return { data: state, human: formatState(state, { all: raw.all }), final: state.status === 'resolved' };
           });
           return;
         }
         const state = await readState(ref);
-        output(g, state, formatState(state));
+        output(g, state, formatState(state, { all: raw.all }));
       });
     });
 }

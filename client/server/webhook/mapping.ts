@@ -11,9 +11,27 @@ export interface GroupIngest {
   allResolved: boolean;
 }
 
-/** One open incident per Alertmanager group: the workflow id is derived from the group key. */
+/** The words of a group's labels (alertname first) for people reading workflow ids; only from the key itself. */
+function readablePart(groupKey: string): string {
+  const labels = groupKey.slice(groupKey.lastIndexOf(':{') + 1);
+  const values = [...labels.matchAll(/([A-Za-z_][A-Za-z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => ({ name: m[1], value: m[2]! }));
+  const chosen = values.find((v) => v.name === 'alertname') ?? values[0];
+  return (chosen?.value ?? '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+}
+
+/**
+ * One open incident per Alertmanager group: the workflow id is derived from the group key alone (the
+ * dedup key), readable in the Web UI: alerts-postgres-too-many-connections-<hash of the key>.
+ */
 export function workflowIdForGroup(groupKey: string): string {
-  return `alerts-${createHash('sha256').update(groupKey).digest('hex').slice(0, 40)}`;
+  const readable = readablePart(groupKey);
+  return `alerts-${readable ? `${readable}-` : ''}${createHash('sha256').update(groupKey).digest('hex').slice(0, 40)}`;
 }
 
 function severityOf(payload: WebhookPayload, policy: ResponsePolicy): { severity: Severity; note?: string } {
