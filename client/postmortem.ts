@@ -6,11 +6,13 @@ import {
   formatIncidentId,
   parseIncidentId,
   reviewWorkflowId,
+  stateQuery,
   submitPostMortemUpdate,
   type ActorProof,
   type ReviewState,
 } from '../contract';
 import { IncidentError, kindOf } from './failures';
+import { findIncident } from './temporal';
 
 /** INC-42 from "inc-42" or "42"; refused with a clear error otherwise. */
 export function reviewIncidentId(id: string): string {
@@ -19,17 +21,33 @@ export function reviewIncidentId(id: string): string {
   return formatIncidentId(number);
 }
 
-/** The review's handle and whether it still waits for its post-mortem; NotFound before the incident resolved. */
+/**
+ * The review's handle and whether it still waits for its post-mortem; NotFound before the incident resolved.
+ * An incident resolved a moment ago opens its review as its workflow finishes: that is waited for.
+ */
 export async function openReview(client: Client, incidentId: string) {
   const handle = client.workflow.getHandle(reviewWorkflowId(incidentId));
-  const running = await handle.describe().then(
-    (d) => d.status.name === 'RUNNING',
-    (error: unknown) => {
-      if (error instanceof WorkflowNotFoundError)
-        throw new IncidentError(`no post-incident review for ${incidentId}; reviews open when an incident is resolved`, ErrorType.NotFound);
+  const describe = async () => {
+    try {
+      return (await handle.describe()).status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
-    },
-  );
+    }
+  };
+  let running = await describe();
+  if (running === undefined) {
+    const incident = await findIncident(client, incidentId).catch(() => undefined);
+    const state = incident?.running ? await incident.handle.query(stateQuery).catch(() => null) : null;
+    if (incident && state?.status === 'resolved') {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([incident.handle.result().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+      clearTimeout(timer);
+      running = await describe();
+    }
+  }
+  if (running === undefined)
+    throw new IncidentError(`no post-incident review for ${incidentId}; reviews open when an incident is resolved`, ErrorType.NotFound);
   return { handle, running };
 }
 

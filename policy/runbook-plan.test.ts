@@ -46,7 +46,7 @@ describe('typed parameters', () => {
   });
 
   test('paths must be normalised and under an allowed prefix', () => {
-    const rule = { type: 'path' as const, prefixes: ['/var/log', '/opt/zekka'] };
+    const rule = { type: 'path' as const, prefixes: ['/var/log', '/opt/app'] };
     expect(checkParam(rule, '/var/log/nginx')).toEqual({ ok: true, value: '/var/log/nginx' });
     expect(checkParam(rule, '/var/logs')).toMatchObject({ ok: false });
     expect(checkParam(rule, '/var/log/../../etc')).toMatchObject({ ok: false });
@@ -98,11 +98,19 @@ describe('the injection corpus through every shipped runbook', () => {
 });
 
 describe('matching and routing', () => {
-  test('alert names pick the scenario; "always" runbooks come along; instance routes to its host', () => {
+  test('alert names pick the scenario; the diagnostics examples come only on request; instance routes to its host', () => {
     const matches = matchRunbooks(policy.runbooks, [
       { fingerprint: 'f1', name: 'PostgresTooManyConnections', status: 'firing', labels: { instance: 'db-1:9187' } },
     ]);
-    expect(matches.map((m) => m.id).sort()).toEqual(['db-connection-pool', 'investigation-diagnostics', 'triage-diagnostics']);
+    expect(matches.map((m) => m.id).sort()).toEqual(['db-connection-pool']);
+    // "always" brings a runbook to every incident: the shipped diagnostics leave that to the user.
+    const always = {
+      ...policy.runbooks,
+      definitions: policy.runbooks.definitions.map((d) => ({ ...d, match: { ...d.match, always: true } })),
+    };
+    expect(matchRunbooks(always, [{ fingerprint: 'f2', name: 'Other', status: 'firing', labels: {} }]).map((m) => m.id)).toContain(
+      'triage-diagnostics',
+    );
     const def = policy.runbooks.definitions.find((d) => d.id === 'db-connection-pool')!;
     const plans = planRunbook(def, matches[0]!.labels, { incidentId: 'INC-1', nowMs: 0 });
     expect(plans.every((p) => p.queue === 'runbook-db-1')).toBe(true);

@@ -1,7 +1,7 @@
 // `npm start` on a fresh machine, as a new user runs it: its data is private, its embedded database
 // shares no default password and serves the application through a role without superuser.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -55,6 +55,45 @@ afterAll(async () => {
     await new Promise((r) => child.once('exit', r));
   }
 }, 60_000);
+
+/** The README's code blocks marked runnable, in order, as a user would paste them. */
+function runnableReadme(): string {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  return [...readme.matchAll(/<!-- runnable[^>]*-->\n+```sh\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
+}
+
+// First in the file: the README's incident is INC-1 and its action item A-1 on this fresh installation.
+test("the README's first incident, run as written in the project folder: every command succeeds", async () => {
+  const script = runnableReadme().replaceAll('http://127.0.0.1:3000', `http://127.0.0.1:${httpPort}`);
+  expect(script).toContain('npx incidentctl declare');
+  // `npx incidentctl` is this checkout's CLI (the project folder here is a scratch one beside it).
+  const shim = `npx() { if [ "$1" = incidentctl ]; then shift; node ${JSON.stringify(path.join(root, 'bin/incidentctl.js'))} "$@"; else command npx "$@"; fi; }`;
+  const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      'bash',
+      ['-c', `${shim}\nset -euo pipefail -x\n${script}`],
+      {
+        cwd: project,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          TEMPORAL_ADDRESS: `127.0.0.1:${temporalPortUsed}`,
+          TEMPORAL_UI_PORT: String(uiPortUsed),
+        },
+        timeout: 180_000,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+  expect(run).toMatchObject({ code: 0 });
+  expect(run.stdout).toContain('INC-1 declared [P1] API 5xx spike');
+  expect(run.stdout).toMatch(
+    /INC-1 .* email to engineer-[a-d] .* sent\n  \[P1\] INC-1: API 5xx spike \(page: On-call engineer\)\n  acknowledge: http/,
+  );
+  expect(run.stdout).toContain('acknowledged by Incident Commander (token)');
+  expect(run.stdout).toContain('A-1 done');
+  expect(readFileSync(path.join(project, 'INC-1.md'), 'utf8')).toContain('# Post-Incident Review: API 5xx spike');
+}, 240_000);
 
 const mode = (file: string) => statSync(file).mode & 0o777;
 
@@ -130,41 +169,6 @@ test('/metrics wants the generated token', async () => {
   const token = readFileSync(path.join(dataDir, 'metrics-token'), 'utf8').trim();
   const scraped = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${token}` } });
   expect(scraped.status).toBe(200);
-});
-
-test("the README's walkthrough with a personal token: actions recorded as the token's person, verified", async () => {
-  // Run beside npm start, as a user would: the CLI finds the payload key in the data folder.
-  const operator = { TEMPORAL_ADDRESS: `127.0.0.1:${temporalPortUsed}`, DATA_DIR: dataDir, PAYLOAD_KEYS: '' };
-  // The first admin's token, from the one-time code npm start's HTTP server wrote into the data folder.
-  const codeFile = path.join(dataDir, 'admin-bootstrap-code');
-  await waitFor(() => existsSync(codeFile), 'the bootstrap code');
-  const created = await runCli(
-    { ...operator, INCIDENT_API_URL: `http://127.0.0.1:${httpPort}` },
-    'token',
-    'bootstrap',
-    '--for',
-    'ic',
-    '--code-file',
-    codeFile,
-    '--json',
-  );
-  expect(created.code).toBe(0);
-  const person = {
-    ...operator,
-    INCIDENT_API_URL: `http://127.0.0.1:${httpPort}`,
-    INCIDENT_TOKEN: (JSON.parse(created.stdout) as { token: string }).token,
-  };
-
-  const declared = await runCli(operator, 'declare', '--title', 'API 5xx spike', '--severity', 'P1', '--service', 'api', '--json');
-  const id = (JSON.parse(declared.stdout) as { incidentId: string }).incidentId;
-  await waitFor(async () => (await runCli(person, 'ack', id)).code === 0, 'the incident to take an acknowledgement');
-  // Raising to P0 and resolving a P0 need a verified person (the shipped identity.require): the token is one.
-  expect(await runCli(operator, 'severity', id, 'P0', '--as', 'ic')).toMatchObject({ code: 4 });
-  expect(await runCli(person, 'severity', id, 'P0', '--reason', 'all regions')).toMatchObject({ code: 0 });
-  const resolved = await runCli(person, 'resolve', id, '--root-cause', 'bad config push', '--resolution', 'reverted');
-  expect(resolved).toMatchObject({ code: 0, stdout: expect.stringContaining(`${id} resolved by Incident Commander (token)`) });
-  const shown = await runCli(operator, 'show', id);
-  expect(shown.stdout).toContain('acknowledged by Incident Commander (token)');
 });
 
 test('a new user sees their page: `incidentctl inbox` shows it as mailed, with a link to the incident and an acknowledge link on the port served that works', async () => {

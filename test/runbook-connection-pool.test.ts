@@ -91,12 +91,12 @@ afterAll(async () => {
 
 test('connection pool exhausted: diagnostics, approval, and only the idle app sessions end', async () => {
   // The application's 20 idle sessions, one busy one, and the orchestrator's store sharing the database.
-  const idle = await Promise.all(Array.from({ length: 20 }, () => connect(dbUrl(scratchDb, appRole), 'zekka-api')));
-  const busy = await connect(dbUrl(scratchDb, appRole), 'zekka-worker');
+  const idle = await Promise.all(Array.from({ length: 20 }, () => connect(dbUrl(scratchDb, appRole), 'app-api')));
+  const busy = await connect(dbUrl(scratchDb, appRole), 'app-worker');
   const busyPid = (await busy.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const busyQuery = busy.query('SELECT pg_sleep(60)').catch(() => undefined);
   await Promise.all(Array.from({ length: 3 }, () => connect(dbUrl(scratchDb), STORE_APPLICATION_NAME)));
-  const appIdlePids = await pidsOf('usename = $2 AND application_name = $3', [appRole, 'zekka-api']);
+  const appIdlePids = await pidsOf('usename = $2 AND application_name = $3', [appRole, 'app-api']);
   const storePids = await pidsOf('application_name = $2', [STORE_APPLICATION_NAME]);
   expect(appIdlePids).toHaveLength(20);
   expect(storePids).toHaveLength(3);
@@ -130,7 +130,7 @@ test('connection pool exhausted: diagnostics, approval, and only the idle app se
   const shown = await runCli(cliEnv, 'show', id, '--evidence');
   expect(shown.code).toBe(0);
   expect(shown.stdout).toContain('db-connection-pool/connections-by-state');
-  expect(shown.stdout).toMatch(new RegExp(`idle\\t${appRole}\\tzekka-api\\t20`));
+  expect(shown.stdout).toMatch(new RegExp(`idle\\t${appRole}\\tapp-api\\t20`));
   for (const pid of appIdlePids) expect(shown.stdout).toContain(`${pid}\t${appRole}`);
 
   // The terminate step belongs to containment, and waits for a person.

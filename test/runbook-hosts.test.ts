@@ -32,7 +32,8 @@ const scripts = scriptDir({ recorder: RECORDER });
 const calls = () => (existsSync(scripts.path('calls.log')) ? readFileSync(scripts.path('calls.log'), 'utf8') : '');
 
 // Every allowed executable is the recorder here: whatever runs is written down, and nothing else happens.
-const shipped = shippedRunbooks();
+// The shipped runbooks with their diagnostics turned on for every incident, as a user who wants them sets.
+const shipped = shippedRunbooks().map((d) => (d.id.endsWith('-diagnostics') ? { ...d, match: { ...d.match, always: true } } : d));
 const allowlist = Object.fromEntries(
   Object.keys(runbookPolicy({ host }).runbooks.executables ?? {}).map((name) => [name, scripts.path('recorder')]),
 );

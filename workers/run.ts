@@ -44,7 +44,7 @@ export interface RunningWorker {
 export async function startWorker(
   config: AppConfig & { DATABASE_URL: string },
   log: (line: string) => void = console.log,
-  /** Also serve runbook steps for this host (npm start: RUNBOOK_HOST, "local" by default). */
+  /** Also serve runbook steps for this host (npm start and npm run worker: RUNBOOK_HOST, when set). */
   runbooks?: { host: string; databases: Record<string, DatabaseUrls> },
 ): Promise<RunningWorker> {
   // Links in messages point where this deployment serves them (PUBLIC_URL, the Web UI), whatever the file says.

@@ -5,7 +5,7 @@ import type { ApiTokenRecord } from '../../../contract';
 import { CONTROL_CHARACTERS, ErrorType } from '../../../contract';
 import { publicUrl } from '../../../config/env';
 import { IncidentError } from '../../failures';
-import { apiCall, apiCallTo, apiSettings, cliConfig, globals, output, parseOptions } from '../context';
+import { apiCall, apiCallTo, apiSettings, cliConfig, cliIo, globals, output, parseOptions } from '../context';
 
 const label = z
   .string()
@@ -49,6 +49,13 @@ const shownOnce = (created: Created) => `${created.id} for ${created.person}: ${
  * policy names you admin (identity.admins). The first admin's comes from `token bootstrap`, with the
  * one-time code the HTTP server wrote on its own machine.
  */
+/** The new token: shown once, or only the token with --quiet (for `export INCIDENT_TOKEN=$(…)`). */
+function show(command: Command, created: Created): void {
+  const quiet = command.opts<{ quiet?: boolean }>().quiet;
+  if (quiet && !globals(command).json) cliIo().stdout(`${created.token}\n`);
+  else output(globals(command), created, shownOnce(created));
+}
+
 export function register(program: Command): void {
   const token = program.command('token').description('personal API tokens: who you are when acting through the API');
 
@@ -57,6 +64,7 @@ export function register(program: Command): void {
     .description('create a token (shown once; keep it as INCIDENT_TOKEN)')
     .option('--for <contact-id>', 'the contact the token acts as (admins only; yourself by default)')
     .option('--label <text>', 'what the token is for, e.g. laptop', 'cli')
+    .option('-q, --quiet', 'print only the token')
     .action(async (raw: unknown, command: Command) => {
       const options = parseOptions(z.object({ for: z.string().trim().min(1).optional(), label }), raw);
       requireApi();
@@ -64,7 +72,7 @@ export function register(program: Command): void {
         label: options.label,
         ...(options.for ? { for: options.for } : {}),
       });
-      output(globals(command), created, shownOnce(created));
+      show(command, created);
     });
 
   token
@@ -74,6 +82,7 @@ export function register(program: Command): void {
     .option('--code-file <file>', 'the file the HTTP server named at start (DATA_DIR/admin-bootstrap-code)')
     .option('--code <code>', 'the code itself')
     .option('--label <text>', 'what the token is for', 'bootstrap')
+    .option('-q, --quiet', 'print only the token (export INCIDENT_TOKEN=$(incidentctl token bootstrap … -q))')
     .action(async (raw: unknown, command: Command) => {
       const options = parseOptions(
         z.object({ for: z.string().trim().min(1), codeFile: z.string().min(1).optional(), code: z.string().min(1).optional(), label }),
@@ -98,7 +107,7 @@ export function register(program: Command): void {
         for: options.for,
         label: options.label,
       });
-      output(globals(command), created, shownOnce(created));
+      show(command, created);
     });
 
   token
