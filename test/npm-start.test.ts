@@ -202,6 +202,12 @@ test('a new user sees their page: `incidentctl inbox` shows it as mailed, with a
   expect(acked.status).toBe(200);
   const shown = await runCli(operator, 'show', id);
   expect(shown.stdout).toMatch(/acknowledged by Engineer [A-D] \(ack-link\)/);
+  // Quiet, useful logs: no bundler listing; a kept message is one line, not an inspected object.
+  expect(output).not.toMatch(/modules by path|orphan modules|webpack/i);
+  expect(output).toMatch(
+    /WARN +sms to engineer-[a-d] kept in the outbox \(no Twilio credentials configured\): \[P2\] INC-\d+: Checkout errors/,
+  );
+  expect(output).not.toMatch(/^\s+(workflowId|activityId|taskQueue|sdkComponent):/m);
   // Nothing ran on this machine: npm start serves no runbook host unless asked, and no runbook attached itself.
   expect(output).toContain('no commands run on this machine (set RUNBOOK_HOST=local');
   expect(shown.stdout).not.toMatch(/ runbook /);
