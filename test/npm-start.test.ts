@@ -88,7 +88,7 @@ test("the README's first incident, run as written in the project folder: every c
   expect(run).toMatchObject({ code: 0 });
   expect(run.stdout).toContain('INC-1 declared [P1] API 5xx spike');
   expect(run.stdout).toMatch(
-    /INC-1 .* email to engineer-[a-d] .* sent\n  \[P1\] INC-1: API 5xx spike \(page: On-call engineer\)\n  acknowledge: http/,
+    /INC-1 .* email to engineer-[a-d] .* sent\n {2}\[P1\] INC-1: API 5xx spike \(page: On-call engineer\)\n {2}acknowledge: http/,
   );
   expect(run.stdout).toContain('acknowledged by Incident Commander (token)');
   expect(run.stdout).toContain('A-1 done');
