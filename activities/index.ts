@@ -30,15 +30,16 @@ export interface ProofCheck {
 import { parsePolicy } from '../policy/load';
 import { withDeploymentLinks, type DeploymentLinks } from '../policy/links';
 import type { ResponsePolicy } from '../policy/schema';
-import { ErrorType } from '../contract';
-import { isPermanentMailError, type Mailer } from './mailer';
+import { ErrorType, addressFor, missingAddress } from '../contract';
+import type { Mailer } from './mailer';
 import { renderDraft } from './postmortem-draft';
 import { UnknownRecordError, type ReviewStore } from './review-store';
 import type { IncidentStore, RenderedMessage } from './store';
 import { EvidenceStore } from './evidence-store';
+import { channelAdapters } from './channels';
 import { InboxStore } from './inbox-store';
 import type { EvidenceRecord, StepPlan } from '../contract';
-import { describeTwilioError, isPermanentTwilioError, sayTwiml, type PhoneMessenger } from './twilio';
+import type { PhoneMessenger } from './twilio';
 import type {
   DeliveryOutcome,
   DeliveryResult,
@@ -142,14 +143,15 @@ export function createActivities(deps: ActivityDeps) {
     throw error;
   };
 
-  /** A message as its channel sends it: an emailed page carries its signed acknowledge link. */
+  const adapters = channelAdapters({ mailer: deps.mailer, phone: deps.phone, messageIdFor });
+
+  /** A message as its channel sends it, and a page's signed acknowledge link. */
   const render = (msg: OutboundMessage): RenderedMessage => {
     const ackUrl =
       msg.kind === 'page' && deps.ackLinks
         ? ackLink(deps.ackLinks, msg.incidentId, msg.recipient.id, Date.now(), Context.current().info.workflowExecution?.workflowId)
         : undefined;
-    if (msg.channel !== 'email') return { text: msg.body, ackUrl };
-    return { text: ackUrl ? `${msg.body}\n\nOr acknowledge as ${msg.recipient.name} with one click:\n  ${ackUrl}\n` : msg.body, ackUrl };
+    return { text: adapters[msg.channel].render(msg, ackUrl), ackUrl };
   };
 
   /** Kept, not sent: one line in the log; the message itself waits in the outbox (`incidentctl inbox`). */
@@ -159,43 +161,21 @@ export function createActivities(deps: ActivityDeps) {
     return { status: 'outbox', channel: msg.channel };
   };
 
-  const sendEmailMessage = async (msg: OutboundMessage, attempts: number): Promise<DeliveryResult> => {
-    if (!deps.mailer) return keep(msg, 'no SMTP server configured');
+  /** Through the channel's adapter: sent, kept (no provider here), or failed (retried, or final when the provider says so). */
+  const sendThrough = async (msg: OutboundMessage, attempts: number): Promise<DeliveryResult> => {
+    const address = addressFor(msg.recipient, msg.channel);
+    if (!address)
+      throw ApplicationFailure.nonRetryable(`${msg.recipient.name} has no ${missingAddress(msg.channel)}`, ErrorType.DeliveryRejected);
+    const adapter = adapters[msg.channel];
+    if (adapter.unavailable) return keep(msg, adapter.unavailable);
     try {
       const rendered = render(msg);
-      const info = await deps.mailer.send({
-        to: `"${msg.recipient.name.replace(/"/g, '')}" <${msg.recipient.email}>`,
-        subject: msg.subject,
-        text: rendered.text,
-        // A stable Message-ID lets receiving servers drop a copy sent again after a crash mid-send.
-        messageId: messageIdFor(`${msg.incidentId}.${msg.dedupKey}`),
-        headers: { 'X-Incident-Id': msg.incidentId, 'X-Incident-Dedup-Key': msg.dedupKey },
-      });
-      observeFirstPage(await deps.store.markSent(msg, info.messageId, rendered));
-      return { status: 'sent', channel: msg.channel, messageId: info.messageId };
+      const { messageId } = await adapter.send(msg, address, rendered.text);
+      observeFirstPage(await deps.store.markSent(msg, messageId, rendered));
+      return { status: 'sent', channel: msg.channel, messageId };
     } catch (error) {
-      const reason = (error as Error).message;
-      return failed(
-        msg,
-        attempts,
-        error,
-        isPermanentMailError(error),
-        isPermanentMailError(error) ? `SMTP refused ${msg.recipient.email}: ${reason}` : reason,
-      );
-    }
-  };
-
-  const sendPhoneMessage = async (msg: OutboundMessage, attempts: number): Promise<DeliveryResult> => {
-    const phone = msg.recipient.phone;
-    if (!phone) throw ApplicationFailure.nonRetryable(`${msg.recipient.name} has no phone number`, ErrorType.DeliveryRejected);
-    if (!deps.phone) return keep(msg, 'no Twilio credentials configured');
-    try {
-      const { sid } = msg.channel === 'sms' ? await deps.phone.sms(phone, msg.body) : await deps.phone.call(phone, sayTwiml(msg.body));
-      observeFirstPage(await deps.store.markSent(msg, sid, render(msg)));
-      return { status: 'sent', channel: msg.channel, messageId: sid };
-    } catch (error) {
-      const permanent = isPermanentTwilioError(error);
-      return failed(msg, attempts, error, permanent, `${msg.channel} to ${phone}: ${describeTwilioError(error)}`);
+      const permanent = adapter.isPermanent(error);
+      return failed(msg, attempts, error, permanent, adapter.describe(error, msg, address));
     }
   };
 
@@ -215,7 +195,7 @@ export function createActivities(deps: ActivityDeps) {
   /** Sends a claimed message through its provider. */
   const sendClaimed = async (msg: OutboundMessage, attempts: number): Promise<DeliveryResult> => {
     try {
-      const result = await (msg.channel === 'email' ? sendEmailMessage(msg, attempts) : sendPhoneMessage(msg, attempts));
+      const result = await sendThrough(msg, attempts);
       count(msg, result.status);
       return result;
     } catch (error) {

@@ -1,7 +1,8 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import type { IncidentSnapshot, OutboundMessage, RegisterIncidentInput } from '../contract';
+import { addressFor } from '../contract/channels';
 
-const addressOf = (msg: OutboundMessage) => (msg.channel === 'email' ? msg.recipient.email : (msg.recipient.phone ?? ''));
+const addressOf = (msg: OutboundMessage) => addressFor(msg.recipient, msg.channel) ?? '';
 
 export type LedgerClaim = { claimed: true; attempts: number } | { claimed: false; status: string };
 

@@ -3,17 +3,17 @@
  * id, its Web UI summary and search attributes, and the INC number once a worker has registered it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { z } from 'zod';
 import {
   INCIDENT_WORKFLOW_TYPE,
+  SEVERITIES,
   incidentStartMetadata,
+  registeredUpdate,
   searchAttributes,
-  stateQuery,
   type ActorProof,
   type IncidentInput,
 } from '../contract';
-import { z } from 'zod';
-import { SEVERITIES } from '../contract';
 import { IncidentError } from './failures';
 
 /** What a person asks for when declaring (the CLI's options, the API's body). */
@@ -29,34 +29,41 @@ export const declareRequest = z.object({
 });
 export type DeclareRequest = z.infer<typeof declareRequest>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Starts the incident; readable in the Web UI's list: the title's words and a short random part (the INC
- * number comes later). `prove` signs who declares for the workflow id (the HTTP server's verified person).
- */
-export async function startDeclaredIncident(
-  client: Client,
-  taskQueue: string,
-  input: IncidentInput,
-  prove?: (workflowId: string) => ActorProof,
-): Promise<WorkflowHandle> {
-  const slug = input.title
+/** A workflow id people can read in the Web UI's list: the title's words and a short random part. */
+function workflowIdFor(title: string): string {
+  const slug = title
     .toLowerCase()
     .normalize('NFKD')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '')
     .slice(0, 40)
     .replace(/-$/, '');
-  const workflowId = `incident-${slug ? `${slug}-` : ''}${randomUUID().slice(0, 8)}`;
-  return client.workflow.start(INCIDENT_WORKFLOW_TYPE, {
+  return `incident-${slug ? `${slug}-` : ''}${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Declares the incident in one round trip: the start and the `registered` update together
+ * (update-with-start), answered with its INC number once a worker has registered it. `prove` signs who
+ * declares for the workflow id (the HTTP server's verified person).
+ */
+export async function declareIncident(
+  client: Client,
+  taskQueue: string,
+  input: IncidentInput,
+  prove?: (workflowId: string) => ActorProof,
+  withinMs = 20_000,
+): Promise<{ incidentId: string; workflowId: string }> {
+  const workflowId = workflowIdFor(input.title);
+  const metadata = incidentStartMetadata(input);
+  const startWorkflowOperation = new WithStartWorkflowOperation(INCIDENT_WORKFLOW_TYPE, {
     workflowId,
     taskQueue,
+    workflowIdConflictPolicy: 'FAIL',
     args: [prove ? { ...input, declaredProof: prove(workflowId) } : input],
     memo: { title: input.title },
     // The title, not the severity: a static summary cannot follow a change (current details do).
-    staticSummary: incidentStartMetadata(input).summary,
-    staticDetails: incidentStartMetadata(input).details,
+    staticSummary: metadata.summary,
+    staticDetails: metadata.details,
     typedSearchAttributes: [
       { key: searchAttributes.title, value: input.title },
       { key: searchAttributes.severity, value: input.severity },
@@ -65,22 +72,22 @@ export async function startDeclaredIncident(
       { key: searchAttributes.status, value: 'open' },
     ],
   });
-}
-
-/** The INC number, once the store has assigned it and `list` can see it. */
-export async function registeredIncidentId(client: Client, handle: WorkflowHandle, taskQueue: string, withinMs = 20_000): Promise<string> {
-  const deadline = Date.now() + withinMs;
-  let incidentId = '';
-  while (!incidentId) {
-    if (Date.now() > deadline)
+  try {
+    const { incidentId } = await client.withDeadline(Date.now() + withinMs, () =>
+      client.workflow.executeUpdateWithStart(registeredUpdate, { startWorkflowOperation }),
+    );
+    return { incidentId, workflowId };
+  } catch (error) {
+    // Started, but nobody answered in time: the incident exists and pages once a worker runs.
+    const started = await startWorkflowOperation.workflowHandle().then(
+      () => true,
+      () => false,
+    );
+    if (started)
       throw new IncidentError(
-        `incident ${handle.workflowId} started, but no worker registered it; is the worker running on task queue "${taskQueue}"?`,
+        `incident ${workflowId} started, but no worker registered it within ${withinMs / 1000} s; is the worker running on task queue "${taskQueue}"?`,
         'Unavailable',
       );
-    incidentId = (await handle.query(stateQuery).catch(() => null))?.incidentId ?? '';
-    if (!incidentId) await sleep(150);
+    throw error;
   }
-  const query = `${searchAttributes.incidentId.name} = "${incidentId}"`;
-  while (Date.now() < deadline && (await client.workflow.count(query)).count === 0) await sleep(100);
-  return incidentId;
 }

@@ -13,6 +13,7 @@ import {
 } from '../contract';
 import { IncidentError, kindOf } from './failures';
 import { findIncident } from './temporal';
+import { executeUpdateRetrying } from './transient';
 
 /** INC-42 from "inc-42" or "42"; refused with a clear error otherwise. */
 export function reviewIncidentId(id: string): string {
@@ -61,7 +62,7 @@ export async function submitPostMortem(
   const { handle, running } = await openReview(client, incidentId);
   if (!running) throw new IncidentError(`the post-mortem of ${incidentId} was already submitted`, ErrorType.AlreadySubmitted);
   const proof = prove?.({ workflowId: handle.workflowId, incidentId });
-  return handle.executeUpdate(submitPostMortemUpdate, { args: [proof ? { ...args, proof } : args] }).catch((error: unknown) => {
+  return executeUpdateRetrying(handle, submitPostMortemUpdate, [proof ? { ...args, proof } : args]).catch((error: unknown) => {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
       throw new IncidentError(`${incidentId}: ${error.cause.message}`, kindOf(error.cause.type));
     throw error;

@@ -19,6 +19,7 @@ import {
   type IncidentState,
 } from '../contract';
 import type { TemporalConnectionSettings } from '../config/temporal-connection';
+import { executeUpdateRetrying } from './transient';
 import { IncidentError, kindOf } from './failures';
 
 export interface ClientSettings extends TemporalConnectionSettings {
@@ -131,7 +132,7 @@ export async function runUpdate<Ret, Arg>(
 ): Promise<Ret> {
   if (!ref.running) throw new IncidentError(`${ref.incidentId} is resolved and closed; it accepts no changes`, ErrorType.IncidentResolved);
   try {
-    return await handle.executeUpdate(update, { args: [arg] });
+    return await executeUpdateRetrying(handle, update, [arg]);
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       throw new IncidentError(`${ref.incidentId}: ${error.cause.message}`, kindOf(error.cause.type));

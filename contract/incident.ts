@@ -284,6 +284,8 @@ export interface SetImpactArgs extends ActorArgs {
 export const postPublicUpdate = defineUpdate<IncidentState, [PublicUpdateArgs]>('postPublicUpdate');
 export const setImpactUpdate = defineUpdate<IncidentState, [SetImpactArgs]>('setImpact');
 export const acknowledgeUpdate = defineUpdate<IncidentState, [AcknowledgeArgs]>('acknowledge');
+/** Answers once the incident has its number: `declare` sends it with the start (update-with-start), one round trip. */
+export const registeredUpdate = defineUpdate<{ incidentId: string; number: number }, []>('registered');
 export const escalateUpdate = defineUpdate<IncidentState, [EscalateArgs]>('escalate');
 export const changeSeverityUpdate = defineUpdate<IncidentState, [ChangeSeverityArgs]>('changeSeverity');
 export const addNoteUpdate = defineUpdate<IncidentState, [AddNoteArgs]>('addNote');

@@ -9,3 +9,4 @@ export * from './runbook';
 export * from './activities';
 export * from './identity';
 export * from './chat';
+export * from './channels';

@@ -1,4 +1,5 @@
 import { SEVERITIES } from '../contract/common';
+import { CHANNELS } from '../contract/channels';
 import { ACTIONS, DEFAULT_ADMINS, DEFAULT_IDENTITY_REQUIRE } from '../contract/identity';
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
@@ -7,8 +8,7 @@ import { DEFAULT_INCIDENT_PAGE_URL, DEFAULT_STATUS_PAGE_URL } from './links';
 
 const SEVERITY = z.enum(SEVERITIES);
 export const NOBODY = '-';
-export const CHANNELS = ['call', 'sms', 'email'] as const;
-export type Channel = (typeof CHANNELS)[number];
+export { CHANNELS, type Channel } from '../contract/channels';
 const duration = z.string().regex(DURATION_PATTERN, 'expected a duration such as 30s, 15m, 2h or 1d');
 const contactId = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'contact ids are lower-case slugs');
 

@@ -9,6 +9,7 @@ import type { ResponsePolicy } from '../../policy/schema';
 import { ErrorType, acknowledgeUpdate, parseIncidentId } from '../../contract';
 import { IncidentError } from '../failures';
 import { findIncident } from '../temporal';
+import { executeUpdateRetrying } from '../transient';
 
 export interface AcknowledgeRoutesDeps {
   client: Client;
@@ -54,7 +55,7 @@ async function acknowledgeAs(
         incidentId: expected,
         args,
       });
-    await ref.handle.executeUpdate(acknowledgeUpdate, { args: [proof ? { ...args, proof } : args] });
+    await executeUpdateRetrying(ref.handle, acknowledgeUpdate, [proof ? { ...args, proof } : args], 10_000);
     return { status: 200, message: `${incidentId} acknowledged by ${by}. Escalation has stopped.` };
   } catch (error) {
     if (error instanceof IncidentError && error.kind === ErrorType.NotFound) return { status: 404, message: `No incident ${incidentId}.` };

@@ -10,7 +10,7 @@ import { signGrant } from '../../security/approval-grant';
 import { IncidentError } from '../failures';
 import { signProof } from '../../activities/identity';
 import { performAction } from '../actions';
-import { registeredIncidentId, startDeclaredIncident } from '../declare';
+import { declareIncident } from '../declare';
 
 export interface VerifiedPerson {
   id: string;
@@ -65,8 +65,7 @@ export async function declareAs(
   asked: Pick<IncidentInput, 'title' | 'severity' | 'service' | 'commander'>,
 ): Promise<{ incidentId: string; workflowId: string }> {
   const input: IncidentInput = { ...declaredArgs(asked), source: 'manual', declaredBy: person.name };
-  const handle = await startDeclaredIncident(deps.client, deps.taskQueue, input, (workflowId) =>
+  return declareIncident(deps.client, deps.taskQueue, input, (workflowId) =>
     signProof(deps.identitySecret, { person: person.id, via, action: 'declare', workflowId, incidentId: '', args: declaredArgs(asked) }),
   );
-  return { incidentId: await registeredIncidentId(deps.client, handle, deps.taskQueue), workflowId: handle.workflowId };
 }

@@ -3,6 +3,7 @@
  * retries, replays and restarts. They are a wire format: a changed key sends a page again after a
  * restart and replay would not notice, so each builder is pinned by a unit test.
  */
+import { CHANNEL_TRAITS } from '../../contract/channels';
 import { escalationKey } from '../escalation';
 import type { Channel } from '../../policy/schema';
 import type { Phase } from '../../contract';
@@ -17,7 +18,7 @@ export const dedupKeys = {
   /** One person of a send to targets: `page:c0-l1:lead`. */
   person: (prefix: string, contactId: string) => `${prefix}:${contactId}`,
   /** Email keeps the bare key (incidents paged before phone channels existed stay deduplicated). */
-  channel: (key: string, channel: Channel) => (channel === 'email' ? key : `${key}:${channel}`),
+  channel: (key: string, channel: Channel) => `${key}${CHANNEL_TRAITS[channel].keySuffix}`,
   initial: () => 'initial',
   executive: () => 'executive',
   phase: (phase: Phase) => `phase:${phase}`,

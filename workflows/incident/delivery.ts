@@ -2,6 +2,7 @@
  * What every send shares: the effects handle, a send's options, the text per channel, and how an
  * outcome reads on the timeline.
  */
+import { CHANNEL_TRAITS } from '../../contract/channels';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { Channel } from '../../policy/schema';
 import type { DeliveryOutcome, IncidentState, MessageKind, OutboundMessage } from '../../contract';
@@ -34,7 +35,7 @@ export interface SendOptions {
   notificationChannels?: Channel[];
 }
 
-const channelName = (channel: Channel) => (channel === 'email' ? 'email' : channel === 'sms' ? 'SMS' : 'voice call');
+const channelName = (channel: Channel) => CHANNEL_TRAITS[channel].name;
 
 /** One message's outcome on the timeline; false when it failed for good. */
 export function recordDelivery(fx: Effects, payload: OutboundMessage, who: string, outcome: DeliveryOutcome): boolean {
@@ -86,9 +87,10 @@ export interface TargetOptions extends Omit<SendOptions, 'dedupKey'> {
 
 /** The text a channel carries: the email body, or the SMS or call script. */
 export function channelBody(state: IncidentState, o: Pick<SendOptions, 'kind' | 'message'>, channel: Channel): string {
-  if (channel === 'email') return o.message.body;
+  const text = CHANNEL_TRAITS[channel].text;
+  if (text === 'full') return o.message.body;
   const phoneText = o.message.short ?? (o.kind === 'page' ? smsText(state) : statusSmsText(state));
-  return channel === 'sms' || o.message.short ? phoneText : o.kind === 'page' ? callText(state) : phoneText;
+  return text === 'short' || o.message.short ? phoneText : o.kind === 'page' ? callText(state) : phoneText;
 }
 
 /** The channels a send uses: the severity's for pages, the notification's own otherwise. */

@@ -3,7 +3,7 @@
  * Registered before the workflow's first await, so no early message is lost.
  */
 import type { UpdateDefinition } from '@temporalio/common';
-import { setHandler, upsertMemo } from '@temporalio/workflow';
+import { condition, setHandler, upsertMemo } from '@temporalio/workflow';
 import { planRunbook } from '../../policy/runbook-plan';
 import {
   acknowledgeUpdate,
@@ -34,6 +34,7 @@ import {
   type Action,
   type ActorArgs,
   type Verification,
+  registeredUpdate,
 } from '../../contract';
 import { requireIdentity, verifiedActor, type VerifyActivity } from '../identity';
 import { PATCHES } from '../patches';
@@ -66,6 +67,10 @@ export function registerHandlers(fx: Effects): void {
   const { m } = fx;
   const reply = () => snapshot(fx);
   setHandler(stateQuery, reply);
+  setHandler(registeredUpdate, async () => {
+    await condition(() => m.state.number > 0);
+    return { incidentId: m.state.incidentId, number: m.state.number };
+  });
 
   const verify: VerifyActivity = (input) =>
     oneLocalAtATime(m, () =>

@@ -4,6 +4,7 @@
  * channels in order; page-first ones send each batch at once (send-at-once.ts). Who and which key are
  * decided by the caller.
  */
+import { CHANNEL_TRAITS, addressFor, missingAddress } from '../../contract/channels';
 import { workflowInfo } from '@temporalio/workflow';
 import type { Contact } from '../../policy/schema';
 import type { DeliveryOutcome, OutboundMessage } from '../../contract';
@@ -46,13 +47,13 @@ export async function sendToPerson(fx: Effects, contact: Contact, via: string, o
   let delivered = false;
   for (const channel of channels) {
     if (stopIfAcknowledged && state.status !== 'open') return;
-    if (channel !== 'email' && !contact.phone) {
+    if (!addressFor(contact, channel)) {
       record(
         m,
         fx.now(),
         'warning',
         SYSTEM,
-        `${who} has no phone number: no ${channel === 'sms' ? 'SMS' : 'call'}; using the next channel`,
+        `${who} has no ${missingAddress(channel)}: no ${CHANNEL_TRAITS[channel].noun}; using the next channel`,
       );
       continue;
     }
@@ -63,7 +64,7 @@ export async function sendToPerson(fx: Effects, contact: Contact, via: string, o
       body: channelBody(state, o, channel),
       dedupKey: dedupKeys.channel(o.dedupKey, channel),
     };
-    const how = channel === 'email' ? 'by email' : channel === 'sms' ? 'by SMS' : 'by phone';
+    const how = `by ${CHANNEL_TRAITS[channel].by}`;
     if (await deliverOne(fx, payload, who, `${o.label}: ${o.kind === 'page' ? 'page' : 'notify'} ${contact.name} (${via}) ${how}`))
       delivered = true;
   }

@@ -4,6 +4,7 @@
  * which any worker takes and Temporal retries for as long as needed; notifications try a short local
  * activity first (no task round trip, no extra history) and fall back to a regular one.
  */
+import { CHANNEL_TRAITS, addressFor, missingAddress } from '../../contract/channels';
 import type { DeliveryOutcome, OnCallAnswer, OutboundMessage } from '../../contract';
 import type { Recipient } from '../recipients';
 import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
@@ -77,8 +78,8 @@ export async function sendAtOnce(fx: Effects, recipients: Recipient[], o: Target
   const planned: (Planned & { person: number })[] = [];
   people.forEach((p, person) => {
     for (const channel of channels) {
-      if (channel !== 'email' && !p.r.contact.phone) {
-        record(m, fx.now(), 'warning', SYSTEM, `${p.who} has no phone number: no ${channel === 'sms' ? 'SMS' : 'call'}`);
+      if (!addressFor(p.r.contact, channel)) {
+        record(m, fx.now(), 'warning', SYSTEM, `${p.who} has no ${missingAddress(channel)}: no ${CHANNEL_TRAITS[channel].noun}`);
         continue;
       }
       const payload = {

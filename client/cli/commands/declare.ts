@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { IncidentInput } from '../../../contract';
 import { temporalUiUrl } from '../../../config/env';
-import { declareRequest, registeredIncidentId, startDeclaredIncident } from '../../declare';
+import { declareIncident, declareRequest } from '../../declare';
 import { apiCall, asPerson, cliConfig, withClient, globals, output, parseOptions } from '../context';
 
 export function register(program: Command): void {
@@ -20,10 +20,9 @@ export function register(program: Command): void {
         g,
         () => apiCall<{ incidentId: string; workflowId: string }>('POST', '/api/v1/incidents', options),
         (by) =>
-          withClient(g, async (client) => {
+          withClient(g, (client) => {
             const input: IncidentInput = { ...options, source: 'manual', declaredBy: by };
-            const handle = await startDeclaredIncident(client, config.TASK_QUEUE, input);
-            return { incidentId: await registeredIncidentId(client, handle, config.TASK_QUEUE), workflowId: handle.workflowId };
+            return declareIncident(client, config.TASK_QUEUE, input);
           }),
       );
       const ui = `${temporalUiUrl(config)}/namespaces/${g.namespace ?? config.TEMPORAL_NAMESPACE}/workflows/${declared.workflowId}`;
