@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import defaultPolicyJson from './default-policy.json';
 import { policySchema, type ResponsePolicy } from './schema';
@@ -19,13 +20,17 @@ export function parsePolicy(raw: unknown, source = 'policy'): ResponsePolicy {
   return result.data;
 }
 
-/** The plan's defaults, or the JSON file at `file`. A bad file is refused with its path and field. */
+/**
+ * The plan's defaults, or the policy file at `file`: JSON, or YAML when it ends in .yaml or .yml. A bad
+ * file is refused with its path and field.
+ */
 export function loadPolicy(file?: string): ResponsePolicy {
   if (!file) return parsePolicy(defaultPolicyJson, 'the built-in default policy');
   const absolute = path.resolve(file);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(absolute, 'utf8'));
+    const text = readFileSync(absolute, 'utf8');
+    raw = /\.ya?ml$/i.test(absolute) ? parseYaml(text, { prettyErrors: true }) : JSON.parse(text);
   } catch (error) {
     throw new PolicyError(`cannot read policy file ${absolute}: ${(error as Error).message}`);
   }
