@@ -12,6 +12,8 @@ export interface IncidentWorkerOptions {
   deps: ActivityDeps;
   /** A bundle made once (tests share one); without it the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Overrides the tuning's workflow cache (tests: 0, every task replays the whole history). */
+  maxCachedWorkflows?: number;
   /** Slots, pollers, cache and sticky timeout (WORKER_* settings); the SDK's defaults where unset. */
   tuning?: WorkerTuning;
 }
@@ -58,6 +60,8 @@ export async function createIncidentWorker(options: IncidentWorkerOptions): Prom
     workflowBundle,
     activities: createActivities(options.deps),
     ...(options.tuning ? tuningOptions(options.tuning) : {}),
+    // 0 makes every workflow task a full replay from history (the replay-safety run of the tests).
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 }
 

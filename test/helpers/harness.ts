@@ -135,6 +135,8 @@ export async function startTestWorker(
     namespace: 'default',
     taskQueue: options.taskQueue,
     workflowBundle: workflowBundle(),
+    // TEST_WORKFLOW_CACHE=off: every workflow task is a full replay; a task that fails on replay shows in history.
+    ...(process.env.TEST_WORKFLOW_CACHE === 'off' ? { maxCachedWorkflows: 0 } : {}),
     deps: {
       store: env.store,
       reviews: env.reviews,
