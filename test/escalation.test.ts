@@ -100,7 +100,10 @@ test('a change of severity re-plans the SLA', async () => {
 });
 
 test('manual escalation pages the next level, and an update to a resolved incident is rejected with its type', async () => {
-  const { handle, state } = await declareIncident(h.env, taskQueue, { policy, severity: 'P2' });
+  // Automatic levels a minute apart: only the manual escalation moves the level here, however slow the machine.
+  const slow = testPolicy();
+  slow.escalation.levels = slow.escalation.levels.map((level, i) => ({ ...level, after: `${i * 60}s` }));
+  const { handle, state } = await declareIncident(h.env, taskQueue, { policy: slow, severity: 'P2' });
   const id = state.incidentId;
   await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
   const escalated = await handle.executeUpdate(escalateUpdate, { args: [{ by: 'engineer-a', reason: 'need database help' }] });

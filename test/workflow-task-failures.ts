@@ -12,7 +12,22 @@ const FAILED = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED;
 
 export interface TaskFailureReport {
   workflows: number;
-  failures: { workflowId: string; type: string; taskQueue: string; count: number; cause: string }[];
+  failures: { workflowId: string; type: string; taskQueue: string; count: number; cause: string; expected?: string }[];
+}
+
+const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+
+/**
+ * Why a failed task is no replay failure, if it is none: the server's own answers (an update or signal
+ * arriving mid-task, a workflow terminated mid-task), and the key tests' workflows, which a worker must
+ * refuse (sealed with another key, not sealed, or forged input).
+ */
+function expectedFailure(cause: temporal.api.enums.v1.WorkflowTaskFailedCause, workflowId: string, taskQueue: string): string | undefined {
+  if (cause === Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND) return 'the server: a new event arrived mid-task';
+  if (cause === Cause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND) return 'the server: terminated mid-task';
+  if (taskQueue.startsWith('test-temporal-access-') || workflowId.startsWith('incident-forged-'))
+    return 'a key test: the worker refuses what it cannot open';
+  return undefined;
 }
 
 export async function countWorkflowTaskFailures(address: string): Promise<TaskFailureReport> {
@@ -29,6 +44,7 @@ export async function countWorkflowTaskFailures(address: string): Promise<TaskFa
         report.workflows++;
         let count = 0;
         let cause = '';
+        let causeCode = Cause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED;
         let historyToken: Uint8Array | undefined;
         do {
           const history = await service.getWorkflowExecutionHistory({
@@ -40,19 +56,25 @@ export async function countWorkflowTaskFailures(address: string): Promise<TaskFa
             if (event.eventType !== FAILED) continue;
             if (!count++) {
               const a = event.workflowTaskFailedEventAttributes;
-              cause = `${String(a?.cause ?? '')} ${a?.failure?.message ?? ''}`.trim().slice(0, 300);
+              causeCode = a?.cause ?? 0;
+              cause = `${Cause[causeCode] ?? causeCode} ${a?.failure?.message ?? ''}`.trim().slice(0, 300);
             }
           }
           historyToken = history.nextPageToken?.length ? history.nextPageToken : undefined;
         } while (historyToken);
-        if (count)
+        if (count) {
+          const workflowId = execution.execution?.workflowId ?? '';
+          const taskQueue = execution.taskQueue ?? '';
+          const expected = expectedFailure(causeCode, workflowId, taskQueue);
           report.failures.push({
-            workflowId: execution.execution?.workflowId ?? '',
+            workflowId,
             type: execution.type?.name ?? '',
-            taskQueue: execution.taskQueue ?? '',
+            taskQueue,
             count,
             cause,
+            ...(expected ? { expected } : {}),
           });
+        }
       }
       pageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (pageToken);
@@ -67,6 +89,10 @@ export async function reportWorkflowTaskFailures(address: string, file: string):
   const report = await countWorkflowTaskFailures(address);
   writeFileSync(file, JSON.stringify(report, null, 2));
   const total = report.failures.reduce((n, f) => n + f.count, 0);
-  process.stderr.write(`\nWorkflow task failures in ${report.workflows} workflow histories: ${total}\n`);
-  for (const f of report.failures) process.stderr.write(`  ${f.count} × ${f.type} ${f.workflowId} (${f.taskQueue}): ${f.cause}\n`);
+  const unexpected = report.failures.filter((f) => !f.expected).reduce((n, f) => n + f.count, 0);
+  process.stderr.write(`\nWorkflow task failures in ${report.workflows} workflow histories: ${total}, of them unexpected: ${unexpected}\n`);
+  for (const f of report.failures)
+    process.stderr.write(
+      `  ${f.count} × ${f.type} ${f.workflowId} (${f.taskQueue}): ${f.cause}${f.expected ? ` [expected: ${f.expected}]` : ''}\n`,
+    );
 }
