@@ -10,12 +10,14 @@ import {
   addNoteUpdate,
   approveStepUpdate,
   resolveUpdate,
+  reviewWorkflowId,
   stateQuery,
+  submitPostMortemUpdate,
   DEFAULT_IDENTITY_REQUIRE,
   type ActorProof,
   type IncidentState,
 } from '../contract';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { offerAdminBootstrap } from '../client/server/admin-bootstrap';
@@ -336,6 +338,28 @@ test('every command that records a person records the token person, verified: de
   writeFileSync(file, policy.review.requiredSections.map((s) => `## ${s}\nWritten by the lead.`).join('\n\n'));
   // The review opens once the resolved incident's workflow has finished.
   await handle.result();
+  // A proof made for another workflow is refused by the review with its type (403 for the API), and changes nothing.
+  const markdown = readFileSync(file, 'utf8');
+  const forgedSubmit = await h.env.client.workflow
+    .getHandle(reviewWorkflowId(id))
+    .executeUpdate(submitPostMortemUpdate, {
+      args: [
+        {
+          by: 'CEO',
+          markdown,
+          proof: signProof(TEST_IDENTITY_SECRET, {
+            person: 'ceo',
+            via: 'token',
+            action: 'submit-postmortem',
+            workflowId: 'another-review',
+            incidentId: id,
+            args: { markdown },
+          }),
+        },
+      ],
+    })
+    .catch((e: unknown) => e);
+  expect(failureType(forgedSubmit)).toBe(ErrorType.IdentityRejected);
   const submitted = await runCli(env, 'postmortem', id, '--submit', file);
   expect(submitted).toMatchObject({ code: 0, stdout: expect.stringContaining('submitted by Engineering Lead (token)') });
   const stored = await h.env.pool.query(

@@ -12,6 +12,7 @@ import {
   identityRule,
   type Action,
   type ActorArgs,
+  type ProvenAct,
   type Verification,
   type VerifiedActor,
 } from '../contract';
@@ -52,7 +53,7 @@ export function requireIdentity(
 
 export type VerifyActivity = (input: {
   proof: NonNullable<ActorArgs['proof']>;
-  action: Action;
+  action: ProvenAct;
   workflowId: string;
   incidentId: string;
   args: object;
@@ -73,7 +74,7 @@ export interface UsedNonce {
 export async function verifiedActor(
   verify: VerifyActivity,
   usedNonces: UsedNonce[],
-  action: Action,
+  action: ProvenAct,
   args: ActorArgs,
   incidentId: string,
 ): Promise<VerifiedActor | { person?: undefined; name: string; via: Verification }> {

@@ -20,6 +20,7 @@ import {
   type SubmitPostMortemArgs,
 } from '../contract';
 import { incompleteSections } from './postmortem';
+import { verifiedActor, type VerifyActivity } from './identity';
 import { resolveTargets, type Recipient } from './recipients';
 import { nowIso } from './clock';
 
@@ -85,24 +86,18 @@ export async function reviewWorkflow(input: ReviewInput): Promise<ReviewState> {
   });
   // A submission with a proof waits for a worker to check it; meanwhile a second one is refused.
   let checking = false;
+  const verify: VerifyActivity = (check) =>
+    acts.verifyActor.executeWithOptions({ ...options, summary: `Verify who submits the post-mortem: ${check.proof.person}` }, [check]);
   setHandler(
     submitPostMortemUpdate,
     async (args) => {
-      if (args.proof) {
-        checking = true;
-        try {
-          const actor = await acts.verifyActor.executeWithOptions(
-            { ...options, summary: `Verify who submits the post-mortem: ${args.proof.person}` },
-            [{ proof: args.proof, action: 'submit-postmortem', workflowId: workflowInfo().workflowId, incidentId: input.incidentId, args }],
-          );
-          submission = { ...args, by: actor.name };
-          state.submittedVia = actor.via;
-        } finally {
-          checking = false;
-        }
-      } else {
-        submission = args;
-        state.submittedVia = 'unverified';
+      checking = true;
+      try {
+        const actor = await verifiedActor(verify, [], 'submit-postmortem', args, input.incidentId);
+        submission = { ...args, by: actor.name };
+        state.submittedVia = actor.via;
+      } finally {
+        checking = false;
       }
       await condition(() => state.status === 'submitted');
       return state;

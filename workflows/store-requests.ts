@@ -15,6 +15,7 @@ import {
   type EvidenceRecord,
 } from '../contract';
 import { resolveTargets } from './recipients';
+import { verifiedActor, type VerifyActivity } from './identity';
 import { nowIso } from './clock';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -34,11 +35,11 @@ const acts = proxyActivities<Activities>(options);
  * arguments), that person as a worker checked them, "Name (token)"; else the name as written.
  */
 async function requester(request: { by: string; proof?: ActorProof }, act: ProvenAct): Promise<string> {
-  if (!request.proof) return request.by;
-  const actor = await acts.verifyActor.executeWithOptions({ ...options, summary: `Verify who asks: ${request.proof.person}` }, [
-    { proof: request.proof, action: act, workflowId: workflowInfo().workflowId, incidentId: '', args: request },
-  ]);
-  return `${actor.name} (${actor.via})`;
+  const verify: VerifyActivity = (check) =>
+    acts.verifyActor.executeWithOptions({ ...options, summary: `Verify who asks: ${check.proof.person}` }, [check]);
+  // A store request's workflow is its own, so no proof can come back to it: no nonces to keep.
+  const actor = await verifiedActor(verify, [], act, request, '');
+  return actor.via === 'unverified' ? request.by : `${actor.name} (${actor.via})`;
 }
 
 export async function actionItemWorkflow(request: ActionItemRequest): Promise<ActionItem | ActionItem[]> {
