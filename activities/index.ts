@@ -18,15 +18,6 @@ import type {
   ProvenAct,
   VerifiedActor,
 } from '../contract';
-
-/** A proof to check: for this act, on this workflow and incident, with these arguments. */
-export interface ProofCheck {
-  proof: ActorProof;
-  action: ProvenAct;
-  workflowId: string;
-  incidentId: string;
-  args: object;
-}
 import { parsePolicy } from '../policy/load';
 import { withDeploymentLinks, type DeploymentLinks } from '../policy/links';
 import type { ResponsePolicy } from '../policy/schema';
@@ -48,6 +39,15 @@ import type {
   OutboundMessage,
   RegisterIncidentInput,
 } from '../contract';
+
+/** A proof to check: for this act, on this workflow and incident, with these arguments. */
+export interface ProofCheck {
+  proof: ActorProof;
+  action: ProvenAct;
+  workflowId: string;
+  incidentId: string;
+  args: object;
+}
 
 export interface ActivityDeps {
   store: IncidentStore;
@@ -391,8 +391,10 @@ export function createActivities(deps: ActivityDeps) {
       const problem = checked && 'problem' in checked ? checked.problem : undefined;
       const policy = checked && 'parsed' in checked ? checked.parsed : deps.policy;
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
-      const declared = input.declared && checkProof({ ...input.declared, action: 'declare', workflowId, incidentId: '' });
-      const declarer = declared && !('problem' in declared) ? declared : undefined;
+      const proven = input.declared && checkProof({ ...input.declared, action: 'declare', workflowId, incidentId: '' });
+      const declared: Pick<OpenedIncident, 'declared' | 'declaredProblem'> =
+        proven && 'problem' in proven ? { declaredProblem: proven.problem } : proven ? { declared: proven } : {};
+      const declarer = declared.declared;
       const number = await deps.store.register(declarer ? { ...input.registration, declaredBy: declarer.name } : input.registration);
       const onCall = (await oncall.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
       // The policy travels back only when the input had none or a refused one: history holds it once.
@@ -402,7 +404,7 @@ export function createActivities(deps: ActivityDeps) {
         ...(input.policy === undefined || problem ? { policy } : { identity: deps.policy.identity }),
         ...(problem ? { problem } : {}),
         ...(deps.chat ? { chat: true } : {}),
-        ...(declarer ? { declared: declarer } : declared ? { declaredProblem: (declared as { problem: string }).problem } : {}),
+        ...declared,
       };
     },
 

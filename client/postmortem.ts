@@ -41,9 +41,7 @@ export async function openReview(client: Client, incidentId: string) {
     const incident = await findIncident(client, incidentId).catch(() => undefined);
     const state = incident?.running ? await incident.handle.query(stateQuery).catch(() => null) : null;
     if (incident && state?.status === 'resolved') {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([incident.handle.result().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-      clearTimeout(timer);
+      await client.withDeadline(Date.now() + 10_000, () => incident.handle.result()).catch(() => undefined);
       running = await describe();
     }
   }

@@ -1,7 +1,13 @@
-/** The store requests that record who asked, as the HTTP API accepts them (the CLI checks the same fields itself). */
+/** The store requests as the HTTP API accepts them (the CLI checks the same fields itself), and the inbox's incident. */
 import { z } from 'zod';
 
 const incidentId = z.string().regex(/^INC-\d+$/, 'expected an incident id such as INC-42');
+
+/** An incident to read the inbox of (`incidentctl inbox INC-7`, `GET /api/v1/inbox?incident=`), any case. */
+export const inboxIncident = z
+  .string()
+  .regex(/^INC-\d+$/i, 'expected an incident id such as INC-42')
+  .transform((v) => v.toUpperCase());
 
 export const actionItemRequest = z.discriminatedUnion('op', [
   z.object({

@@ -1,7 +1,7 @@
 /**
  * The channels a message can take, and what the workflow needs to know of each. A `Record<Channel, …>`
  * everywhere a channel decides something: a new channel is a new entry here (and an adapter in
- * activities/channels/), and the compiler names every table that lacks it.
+ * activities/channels.ts), and the compiler names every table that lacks it.
  */
 export const CHANNELS = ['call', 'sms', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];

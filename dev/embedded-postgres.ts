@@ -95,10 +95,14 @@ export async function startEmbeddedPostgres(options: {
   const asRoot = asRootUser();
   if (asRoot) {
     const blocked = folderPostgresCannotEnter(path.dirname(databaseDir));
+    const advice =
+      options.dirSetting === 'CLUSTER_DIR'
+        ? { dir: 'CLUSTER_DIR', example: '/var/lib/incident-orchestrator/cluster', database: 'CLUSTER_DATABASE_URL' }
+        : { dir: 'DATA_DIR', example: '/var/lib/incident-orchestrator', database: 'DATABASE_URL' };
     if (blocked)
       throw new Error(
         `The embedded PostgreSQL runs as the system user "postgres" (PostgreSQL refuses to run as root), which cannot enter ${blocked.dir} (mode ${blocked.mode}). ` +
-          `Set ${options.dirSetting ?? 'DATA_DIR'} to a folder under one that others may enter (for example ${options.dirSetting ?? 'DATA_DIR'}=/var/lib/incident-orchestrator${options.dirSetting === 'CLUSTER_DIR' ? '/cluster' : ''}), run as a user other than root, or set ${options.dirSetting === 'CLUSTER_DIR' ? 'CLUSTER_DATABASE_URL' : 'DATABASE_URL'}.`,
+          `Set ${advice.dir} to a folder under one that others may enter (for example ${advice.dir}=${advice.example}), run as a user other than root, or set ${advice.database}.`,
       );
   }
   if (asRoot) chmodSync(path.dirname(databaseDir), 0o711);
@@ -181,14 +185,11 @@ async function initialiseReadableByPostgres(pg: EmbeddedPostgresInstance, asRoot
 
 /** The postgres system user the package runs PostgreSQL as when we are root (made as the package would); its group id. */
 function ensurePostgresUser(): number {
-  const gid = () => Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-  try {
-    return gid();
-  } catch {
-    execFileSync('groupadd', ['postgres']);
-    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
-    return gid();
-  }
+  const existing = postgresIds();
+  if (existing) return existing.gid;
+  execFileSync('groupadd', ['postgres']);
+  execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+  return postgresIds()!.gid;
 }
 
 /** The postgres system user's ids, when it exists. */
@@ -227,12 +228,14 @@ export function folderPostgresCannotEnter(dir: string, ids = postgresIds()): { d
 
 /** Only the owner and the postgres group may enter the data folder (0710); nobody else may list or read it. */
 function shareFolderWithPostgres(folder: string): void {
+  // No postgres user (or no right to hand it the folder): the folder stays 0711 (enter, not list); its files are 0600 either way.
+  const ids = postgresIds();
+  if (!ids) return;
   try {
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    chownSync(folder, process.getuid!(), gid);
+    chownSync(folder, process.getuid!(), ids.gid);
     chmodSync(folder, 0o710);
   } catch {
-    // No postgres user: the folder stays 0711 (enter, not list); its files are 0600 either way.
+    // as above
   }
 }
 

@@ -48,7 +48,8 @@ export async function startWorker(
   runbooks?: { host: string; databases: Record<string, DatabaseUrls> },
 ): Promise<RunningWorker> {
   // Links in messages point where this deployment serves them (PUBLIC_URL, the Web UI), whatever the file says.
-  const policy = withDeploymentLinks(loadPolicy(config.POLICY_FILE), deploymentLinks(config));
+  const links = deploymentLinks(config);
+  const policy = withDeploymentLinks(loadPolicy(config.POLICY_FILE), links);
   // The name marks the store's sessions: runbook steps that end sessions never end these.
   const pool = new Pool({
     connectionString: config.DATABASE_URL,
@@ -103,7 +104,7 @@ export async function startWorker(
       phone,
       policy,
       ackLinks,
-      links: deploymentLinks(config),
+      links,
       identitySecret: config.IDENTITY_SECRET,
       chat,
     },

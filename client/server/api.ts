@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { actAs, declareAs } from './act-as';
 import { declareRequest } from '../declare';
 import { reviewIncidentId, submitPostMortem } from '../postmortem';
-import { actionItemRequest, overrideRequest } from '../store-requests';
+import { actionItemRequest, inboxIncident, overrideRequest } from '../store-requests';
 import { RateLimit } from './rate-limit';
 import { adminIds, isAdmin } from '../../policy/admins';
 import { IncidentError, FAILURES } from '../failures';
@@ -219,11 +219,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
           z.object({
             for: z.string().min(1).optional(),
             all: z.enum(['true', 'false']).optional(),
-            incident: z
-              .string()
-              .regex(/^INC-\d+$/i, 'expected an incident id such as INC-42')
-              .transform((v) => v.toUpperCase())
-              .optional(),
+            incident: inboxIncident.optional(),
             limit: z.coerce.number().int().min(1).max(500).default(50),
           }),
           request.query,

@@ -3,13 +3,10 @@ import { z } from 'zod';
 import type { InboxMessage } from '../../../contract';
 import { apiCall, apiSettings, globals, output, parseOptions, storeRequest } from '../context';
 import { age, printable } from '../format';
+import { inboxIncident } from '../../store-requests';
 
 const schema = z.object({
-  incident: z
-    .string()
-    .regex(/^INC-\d+$/i, 'expected an incident id such as INC-42')
-    .transform((v) => v.toUpperCase())
-    .optional(),
+  incident: inboxIncident.optional(),
   for: z.string().trim().min(1).optional(),
   all: z.boolean().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(20),
