@@ -25,6 +25,8 @@ export interface StandinMessage {
   threadTs?: string;
   text: string;
   blocks?: unknown[];
+  /** Message metadata (event_type, event_payload), returned by history calls that ask for it. */
+  metadata?: unknown;
   updates: number;
 }
 
@@ -55,7 +57,7 @@ export interface SlackStandin {
 
 export const STANDIN_CHANNELS = { incidents: 'C0INCIDENTS', onCall: 'C0ONCALL', engineering: 'C0ENGINEERING' } as const;
 
-const JSON_FIELDS = new Set(['blocks', 'view', 'attachments']);
+const JSON_FIELDS = new Set(['blocks', 'view', 'attachments', 'metadata']);
 /** A form field as text (JSON fields come back as JSON). */
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
 
@@ -75,6 +77,22 @@ export async function startSlackStandin(port = 0): Promise<SlackStandin> {
   const resolve = (ref: unknown) => {
     const s = str(ref);
     return s.startsWith('#') ? byName(s.slice(1)) : channels.get(s);
+  };
+
+  const history = (a: Record<string, unknown>, inView: (m: StandinMessage) => boolean) => {
+    const oldest = Number(str(a.oldest) || 0);
+    const found = messages.filter((m) => inView(m) && Number(m.ts) >= oldest).reverse();
+    const from = Number(str(a.cursor) || 0);
+    const limit = Number(str(a.limit) || 100);
+    const page = found.slice(from, from + limit).map((m) => ({
+      type: 'message',
+      ts: m.ts,
+      text: m.text,
+      ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      ...(a.include_all_metadata && str(a.include_all_metadata) !== 'false' && m.metadata ? { metadata: m.metadata } : {}),
+    }));
+    const more = from + limit < found.length;
+    return { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? String(from + limit) : '' } };
   };
 
   const methods: Record<string, (a: Record<string, unknown>) => object> = {
@@ -126,9 +144,22 @@ export async function startSlackStandin(port = 0): Promise<SlackStandin> {
         updates: 0,
         ...(a.thread_ts ? { threadTs: str(a.thread_ts) } : {}),
         ...(a.blocks ? { blocks: a.blocks as unknown[] } : {}),
+        ...(a.metadata ? { metadata: a.metadata } : {}),
       };
       messages.push(message);
       return { ok: true, channel: c.id, ts, message: { text: message.text, ts } };
+    },
+    // Newest first, from `oldest` on, `limit` at a time (the cursor is the offset).
+    'conversations.history': (a) => {
+      const c = resolve(a.channel);
+      if (!c || str(a.channel).startsWith('#')) return { ok: false, error: 'channel_not_found' };
+      return history(a, (m) => m.channel === c.id && (!m.threadTs || m.threadTs === m.ts));
+    },
+    'conversations.replies': (a) => {
+      const c = resolve(a.channel);
+      if (!c || str(a.channel).startsWith('#')) return { ok: false, error: 'channel_not_found' };
+      if (!messages.some((m) => m.channel === c.id && m.ts === str(a.ts))) return { ok: false, error: 'thread_not_found' };
+      return history(a, (m) => m.channel === c.id && (m.ts === str(a.ts) || m.threadTs === str(a.ts)));
     },
     'chat.update': (a) => {
       const m = messages.find((x) => x.channel === a.channel && x.ts === a.ts);

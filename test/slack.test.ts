@@ -435,6 +435,63 @@ test('a retried sync posts nothing twice, and a restarted worker updates the pag
   expect(slack.calls.filter((c) => c.method === 'conversations.create' && c.args.name === channel.name)).toHaveLength(1);
 });
 
+test.each([
+  ['P1', 'its own channel'],
+  ['P3', 'the #incidents thread'],
+] as const)(
+  'a worker killed between Slack taking a post and the ledger hearing of it: the next attempt finds the post and sends it once (%s, %s)',
+  async (severity, _home) => {
+    const number = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const activities = (slackClient: ReturnType<typeof createSlackClient>) =>
+      createChatActivities({
+        slack: slackClient,
+        ledger: new ChatLedger(h.env.pool),
+        slackPolicy: policy.slack,
+        links: { temporalUi: 'http://ui', namespace: 'default' },
+        minGapMs: 0,
+      });
+    // The first post reaches Slack, then the worker dies before the ledger says "posted".
+    const dying = createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl });
+    const reallyPost = dying.chat.postMessage.bind(dying.chat);
+    dying.chat.postMessage = (async (args: Parameters<typeof reallyPost>[0]) => {
+      await reallyPost(args);
+      throw new Error('worker killed');
+    });
+    const view: ChatView = {
+      incidentNumber: number,
+      incidentId: `INC-${number}`,
+      workflowId: `wf-${number}`,
+      title: 'Killed mid-post',
+      service: 'api',
+      severity,
+      status: 'open',
+      phase: 'detect',
+      declaredAt: new Date().toISOString(),
+      lastEvents: [],
+      newEvents: [],
+      invite: [],
+      escalation: { level: 0, cycle: 0, levelName: 'On-call', names: ['on-call'] },
+      statusUpdates: 0,
+      approvals: [],
+    };
+    const before = slack.messages.length;
+    await expect(activities(dying).syncIncidentChat(view)).rejects.toThrow('worker killed');
+    const died = slack.messages.slice(before);
+    expect(died).toHaveLength(1);
+
+    await activities(createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl })).syncIncidentChat(view);
+    const sent = slack.messages.slice(before);
+    expect(sent.filter((m) => m.text === died[0]!.text && m.channel === died[0]!.channel)).toHaveLength(1);
+    expect(sent.some((m) => m.text.startsWith(`INC-${number} ${severity}`))).toBe(true); // the rest of the sync went on
+    const rows = await h.env.pool.query<{ key: string; status: string; ts: string }>(
+      'SELECT key, status, ts FROM chat_posts WHERE scope = $1',
+      [String(number)],
+    );
+    expect(rows.rows.find((r) => r.ts === died[0]!.ts)?.status).toBe('posted');
+    expect(rows.rows.filter((r) => r.status !== 'posted')).toEqual([]);
+  },
+);
+
 test('an approval in the channel: Approve by someone who is no approver is refused and nothing runs; an approver’s press runs the step as them', async () => {
   const { host, policy: gated, marked } = gatedRunbook('slack-approve');
   const taskQueue = uniqueQueue('slack-approve');

@@ -13,7 +13,11 @@ export interface ChatPost {
   content: string | null;
 }
 
-export type ChatClaim = { claimed: true } | { claimed: false; post: ChatPost };
+/**
+ * claimed: this call may post. `since` is set when it took over the claim of an attempt that died:
+ * that attempt may have posted before it could say so, so look for its post (made after `since`) first.
+ */
+export type ChatClaim = { claimed: true; since?: Date } | { claimed: false; post: ChatPost };
 
 export class ChatLedger {
   constructor(readonly pool: Pool) {}
@@ -27,12 +31,13 @@ export class ChatLedger {
   }
 
   async claim(scope: string, key: string): Promise<ChatClaim> {
-    const { rowCount } = await this.pool.query(
+    const { rows } = await this.pool.query<{ attempts: number; created_at: Date }>(
       `INSERT INTO chat_posts (scope, key, status) VALUES ($1, $2, 'posting')
-       ON CONFLICT (scope, key) DO UPDATE SET attempts = chat_posts.attempts + 1, updated_at = now() WHERE chat_posts.status = 'posting'`,
+       ON CONFLICT (scope, key) DO UPDATE SET attempts = chat_posts.attempts + 1, updated_at = now() WHERE chat_posts.status = 'posting'
+       RETURNING attempts, created_at`,
       [scope, key],
     );
-    if (rowCount) return { claimed: true };
+    if (rows[0]) return rows[0].attempts > 1 ? { claimed: true, since: rows[0].created_at } : { claimed: true };
     return { claimed: false, post: (await this.get(scope, key))! };
   }
 

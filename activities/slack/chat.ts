@@ -2,8 +2,9 @@
  * Activities that make Slack show what the incident's chat view says: its home (a channel of its own,
  * or a thread in #incidents), invitations, topic, the page message with buttons, the pinned summary,
  * the war room, approvals, new events, and the announcements in the plan's channels. Each post is a
- * ledger row under its own key, so a retried sync or a restarted worker never posts twice; messages
- * that follow the incident (summary, page) are updated in place.
+ * ledger row under its own key, so a retried sync or a restarted worker never posts twice (a post
+ * carries its key as metadata: an attempt killed between Slack's answer and the ledger is found, not
+ * repeated); messages that follow the incident (summary, page) are updated in place.
  */
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { WebClient } from '@slack/web-api';
@@ -52,6 +53,9 @@ async function pause(ms: number): Promise<void> {
   context.heartbeat();
   await context.sleep(ms);
 }
+
+/** The metadata event every post carries, with its ledger scope and key: how a retry finds it. */
+const POST_EVENT = 'incident_post';
 
 /** A post Slack refused for this channel or message only: the rest of the sync goes on. */
 class Refused extends Error {}
@@ -105,6 +109,39 @@ export function createChatActivities(deps: ChatDeps) {
 
   const contentOf = (message: SlackMessage) => JSON.stringify(message);
 
+  /** A channel's id: conversations.history takes no names. */
+  const channelId = async (ref: string): Promise<string | undefined> =>
+    ref.startsWith('#') ? (aliases.get(ref) ?? (await findChannel(ref.slice(1)))) : ref;
+
+  /**
+   * The post an attempt that died made under (scope, key) after `since`, found by the metadata every
+   * post carries: Slack may have taken it before the attempt could write it down.
+   */
+  const findOwnPost = async (
+    target: { channel: string; threadTs?: string },
+    scope: string,
+    key: string,
+    since: Date,
+  ): Promise<{ channel: string; ts: string } | undefined> => {
+    const channel = await channelId(target.channel);
+    if (!channel) return undefined;
+    // A minute's margin for clocks: the ledger's and Slack's.
+    const oldest = String(Math.floor(since.getTime() / 1000) - 60);
+    let cursor: string | undefined;
+    do {
+      const page = target.threadTs
+        ? await slack.conversations.replies({ channel, ts: target.threadTs, oldest, include_all_metadata: true, limit: 200, cursor })
+        : await slack.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200, cursor });
+      const found = page.messages?.find((m) => {
+        const meta = m.metadata;
+        return meta?.event_type === POST_EVENT && meta.event_payload?.scope === scope && meta.event_payload?.key === key;
+      });
+      if (found?.ts) return { channel, ts: found.ts };
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return undefined;
+  };
+
   /**
    * Posts `message` once under (scope, key); with `follow`, later calls update it when it changed.
    * Returns the post, or undefined when Slack refused it for good (said in `problems`).
@@ -141,12 +178,23 @@ export function createChatActivities(deps: ChatDeps) {
       if (!claim.claimed)
         return claim.post.status === 'posted' ? { channel: claim.post.channel!, ts: claim.post.ts!, fresh: false } : undefined;
       try {
+        const earlier = claim.since ? await findOwnPost(target, scope, key, claim.since) : undefined;
+        if (earlier) {
+          // It says what that attempt rendered: a message that follows the incident is brought up to date.
+          if (options.follow)
+            await slack.chat
+              .update({ channel: earlier.channel, ts: earlier.ts, ...message })
+              .catch((e: unknown) => refusal(e, `updating ${options.what}`));
+          await ledger.posted(scope, key, earlier.channel, earlier.ts, content);
+          return { ...earlier, fresh: true };
+        }
         const sent = await slack.chat
           .postMessage({
             channel: target.channel,
             ...message,
             ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
             unfurl_links: false,
+            metadata: { event_type: POST_EVENT, event_payload: { scope, key } },
           })
           .catch((error: unknown) => refusal(error, `${options.what} in ${target.channel}`));
         if (sent.channel !== target.channel) aliases.set(target.channel, sent.channel!);
