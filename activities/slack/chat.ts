@@ -133,8 +133,8 @@ export function createChatActivities(deps: ChatDeps) {
         ? await slack.conversations.replies({ channel, ts: target.threadTs, oldest, include_all_metadata: true, limit: 200, cursor })
         : await slack.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200, cursor });
       const found = page.messages?.find((m) => {
-        const meta = m.metadata;
-        return meta?.event_type === POST_EVENT && meta.event_payload?.scope === scope && meta.event_payload?.key === key;
+        const payload: Record<string, unknown> = { ...m.metadata?.event_payload };
+        return m.metadata?.event_type === POST_EVENT && payload.scope === scope && payload.key === key;
       });
       if (found?.ts) return { channel, ts: found.ts };
       cursor = page.response_metadata?.next_cursor || undefined;

@@ -10,11 +10,9 @@ import {
   setCurrentDetails,
   continueAsNew,
   isCancellation,
-  patched,
   workflowInfo,
 } from '@temporalio/workflow';
 import { declaredArgs, type IncidentInput, type IncidentState } from '../../contract';
-import { PATCHES } from '../patches';
 import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import { planDeadlines } from './deadlines';
 import { DeadlineTimer } from './deadline-timer';
@@ -32,32 +30,14 @@ import { queueDueStatusUpdate, runStatusUpdates } from './status-updates';
 import { applyAlertBatches, recordBreaches } from './transitions';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
-  // Decided once per run, first: a run that began before page-first incidents keeps the old ways to the
-  // end (its history replays); a page-first run has every earlier patch, so it asks none of them (each
-  // asked patch is a marker event in history).
-  const pageFirst = patched(PATCHES.pageFirst);
-  const isPatched = (id: string) => pageFirst || patched(id);
   // Declared when the workflow started (the alert arrived), not when a worker first ran it: a worker that
   // was down must catch up from the real time, and MTTA counts from it.
-  const declaredAt = input.carried
-    ? ''
-    : isPatched(PATCHES.declaredAtWorkflowStart)
-      ? workflowInfo().startTime.toISOString()
-      : iso(Date.now());
+  const declaredAt = input.carried ? '' : workflowInfo().startTime.toISOString();
   const m = initialModel(input, declaredAt);
-  m.pageFirst = pageFirst;
-  m.publicStatusRules = pageFirst && patched(PATCHES.publicStatusPage);
-  // Asked here, before any activity: a patch asked after a local activity that resolved in a later
-  // workflow task fails to replay on SDK 1.24 (the same family as sdk-typescript#1744).
-  const chatRules = pageFirst && !input.carried && patched(PATCHES.slackChat);
-  // The worker's identity rules, decided here for new runs so worker-identity-rules (asked after the
-  // open's local activity, which that hazard stalls on replay) is asked only by runs from before.
-  const identityRulesFirst = pageFirst && !input.carried && patched(PATCHES.identityRulesFirst);
-  const fx: Effects = { m, now: () => Date.now(), patched: isPatched };
+  const fx: Effects = { m, now: () => Date.now() };
   registerHandlers(fx);
 
-  const policyProblem = pageFirst ? await openIncident(fx, input, chatRules, identityRulesFirst) : await loadPolicy(fx, input);
-  if (!m.state.number) await registerIncident(fx);
+  const policyProblem = await openIncident(fx, input);
   if (policyProblem)
     record(
       m,
@@ -70,89 +50,32 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   // Chat mirrors the incident from here to the end (after the review has opened).
   const chat = m.book.chat ? startChatLane(fx) : undefined;
   try {
-    await (m.pageFirst ? pageFirstLoop(fx, input, chat) : mainLoop(fx, input));
+    await mainLoop(fx, input, chat);
   } catch (error) {
     if (isCancellation(error) && m.book.runbooks?.started) await CancellationScope.nonCancellable(() => cancelRunbooks(fx));
     throw error;
   }
 
   // Runbook follow-ups are in the store before the review drafts its post-mortem.
-  if (m.book.runbooks?.attached.length && fx.patched(PATCHES.runbookFollowUps)) await addFollowUps(fx);
-  if (fx.patched(PATCHES.postIncidentReview)) {
-    const autoResolved = m.state.resolvedBy === 'alertmanager' && !m.policy.review.autoResolved;
-    if (autoResolved && patched(PATCHES.reviewOptionalWhenAutoResolved))
-      record(
-        m,
-        fx.now(),
-        'note',
-        SYSTEM,
-        'No post-incident review: it resolved on its own when its alerts cleared (policy review.autoResolved)',
-      );
-    else await openReview(fx);
-    await flush(fx);
-  }
+  if (m.book.runbooks?.attached.length) await addFollowUps(fx);
+  if (m.state.resolvedBy === 'alertmanager' && !m.policy.review.autoResolved)
+    record(m, fx.now(), 'note', SYSTEM, 'No post-incident review: it resolved on its own when its alerts cleared (policy review.autoResolved)');
+  else await openReview(fx);
+  await flush(fx);
   if (chat) await condition(() => chat.idle());
   await condition(allHandlersFinished);
   m.state.deadlines = {};
   return m.state;
 }
 
-/** The policy snapshot: the worker's own, or the input's once the worker has checked it. Returns why the input's was refused. */
-async function loadPolicy(fx: Effects, input: IncidentInput): Promise<string | undefined> {
-  const { m } = fx;
-  if (!m.policy)
-    m.policy = m.pageFirst
-      ? await local.currentPolicy.executeWithOptions(withLocalSummary('Snapshot the response policy'), [])
-      : await acts.currentPolicy.executeWithOptions(withSummary('Snapshot the response policy'), []);
-  else if (patched(PATCHES.inputPolicyChecked)) {
-    // A policy in the input is untrusted until the worker has checked it as it checks its own file.
-    const summary = 'Check the policy given in the input';
-    const checked = m.pageFirst
-      ? await local.checkPolicy.executeWithOptions(withLocalSummary(summary), [input.policy!])
-      : await acts.checkPolicy.executeWithOptions(withSummary(summary), [input.policy!]);
-    if (checked.policy) {
-      m.policy = checked.policy;
-      return checked.problem;
-    }
-  }
-  return undefined;
-}
-
-/** One pass per wake-up, always in this order; then sleep until the next deadline or message. */
-async function mainLoop(fx: Effects, input: IncidentInput): Promise<void> {
-  const { m } = fx;
-  m.catchUpRules = patched(PATCHES.escalationCatchUp);
-  for (;;) {
-    const seen = m.version;
-    applyAlertBatches(m, fx.now());
-    if (m.policy.runbooks?.definitions.length && patched(PATCHES.runbooks)) await syncRunbooks(fx);
-    recordBreaches(m, fx.now());
-    await runEscalations(fx);
-    await runNotices(fx);
-    await runStatusUpdates(fx);
-    await flush(fx);
-    if (m.state.status === 'resolved' && m.book.notices.length === 0) break;
-
-    await continueAsNewIfDue(fx, input, () => runNotices(fx));
-
-    const { deadlines, next } = planDeadlines(m);
-    m.state.deadlines = deadlines;
-    setCurrentDetails(currentDetails(m.state, deadlines));
-    if (m.version !== seen) continue;
-    if (next) await condition(() => m.version !== seen, Math.max(next.atMs - fx.now(), 1), { summary: next.summary });
-    else await condition(() => m.version !== seen);
-  }
-}
-
 /**
- * The main loop of page-first incidents: pages before anything else, notifications on their own lane,
- * one timer for the next deadline. Each pass: alerts, breaches, due escalation pages and page notices,
- * the due status update (queued for the lane), runbooks, one store sync; then sleep until a message,
- * the lane or the timer wakes it.
+ * The main loop: pages before anything else, notifications on their own lane, one timer for the next
+ * deadline. Each pass: alerts, breaches, due escalation pages and page notices, the due status update
+ * (queued for the lane), runbooks, one store sync; then sleep until a message, the lane or the timer
+ * wakes it.
  */
-async function pageFirstLoop(fx: Effects, input: IncidentInput, chat?: ChatLane): Promise<void> {
+async function mainLoop(fx: Effects, input: IncidentInput, chat?: ChatLane): Promise<void> {
   const { m } = fx;
-  m.catchUpRules = true;
   const lane = startNotificationLane(fx);
   const timer = new DeadlineTimer();
   const syncTimer = new DeadlineTimer();
@@ -202,7 +125,7 @@ async function pageFirstLoop(fx: Effects, input: IncidentInput, chat?: ChatLane)
  * Continues as new when the history is long enough (the server's suggestion, or the input's limit): once
  * handlers and `idle` are done, with queued work drained and the store synced, carrying state and book.
  */
-async function continueAsNewIfDue(fx: Effects, input: IncidentInput, drain: () => Promise<void>, idle = () => true): Promise<void> {
+async function continueAsNewIfDue(fx: Effects, input: IncidentInput, drain: () => Promise<void>, idle: () => boolean): Promise<void> {
   const { m } = fx;
   const info = workflowInfo();
   if (!info.continueAsNewSuggested && !(input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) return;
@@ -214,7 +137,7 @@ async function continueAsNewIfDue(fx: Effects, input: IncidentInput, drain: () =
 }
 
 /**
- * How far the store may trail an open page-first incident: what reports read of it (status, severity,
+ * How far the store may trail an open incident: what reports read of it (status, severity,
  * phase, commander, breaches) 10 s; timeline events (read by the review, after resolution) and the
  * escalation level 5 min.
  * Acknowledgement and resolution sync at once; so do continue-as-new and the end.
@@ -223,16 +146,11 @@ export const STORE_SYNC_WINDOW_MS = 10_000;
 export const TIMELINE_SYNC_WINDOW_MS = 300_000;
 
 /**
- * A page-first incident's first step, one local activity: the policy (the input's, checked, or the
- * worker's), its number, and who is on call now. A continued run only has its carried policy checked.
+ * An incident's first step, one local activity: the policy (the input's, checked, or the worker's),
+ * its number, and who is on call now. A continued run only has its carried policy checked.
  * Returns why the input's policy was refused.
  */
-async function openIncident(
-  fx: Effects,
-  input: IncidentInput,
-  chatRules: boolean,
-  identityRulesFirst: boolean,
-): Promise<string | undefined> {
+async function openIncident(fx: Effects, input: IncidentInput): Promise<string | undefined> {
   const { m } = fx;
   if (m.state.number) {
     const checked = await oneLocalAtATime(m, () =>
@@ -255,10 +173,10 @@ async function openIncident(
   // Who declared is the proof's person; a name in the input stands only as written, and says so.
   if (opened.declared) Object.assign(m.state, { declaredBy: opened.declared.name, declaredVia: opened.declared.via });
   else if (input.source === 'manual') m.state.declaredVia = 'unverified';
-  if (opened.identity && (identityRulesFirst || patched(PATCHES.workerIdentityRules)))
-    m.policy = { ...m.policy, identity: opened.identity };
-  // Chat only when this worker has Slack and the incident's policy says where (older snapshots have no `slack`).
-  if (opened.chat && m.policy.slack && chatRules) m.book.chat = { cursor: 0, problems: [], approvals: [] };
+  // Who must be verified is the worker's rule, never the input policy's.
+  if (opened.identity) m.policy = { ...m.policy, identity: opened.identity };
+  // Chat only when this worker has Slack and the incident's policy says where.
+  if (opened.chat && m.policy.slack) m.book.chat = { cursor: 0, problems: [], approvals: [] };
   m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
   applyRegistration(fx, opened.number);
   if (opened.declaredProblem) record(m, fx.now(), 'warning', SYSTEM, `Who declared is unverified: ${opened.declaredProblem}`);
