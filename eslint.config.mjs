@@ -15,6 +15,20 @@ const workflowPolicyFiles = [
   'policy/approvals.ts',
 ];
 
+const builtinsInWorkflows = nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' }));
+// Asked after a local activity that resolved in a later workflow task, a patch fails to replay.
+const patchesOnlyInOnePlace = {
+  name: '@temporalio/workflow',
+  importNames: ['patched', 'deprecatePatch'],
+  message: 'Patches are asked in workflows/patches.ts (askPatches), first thing in a run, before any activity.',
+};
+// Two local activities in flight can resolve in another order on replay (sdk-typescript#1744).
+const localActivitiesOneAtATime = {
+  name: '@temporalio/workflow',
+  importNames: ['proxyLocalActivities'],
+  message: 'Local activities are reached through oneLocalAtATime (workflows/incident/activity-proxies.ts).',
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', 'bin/'] },
   js.configs.recommended,
@@ -35,7 +49,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
+          paths: [...builtinsInWorkflows, patchesOnlyInOnePlace, localActivitiesOneAtATime],
           patterns: [
             // Activities run outside the sandbox: workflows name them as types only (proxyActivities).
             { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Workflows import activities as types only.' },
@@ -47,6 +61,16 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The one place patched() and deprecatePatch() are called.
+    files: ['workflows/patches.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...builtinsInWorkflows, localActivitiesOneAtATime] }] },
+  },
+  {
+    // The one place local activities are proxied (and handed out one at a time).
+    files: ['workflows/incident/activity-proxies.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...builtinsInWorkflows, patchesOnlyInOnePlace] }] },
   },
   {
     // The contract is what every layer imports; it imports none of them.

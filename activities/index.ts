@@ -281,10 +281,6 @@ export function createActivities(deps: ActivityDeps) {
       return Promise.resolve('problem' in checked ? { problem: checked.problem, policy: deps.policy } : {});
     },
 
-    async registerIncident(input: RegisterIncidentInput): Promise<{ number: number }> {
-      return { number: await deps.store.register(input) };
-    },
-
     async syncIncident(snapshot: IncidentSnapshot): Promise<void> {
       await deps.store.sync(snapshot);
     },
@@ -363,7 +359,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Page-first incidents: every message of one send (a person's channels, everyone a notice names)
+     * Every message of one send (a person's channels, everyone a notice names)
      * at once, each still at most once (the ledger). Permanent failures come back per message; a
      * temporary one fails the batch, and its retry reports what earlier attempts sent as sent.
      */
@@ -377,7 +373,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Page-first incidents' first step, in one local activity: the policy (the input's, checked, or this
+     * An incident's first step, in one local activity: the policy (the input's, checked, or this
      * worker's), the incident's number, and who is on call at `onCallAt` (now) for the first page.
      */
     async openIncident(input: {
@@ -474,10 +470,6 @@ export function createActivities(deps: ActivityDeps) {
 
     listEvidence(input: { incidentId: string }): Promise<EvidenceRecord[]> {
       return evidence.list(input.incidentId);
-    },
-
-    async recordAcknowledgement(input: { incidentNumber: number; by: string; at: string }): Promise<void> {
-      await deps.store.recordAcknowledgement(input.incidentNumber, input.by, input.at);
     },
   };
 }

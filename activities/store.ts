@@ -172,14 +172,6 @@ export class IncidentStore {
     }, this.guardPool());
   }
 
-  /** Written before the acknowledgement is confirmed to the person, so no page goes out after it. */
-  async recordAcknowledgement(number: number, by: string, at: string): Promise<void> {
-    await this.pool.query(
-      'UPDATE incidents SET acknowledged_by = $2, acknowledged_at = COALESCE(acknowledged_at, $3), status = $4 WHERE number = $1',
-      [number, by, at, 'acknowledged'],
-    );
-  }
-
   /** Returns the seconds from opening to this page when it is the incident's first page sent. */
   async markSent(msg: OutboundMessage, messageId: string | undefined, rendered?: RenderedMessage): Promise<{ firstPageSeconds?: number }> {
     const { rows } = await this.pool.query<{ first: boolean; seconds: number }>(

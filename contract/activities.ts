@@ -48,7 +48,7 @@ export interface DeliveryResult {
 /** One message of a batch: delivered (or not, and why), or refused for good by its provider. */
 export type DeliveryOutcome = DeliveryResult | { status: 'failed'; channel: Channel; error: string };
 
-/** What a page-first incident's first local activity answers. */
+/** What an incident's first local activity answers. */
 export interface OpenedIncident {
   number: number;
   /** Who is on call at declaration (overrides included), for the first page. */

@@ -57,7 +57,7 @@ export type Notice =
   | { type: 'approval'; ref: string; subject: string; body: string }
   | { type: 'runbook-notify'; ref: string; targets: string[]; text: string }
   | { type: 'runbook-trouble'; host: string; text: string }
-  /** A status update taken by the main loop, sent by the notification lane (page-first incidents). */
+  /** A status update taken by the main loop, sent by the notification lane. */
   | { type: 'status-update'; n: number }
   /** Public update `n` (1-based) to the status page's subscribers. */
   | { type: 'public-update'; n: number };
@@ -89,7 +89,7 @@ export interface IncidentBook {
   /** Runbooks attached to the incident, and what their workflow was last told. */
   runbooks?: { attached: AttachedRunbook[]; started: boolean; sent: string };
   /**
-   * Chat (PATCHES.slackChat, when the worker has Slack): the last event posted, problems already said on
+   * Chat (when the worker has Slack): the last event posted, problems already said on
    * the timeline, and runbook approvals to offer as buttons. Absent: this incident has no chat.
    */
   chat?: { cursor: number; problems: string[]; approvals: { ref: string; text: string }[] };

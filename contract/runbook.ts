@@ -98,7 +98,7 @@ export interface RunbookInput {
   incidentId: string;
   incidentNumber: number;
   incidentWorkflowId: string;
-  /** The parts of the incident's policy snapshot the runbook workflow reads (the whole policy in older incidents). */
+  /** The parts of the incident's policy snapshot the runbook workflow reads. */
   policy: RunbookPolicy;
   sync: RunbookSync;
 }

@@ -27,14 +27,7 @@ export class EncryptionCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
   private readonly current: PayloadKey;
 
-  /**
-   * `lenient` opens payloads that were never sealed (saved histories from before encryption, replayed
-   * in CI); every running process is strict.
-   */
-  constructor(
-    keys: readonly PayloadKey[],
-    private readonly options: { lenient?: boolean } = {},
-  ) {
+  constructor(keys: readonly PayloadKey[]) {
     if (keys.length === 0) throw new Error('a payload codec needs at least one key');
     for (const k of keys) if (k.key.length !== 32) throw new Error(`payload key "${k.id}" is not 32 bytes`);
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
@@ -65,7 +58,6 @@ export class EncryptionCodec implements PayloadCodec {
   private open(payload: Payload): Payload {
     const encoding = text(payload.metadata?.[METADATA_ENCODING_KEY]);
     if (encoding !== ENCRYPTED_ENCODING) {
-      if (this.options.lenient) return payload;
       throw new ValueError(
         `refused a payload that is not encrypted (encoding ${encoding ?? 'none'}): it was not made with the payload key`,
       );

@@ -1,10 +1,11 @@
 /**
  * `npm run histories:capture` runs these scenarios on the real dev server and saves their
  * histories to test/histories/. replay.test.ts replays them on every CI run, so a workflow
- * change that breaks determinism for incidents already running fails CI. Capture again only
- * for a deliberate, patched() change.
+ * change that breaks determinism for incidents already running fails CI. 1.0's files are never
+ * recaptured: after a deliberate change behind a patch, capture under a new tag beside them
+ * (docs/versioning.md).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -27,10 +28,13 @@ import {
   submitPostMortemUpdate,
 } from '../contract';
 import { signProof } from '../activities/identity';
+import { actAs } from '../client/server/act-as';
+import { ENCRYPTED_ENCODING, EncryptionCodec, parsePayloadKeys } from '../security/payload-codec';
 import type { Action } from '../contract';
 import {
   TEST_IDENTITY_SECRET,
   declareIncident,
+  testApprovalKeys,
   openTestEnv,
   startTestWorker,
   testPolicy,
@@ -42,7 +46,7 @@ import { startSmtp, type TestSmtp } from '../dev/smtp-sink';
 import { startSlackStandin, type SlackStandin } from '../dev/slack-standin';
 import { RECORDER } from './fixtures/runbook-scripts';
 import { findRunbook, runbookHandle, runbookPolicy, scriptDir, startRunbookHost, uniqueHost, waitForStep } from './helpers/runbooks';
-import { approveStepUpdate, rejectStepUpdate } from '../contract';
+import { rejectStepUpdate } from '../contract';
 
 let env: TestEnv;
 let smtp: TestSmtp;
@@ -50,7 +54,7 @@ let slack: SlackStandin;
 beforeAll(async () => {
   env = await openTestEnv();
   smtp = await startSmtp();
-  // v8 on: the worker has Slack, so every incident has a chat lane (and its review archives the channel).
+  // The worker has Slack, so every incident has a chat lane (and its review archives the channel).
   slack = await startSlackStandin();
 });
 afterAll(async () => {
@@ -60,8 +64,32 @@ afterAll(async () => {
 });
 
 /** Exported with the Temporal CLI, the same JSON a user gets from `temporal workflow show --output json`. */
-// Histories of earlier code versions stay (e.g. *-v1.json, before the review child): they keep patched() honest.
-const TAG = process.env.HISTORY_TAG ?? 'v4';
+// Histories of earlier versions stay beside later ones: they keep the patches honest.
+const TAG = process.env.HISTORY_TAG ?? 'v1.0';
+
+/**
+ * The history with its payloads opened: the run's key is made for the run, and a saved history must
+ * replay for years after it, so it is kept as the workflow code saw it (test contacts only).
+ */
+async function openPayloads(value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map(openPayloads));
+  if (!value || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  const metadata = o.metadata as Record<string, string> | undefined;
+  if (metadata && typeof metadata.encoding === 'string' && Buffer.from(metadata.encoding, 'base64').toString() === ENCRYPTED_ENCODING) {
+    const sealed = {
+      metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+      data: Buffer.from(typeof o.data === 'string' ? o.data : '', 'base64'),
+    };
+    const [plain] = await codec.decode([sealed]);
+    return {
+      metadata: Object.fromEntries(Object.entries(plain!.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      data: Buffer.from(plain!.data ?? new Uint8Array()).toString('base64'),
+    };
+  }
+  return Object.fromEntries(await Promise.all(Object.entries(o).map(async ([k, v]) => [k, await openPayloads(v)] as const)));
+}
+const codec = new EncryptionCodec(parsePayloadKeys(process.env.PAYLOAD_KEYS ?? ''));
 
 async function save(name: string, handle: WorkflowHandle, runId?: string) {
   const runArgs = runId ? ['--run-id', runId] : [];
@@ -70,7 +98,11 @@ async function save(name: string, handle: WorkflowHandle, runId?: string) {
     ['workflow', 'show', '--workflow-id', handle.workflowId, ...runArgs, '--output', 'json', '--address', env.address],
     { maxBuffer: 64 * 1024 * 1024 },
   );
-  writeFileSync(path.join(__dirname, 'histories', `${name}-${TAG}.json`), stdout);
+  const file = path.join(__dirname, 'histories', `${name}-${TAG}.json`);
+  const opened = await openPayloads(JSON.parse(stdout));
+  // A saved history is what running incidents did: it is kept, never replaced.
+  if (existsSync(file)) throw new Error(`${path.basename(file)} exists: capture under a new HISTORY_TAG (docs/versioning.md)`);
+  writeFileSync(file, `${JSON.stringify(opened, null, 2)}\n`);
 }
 
 test('capture workflow histories', async () => {
@@ -89,7 +121,7 @@ test('capture workflow histories', async () => {
     await p1.handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
     await p1.handle.executeUpdate(assignCommanderUpdate, { args: [{ by: 'engineer-a', commander: 'ic' }] });
     await p1.handle.executeUpdate(addNoteUpdate, { args: [{ by: 'ic', text: 'webhook secret rotated upstream' }] });
-    // v7 on: a public update (title, memo, subscribers' emails).
+    // A public update (title, memo, subscribers' emails).
     await p1.handle.executeUpdate(postPublicUpdate, {
       args: [{ by: 'comms-lead', text: 'Payments are failing for some customers.', title: 'Payment errors' }],
     });
@@ -109,7 +141,7 @@ test('capture workflow histories', async () => {
     await review.result();
     await save('review-reminded-submitted', review);
 
-    // P2 raised to P0, manual escalation, skipped phases; the raise and the resolution by a verified person (v7 on).
+    // P2 raised to P0, manual escalation, skipped phases; the raise and the resolution by a verified person.
     const p0 = await declareIncident(env, taskQueue, { policy, severity: 'P2', title: 'Database compromised' });
     const asSecLead = <A extends object>(action: Action, args: A, via: 'token' | 'chat' = 'token') => ({
       ...args,
@@ -145,7 +177,7 @@ test('capture workflow histories', async () => {
     await save('p1-continued-as-new', long.handle, firstRun);
     await env.client.workflow.getHandle(long.handle.workflowId).terminate('capture done');
 
-    // v7 on: a P3 from Alertmanager whose alert clears resolves itself and opens no review.
+    // A P3 from Alertmanager whose alert clears resolves itself and opens no review.
     const firing = { fingerprint: 'capture-p3', name: 'DiskSpaceLow', status: 'firing' as const, labels: { alertname: 'DiskSpaceLow' } };
     const p3 = await declareIncident(env, taskQueue, { policy, severity: 'P3', source: 'alertmanager', alerts: [firing] });
     await p3.handle.signal(alertsSignal, {
@@ -182,7 +214,16 @@ test('capture workflow histories', async () => {
       await waitForStep(env, rb.handle, 'disk-space-full/delete-old-logs', ['awaiting-approval']);
       await steps.executeUpdate(rejectStepUpdate, { args: [{ by: 'ic', step: 'delete-old-logs', reason: 'logs are needed' }] });
       await waitForStep(env, rb.handle, 'disk-space-full/delete-old-backups', ['awaiting-approval']);
-      await steps.executeUpdate(approveStepUpdate, { args: [{ by: 'ic', step: 'delete-old-backups' }] });
+      // Approved by a verified approver, as the HTTP server does it: the host runs only a step whose approval is signed.
+      await actAs(
+        { client: env.client, identitySecret: TEST_IDENTITY_SECRET, approvalKey: testApprovalKeys().signing },
+        { id: 'eng-lead', name: 'Engineering Lead' },
+        'token',
+        rb.state.incidentId,
+        'approve',
+        { step: 'delete-old-backups' },
+      );
+      await waitForStep(env, rb.handle, 'disk-space-full/delete-old-backups', ['succeeded']);
       await waitForStep(env, rb.handle, 'disk-space-full/usage-after', ['succeeded']);
       await rb.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ic', rootCause: 'old backups', resolution: 'deleted' }] });
       await rb.handle.result();

@@ -2,7 +2,7 @@
  * What one incident costs Temporal: a scripted P1 under the shipped policy (declared with a commander,
  * first page, ack, five notes, five phase moves, a severity change, resolve; a second between actions,
  * as people type) may use at most half the workflow tasks, activities and history events it used
- * before page-first incidents (baseline measured with this script on the old code: see BEFORE).
+ * on the pre-release code (baseline measured with this script on that code: see BEFORE).
  */
 import { randomUUID } from 'node:crypto';
 import defaultPolicy from '../policy/default-policy.json';
@@ -29,7 +29,7 @@ const policy = parsePolicy(
   'shipped policy',
 );
 
-/** The same script on the code before page-first incidents (commit b485fbd): 306 events, 133 KB. */
+/** The same script on the pre-release code (commit b485fbd): 306 events, 133 KB. */
 const BEFORE = { workflowTasks: 45, activities: 32, events: 306 };
 
 /** People act a second apart: each message then meets an idle workflow, as in real use. */
@@ -67,7 +67,7 @@ test('a scripted P1 costs at most half the workflow tasks, activities and events
   await handle.result();
 
   const history = await handle.fetchHistory();
-  // Asking a closed incident replays its whole history: page-first runs must replay as they ran.
+  // Asking a closed incident replays its whole history: runs must replay as they ran.
   expect((await handle.query(stateQuery))?.status).toBe('resolved');
   const cost = historyCost(history);
   console.log(`scripted P1: ${JSON.stringify(cost)}; before: ${JSON.stringify(BEFORE)}`);

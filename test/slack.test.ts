@@ -453,10 +453,10 @@ test.each([
     // The first post reaches Slack, then the worker dies before the ledger says "posted".
     const dying = createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl });
     const reallyPost = dying.chat.postMessage.bind(dying.chat);
-    dying.chat.postMessage = (async (args: Parameters<typeof reallyPost>[0]) => {
+    dying.chat.postMessage = async (args: Parameters<typeof reallyPost>[0]) => {
       await reallyPost(args);
       throw new Error('worker killed');
-    });
+    };
     const view: ChatView = {
       incidentNumber: number,
       incidentId: `INC-${number}`,

@@ -8,7 +8,6 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   proxyActivities,
   setHandler,
   type ActivityOptions,
@@ -39,24 +38,10 @@ import { describeCommand, findStep, planRunbook, runbookHost } from '../policy/r
 import { requireName } from './validators';
 import { requireIdentity, verifiedActor, type UsedNonce, type VerifyActivity } from './identity';
 import { nowIso } from './clock';
-import { PATCHES } from './patches';
+import { askPatches, RUNBOOK_PATCHES } from './patches';
 
 type StoreActivities = ReturnType<typeof createActivities>;
 type HostActivities = ReturnType<typeof createRunbookActivities>;
-/** The activities hosts served before steps went by reference; only replays of old incidents schedule them. */
-interface LegacyHostActivities {
-  runShellStep(input: { incidentId: string; ref: string; timeoutMs: number; argv: string[] }): Promise<StepResult>;
-  runSqlStep(input: {
-    incidentId: string;
-    ref: string;
-    timeoutMs: number;
-    database: string;
-    sql: string;
-    args: string[];
-    action: string;
-  }): Promise<StepResult>;
-}
-
 const storeOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: {
@@ -74,15 +59,13 @@ const RUNBOOK = 'runbook';
  * durably, for a named approver. Every result goes to the evidence table and the incident's timeline.
  */
 export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState> {
+  // First, before any activity: which behaviour changes since 1.0 this run has (none yet).
+  const _patches = askPatches(RUNBOOK_PATCHES);
   const policy = input.policy.runbooks;
   const state: RunbookState = { incidentId: input.incidentId, sync: input.sync, steps: [], closed: false };
   const scopes = new Map<string, CancellationScope>();
   let version = 0;
   const bump = () => version++;
-  // Asked before anything else, so it never meets a local activity's marker (see PATCHES).
-  const verifiedAssigners = patched(PATCHES.verifiedCommanderAssigner);
-  // Runbook trouble (a failed step, an offline host) tells the commander once per host instead of escalating.
-  const troubleInforms = () => patched('runbook-trouble-informs');
 
   // Events reach the incident in order; an incident that has already closed no longer needs them.
   let events: Promise<void> = Promise.resolve();
@@ -111,11 +94,11 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
     if (!policy.approvers.includes('commander') || contactOf(state.sync.commander)?.id !== who.id) return no(listed);
     // The commander approves only when someone else, who may name commanders, named them, verified.
     const assigners = policy.commanderAssigners ?? DEFAULT_COMMANDER_ASSIGNERS;
-    if (verifiedAssigners && !state.sync.commanderAssignedById)
+    if (!state.sync.commanderAssignedById)
       return no(
         `they were named commander by ${state.sync.commanderAssignedBy ?? 'someone unknown'} without a verified identity, which opens no approval; ${listed}`,
       );
-    const namedBy = verifiedAssigners ? state.sync.commanderAssignedById : state.sync.commanderAssignedBy;
+    const namedBy = state.sync.commanderAssignedById;
     const assigner = contactOf(namedBy);
     if (assigner?.id === who.id) return no('they named themselves commander, and a self-assignment cannot approve');
     if (!assigner || !assigners.some((t) => holds(t, assigner)))
@@ -225,26 +208,13 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
   const execute = async (run: StepRun): Promise<StepResult> => {
     const acts = hostActivities(run);
     // A host runs only steps of its own policy, named by reference; it builds the command itself.
-    if (patched('runbook-step-by-reference')) {
-      return acts.runStep({
-        incidentId: input.incidentId,
-        runbook: run.plan.runbook,
-        step: run.plan.step,
-        params: run.plan.params,
-        expect: describeCommand(run.plan),
-        ...(run.grant ? { approval: run.grant } : {}),
-      });
-    }
-    // Incidents that scheduled steps before hosts took references replay through the old activities.
-    const legacy = acts as unknown as LegacyHostActivities;
-    const common = { incidentId: input.incidentId, ref: run.plan.ref, timeoutMs: run.plan.timeoutMs };
-    if (run.plan.kind === 'shell') return legacy.runShellStep({ ...common, argv: run.plan.argv! });
-    return legacy.runSqlStep({
-      ...common,
-      database: run.plan.database!,
-      sql: run.plan.sql!,
-      args: run.plan.sqlArgs ?? [],
-      action: run.plan.action ?? 'query',
+    return acts.runStep({
+      incidentId: input.incidentId,
+      runbook: run.plan.runbook,
+      step: run.plan.step,
+      params: run.plan.params,
+      expect: describeCommand(run.plan),
+      ...(run.grant ? { approval: run.grant } : {}),
     });
   };
 
@@ -289,14 +259,10 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
     if (!(await condition(answered, Math.max(deadlineMs - Date.now(), 1), { summary: `Approval of ${run.plan.ref}` }))) {
       unanswered();
       // Each further approvalTimeout without an answer reaches one level further, up to the last.
-      if (patched('approval-escalates-per-level')) {
-        for (let level = 1; level < input.policy.escalation.levels.length; level++) {
-          if (
-            await condition(answered, durationMs(policy.approvalTimeout), { summary: `Approval of ${run.plan.ref}, then the next level` })
-          )
-            break;
-          unanswered();
-        }
+      for (let level = 1; level < input.policy.escalation.levels.length; level++) {
+        if (await condition(answered, durationMs(policy.approvalTimeout), { summary: `Approval of ${run.plan.ref}, then the next level` }))
+          break;
+        unanswered();
       }
       await condition(answered);
     }
@@ -360,7 +326,8 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
       emit({
         actor: RUNBOOK,
         warning: run.status === 'failed',
-        ...(run.status === 'failed' && troubleInforms() ? { trouble: { host: result.host } } : {}),
+        // Runbook trouble (a failed step, an offline host) tells the commander once per host, never escalates.
+        ...(run.status === 'failed' ? { trouble: { host: result.host } } : {}),
         text: `${run.plan.ref} ${how} in ${formatDuration(result.durationMs)} on ${result.host}${ended}${result.headline ? `: ${result.headline}` : ''} (evidence #${evidenceId})`,
       });
     } catch (error) {
@@ -378,16 +345,14 @@ export async function runbookWorkflow(input: RunbookInput): Promise<RunbookState
       if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START) {
         run.error = `host ${run.plan.host} is offline: no runbook worker took the step within ${policy.hostOfflineAfter}`;
         // Automation trouble is information for the commander, never an escalation.
-        if (troubleInforms())
-          emit({ actor: RUNBOOK, warning: true, text: `${run.plan.ref} not run: ${run.error}`, trouble: { host: run.plan.host! } });
-        else emit({ actor: RUNBOOK, warning: true, text: `${run.plan.ref} not run: ${run.error}`, escalate: run.error });
+        emit({ actor: RUNBOOK, warning: true, text: `${run.plan.ref} not run: ${run.error}`, trouble: { host: run.plan.host! } });
       } else {
         run.error = cause instanceof Error ? cause.message : String(cause);
         emit({
           actor: RUNBOOK,
           warning: true,
           text: `${run.plan.ref} failed on ${run.plan.host}: ${run.error}`,
-          ...(troubleInforms() ? { trouble: { host: run.plan.host ?? '-' } } : {}),
+          trouble: { host: run.plan.host ?? '-' },
         });
       }
     } finally {

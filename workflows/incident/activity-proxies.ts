@@ -21,7 +21,7 @@ export const acts = proxyActivities<IncidentActivities>(activityOptions);
 export const withSummary = (summary: string): ActivityOptions => ({ ...activityOptions, summary });
 
 /**
- * Short store reads and writes of page-first incidents (policy check, registration, on-call, syncs):
+ * Short store reads and writes of an incident (policy check, registration, on-call, syncs):
  * run by the worker inside the workflow task that asks for them, so they cost no task round trip and
  * only a marker in history. Each is idempotent, since a local activity may run again after a crash.
  */
@@ -30,7 +30,8 @@ export const localOptions: LocalActivityOptions = {
   retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes },
 };
 
-export const local = proxyLocalActivities<IncidentActivities>(localOptions);
+/** Not exported: a local activity is reached only through oneLocalAtATime. */
+const local = proxyLocalActivities<IncidentActivities>(localOptions);
 
 /** A local activity call with its summary for the Web UI. */
 export const withLocalSummary = (summary: string): LocalActivityOptions => ({ ...localOptions, summary });
@@ -40,8 +41,8 @@ export const withLocalSummary = (summary: string): LocalActivityOptions => ({ ..
  * replay in another order than they completed (temporalio/sdk-typescript#1744, fixed in later cores),
  * and the coroutines waiting on them would then issue commands in another order: a replay failure.
  */
-export function oneLocalAtATime<T>(m: { localTail: Promise<unknown> }, run: () => Promise<T>): Promise<T> {
-  const result = m.localTail.then(run);
+export function oneLocalAtATime<T>(m: { localTail: Promise<unknown> }, run: (activities: typeof local) => Promise<T>): Promise<T> {
+  const result = m.localTail.then(() => run(local));
   m.localTail = result.catch(() => undefined);
   return result;
 }

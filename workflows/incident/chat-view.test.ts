@@ -18,7 +18,7 @@ function incident(severity: 'P0' | 'P1' | 'P3', chat = true) {
   return m;
 }
 
-test('no chat view without a chat lane (the patch, or a worker without Slack)', () => {
+test('no chat view without a chat lane (a worker without Slack, or a policy without it)', () => {
   expect(chatView(incident('P1', false), 'wf', {})).toBeUndefined();
 });
 

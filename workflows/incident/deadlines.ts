@@ -43,7 +43,7 @@ export interface DueBreach {
 export function statusPageDeadlineMs(m: IncidentModel): number | undefined {
   const { state, policy, book } = m;
   const rule = policy.statusPage;
-  if (!m.publicStatusRules || !rule?.updateWithin || state.status === 'resolved') return undefined;
+  if (!rule?.updateWithin || state.status === 'resolved') return undefined;
   if (!rule.updateSeverities.includes(state.severity) || state.publicUpdates?.length || book.breachKeys.includes('status-page'))
     return undefined;
   if (rule.components.length && !rule.components.some((c) => c.services.includes(state.service))) return undefined;
@@ -80,16 +80,11 @@ export function dueBreaches(m: IncidentModel, nowMs: number): DueBreach[] {
   return due;
 }
 
-/** The next escalation entry and when it may be paged (catch-up rules honour the repeat interval). */
+/** The next escalation entry and when it may be paged (honouring the repeat interval). */
 export function upcomingEscalation(m: IncidentModel): (EscalationEntry & { atMs: number }) | undefined {
   const { policy, state, book } = m;
   const plan = planEscalation(policy, state.severity, m.declaredMs);
-  const upcoming = m.catchUpRules
-    ? nextEscalation(plan, book.paged, book.levelPagedAtMs ?? {}, durationMs(policy.escalation.repeat.interval))
-    : (() => {
-        const entry = plan.find((e) => !book.paged.includes(e.key));
-        return entry && { entry, atMs: entry.atMs };
-      })();
+  const upcoming = nextEscalation(plan, book.paged, book.levelPagedAtMs ?? {}, durationMs(policy.escalation.repeat.interval));
   return upcoming && { ...upcoming.entry, atMs: upcoming.atMs };
 }
 

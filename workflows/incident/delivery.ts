@@ -12,7 +12,6 @@ import { SYSTEM, record, type IncidentModel } from './state';
 export interface Effects {
   m: IncidentModel;
   now(): number;
-  patched(id: string): boolean;
 }
 
 export interface Message {

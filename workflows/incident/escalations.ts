@@ -9,11 +9,6 @@ export async function runEscalations(fx: Effects): Promise<void> {
   if (due.page.length === 0) return;
   const page = (e: (typeof due.page)[number]) =>
     pageLevel(fx, e.level, { dedupPrefix: dedupKeys.escalationPage(e.cycle, e.level), stopIfAcknowledged: true, cycle: e.cycle });
-  if (!m.catchUpRules) {
-    // Pages of one step go out together (P0 pages every level at once).
-    await Promise.all(due.page.map(page));
-    return;
-  }
   // A level counts as paged when its page is out (a retried delivery can take a while): the repeat
   // interval runs from then, so nobody gets the same incident twice within it.
   const pageAndNote = async (e: (typeof due.page)[number]) => {

@@ -37,7 +37,6 @@ import {
   registeredUpdate,
 } from '../../contract';
 import { requireIdentity, verifiedActor, type VerifyActivity } from '../identity';
-import { PATCHES } from '../patches';
 import {
   validateAcknowledge,
   validateAddNote,
@@ -50,7 +49,7 @@ import {
   validateResolve,
   validateSetImpact,
 } from '../validators';
-import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
+import { oneLocalAtATime, withLocalSummary } from './activity-proxies';
 import { flush } from './persistence';
 import { planDeadlines } from './deadlines';
 import type { Effects } from './paging';
@@ -73,7 +72,7 @@ export function registerHandlers(fx: Effects): void {
   });
 
   const verify: VerifyActivity = (input) =>
-    oneLocalAtATime(m, () =>
+    oneLocalAtATime(m, (local) =>
       local.verifyActor.executeWithOptions(withLocalSummary(`Verify who ${input.action}s: ${input.proof.person}`), [input]),
     );
   /**
@@ -123,14 +122,8 @@ export function registerHandlers(fx: Effects): void {
       async (args) => {
         t.acknowledge(m, args, fx.now());
         // In the store before the person hears "acknowledged": pages still in flight then stand down.
-        if (fx.patched(PATCHES.ackRecordedInStore) && m.state.number) {
-          // Page-first incidents sync the whole incident (its row carries the acknowledgement) at once.
-          if (m.pageFirst) await flush(fx);
-          else
-            await acts.recordAcknowledgement.executeWithOptions(withSummary(`Record the acknowledgement by ${args.by}`), [
-              { incidentNumber: m.state.number, by: args.by, at: m.state.acknowledgedAt! },
-            ]);
-        }
+        // The whole incident is synced at once: its row carries the acknowledgement.
+        if (m.state.number) await flush(fx);
         return reply();
       },
     ),
@@ -199,7 +192,7 @@ export function registerHandlers(fx: Effects): void {
         // The status page reads visibility only (no query, so no worker needed): public updates ride in the memo.
         upsertMemo({ ...t.postPublicUpdate(m, args, fx.now()) });
         // Subscribers hear of each public update (incidents started with the public status page rules).
-        if (m.publicStatusRules) queueNotice(m, { type: 'public-update', n: m.state.publicUpdates!.length });
+        queueNotice(m, { type: 'public-update', n: m.state.publicUpdates!.length });
         return reply();
       },
     ),
@@ -227,6 +220,6 @@ export function registerHandlers(fx: Effects): void {
     if (!def) throw new Error(`no runbook "${id}"; runbooks: ${(m.policy.runbooks?.definitions ?? []).map((d) => d.id).join(', ')}`);
     return planRunbook(def, t.runbookLabels(m, id), { incidentId: m.state.incidentId, nowMs: fx.now() });
   });
-  setHandler(runbookEventSignal, (event) => t.applyRunbookEvent(m, event, fx.now(), () => fx.patched(PATCHES.approvalEscalationCapped)));
+  setHandler(runbookEventSignal, (event) => t.applyRunbookEvent(m, event, fx.now()));
   setHandler(alertsSignal, (batch) => t.queueAlertBatch(m, batch));
 }

@@ -6,7 +6,7 @@ import { condition, isCancellation } from '@temporalio/workflow';
 import { PUBLIC_STATE_LABELS, type Notice } from '../../contract';
 import { notificationMessage } from '../messages';
 import { dedupKeys } from './dedup-keys';
-import { deliverOne, pageLevel, sendToTargets, type Effects } from './paging';
+import { pageLevel, sendToTargets, type Effects } from './paging';
 import { deliverPlanned } from './send-at-once';
 import { SYSTEM, changed, record } from './state';
 import { acts, withSummary } from './activity-proxies';
@@ -110,11 +110,7 @@ const handlers: Handlers = {
       },
       who: `${r.name} (customers)`,
     }));
-    if (fx.m.pageFirst) {
-      await deliverPlanned(fx, planned, `Customer email to ${planned.map((p) => p.payload.recipient.name).join(', ')}`);
-      return;
-    }
-    await Promise.all(planned.map((p) => deliverOne(fx, p.payload, p.who, `Customer email to ${p.payload.recipient.name}`)));
+    await deliverPlanned(fx, planned, `Customer email to ${planned.map((p) => p.payload.recipient.name).join(', ')}`);
   },
   async approval(fx, n) {
     // Chat offers the approval as buttons in the incident's channel (the chat lane posts it once).
@@ -167,17 +163,7 @@ const handlers: Handlers = {
 const handle = (fx: Effects, n: Notice) => (handlers[n.type] as (fx: Effects, n: Notice) => Promise<void>)(fx, n);
 
 /** Drains the queue, first in first out; notices queued while draining are sent in the same pass. */
-export async function runNotices(fx: Effects): Promise<void> {
-  const { book } = fx.m;
-  while (book.notices.length > 0) {
-    const n = book.notices.shift()!;
-    // The store hears of the drained queue; the loop need not wake for it.
-    fx.m.storeDirty = true;
-    await handle(fx, n);
-  }
-}
-
-/** Notices that page someone: page-first incidents send them from the main loop, beside escalations. */
+/** Notices that page someone: the main loop sends them, beside escalations. */
 export const isPageNotice = (n: Notice): boolean => n.type === 'manual-escalation' || n.type === 'approval';
 
 /** Sends the queued notices `which` selects, first in first out, leaving the others queued. */
@@ -198,7 +184,7 @@ export interface NotificationLane {
 }
 
 /**
- * Page-first incidents send notifications (initial, executive, phase, breach, status updates, customers,
+ * Incidents send notifications (initial, executive, phase, breach, status updates, customers,
  * runbook news, resolution) on this lane, beside the main loop: a slow mail server or a delivery held by
  * a killed worker never delays a page. It wakes the main loop when it has drained the queue.
  */

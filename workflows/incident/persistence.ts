@@ -4,7 +4,7 @@
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { formatIncidentId, searchAttributes, type IncidentState, type RegisterIncidentInput } from '../../contract';
-import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
+import { oneLocalAtATime, withLocalSummary } from './activity-proxies';
 import type { Effects } from './paging';
 import { record } from './state';
 
@@ -21,15 +21,6 @@ export function registration(fx: Effects): RegisterIncidentInput {
     declaredBy: state.declaredBy,
     declaredAt: state.declaredAt,
   };
-}
-
-/** Gives the incident its number (INC-n) in the store and puts the declaration on the timeline. */
-export async function registerIncident(fx: Effects): Promise<void> {
-  const { state } = fx.m;
-  const register = fx.m.pageFirst
-    ? local.registerIncident.executeWithOptions(withLocalSummary(`Register incident: ${state.title}`), [registration(fx)])
-    : acts.registerIncident.executeWithOptions(withSummary(`Register incident: ${state.title}`), [registration(fx)]);
-  applyRegistration(fx, (await register).number);
 }
 
 /** The incident's number and id, and its declaration on the timeline. */
@@ -74,15 +65,14 @@ export async function flush(fx: Effects): Promise<void> {
   const events = state.timeline.filter((e) => e.seq > book.persistedSeq);
   const { timeline: _timeline, phases, breaches, ...rest } = state;
   const snapshot = { number: state.number, state: rest, events, phases, breaches };
-  if (m.pageFirst) m.syncedRow = storeRowKey(state);
+  m.syncedRow = storeRowKey(state);
   const summary = `Record ${state.incidentId} (${state.phase}, ${state.status})`;
   const before = m.version;
-  if (m.pageFirst) await oneLocalAtATime(m, () => local.syncIncident.executeWithOptions(withLocalSummary(summary), [snapshot]));
-  else await acts.syncIncident.executeWithOptions(withSummary(summary), [snapshot]);
-  // Page-first syncs may overlap (the acknowledgement syncs from its handler): the furthest one counts.
+  await oneLocalAtATime(m, (local) => local.syncIncident.executeWithOptions(withLocalSummary(summary), [snapshot]));
+  // Syncs may overlap (the acknowledgement syncs from its handler): the furthest one counts.
   book.persistedSeq = Math.max(book.persistedSeq, events.length ? events[events.length - 1]!.seq : 0);
   // A change made while the sync was out (a message, the notification lane) is synced on the next pass.
-  m.storeDirty = m.pageFirst && m.version !== before;
+  m.storeDirty = m.version !== before;
   publishSearchAttributes(fx);
 }
 

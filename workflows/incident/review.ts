@@ -23,8 +23,8 @@ export async function openReview(fx: Effects): Promise<void> {
         commander: state.commander,
         resolvedAt: state.resolvedAt!,
         incidentWorkflowId,
-        // Page-first incidents leave out the runbooks (most of the policy, never read by the review).
-        policy: fx.m.pageFirst && policy.runbooks ? { ...policy, runbooks: { ...policy.runbooks, definitions: [] } } : policy,
+        // Without the runbooks (most of the policy, never read by the review).
+        policy: policy.runbooks ? { ...policy, runbooks: { ...policy.runbooks, definitions: [] } } : policy,
         ...(fx.m.book.chat ? { chat: true } : {}),
       },
     ],

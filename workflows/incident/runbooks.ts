@@ -6,7 +6,6 @@ import { ParentClosePolicy, getExternalWorkflowHandle, startChild, workflowInfo 
 import { durationMs } from '../../policy/duration';
 import { runbookSyncSignal, runbookWorkflowId, searchAttributes, type RunbookSync } from '../../contract';
 import { runbookWorkflow } from '../runbook';
-import { PATCHES } from '../patches';
 import { acts, withSummary } from './activity-proxies';
 import type { Effects } from './paging';
 import { SYSTEM, iso, record } from './state';
@@ -22,7 +21,7 @@ export async function syncRunbooks(fx: Effects): Promise<void> {
   if (rb.attached.length === 0) return;
   const sync: RunbookSync = { phase: state.phase, status: state.status, commander: state.commander, attached: rb.attached };
   // The runbook workflow's approval rules need to know who named the commander.
-  if (state.commanderAssignedBy && fx.patched(PATCHES.commanderAssignerInSync)) sync.commanderAssignedBy = state.commanderAssignedBy;
+  if (state.commanderAssignedBy) sync.commanderAssignedBy = state.commanderAssignedBy;
   if (state.commanderAssignedById) sync.commanderAssignedById = state.commanderAssignedById;
   const key = JSON.stringify(sync);
   if (key === rb.sent) return;
@@ -35,10 +34,13 @@ export async function syncRunbooks(fx: Effects): Promise<void> {
           incidentId: state.incidentId,
           incidentNumber: state.number,
           incidentWorkflowId: workflowInfo().workflowId,
-          // Page-first incidents hand over only what the runbook workflow reads: the policy is in this history once.
-          policy: m.pageFirst
-            ? { runbooks: m.policy.runbooks, contacts: m.policy.contacts, escalation: m.policy.escalation, identity: m.policy.identity }
-            : m.policy,
+          // Only what the runbook workflow reads: the whole policy is in this history once.
+          policy: {
+            runbooks: m.policy.runbooks,
+            contacts: m.policy.contacts,
+            escalation: m.policy.escalation,
+            identity: m.policy.identity,
+          },
           sync,
         },
       ],

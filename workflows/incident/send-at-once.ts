@@ -1,5 +1,5 @@
 /**
- * Effects of page-first incidents: every message of one send (a page level, a notice) in one activity,
+ * Effects: every message of one send (a page level, a notice) in one activity,
  * all channels at once; the ledger still makes each one exactly-once. Pages go as regular activities,
  * which any worker takes and Temporal retries for as long as needed; notifications try a short local
  * activity first (no task round trip, no extra history) and fall back to a regular one.
@@ -7,7 +7,7 @@
 import { CHANNEL_TRAITS, addressFor, missingAddress } from '../../contract/channels';
 import type { DeliveryOutcome, OnCallAnswer, OutboundMessage } from '../../contract';
 import type { Recipient } from '../recipients';
-import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
+import { acts, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import { dedupKeys } from './dedup-keys';
 import type { Channel } from '../../policy/schema';
 import { channelBody, channelsOf, failureCause, recordDelivery, recordOutboxed, type Effects, type TargetOptions } from './delivery';
@@ -31,7 +31,7 @@ export async function deliverPlanned(fx: Effects, planned: Planned[], summary: s
     // workflow task, and with it any page scheduled meanwhile, until it is done.
     if (fx.m.state.status !== 'open' && msgs.every((msg) => msg.kind === 'notification')) {
       try {
-        outcomes = await oneLocalAtATime(fx.m, () => local.deliverAll.executeWithOptions({ ...quickLocal, summary }, [msgs]));
+        outcomes = await oneLocalAtATime(fx.m, (local) => local.deliverAll.executeWithOptions({ ...quickLocal, summary }, [msgs]));
       } catch {
         // Resumed: what the local attempt sent counts as sent, and is not sent again.
         outcomes = await acts.deliverAll.executeWithOptions(withSummary(summary), [msgs, true]);
@@ -117,6 +117,6 @@ export async function onCallNow(fx: Effects): Promise<OnCallAnswer> {
   // The first page goes out in the task that opened the incident: the answer is a second old at most.
   if (opened && fx.now() - opened.atMs < 1000) return opened.answer;
   const ask = { oncall: fx.m.policy.oncall, at: iso(fx.now()) };
-  const who = await oneLocalAtATime(fx.m, () => local.whoIsOnCall.executeWithOptions(withLocalSummary('Who is on call now'), [ask]));
+  const who = await oneLocalAtATime(fx.m, (local) => local.whoIsOnCall.executeWithOptions(withLocalSummary('Who is on call now'), [ask]));
   return who.now;
 }

@@ -1,6 +1,6 @@
 /**
  * The incident as data: the state callers see, the book the workflow keeps, and the policy it runs.
- * Pure: no activities, no `patched()`, no clock of its own (times come in as `nowMs`).
+ * Pure: no activities, no clock of its own (times come in as `nowMs`).
  */
 import type { ResponsePolicy } from '../../policy/schema';
 import type { IncidentBook, IncidentInput, IncidentState, Notice, OnCallAnswer, TimelineKind, Verification } from '../../contract';
@@ -13,26 +13,17 @@ export interface IncidentModel {
   /** Assigned before the main loop; handlers that need it reject until the incident is registered. */
   policy: ResponsePolicy;
   declaredMs: number;
-  /** Incidents that began before catch-up rules existed keep the old ones, so their histories replay. */
-  catchUpRules: boolean;
-  /** The public status page's rules (PATCHES.publicStatusPage), decided once per run. */
-  publicStatusRules?: boolean;
   /** Bumped on every change so the main loop wakes; not carried, it only orders wake-ups. */
   version: number;
   /** Something the store has not heard of yet. */
   storeDirty: boolean;
   /** The search attribute values last upserted (not carried: a new run upserts once). */
   publishedAttributes: string;
-  /**
-   * Page-first incidents (PATCHES.pageFirst, decided once per run): local activities for store work,
-   * a page's channels in parallel, notifications on their own lane, one timer per deadline.
-   */
-  pageFirst: boolean;
-  /** The store row as last synced (page-first incidents sync row changes sooner than timeline events). */
+  /** The store row as last synced (row changes are synced sooner than timeline events). */
   syncedRow?: string;
   /** The last local activity asked for (they run one at a time: oneLocalAtATime). */
   localTail: Promise<unknown>;
-  /** Who was on call when a page-first incident opened (workflow time), for its first page. */
+  /** Who was on call when the incident opened (workflow time), for its first page. */
   openedOnCall?: { atMs: number; answer: OnCallAnswer };
   /** How the person whose action is being applied was verified; set only while it is applied. */
   acting?: Verification;
@@ -87,11 +78,9 @@ export function initialModel(input: IncidentInput, declaredAt: string): Incident
     book,
     policy: input.policy!,
     declaredMs: Date.parse(state.declaredAt),
-    catchUpRules: false,
     version: 0,
     storeDirty: true,
     publishedAttributes: '',
-    pageFirst: false,
     localTail: Promise.resolve(),
     usedNonces: (book.usedNonces ??= []),
   };

@@ -18,12 +18,7 @@ export async function sendStatusUpdate(fx: Effects, n: number): Promise<void> {
   });
 }
 
-export async function runStatusUpdates(fx: Effects): Promise<void> {
-  const due = takeDueStatusUpdate(fx.m, fx.now());
-  if (due) await sendStatusUpdate(fx, due.n);
-}
-
-/** Page-first incidents: the due status update goes to the notification lane; the main loop goes on. */
+/** The due status update goes to the notification lane; the main loop goes on. */
 export function queueDueStatusUpdate(fx: Effects): void {
   const due = takeDueStatusUpdate(fx.m, fx.now());
   if (due) queueNotice(fx.m, { type: 'status-update', n: due.n });

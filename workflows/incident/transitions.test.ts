@@ -14,14 +14,13 @@ const SEC = 1_000;
 const MIN = 60 * SEC;
 
 /** A registered incident declared at T0 whose first page (on-call, level 0) is out, as after the workflow's first pass. */
-function incident(severity: Severity, { catchUp = true, alerts = [] as AlertRef[] } = {}): IncidentModel {
+function incident(severity: Severity, { alerts = [] as AlertRef[] } = {}): IncidentModel {
   const m = initialModel(
     { title: 'API 5xx spike', severity, service: 'api', source: 'manual', declaredBy: 'alice', policy, alerts },
     new Date(T0).toISOString(),
   );
   m.state.number = 1;
   m.state.incidentId = 'INC-1';
-  m.catchUpRules = catchUp;
   m.book.notices = [];
   const first = t.takeDueEscalations(m, T0 + 100);
   for (const e of first.page) t.notePagedLevel(m, e.level, T0 + 200);
@@ -48,6 +47,7 @@ describe('escalation', () => {
     t.recordBreaches(m, now);
     expect(m.state.breaches.map((b) => b.text)).toEqual([
       'P1 not acknowledged within 15m',
+      'P1 without a public status update within 15m of detection',
       "Phase detect not finished within 5m of declaration (its budget counts from the declaration, not from the phase's start)",
       "Phase triage not finished within 15m of declaration (its budget counts from the declaration, not from the phase's start)",
     ]);
@@ -99,13 +99,6 @@ describe('escalation', () => {
     ).toBe(true);
   });
 
-  test('without catch-up rules (incidents from before them), every overdue entry is paged together', () => {
-    const m = incident('P1', { catchUp: false });
-    const step = t.takeDueEscalations(m, T0 + 50 * MIN);
-    expect(step.oneByOne).toBe(false);
-    expect(keys(step)).toEqual(['page:c0-l1', 'page:c0-l2', 'page:c1-l0', 'page:c1-l1', 'page:c1-l2']);
-  });
-
   test('a manual escalation pages the next level under its own key, and the plan skips that level', () => {
     const m = incident('P1');
     t.escalate(m, { by: 'alice', reason: 'no answer' }, T0 + 2 * MIN);
@@ -122,31 +115,23 @@ describe('runbook approvals that go unanswered', () => {
 
   test('each reminder escalates one level', () => {
     const m = incident('P1');
-    t.applyRunbookEvent(m, escalateEvent, T0 + MIN, () => true);
+    t.applyRunbookEvent(m, escalateEvent, T0 + MIN);
     expect(m.state.escalationLevel).toBe(1);
   });
 
   test('past the last level, the timeline keeps the reminder and nobody is paged again', () => {
     const m = incident('P1');
-    for (let i = 0; i < 2; i++) t.applyRunbookEvent(m, escalateEvent, T0 + MIN, () => true);
+    for (let i = 0; i < 2; i++) t.applyRunbookEvent(m, escalateEvent, T0 + MIN);
     m.book.notices = [];
-    t.applyRunbookEvent(m, escalateEvent, T0 + 2 * MIN, () => true);
+    t.applyRunbookEvent(m, escalateEvent, T0 + 2 * MIN);
     expect(m.book.notices).toEqual([]);
     expect(lastEvent(m).text).toBe('Approval of restart-api/2 unanswered: every level of the escalation path has been paged');
   });
 
-  test('before the cap existed (patch absent), the last level is paged again', () => {
-    const m = incident('P1');
-    for (let i = 0; i < 2; i++) t.applyRunbookEvent(m, escalateEvent, T0 + MIN, () => true);
-    m.book.notices = [];
-    t.applyRunbookEvent(m, escalateEvent, T0 + 2 * MIN, () => false);
-    expect(m.book.notices).toEqual([expect.objectContaining({ type: 'manual-escalation', level: 2 })]);
-  });
-
   test('trouble on a host informs once per host', () => {
     const m = incident('P1');
-    t.applyRunbookEvent(m, { text: 'db-1 offline', actor: 'runbook', trouble: { host: 'db-1' } }, T0, () => true);
-    t.applyRunbookEvent(m, { text: 'db-1 still offline', actor: 'runbook', trouble: { host: 'db-1' } }, T0, () => true);
+    t.applyRunbookEvent(m, { text: 'db-1 offline', actor: 'runbook', trouble: { host: 'db-1' } }, T0);
+    t.applyRunbookEvent(m, { text: 'db-1 still offline', actor: 'runbook', trouble: { host: 'db-1' } }, T0);
     expect(m.book.notices).toEqual([{ type: 'runbook-trouble', host: 'db-1', text: 'db-1 offline' }]);
   });
 });
@@ -267,7 +252,6 @@ describe('the plan: a status page update within 15 minutes of P0/P1 detection', 
   const withRule = (severity: Severity, service = 'api') => {
     const m = incident(severity);
     m.state.service = service;
-    m.publicStatusRules = true;
     return m;
   };
 
@@ -287,10 +271,10 @@ describe('the plan: a status page update within 15 minutes of P0/P1 detection', 
     expect(planDeadlines(m).deadlines.publicUpdate).toBeUndefined();
   });
 
-  test('a public update in time, a P2, an internal service or a run before the rule: nothing due', () => {
+  test('a public update in time, a P2 or an internal service: nothing due', () => {
     const published = withRule('P0');
     t.postPublicUpdate(published, { by: 'comms', text: 'Investigating', title: 'Sign-in failing' }, T0 + 5 * MIN);
-    const cases = [published, withRule('P2'), withRule('P1', 'batch-reports'), incident('P1')];
+    const cases = [published, withRule('P2'), withRule('P1', 'batch-reports')];
     for (const m of cases) {
       expect(planDeadlines(m).deadlines.publicUpdate).toBeUndefined();
       t.recordBreaches(m, T0 + 60 * MIN);

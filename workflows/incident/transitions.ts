@@ -1,7 +1,6 @@
 /**
  * What each message and each tick does to an incident. Pure: every function changes the model and
- * queues notices (work for the effects), given the time as `nowMs`; none calls an activity or
- * `patched()`. Patch decisions come in as arguments, asked only where the workflow always asked them.
+ * queues notices (work for the effects), given the time as `nowMs`; none calls an activity.
  */
 import { durationMs, formatDuration } from '../../policy/duration';
 import { matchRunbooks } from '../../policy/runbook-plan';
@@ -175,11 +174,8 @@ export function attachMatchingRunbooks(m: IncidentModel, nowMs: number): void {
   }
 }
 
-/**
- * A runbook event: on the timeline, with approvals and notifications queued. `escalationCapped` is
- * asked only when the path is exhausted (its patch marker sits there in histories).
- */
-export function applyRunbookEvent(m: IncidentModel, event: RunbookEvent, nowMs: number, escalationCapped: () => boolean): void {
+/** A runbook event: on the timeline, with approvals and notifications queued. */
+export function applyRunbookEvent(m: IncidentModel, event: RunbookEvent, nowMs: number): void {
   const { state, book } = m;
   record(m, nowMs, event.warning ? 'warning' : 'runbook', event.actor, event.text);
   if (event.approval) queueNotice(m, { type: 'approval', ...event.approval });
@@ -190,14 +186,9 @@ export function applyRunbookEvent(m: IncidentModel, event: RunbookEvent, nowMs: 
   }
   if (event.escalate && state.status !== 'resolved') {
     const next = nextManualLevel(m);
-    if (next === undefined && escalationCapped()) {
-      // Once per level, up to the last: past it, the timeline keeps the reminder and nobody is paged again.
-      record(m, nowMs, 'warning', SYSTEM, `${event.escalate}: every level of the escalation path has been paged`);
-    } else {
-      // Beyond the last level, the last level is paged again: an unanswered approval never goes quiet.
-      const levels = applicableLevels(m);
-      escalateTo(m, next ?? levels[levels.length - 1]!, 'runbook', event.escalate, 'Escalation to', nowMs);
-    }
+    // Once per level, up to the last: past it, the timeline keeps the reminder and nobody is paged again.
+    if (next === undefined) record(m, nowMs, 'warning', SYSTEM, `${event.escalate}: every level of the escalation path has been paged`);
+    else escalateTo(m, next, 'runbook', event.escalate, 'Escalation to', nowMs);
   }
 }
 
@@ -280,22 +271,13 @@ function noteEscalation(m: IncidentModel, entry: EscalationEntry, nowMs: number)
 }
 
 /**
- * The escalation entries due at `nowMs`, marked paged and on the timeline. With catch-up rules, after a
- * gap each overdue level is paged once, in level order, nobody twice within the repeat interval.
+ * The escalation entries due at `nowMs`, marked paged and on the timeline. After a gap each overdue
+ * level is paged once, in level order, nobody twice within the repeat interval.
  */
 export function takeDueEscalations(m: IncidentModel, nowMs: number): EscalationStep {
   const { policy, state, book } = m;
   if (state.status !== 'open') return { page: [], oneByOne: false };
   const plan = planEscalation(policy, state.severity, m.declaredMs);
-  if (!m.catchUpRules) {
-    const due = plan.filter((e) => e.atMs <= nowMs && !book.paged.includes(e.key));
-    for (const entry of due) {
-      book.paged.push(entry.key);
-      state.escalationCycle = Math.max(state.escalationCycle, entry.cycle);
-      noteEscalation(m, entry, nowMs);
-    }
-    return { page: due, oneByOne: false };
-  }
   const last = (book.levelPagedAtMs ??= {});
   const due = dueEscalations(plan, book.paged, nowMs, last, durationMs(policy.escalation.repeat.interval));
   if (due.page.length === 0) return { page: [], oneByOne: false };

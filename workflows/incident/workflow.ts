@@ -13,23 +13,26 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { declaredArgs, type IncidentInput, type IncidentState } from '../../contract';
-import { acts, local, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
+import { oneLocalAtATime, withLocalSummary } from './activity-proxies';
 import { planDeadlines } from './deadlines';
+import { askPatches, PATCHES } from '../patches';
 import { DeadlineTimer } from './deadline-timer';
 import { runEscalations } from './escalations';
 import { registerHandlers } from './handlers';
-import { isPageNotice, runNotices, runNoticesWhere, startNotificationLane } from './notices';
+import { isPageNotice, runNoticesWhere, startNotificationLane } from './notices';
 import type { Effects } from './paging';
 import { currentDetails } from './details';
 import { startChatLane, type ChatLane } from './chat';
-import { applyRegistration, flush, publishSearchAttributes, registerIncident, registration, storeRowKey } from './persistence';
+import { applyRegistration, flush, publishSearchAttributes, registration, storeRowKey } from './persistence';
 import { openReview } from './review';
 import { addFollowUps, cancelRunbooks, syncRunbooks } from './runbooks';
 import { SYSTEM, initialModel, iso, record, trimForCarry } from './state';
-import { queueDueStatusUpdate, runStatusUpdates } from './status-updates';
+import { queueDueStatusUpdate } from './status-updates';
 import { applyAlertBatches, recordBreaches } from './transitions';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
+  // First, before any activity: which behaviour changes since 1.0 this run has (none yet).
+  const _patches = askPatches(PATCHES);
   // Declared when the workflow started (the alert arrived), not when a worker first ran it: a worker that
   // was down must catch up from the real time, and MTTA counts from it.
   const declaredAt = input.carried ? '' : workflowInfo().startTime.toISOString();
@@ -59,7 +62,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   // Runbook follow-ups are in the store before the review drafts its post-mortem.
   if (m.book.runbooks?.attached.length) await addFollowUps(fx);
   if (m.state.resolvedBy === 'alertmanager' && !m.policy.review.autoResolved)
-    record(m, fx.now(), 'note', SYSTEM, 'No post-incident review: it resolved on its own when its alerts cleared (policy review.autoResolved)');
+    record(
+      m,
+      fx.now(),
+      'note',
+      SYSTEM,
+      'No post-incident review: it resolved on its own when its alerts cleared (policy review.autoResolved)',
+    );
   else await openReview(fx);
   await flush(fx);
   if (chat) await condition(() => chat.idle());
@@ -153,13 +162,13 @@ export const TIMELINE_SYNC_WINDOW_MS = 300_000;
 async function openIncident(fx: Effects, input: IncidentInput): Promise<string | undefined> {
   const { m } = fx;
   if (m.state.number) {
-    const checked = await oneLocalAtATime(m, () =>
+    const checked = await oneLocalAtATime(m, (local) =>
       local.checkPolicy.executeWithOptions(withLocalSummary('Check the carried policy'), [input.policy!]),
     );
     if (checked.policy) m.policy = checked.policy;
     return checked.problem;
   }
-  const opened = await oneLocalAtATime(m, () =>
+  const opened = await oneLocalAtATime(m, (local) =>
     local.openIncident.executeWithOptions(withLocalSummary(`Open incident: ${m.state.title}`), [
       {
         policy: input.policy,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { TypedSearchAttributes, defaultPayloadConverter, u8, type SearchAttributePair } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import {
   INCIDENT_WORKFLOW_TYPE,
@@ -57,7 +57,7 @@ export async function ingestGroup(client: Client, taskQueue: string, group: Grou
     memo: { fields: { title: title! } },
     userMetadata: { summary, details },
     searchAttributes: {
-      indexedFields: encodeUnifiedSearchAttributes(undefined, [
+      indexedFields: searchAttributeFields([
         { key: searchAttributes.title, value: group.input.title },
         { key: searchAttributes.severity, value: group.input.severity },
         { key: searchAttributes.service, value: group.input.service },
@@ -88,4 +88,17 @@ export async function ingestHeartbeat(
     staticSummary: `Monitoring heartbeat: pages on-call after ${Math.round(watchdog.silentAfterMs / 1000)} s without a ${watchdog.alertname} alert`,
   });
   return 'heartbeat';
+}
+
+/**
+ * Search attributes as the raw start request carries them: each value a JSON payload whose metadata
+ * names its type (what the client does for typedSearchAttributes).
+ */
+function searchAttributeFields(pairs: SearchAttributePair[]): Record<string, temporal.api.common.v1.IPayload> {
+  return Object.fromEntries(
+    pairs.map(({ key, value }) => {
+      const payload = defaultPayloadConverter.toPayload(value);
+      return [key.name, { ...payload, metadata: { ...payload.metadata, type: u8(TypedSearchAttributes.toMetadataType(key.type)) } }];
+    }),
+  );
 }
