@@ -16,5 +16,5 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
-# The worker by default; the HTTP server is `node dist/client/server/main.js`.
+# The worker by default; the HTTP server is `node dist/server/main.js`.
 CMD ["node", "dist/workers/main.js"]

@@ -52,9 +52,13 @@ export default tseslint.config(
           paths: [...builtinsInWorkflows, patchesOnlyInOnePlace, localActivitiesOneAtATime],
           patterns: [
             // Activities run outside the sandbox: workflows name them as types only (proxyActivities).
-            { group: ['**/activities', '**/activities/*'], allowTypeImports: true, message: 'Workflows import activities as types only.' },
             {
-              group: ['**/client/*', '**/workers/*', '**/scripts/*', '**/config/*'],
+              group: ['**/activities', '**/activities/*', '**/runbook-host/*', '**/adapters/**', '**/store/*'],
+              allowTypeImports: true,
+              message: 'Workflows import activities as types only.',
+            },
+            {
+              group: ['**/client/*', '**/server/*', '**/workers/*', '**/scripts/*', '**/config/*', '**/security/*'],
               message: 'Workflow code imports the contract and policy only.',
             },
           ],
@@ -82,7 +86,18 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'The contract is imported by workflows: no Node built-ins.' })),
           patterns: [
             {
-              group: ['../workflows', '../workflows/*', '../activities', '../activities/*', '../client/*', '../workers/*'],
+              group: [
+                '../workflows',
+                '../workflows/*',
+                '../activities',
+                '../activities/*',
+                '../store/*',
+                '../adapters/**',
+                '../runbook-host/*',
+                '../client/*',
+                '../server/*',
+                '../workers/*',
+              ],
               message: 'The contract imports nothing of the layers that import it.',
             },
           ],
@@ -92,7 +107,17 @@ export default tseslint.config(
   },
   {
     // Activities and the client reach workflows only through the contract (no cycles between layers).
-    files: ['activities/**/*.ts', 'client/**/*.ts', 'policy/**/*.ts', 'config/**/*.ts'],
+    files: [
+      'activities/**/*.ts',
+      'store/**/*.ts',
+      'adapters/**/*.ts',
+      'runbook-host/**/*.ts',
+      'security/**/*.ts',
+      'server/**/*.ts',
+      'client/**/*.ts',
+      'policy/**/*.ts',
+      'config/**/*.ts',
+    ],
     ignores: ['**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

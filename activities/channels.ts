@@ -4,8 +4,8 @@
  * `Record<Channel, …>` makes the compiler name a missing one.
  */
 import type { Channel, OutboundMessage } from '../contract';
-import { isPermanentMailError, type Mailer } from './mailer';
-import { describeTwilioError, isPermanentTwilioError, sayTwiml, type PhoneMessenger } from './twilio';
+import { isPermanentMailError, type Mailer } from '../adapters/mailer';
+import { describeTwilioError, isPermanentTwilioError, sayTwiml, type PhoneMessenger } from '../adapters/twilio';
 
 export interface ChannelAdapter {
   /** Why this worker cannot send on it (no provider configured): the message waits in the outbox. */

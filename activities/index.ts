@@ -1,10 +1,10 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { ackLink, type AckLinkSettings } from './ack-links';
-import { proofProblem } from './identity';
-import { SubscriberStore, subscriptionToken } from './subscribers';
-import { createChatActivities, slackOffActivities, type ChatDeps } from './slack/chat';
+import { ackLink, type AckLinkSettings } from '../security/ack-links';
+import { proofProblem } from '../security/identity';
+import { SubscriberStore, subscriptionToken } from '../store/subscribers';
+import { createChatActivities, slackOffActivities, type ChatDeps } from '../adapters/slack/chat';
 import { pageMetrics } from './metrics';
-import { OnCallStore } from './oncall-store';
+import { OnCallStore } from '../store/oncall-store';
 import type {
   ActionItem,
   InboxMessage,
@@ -22,15 +22,15 @@ import { parsePolicy } from '../policy/load';
 import { withDeploymentLinks, type DeploymentLinks } from '../policy/links';
 import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType, addressFor, missingAddress } from '../contract';
-import type { Mailer } from './mailer';
+import type { Mailer } from '../adapters/mailer';
 import { renderDraft } from './postmortem-draft';
-import { UnknownRecordError, type ReviewStore } from './review-store';
-import type { IncidentStore, RenderedMessage } from './store';
-import { EvidenceStore } from './evidence-store';
+import { UnknownRecordError, type ReviewStore } from '../store/review-store';
+import type { IncidentStore, RenderedMessage } from '../store/incident-store';
+import { EvidenceStore } from '../store/evidence-store';
 import { channelAdapters } from './channels';
-import { InboxStore } from './inbox-store';
+import { InboxStore } from '../store/inbox-store';
 import type { EvidenceRecord, StepPlan } from '../contract';
-import type { PhoneMessenger } from './twilio';
+import type { PhoneMessenger } from '../adapters/twilio';
 import type {
   DeliveryOutcome,
   DeliveryResult,

@@ -1,6 +1,6 @@
 import { formatDuration } from '../policy/duration';
 import { renderTemplate } from '../policy/render';
-import type { DraftData } from './review-store';
+import type { DraftData } from '../store/review-store';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Pool } from 'pg';
-import { migrate } from '../activities/migrations';
+import { migrate } from '../store/migrations';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer, type DevServerOptions } from '../dev/temporal-cli';
 

@@ -6,8 +6,8 @@
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { Client, Connection } from '@temporalio/client';
-import { buildApp } from '../client/server/app';
-import { createMetrics } from '../client/server/metrics';
+import { buildApp } from '../server/app';
+import { createMetrics } from '../server/metrics';
 import { loadPolicy } from '../policy/load';
 
 const PROBES = Number(process.env.BENCH_PROBES ?? 2000);

@@ -1,7 +1,7 @@
 /** Posts Alertmanager webhooks from a worker thread (poster.js), as a separate sender would. */
 import path from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
-import type { WebhookPayload } from '../client/server/webhook/payload';
+import type { WebhookPayload } from '../server/webhook/payload';
 
 export interface PostResult {
   status: number;

@@ -6,9 +6,9 @@
 import { openBenchEnv } from './env';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { runProcess } from '../activities/run-process';
-import { ReviewStore } from '../activities/review-store';
-import { IncidentStore } from '../activities/store';
+import { runProcess } from '../runbook-host/run-process';
+import { ReviewStore } from '../store/review-store';
+import { IncidentStore } from '../store/incident-store';
 import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
 import type { PolicyInput } from '../policy/schema';

@@ -1,4 +1,4 @@
-import type { DatabaseUrls } from '../activities/runbook';
+import type { DatabaseUrls } from '../runbook-host/activities';
 import { loadClientConfigProfile } from '@temporalio/envconfig';
 import { z } from 'zod';
 import type { DeploymentLinks } from '../policy/links';

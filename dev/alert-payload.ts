@@ -1,4 +1,4 @@
-import type { WebhookPayload } from '../client/server/webhook/payload';
+import type { WebhookPayload } from '../server/webhook/payload';
 
 /** One firing alert in an Alertmanager webhook body (version 4), as the cluster smoke test and bench post it. */
 export function firingPayload(o: {

@@ -57,7 +57,7 @@ test('the same Temporal services and versions as npm run cluster', () => {
 test('two incident workers, a runbook worker and two HTTP servers, from the compiled build', () => {
   expect(services.worker).toMatchObject({ command: ['node', 'dist/workers/main.js'], deploy: { replicas: 2 } });
   expect(services['runbook-worker']!.command).toEqual(['node', 'dist/workers/main.js', '--runbook-host', 'local']);
-  expect(services.http).toMatchObject({ command: ['node', 'dist/client/server/main.js'], deploy: { replicas: 2 } });
+  expect(services.http).toMatchObject({ command: ['node', 'dist/server/main.js'], deploy: { replicas: 2 } });
 });
 
 test('every setting the app containers get is one the app reads', () => {

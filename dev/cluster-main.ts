@@ -2,7 +2,7 @@
 // smoke test against it and exits (CI). The only cluster code reading the environment.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { persistedSecret } from '../client/server/server';
+import { persistedSecret } from '../server/server';
 import { ensurePayloadKeysFile } from '../config/payload-keys';
 import { persistedApprovalKeys } from '../config/approval-keys';
 import { startCluster } from './cluster';

@@ -328,7 +328,7 @@ export async function startCluster(settings: ClusterSettings, log: Log = console
     });
     define('runbook-worker', process.execPath, [dist('workers/main.js'), '--runbook-host', 'local'], app);
     settings.httpPorts.forEach((port, i) =>
-      define(`http-${i + 1}`, process.execPath, [dist('client/server/main.js')], {
+      define(`http-${i + 1}`, process.execPath, [dist('server/main.js')], {
         ...app,
         HTTP_PORT: String(port),
         HTTP_HOST: '127.0.0.1',

@@ -8,7 +8,7 @@ import { ensurePayloadKeysFile } from '../config/payload-keys';
 import { persistedApprovalKeys } from '../config/approval-keys';
 import { temporalConnection } from '../config/temporal-connection';
 import { loadPolicy } from '../policy/load';
-import { persistedSecret, startHttpServer, webhookAuth } from '../client/server/server';
+import { persistedSecret, startHttpServer, webhookAuth } from '../server/server';
 import { startWorker } from '../workers/run';
 import { installWorkerRuntime } from '../workers/runtime';
 import { privateDataDir } from './data-dir';

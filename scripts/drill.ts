@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { workflowIdForGroup } from '../client/server/webhook/mapping';
-import type { WebhookPayload } from '../client/server/webhook/payload';
+import { workflowIdForGroup } from '../server/webhook/mapping';
+import type { WebhookPayload } from '../server/webhook/payload';
 import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
 import type { PolicyInput } from '../policy/schema';
@@ -198,7 +198,7 @@ async function main() {
     );
     const http = new Proc(
       'http',
-      'client/server/main.ts',
+      'server/main.ts',
       { ...common, HTTP_PORT: String(httpPort), WEBHOOK_TOKEN: TOKEN },
       'HTTP server listening',
     );

@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import { ackToken } from '../activities/ack-links';
+import { ackToken } from '../security/ack-links';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ErrorType, INCIDENT_WORKFLOW_TYPE, acknowledgeUpdate, resolveUpdate, stateQuery } from '../contract';
 import {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createSmtpMailer } from '../activities/mailer';
+import { createSmtpMailer } from '../adapters/mailer';
 import { createIncidentWorker } from '../workers/create-worker';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../dev/temporal-cli';
 import { searchAttributes, stateQuery, type IncidentState } from '../contract';

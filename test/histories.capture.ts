@@ -27,8 +27,8 @@ import {
   stateQuery,
   submitPostMortemUpdate,
 } from '../contract';
-import { signProof } from '../activities/identity';
-import { actAs } from '../client/server/act-as';
+import { signProof } from '../security/identity';
+import { actAs } from '../server/act-as';
 import { ENCRYPTED_ENCODING, EncryptionCodec, parsePayloadKeys } from '../security/payload-codec';
 import type { Action } from '../contract';
 import {

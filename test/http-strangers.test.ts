@@ -2,9 +2,9 @@
 // connections for long, and nothing that reveals secrets or frames its pages.
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { ackToken } from '../activities/ack-links';
-import { buildApp } from '../client/server/app';
-import { createMetrics } from '../client/server/metrics';
+import { ackToken } from '../security/ack-links';
+import { buildApp } from '../server/app';
+import { createMetrics } from '../server/metrics';
 import { loadPolicy } from '../policy/load';
 import { groupPayload } from './helpers/alerts';
 import { openTestEnv, sleep, uniqueQueue, waitFor, type TestEnv } from './helpers/harness';

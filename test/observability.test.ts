@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createStoreMetrics } from '../client/server/store-metrics';
+import { createStoreMetrics } from '../server/store-metrics';
 import { declareIncident, useIncidentHarness, waitFor } from './helpers/harness';
 import { METRICS_TOKEN, startWebhook, type TestWebhook } from './helpers/webhook';
 

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { migrate } from '../activities/migrations';
-import { ReviewStore } from '../activities/review-store';
+import { migrate } from '../store/migrations';
+import { ReviewStore } from '../store/review-store';
 
 // A schema of its own, seeded with incidents whose figures are known in advance.
 let admin: Pool;

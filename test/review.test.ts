@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ExitCode } from '../client/failures';
-import { workflowIdForGroup } from '../client/server/webhook/mapping';
+import { workflowIdForGroup } from '../server/webhook/mapping';
 import { ensureDigestSchedule } from '../workers/digest-schedule';
 import {
   ErrorType,

@@ -7,9 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ChatLedger } from '../activities/slack/chat-ledger';
-import { createSlackClient } from '../activities/slack/client';
-import { createChatActivities } from '../activities/slack/chat';
+import { ChatLedger } from '../adapters/slack/chat-ledger';
+import { createSlackClient } from '../adapters/slack/client';
+import { createChatActivities } from '../adapters/slack/chat';
 import {
   SLACK_ACTIONS,
   SLACK_MODALS,

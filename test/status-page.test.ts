@@ -17,12 +17,12 @@ import {
   setImpactUpdate,
   stateQuery,
 } from '../contract';
-import type { StatusData } from '../client/server/status-page';
+import type { StatusData } from '../server/status-page';
 import { runCli } from './helpers/cli';
 import { declareIncident, sleep, useIncidentHarness, waitFor } from './helpers/harness';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
-import { createSmtpMailer, type Mailer } from '../activities/mailer';
-import { SubscriberStore } from '../activities/subscribers';
+import { createSmtpMailer, type Mailer } from '../adapters/mailer';
+import { SubscriberStore } from '../store/subscribers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../test-artifacts');

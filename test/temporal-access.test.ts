@@ -12,7 +12,7 @@ import { ErrorType, INCIDENT_WORKFLOW_TYPE, resolveUpdate, stateQuery } from '..
 import { declareIncident, sleep, startTestWorker, useIncidentHarness, waitFor } from './helpers/harness';
 import { spawnWorkerProcess } from './helpers/worker-process';
 import { ensureDigestSchedule } from '../workers/digest-schedule';
-import { signProof } from '../activities/identity';
+import { signProof } from '../security/identity';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 import { runCli } from './helpers/cli';
 

@@ -4,7 +4,7 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { signProof, tokenHash, TokenStore } from '../activities/identity';
+import { signProof, tokenHash, TokenStore } from '../security/identity';
 import {
   ErrorType,
   addNoteUpdate,
@@ -20,8 +20,8 @@ import {
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { offerAdminBootstrap } from '../client/server/admin-bootstrap';
-import { GUESSES_PER_MINUTE } from '../client/server/api';
+import { offerAdminBootstrap } from '../server/admin-bootstrap';
+import { GUESSES_PER_MINUTE } from '../server/api';
 import { runCli } from './helpers/cli';
 import { TEST_IDENTITY_SECRET, declareIncident, useIncidentHarness, waitFor } from './helpers/harness';
 import { firingAlert, gatedRunbook, runbookHandle, startRunbookHost, waitForStep } from './helpers/runbooks';

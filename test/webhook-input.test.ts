@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../client/server/app';
-import { parseWebhookPayload } from '../client/server/webhook/payload';
-import { mapGroup, workflowIdForGroup } from '../client/server/webhook/mapping';
+import { buildApp } from '../server/app';
+import { parseWebhookPayload } from '../server/webhook/payload';
+import { mapGroup, workflowIdForGroup } from '../server/webhook/mapping';
 import { loadPolicy } from '../policy/load';
 import { firingFixture, groupPayload } from './helpers/alerts';
 import { openTestEnv, uniqueQueue, type TestEnv } from './helpers/harness';

@@ -1,4 +1,4 @@
-import { workflowIdForGroup } from '../client/server/webhook/mapping';
+import { workflowIdForGroup } from '../server/webhook/mapping';
 import { reviewWorkflowId, stateQuery, type IncidentState } from '../contract';
 import { groupPayload } from './helpers/alerts';
 import { openTestEnv, startTestWorker, testPolicy, uniqueQueue, waitFor, type RunningTestWorker, type TestEnv } from './helpers/harness';

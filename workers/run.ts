@@ -9,16 +9,16 @@ import { deploymentLinks, publicUrl, type AppConfig } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
 import { dataConverter } from '../config/payload-keys';
 import { approvalVerifyKey } from '../config/approval-keys';
-import { createSmtpMailer } from '../activities/mailer';
-import { createTwilioMessenger } from '../activities/twilio';
-import { migrate } from '../activities/migrations';
-import { IncidentStore } from '../activities/store';
-import { ReviewStore } from '../activities/review-store';
+import { createSmtpMailer } from '../adapters/mailer';
+import { createTwilioMessenger } from '../adapters/twilio';
+import { migrate } from '../store/migrations';
+import { IncidentStore } from '../store/incident-store';
+import { ReviewStore } from '../store/review-store';
 import { loadPolicy } from '../policy/load';
 import { withDeploymentLinks } from '../policy/links';
 import { createIncidentWorker, workerTuning } from './create-worker';
 import { createRunbookWorker } from './runbook-worker';
-import { PROTECTED_APPLICATION_PREFIX, type DatabaseUrls } from '../activities/runbook';
+import { PROTECTED_APPLICATION_PREFIX, type DatabaseUrls } from '../runbook-host/activities';
 import { runbookTaskQueue } from '../contract';
 
 /**

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
-import { createRunbookActivities, type DatabaseUrls } from '../activities/runbook';
-import { resolveExecutables } from '../activities/executables';
+import { createRunbookActivities, type DatabaseUrls } from '../runbook-host/activities';
+import { resolveExecutables } from '../runbook-host/executables';
 import type { RunbookPolicy } from '../policy/runbook-schema';
 import { runbookTaskQueue } from '../contract';
 

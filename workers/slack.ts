@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
 import { temporalUiUrl, type AppConfig } from '../config/env';
-import { ChatLedger } from '../activities/slack/chat-ledger';
-import type { ChatDeps } from '../activities/slack/chat';
-import { createSlackClient } from '../activities/slack/client';
+import { ChatLedger } from '../adapters/slack/chat-ledger';
+import type { ChatDeps } from '../adapters/slack/chat';
+import { createSlackClient } from '../adapters/slack/client';
 import type { ResponsePolicy } from '../policy/schema';
 
 /**

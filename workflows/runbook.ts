@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { createActivities } from '../activities';
-import type { createRunbookActivities } from '../activities/runbook';
+import type { createRunbookActivities } from '../runbook-host/activities';
 import type { StepResult } from '../contract';
 import { durationMs, formatDuration } from '../policy/duration';
 import {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { WebhookPayload } from '../../client/server/webhook/payload';
+import type { WebhookPayload } from '../../server/webhook/payload';
 
 export const firingFixture = (): WebhookPayload =>
   JSON.parse(readFileSync(path.join(__dirname, '../fixtures/alertmanager-firing.json'), 'utf8')) as WebhookPayload;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newToken, tokenHash, TokenStore } from '../../activities/identity';
+import { newToken, tokenHash, TokenStore } from '../../security/identity';
 import type { ResponsePolicy } from '../../policy/schema';
 import { TEST_IDENTITY_SECRET, type TestEnv } from './harness';
 import { startWebhook, type TestWebhook } from './webhook';

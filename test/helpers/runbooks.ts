@@ -1,4 +1,4 @@
-import type { DatabaseUrls } from '../../activities/runbook';
+import type { DatabaseUrls } from '../../runbook-host/activities';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

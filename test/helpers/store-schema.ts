@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { migrate } from '../../activities/migrations';
+import { migrate } from '../../store/migrations';
 
 export interface StoreSchema {
   /** `baseUrl` with the schema as its search_path. */

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type AppDeps } from '../../client/server/app';
+import { buildApp, type AppDeps } from '../../server/app';
 import type { ResponsePolicy } from '../../policy/schema';
 import { testApprovalKeys } from './harness';
 

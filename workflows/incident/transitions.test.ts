@@ -53,6 +53,7 @@ describe('escalation', () => {
     ]);
     expect(m.book.notices.filter((n) => n.type === 'breach').map((n) => (n as { key: string }).key)).toEqual([
       'ack',
+      'status-page',
       'phase:detect',
       'phase:triage',
     ]);

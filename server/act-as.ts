@@ -4,13 +4,13 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { declaredArgs, runbookStateQuery, type Action, type IncidentInput, type VerifiedBy } from '../../contract';
-import { findStep } from '../../policy/runbook-plan';
-import { signGrant } from '../../security/approval-grant';
-import { IncidentError } from '../failures';
-import { signProof } from '../../activities/identity';
-import { performAction } from '../actions';
-import { declareIncident } from '../declare';
+import { declaredArgs, runbookStateQuery, type Action, type IncidentInput, type VerifiedBy } from '../contract';
+import { findStep } from '../policy/runbook-plan';
+import { signGrant } from '../security/approval-grant';
+import { IncidentError } from '../client/failures';
+import { signProof } from '../security/identity';
+import { performAction } from '../client/actions';
+import { declareIncident } from '../client/declare';
 
 export interface VerifiedPerson {
   id: string;

@@ -1,15 +1,15 @@
-import { escapeMarkup } from '../../policy/render';
+import { escapeMarkup } from '../policy/render';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import twilio from 'twilio';
-import { confirmToken, verifyAckToken, verifyConfirmToken } from '../../activities/ack-links';
-import { signProof } from '../../activities/identity';
-import type { ResponsePolicy } from '../../policy/schema';
-import { ErrorType, acknowledgeUpdate, parseIncidentId } from '../../contract';
-import { IncidentError } from '../failures';
-import { findIncident } from '../temporal';
-import { executeUpdateRetrying } from '../transient';
+import { confirmToken, verifyAckToken, verifyConfirmToken } from '../security/ack-links';
+import { signProof } from '../security/identity';
+import type { ResponsePolicy } from '../policy/schema';
+import { ErrorType, acknowledgeUpdate, parseIncidentId } from '../contract';
+import { IncidentError } from '../client/failures';
+import { findIncident } from '../client/temporal';
+import { executeUpdateRetrying } from '../client/transient';
 
 export interface AcknowledgeRoutesDeps {
   client: Client;

@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { tokenHash, type TokenStore } from '../../activities/identity';
-import { adminIds } from '../../policy/admins';
-import type { ResponsePolicy } from '../../policy/schema';
+import { tokenHash, type TokenStore } from '../security/identity';
+import { adminIds } from '../policy/admins';
+import type { ResponsePolicy } from '../policy/schema';
 
 export const BOOTSTRAP_CODE_FILE = 'admin-bootstrap-code';
 const CODE_TTL_MS = 24 * 3600_000;

@@ -1,7 +1,7 @@
 // HTTP server entry point: `npm run http` serves the Alertmanager webhook, acknowledge links, the status
 // page and /metrics on its own, apart from the worker (several can run side by side; they hold no state).
-import { loadConfig } from '../../config/env';
-import { loadPolicy } from '../../policy/load';
+import { loadConfig } from '../config/env';
+import { loadPolicy } from '../policy/load';
 import { startHttpServer, webhookAuth } from './server';
 
 async function main() {

@@ -6,19 +6,19 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ACTIONS, CONTROL_CHARACTERS, ErrorType, type Action, type ProvenAct } from '../../contract';
-import type { InboxStore } from '../../activities/inbox-store';
-import { newToken, signProof, tokenHash, type TokenStore } from '../../activities/identity';
-import type { ResponsePolicy } from '../../policy/schema';
+import { ACTIONS, CONTROL_CHARACTERS, ErrorType, type Action, type ProvenAct } from '../contract';
+import type { InboxStore } from '../store/inbox-store';
+import { newToken, signProof, tokenHash, type TokenStore } from '../security/identity';
+import type { ResponsePolicy } from '../policy/schema';
 import { z } from 'zod';
 import { actAs, declareAs } from './act-as';
-import { declareRequest } from '../declare';
-import { reviewIncidentId, submitPostMortem } from '../postmortem';
-import { actionItemRequest, inboxIncident, overrideRequest } from '../store-requests';
+import { declareRequest } from '../client/declare';
+import { reviewIncidentId, submitPostMortem } from '../client/postmortem';
+import { actionItemRequest, inboxIncident, overrideRequest } from '../client/store-requests';
 import { RateLimit } from './rate-limit';
-import { adminIds, isAdmin } from '../../policy/admins';
-import { IncidentError, FAILURES } from '../failures';
-import { findIncident, readState, runStoreWorkflow } from '../temporal';
+import { adminIds, isAdmin } from '../policy/admins';
+import { IncidentError, FAILURES } from '../client/failures';
+import { findIncident, readState, runStoreWorkflow } from '../client/temporal';
 
 export interface ApiDeps {
   client: Client;

@@ -12,9 +12,9 @@ import {
   watchdogBeatSignal,
   type Severity,
   type WatchdogInput,
-} from '../../../contract';
+} from '../../contract';
 import type { GroupIngest } from './mapping';
-import { sealValues } from '../../payloads';
+import { sealValues } from '../../client/payloads';
 
 export type IngestOutcome = 'started' | 'joined' | 'ignored' | 'heartbeat';
 

@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { SYSTEM_PATH } from './runbook';
+import { SYSTEM_PATH } from './activities';
 
 /**
  * Resolves the policy's allowlist to absolute paths once, at worker start: a bare name is looked up

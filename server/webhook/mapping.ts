@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ResponsePolicy } from '../../../policy/schema';
-import { isSeverity, type AlertBatch, type AlertRef, type IncidentInput, type Severity } from '../../../contract';
+import type { ResponsePolicy } from '../../policy/schema';
+import { isSeverity, type AlertBatch, type AlertRef, type IncidentInput, type Severity } from '../../contract';
 import type { WebhookPayload } from './payload';
 
 export interface GroupIngest {

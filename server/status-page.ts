@@ -6,12 +6,12 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { checkSubscriptionToken, subscriptionToken, type SubscriberStore } from '../../activities/subscribers';
-import type { Mailer } from '../../activities/mailer';
-import { escapeMarkup } from '../../policy/render';
-import { listExecutions } from '../visibility';
+import { checkSubscriptionToken, subscriptionToken, type SubscriberStore } from '../store/subscribers';
+import type { Mailer } from '../adapters/mailer';
+import { escapeMarkup } from '../policy/render';
+import { listExecutions } from '../client/visibility';
 import { RateLimit, mailbox } from './rate-limit';
-import type { ResponsePolicy } from '../../policy/schema';
+import type { ResponsePolicy } from '../policy/schema';
 import {
   INCIDENT_WORKFLOW_TYPE,
   PHASES,
@@ -25,7 +25,7 @@ import {
   type PublicImpact,
   type PublicState,
   type PublicUpdate,
-} from '../../contract';
+} from '../contract';
 
 /** What the public sees of an incident. */
 export interface PublicIncident {
