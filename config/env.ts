@@ -131,7 +131,7 @@ export const envSchema = z.object({
     .optional(),
   /** A workflow bundle built beforehand (bundleWorkflowCode's code, as a file): the worker starts without bundling. */
   WORKFLOW_BUNDLE: optionalText,
-  // Worker tuning for bursts of incidents (README, "Worker tuning", says how each default was chosen).
+  // Worker tuning for bursts of incidents (docs/production.md, "Worker tuning", says how each default was chosen).
   /** Workflow tasks one worker runs at once (each takes a few ms of CPU; most of a task's time is the server round trip). */
   WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).max(2000).default(200),
   /** Threads running workflow code (each with its own reusable V8 context); workflow tasks are CPU-bound in a burst. */

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import defaultPolicy from './default-policy.json';
 import { policyJsonSchema, policyJsonSchemaText } from './json-schema';
 import { loadPolicy } from './load';
+import { policyReference } from './reference';
 
 const shipped = () => JSON.parse(JSON.stringify(defaultPolicy)) as Record<string, unknown> & { severities: Record<string, unknown> };
 const validator = () => new Ajv2020({ strict: false, allErrors: true }).compile(policyJsonSchema());
@@ -35,4 +36,11 @@ test('a YAML policy file loads as its JSON twin does; a malformed one is refused
 
   writeFileSync(path.join(dir, 'bad.yml'), 'name: x\nseverities: [unclosed\n');
   expect(() => loadPolicy(path.join(dir, 'bad.yml'))).toThrow(/cannot read policy file .*bad\.yml: .*line \d+/s);
+});
+
+test('docs/policy.md is the schema and the shipped policy as they are now (npm run docs:reference)', () => {
+  const written = readFileSync(path.join(__dirname, '..', 'docs', 'policy.md'), 'utf8');
+  expect(written).toBe(policyReference());
+  expect(written).toContain('| `escalation.levels[].name` |');
+  expect(written).toContain('`"15m"`');
 });

@@ -3,7 +3,7 @@
  * updates, queries, memos) is sealed with AES-256-GCM before it leaves a client or worker, as in
  * Temporal's encryption sample. Histories are unreadable without a key, and a payload made without
  * one fails to decode: a client or worker that lacks the key can neither read an incident nor answer
- * for one. Search attributes are not payloads and stay readable (see the README's security section).
+ * for one. Search attributes are not payloads and stay readable (docs/security.md).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';

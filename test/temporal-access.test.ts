@@ -46,7 +46,7 @@ test('an incident history holds no readable payload; a client without the key ca
   const { handle, state } = await declareIncident(h.env, h.taskQueue, { policy: h.policy, title: 'Secret customer outage' });
   const raw = Buffer.from(temporal.api.history.v1.History.encode({ events: await eventsOf(handle) }).finish()).toString('latin1');
   // Contacts, their phones and the policy travel in the input; all sealed. (Search attributes, such as the
-  // title, are not payloads: they stay readable, see the README.)
+  // title, are not payloads: they stay readable, see docs/security.md.)
   expect(raw).not.toContain('ic@example.com');
   expect(raw).not.toContain('+15550100001');
   expect(raw).not.toContain('escalation');

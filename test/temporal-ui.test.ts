@@ -118,7 +118,7 @@ test('an incident reads as a titled row in the list and a current story on its p
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    // The README's saved query: incidents only, no store helpers.
+    // The saved query in docs/using.md: incidents only, no store helpers.
     const query = encodeURIComponent('WorkflowType = "incidentWorkflow"');
     await page.goto(`${server.uiUrl}/namespaces/default/workflows?query=${query}`);
     await page.getByText(workflowId).first().waitFor({ timeout: 30_000 });
