@@ -6,7 +6,10 @@
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
-const unitTests = ['<rootDir>/{workflows,policy,contract,client,server,activities,store,adapters,runbook-host,security,config,dev}/**/*.test.ts', '<rootDir>/test/replay.test.ts'];
+const unitTests = [
+  '<rootDir>/{workflows,policy,contract,client,server,activities,store,adapters,runbook-host,security,config,dev}/**/*.test.ts',
+  '<rootDir>/test/replay.test.ts',
+];
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -40,7 +40,9 @@ function shipped(path: string[]): string {
 
 function rows(schema: Schema, path: string[], required: boolean): string[] {
   const here = path.length
-    ? [`| \`${path.join('.')}\` | ${typeOf(schema)} | ${required ? 'yes' : ''} | ${shipped(path)} | ${(schema.description ?? '').replace(/\|/g, '\\|')} |`]
+    ? [
+        `| \`${path.join('.')}\` | ${typeOf(schema)} | ${required ? 'yes' : ''} | ${shipped(path)} | ${(schema.description ?? '').replace(/\|/g, '\\|')} |`,
+      ]
     : [];
   const item = schema.type === 'array' && schema.items?.properties ? schema.items : undefined;
   const props = (item ?? schema).properties ?? {};
