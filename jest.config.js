@@ -7,7 +7,7 @@ const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 const unitTests = [
-  '<rootDir>/{workflows,policy,contract,client,server,activities,store,adapters,runbook-host,security,config,dev}/**/*.test.ts',
+  '<rootDir>/{workflows,policy,contract,client,server,activities,chat,store,adapters,runbook-host,security,config,dev}/**/*.test.ts',
   '<rootDir>/test/replay.test.ts',
 ];
 

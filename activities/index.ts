@@ -2,7 +2,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ackLink, type AckLinkSettings } from '../security/ack-links';
 import { proofProblem } from '../security/identity';
 import { SubscriberStore, subscriptionToken } from '../store/subscribers';
-import { createChatActivities, slackOffActivities, type ChatDeps } from '../adapters/slack/chat';
+import { createChatActivities, type ConnectedPlatforms } from '../chat/activities';
 import { pageMetrics } from './metrics';
 import { OnCallStore } from '../store/oncall-store';
 import type {
@@ -66,8 +66,8 @@ export interface ActivityDeps {
   phone?: PhoneMessenger;
   /** Checks the HTTP server's proofs of who acts; absent = every proof is refused (actions are unverified). */
   identitySecret?: string;
-  /** Slack (SLACK_BOT_TOKEN); absent = no chat: incidents open without a chat lane. */
-  chat?: ChatDeps;
+  /** The chat platforms this worker is connected to (chat/registry.ts); none = incidents open without a chat lane. */
+  chat?: ConnectedPlatforms;
   /** After this many failed SMTP attempts a message is parked in the outbox instead of retried forever. */
   outboxAfterAttempts?: number;
 }
@@ -246,7 +246,7 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
-    ...(deps.chat ? createChatActivities(deps.chat) : slackOffActivities()),
+    ...createChatActivities(deps.chat ?? {}),
 
     /** What the end-of-day summary says, at `now` in the policy's time zone. */
     collectEndOfDay(input: { now: string; timeZone: string }): Promise<EndOfDaySummary> {
@@ -399,7 +399,7 @@ export function createActivities(deps: ActivityDeps) {
         onCall,
         ...(input.policy === undefined || problem ? { policy } : { identity: deps.policy.identity }),
         ...(problem ? { problem } : {}),
-        ...(deps.chat ? { chat: true } : {}),
+        ...(Object.keys(deps.chat ?? {}).length ? { chat: true } : {}),
         ...declared,
       };
     },

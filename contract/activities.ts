@@ -59,7 +59,7 @@ export interface OpenedIncident {
   problem?: string;
   /** This worker's identity rules, when the input's policy was accepted: an input never weakens them. */
   identity?: ResponsePolicy['identity'];
-  /** This worker talks to Slack (SLACK_BOT_TOKEN): the incident gets a chat lane. */
+  /** This worker is connected to a chat platform (chat/registry.ts): the incident gets a chat lane. */
   chat?: boolean;
   /** Who declared, as the input's proof verified them; `declaredProblem` says why a proof was refused. */
   declared?: VerifiedActor;

@@ -1,10 +1,23 @@
 /**
- * Chat (Slack): what an incident's chat lane hands the worker to mirror, what comes back, the ids of
- * the buttons and modals people press, and the end-of-day summary's Schedule.
+ * Chat: the platforms an incident can be mirrored to, what its chat lane hands the worker to mirror
+ * (platform-neutral), what comes back, and the end-of-day summary's Schedule.
  */
 import type { IncidentStatus, Phase, Severity } from './common';
 import type { TimelineEvent } from './incident';
 import type { Verification } from './identity';
+
+/**
+ * Every chat platform: each is a folder in chat/ and a line in chat/registry.ts (the compiler names
+ * what a new one still lacks: its policy part, its contacts' ids, its worker and server halves).
+ */
+export const CHAT_PLATFORMS = ['slack'] as const;
+export type ChatPlatform = (typeof CHAT_PLATFORMS)[number];
+
+/** Someone chat should bring in: their account on each platform the policy knows. */
+export interface ChatPerson {
+  contactId: string;
+  ids: Partial<Record<ChatPlatform, string>>;
+}
 
 /**
  * The incident as chat shows it, made by the workflow (pure) after each change. The worker makes the
@@ -33,8 +46,8 @@ export interface ChatView {
   lastEvents: TimelineEvent[];
   /** Events after the cursor, posted as one message (a burst is one post). */
   newEvents: TimelineEvent[];
-  /** Slack member ids to invite: everyone paged, and the commander. */
-  invite: string[];
+  /** Who to invite: everyone paged, and the commander (those with a chat account). */
+  invite: ChatPerson[];
   /** The escalation level paged last (-1 before the first page) and its cycle; each level is announced in #on-call once. */
   escalation: { level: number; cycle: number; levelName?: string; names: string[] };
   /** Status updates sent so far; each is posted to #incidents once. */
@@ -48,24 +61,13 @@ export interface ChatView {
 export interface ChatSyncResult {
   /** The last event posted (the lane's next cursor). */
   cursor: number;
-  /** Why something was not posted (a channel Slack does not know, a missing scope): said once on the timeline. */
+  /** Why something was not posted (a channel the platform does not know, a missing scope), platform named: said once on the timeline. */
   problems: string[];
 }
 
-/** Button and modal ids: the HTTP server reads them back from Slack's interaction payloads. */
-export const SLACK_ACTIONS = {
-  acknowledge: 'incident.acknowledge',
-  escalate: 'incident.escalate',
-  resolve: 'incident.resolve',
-  note: 'incident.note',
-  approve: 'runbook.approve',
-  reject: 'runbook.reject',
-} as const;
-export const SLACK_MODALS = { resolve: 'incident.resolve.modal', note: 'incident.note.modal' } as const;
-
 export const END_OF_DAY_SCHEDULE_ID = 'end-of-day-summary';
 
-/** The end-of-day summary: what the store knows at the hour, posted to #engineering. */
+/** The end-of-day summary: what the store knows at the hour, posted to each platform's engineering channel. */
 export interface EndOfDaySummary {
   date: string;
   open: { incidentId: string; title: string; severity: string; phase: string; declaredAt: string }[];

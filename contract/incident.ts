@@ -89,7 +89,7 @@ export interface IncidentBook {
   /** Runbooks attached to the incident, and what their workflow was last told. */
   runbooks?: { attached: AttachedRunbook[]; started: boolean; sent: string };
   /**
-   * Chat (when the worker has Slack): the last event posted, problems already said on
+   * Chat (when the worker is connected to a chat platform): the last event posted, problems already said on
    * the timeline, and runbook approvals to offer as buttons. Absent: this incident has no chat.
    */
   chat?: { cursor: number; problems: string[]; approvals: { ref: string; text: string }[] };

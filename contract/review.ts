@@ -17,7 +17,7 @@ export interface ReviewInput {
   resolvedAt: string;
   incidentWorkflowId: string;
   policy: ResponsePolicy;
-  /** The incident had a chat lane: its Slack channel is archived when the review completes. */
+  /** The incident had a chat lane: its channel is archived when the review completes. */
   chat?: boolean;
   carried?: ReviewState;
 }

@@ -1,5 +1,6 @@
 import { SEVERITIES } from '../contract/common';
 import { CHANNELS } from '../contract/channels';
+import type { ChatPlatform } from '../contract/chat';
 import { ACTIONS, DEFAULT_ADMINS, DEFAULT_IDENTITY_REQUIRE } from '../contract/identity';
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
@@ -43,10 +44,14 @@ const contact = z.object({
     .regex(/^\+[1-9]\d{6,14}$/, 'phone numbers are E.164, e.g. +15550100001')
     .optional(),
   roles: z.array(z.string().min(1)).default([]),
-  /** The person's Slack member id (U…): who presses a button or runs /incident is this contact, verified by Slack's signature. */
-  slackUserId: z
-    .string()
-    .regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack member id such as U012AB3CD')
+  /**
+   * The person's id on each chat platform: who presses a button or runs a command there is this
+   * contact, verified by the platform's signature. Slack: the member id (U…).
+   */
+  chat: z
+    .object({ slack: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack member id such as U012AB3CD') } satisfies Record<ChatPlatform, unknown>)
+    .partial()
+    .strict()
     .optional(),
 });
 
@@ -62,6 +67,7 @@ const timeZone = z.string().refine((tz) => {
 /** Where chat goes: channels are Slack channel ids (C…) or names (#incidents). */
 const slackChannel = z.string().regex(/^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,})$/, 'a Slack channel id (C012AB3CD) or #name');
 
+/** Slack's part of the chat policy: where its posts go. */
 export const slackSchema = z.object({
   /** A channel of its own for incidents of these severities (created at declaration, archived after the review); others get a thread in `channels.incidents`. */
   channelPerIncident: z.array(SEVERITY).default(['P0', 'P1', 'P2']),
@@ -77,22 +83,32 @@ export const slackSchema = z.object({
       engineering: slackChannel.default('#engineering'),
     })
     .default({ incidents: '#incidents', onCall: '#on-call', engineering: '#engineering' }),
+});
+export type SlackPolicy = z.infer<typeof slackSchema>;
+
+/**
+ * Chat, on every platform the worker is connected to: what all platforms share, then each platform's
+ * own part (where its posts go). A platform the worker has no credentials for is off.
+ */
+export const chatSchema = z.object({
   /** A video room for these severities, posted and pinned in the channel and carried by the executive notification; {id} and {number}. */
-  warRoomUrl: z
-    .string()
-    .regex(/^https:\/\//, 'an https URL template such as https://meet.example.com/{id}')
+  warRoom: z
+    .object({
+      url: z.string().regex(/^https:\/\//, 'an https URL template such as https://meet.example.com/{id}'),
+      severities: z.array(SEVERITY).default(['P0']),
+    })
     .optional(),
-  warRoomSeverities: z.array(SEVERITY).default(['P0']),
-  /** The end-of-day summary to `channels.engineering`, a Temporal Schedule at this local time. */
+  /** The end-of-day summary (to each platform's engineering channel), a Temporal Schedule at this local time. */
   endOfDay: z
     .object({
       at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time such as 17:30'),
       timeZone: timeZone,
     })
     .default({ at: '17:30', timeZone: 'UTC' }),
-});
-export type SlackPolicy = z.infer<typeof slackSchema>;
-export const DEFAULT_SLACK_POLICY: SlackPolicy = slackSchema.parse({});
+  slack: slackSchema.default(slackSchema.parse({})),
+} satisfies Record<ChatPlatform, unknown> & Record<string, unknown>);
+export type ChatPolicy = z.infer<typeof chatSchema>;
+export const DEFAULT_CHAT_POLICY: ChatPolicy = chatSchema.parse({});
 
 const escalationLevel = z.object({
   name: z.string().min(1),
@@ -211,8 +227,8 @@ export const policySchema = z
         admins: z.array(z.string().regex(/^(role:[\w.-]+|[a-z0-9][a-z0-9._-]*)$/, 'a contact id or role:NAME')).optional(),
       })
       .default({ require: DEFAULT_IDENTITY_REQUIRE, admins: DEFAULT_ADMINS }),
-    /** Slack, when the worker has SLACK_BOT_TOKEN: see slackSchema. */
-    slack: slackSchema.default(DEFAULT_SLACK_POLICY),
+    /** Chat (Slack when the worker has SLACK_BOT_TOKEN): see chatSchema. */
+    chat: chatSchema.default(DEFAULT_CHAT_POLICY),
     /** Customer email for P0/P1 incidents affecting more than `thresholdPct` of users. */
     customerNotice: z
       .object({
@@ -300,16 +316,14 @@ export const policySchema = z
         step.targets?.forEach((t, k) => checkTarget(t, ['runbooks', 'definitions', i, 'steps', j, 'targets', k])),
       ),
     );
-    const slackIds = new Set<string>();
+    // One contact per chat account: a press or a command names exactly one person.
+    const chatIds = new Set<string>();
     policy.contacts.forEach((c, i) => {
-      if (!c.slackUserId) return;
-      if (slackIds.has(c.slackUserId))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['contacts', i, 'slackUserId'],
-          message: `Slack member ${c.slackUserId} is already another contact`,
-        });
-      slackIds.add(c.slackUserId);
+      for (const [platform, id] of Object.entries(c.chat ?? {})) {
+        if (chatIds.has(`${platform}:${id}`))
+          ctx.addIssue({ code: 'custom', path: ['contacts', i, 'chat', platform], message: `${platform} account ${id} is already another contact` });
+        chatIds.add(`${platform}:${id}`);
+      }
     });
     policy.oncall.rotation.forEach((id, i) => {
       if (id !== NOBODY && !ids.has(id))

@@ -10,7 +10,7 @@ import { durationMs } from '../policy/duration';
 import { mapGroup } from './webhook/mapping';
 import { parseWebhookPayload } from './webhook/payload';
 import { registerApiRoutes, type ApiDeps } from './api';
-import { registerSlackRoutes, type SlackRoutesDeps } from './slack';
+import type { ChatRoutes } from '../chat/platform';
 import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
 import { authorized, type WebhookAuth } from './auth';
 import { registerStatusRoutes, type SubscriptionDeps } from './status-page';
@@ -38,8 +38,8 @@ export interface AppDeps {
   acknowledge?: Omit<AcknowledgeRoutesDeps, 'client' | 'policy'>;
   /** Status page subscriptions (store and mailer; links are signed with the acknowledge-link secret). */
   subscriptions?: Pick<SubscriptionDeps, 'store' | 'mailer'>;
-  /** Slack's interactions and slash command; absent = Slack is off (404). See registerSlackRoutes. */
-  slack?: Omit<SlackRoutesDeps, 'client' | 'policy' | 'taskQueue'>;
+  /** Each connected chat platform's routes (chat/registry.ts); a platform that is off has none (404). */
+  chat?: ChatRoutes[];
   /** The codec endpoint for the Temporal Web UI and CLI; see registerCodecRoutes. */
   codec?: CodecRoutesDeps;
   /** The authenticated API for incidentctl; see registerApiRoutes. */
@@ -232,7 +232,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   registerApiRoutes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue, ...deps.api });
   if (deps.codec) registerCodecRoutes(app, deps.codec);
-  if (deps.slack) registerSlackRoutes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue, ...deps.slack });
+  for (const routes of deps.chat ?? []) routes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue });
 
   // Answers within a second either way.
   app.get('/readyz', async (_request, reply) => {

@@ -12,9 +12,9 @@ import { TokenStore } from '../security/identity';
 import { createSmtpMailer } from '../adapters/mailer';
 import { InboxStore } from '../store/inbox-store';
 import { SubscriberStore } from '../store/subscribers';
-import { ChatLedger } from '../adapters/slack/chat-ledger';
-import { createSlackClient } from '../adapters/slack/client';
-import { buildApp, type AppDeps } from './app';
+import type { ChatRoutes } from '../chat/platform';
+import { CHAT_PLATFORM_MODULES } from '../chat/registry';
+import { buildApp } from './app';
 import { offerAdminBootstrapInBackground } from './admin-bootstrap';
 import { createStoreMetrics } from './store-metrics';
 import type { WebhookAuth } from './auth';
@@ -49,17 +49,9 @@ export function persistedSecret(dataDir: string, name: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-/** Slack's routes need its secrets, the store (replays, channels) and the identity secret (proofs). */
-function slackRoutes(config: AppConfig, pool: Pool | undefined, approvalKey: KeyObject | undefined): AppDeps['slack'] {
-  if (!config.SLACK_BOT_TOKEN || !config.SLACK_SIGNING_SECRET || !pool || !config.IDENTITY_SECRET) return undefined;
-  return {
-    signingSecret: config.SLACK_SIGNING_SECRET,
-    identitySecret: config.IDENTITY_SECRET,
-    approvalKey,
-    ledger: new ChatLedger(pool),
-    slack: createSlackClient({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
-    responseOrigins: ['https://hooks.slack.com', ...(config.SLACK_API_URL ? [new URL(config.SLACK_API_URL).origin] : [])],
-  };
+/** The routes of every chat platform this server has credentials for. */
+function chatRoutes(config: AppConfig, pool: Pool | undefined, approvalKey: KeyObject | undefined): ChatRoutes[] {
+  return Object.values(CHAT_PLATFORM_MODULES).flatMap((platform) => platform.routes(config, pool, approvalKey) ?? []);
 }
 
 /** Where the Temporal Web UI is served from: the browser origins that may call the codec endpoint. */
@@ -106,7 +98,7 @@ export async function startHttpServer(
     },
     api: { tokens, inbox: pool && new InboxStore(pool), identitySecret: config.IDENTITY_SECRET, approvalKey },
     subscriptions: { store: pool && new SubscriberStore(pool), mailer },
-    slack: slackRoutes(config, pool, approvalKey),
+    chat: chatRoutes(config, pool, approvalKey),
     storeMetrics: pool && createStoreMetrics(pool),
     metricsToken: config.METRICS_TOKEN,
     codec: { codec: codec.payloadCodecs![0]!, token: config.CODEC_TOKEN, uiOrigins: uiOrigins(config) },

@@ -7,19 +7,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ChatLedger } from '../adapters/slack/chat-ledger';
-import { createSlackClient } from '../adapters/slack/client';
-import { createChatActivities } from '../adapters/slack/chat';
-import {
-  SLACK_ACTIONS,
-  SLACK_MODALS,
-  addNoteUpdate,
-  reviewWorkflowId,
-  stateQuery,
-  submitPostMortemUpdate,
-  type ChatView,
-  type IncidentState,
-} from '../contract';
+import { ChatLedger } from '../chat/slack/ledger';
+import { createSlackClient } from '../chat/slack/client';
+import { createSlackActivities as createChatActivities } from '../chat/slack/activities';
+import { SLACK_ACTIONS, SLACK_MODALS } from '../chat/slack/ids';
+import { addNoteUpdate, reviewWorkflowId, stateQuery, submitPostMortemUpdate, type ChatView, type IncidentState } from '../contract';
 import { SLACK_STANDIN_TOKEN, STANDIN_CHANNELS, slackSignature, startSlackStandin, type SlackStandin } from '../dev/slack-standin';
 import { ensureEndOfDaySchedule } from '../workers/digest-schedule';
 import { ALERTMANAGER_BIN, startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager';
@@ -156,7 +148,7 @@ const haveAlertmanager = existsSync(ALERTMANAGER_BIN);
     expect(opened.severity).toBe('P1');
     expect(channel.name).toBe(`inc-${opened.number}-api-5xx-spike`);
     const onCall = policy.contacts.find((c) => c.id === opened.pagedContacts![0])!;
-    await waitFor(() => channel.members.includes(onCall.slackUserId!), 'the on-call person invited');
+    await waitFor(() => channel.members.includes(onCall.chat!.slack!), 'the on-call person invited');
     const page = await waitFor(() => slack.inChannel(channel.id).find((m) => m.text.includes(':rotating_light:')), 'the page message');
     const buttons = (page.blocks as { type: string; elements?: { action_id: string }[] }[]).find((b) => b.type === 'actions')!.elements!;
     expect(buttons.map((b) => b.action_id)).toEqual([
@@ -179,9 +171,9 @@ const haveAlertmanager = existsSync(ALERTMANAGER_BIN);
     );
 
     // Forged (another secret), stale (10 minutes old) and unsigned presses are refused; nothing changes.
-    const forged = press(onCall.slackUserId!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
+    const forged = press(onCall.chat!.slack!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
     expect((await fromSlack('/slack/interactions', forged.body, { secret: 'not-the-secret' })).status).toBe(401);
-    const stale = press(onCall.slackUserId!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
+    const stale = press(onCall.chat!.slack!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
     expect((await fromSlack('/slack/interactions', stale.body, { timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(401);
     expect((await fromSlack('/slack/interactions', stale.body, { signature: 'v0=' })).status).toBe(401);
     // A stranger (no contact has this Slack id) is told politely; nothing changes.
@@ -191,7 +183,7 @@ const haveAlertmanager = existsSync(ALERTMANAGER_BIN);
     expect((await stateOf(handle)).status).toBe('open');
 
     // The on-call person presses Acknowledge: recorded as them, verified by chat.
-    const ack = press(onCall.slackUserId!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
+    const ack = press(onCall.chat!.slack!, SLACK_ACTIONS.acknowledge, opened.incidentId, channel.id);
     const pressed = await fromSlack('/slack/interactions', ack.body);
     expect(pressed.status).toBe(200);
     expect(String((await responseTo(ack.hook)).text)).toContain(`${opened.incidentId}: acknowledged (as ${onCall.name})`);
@@ -214,7 +206,7 @@ const haveAlertmanager = existsSync(ALERTMANAGER_BIN);
 
     // /incident in the channel (no id needed) resolves it with a root cause, as the commander.
     const ic = policy.contacts.find((c) => c.id === 'ic')!;
-    const resolve = slash(ic.slackUserId!, 'resolve connection pool exhausted after deploy 4812 | rolled back 4812', channel.id);
+    const resolve = slash(ic.chat!.slack!, 'resolve connection pool exhausted after deploy 4812 | rolled back 4812', channel.id);
     const answered = await fromSlack('/slack/commands', resolve.body);
     expect(answered.status).toBe(200);
     const answerText = String(answered.body.text);
@@ -263,7 +255,7 @@ const haveAlertmanager = existsSync(ALERTMANAGER_BIN);
 test('/incident declare opens a P2 with its channel; Resolve opens a modal whose submission resolves it; Add note, status and a stranger', async () => {
   const ic = policy.contacts.find((c) => c.id === 'ic')!;
   const title = `Search latency ${Date.now() % 100000}`;
-  const declare = slash(ic.slackUserId!, `declare P2 search ${title}`, STANDIN_CHANNELS.incidents);
+  const declare = slash(ic.chat!.slack!, `declare P2 search ${title}`, STANDIN_CHANNELS.incidents);
   const declared = await fromSlack('/slack/commands', declare.body);
   expect(declared.status).toBe(200);
   const said = String(declared.body.text) === 'Working on it…' ? String((await responseTo(declare.hook)).text) : String(declared.body.text);
@@ -283,7 +275,7 @@ test('/incident declare opens a P2 with its channel; Resolve opens a modal whose
   expect(String(peek.body.text)).not.toContain(incidentId);
 
   // Resolve: the button opens a modal; its submission resolves the incident as the person.
-  const button = press(ic.slackUserId!, SLACK_ACTIONS.resolve, incidentId, channel.id);
+  const button = press(ic.chat!.slack!, SLACK_ACTIONS.resolve, incidentId, channel.id);
   expect((await fromSlack('/slack/interactions', button.body)).status).toBe(200);
   const opened = slack.calls.find((c) => c.method === 'views.open' && c.args.trigger_id === `trigger-${requestNo}`)!;
   const view = opened.args.view as { callback_id: string; private_metadata: string };
@@ -291,14 +283,14 @@ test('/incident declare opens a P2 with its channel; Resolve opens a modal whose
   const submit = (values: Record<string, string>) =>
     interaction({
       type: 'view_submission',
-      user: { id: ic.slackUserId },
+      user: { id: ic.chat?.slack },
       view: {
         callback_id: view.callback_id,
         private_metadata: view.private_metadata,
         state: { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { [k]: { value: v } }])) },
       },
     });
-  const status = await fromSlack('/slack/commands', slash(ic.slackUserId!, 'status', channel.id).body);
+  const status = await fromSlack('/slack/commands', slash(ic.chat!.slack!, 'status', channel.id).body);
   expect(String(status.body.text)).toContain(`*${incidentId}* P2 open`);
   const submitted = await fromSlack(
     '/slack/interactions',
@@ -324,7 +316,9 @@ test('/incident declare opens a P2 with its channel; Resolve opens a modal whose
 
 test('a 429 storm is waited out (Retry-After) without a duplicate post; a channel Slack does not know is said once on the timeline; P3 goes to a thread in #incidents', async () => {
   const taskQueue = uniqueQueue('slack-storm');
-  const stormPolicy = testPolicy({ slack: { ...policy.slack, channels: { ...policy.slack.channels, onCall: '#nowhere' } } });
+  const stormPolicy = testPolicy({
+    chat: { ...policy.chat, slack: { ...policy.chat.slack, channels: { ...policy.chat.slack.channels, onCall: '#nowhere' } } },
+  });
   extraWorkers.push(await startTestWorker(h.env, { taskQueue, policy: stormPolicy, smtpUrl: h.smtp.url, slackApiUrl: slack.apiUrl }));
   const before = slack.calls.length;
   slack.rateLimitNext(4, 1);
@@ -397,7 +391,7 @@ test('a retried sync posts nothing twice, and a restarted worker updates the pag
     createChatActivities({
       slack: createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl }),
       ledger: new ChatLedger(h.env.pool),
-      slackPolicy: policy.slack,
+      slackPolicy: policy.chat.slack,
       links: { temporalUi: 'http://ui', namespace: 'default' },
       minGapMs: 0,
     });
@@ -413,7 +407,7 @@ test('a retried sync posts nothing twice, and a restarted worker updates the pag
     declaredAt: new Date().toISOString(),
     lastEvents: [],
     newEvents: [{ seq: 1, at: new Date().toISOString(), actor: 'system', kind: 'declared', text: 'Declared' }],
-    invite: ['U01ENGINRA'],
+    invite: [{ contactId: 'engineer-a', ids: { slack: 'U01ENGINRA' } }],
     escalation: { level: 0, cycle: 0, levelName: 'On-call', names: ['on-call'] },
     statusUpdates: 0,
     approvals: [],
@@ -446,7 +440,7 @@ test.each([
       createChatActivities({
         slack: slackClient,
         ledger: new ChatLedger(h.env.pool),
-        slackPolicy: policy.slack,
+        slackPolicy: policy.chat.slack,
         links: { temporalUi: 'http://ui', namespace: 'default' },
         minGapMs: 0,
       });
@@ -513,14 +507,14 @@ test('an approval in the channel: Approve by someone who is no approver is refus
     );
 
     const engineer = policy.contacts.find((c) => c.id === 'engineer-a')!;
-    const refused = press(engineer.slackUserId!, SLACK_ACTIONS.approve, value, approval.channel);
+    const refused = press(engineer.chat!.slack!, SLACK_ACTIONS.approve, value, approval.channel);
     expect((await fromSlack('/slack/interactions', refused.body)).status).toBe(200);
     expect(String((await responseTo(refused.hook)).text)).toContain('engineer-a may not approve runbook steps');
     expect((await waitForStep(h.env, handle, 'gate/change', ['awaiting-approval'])).approvedBy).toBeUndefined();
     expect(marked()).toBe(false);
 
     const lead = policy.contacts.find((c) => c.id === 'eng-lead')!;
-    const approved = press(lead.slackUserId!, SLACK_ACTIONS.approve, value, approval.channel);
+    const approved = press(lead.chat!.slack!, SLACK_ACTIONS.approve, value, approval.channel);
     expect((await fromSlack('/slack/interactions', approved.body)).status).toBe(200);
     expect(String((await responseTo(approved.hook)).text)).toContain(`${state.incidentId}: step gate/change approved (as ${lead.name})`);
     expect((await waitForStep(h.env, handle, 'gate/change', ['succeeded'])).approvedBy).toBe('eng-lead');

@@ -1,7 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import { ValueError } from '@temporalio/common';
 import { DIGEST_SCHEDULE_ID, END_OF_DAY_SCHEDULE_ID } from '../contract';
-import type { SlackPolicy } from '../policy/schema';
+import type { ChatPolicy } from '../policy/schema';
 
 /** Creates a Schedule that starts `workflowType`, or brings an existing one to this spec: safe at every start. */
 async function ensureSchedule(
@@ -65,7 +65,7 @@ export function ensureDigestSchedule(
 export function ensureEndOfDaySchedule(
   client: Client,
   taskQueue: string,
-  endOfDay: SlackPolicy['endOfDay'],
+  endOfDay: ChatPolicy['endOfDay'],
   scheduleId = END_OF_DAY_SCHEDULE_ID,
 ): Promise<'created' | 'updated' | 'replaced'> {
   const [hour, minute] = endOfDay.at.split(':').map(Number) as [number, number];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { ensureDigestSchedule, ensureEndOfDaySchedule } from './digest-schedule';
-import { chatDeps } from './slack';
+import { connectChat } from '../chat/connect';
 import { Pool } from 'pg';
 import { deploymentLinks, publicUrl, type AppConfig } from '../config/env';
 import { temporalConnection } from '../config/temporal-connection';
@@ -81,15 +81,14 @@ export async function startWorker(
     : undefined;
   if (!mailer) log("WARNING: SMTP_URL is not set: pages and notifications go to the outbox table and the log, not to anyone's inbox.");
 
-  const chat = chatDeps(config, policy);
-  if (!chat) log('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for incident channels, buttons and /incident.');
+  const chat = connectChat(config, policy, log);
 
   const temporal = temporalConnection(config);
   const converter = dataConverter(config);
   const clientConnection = await Connection.connect(temporal);
   const scheduler = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: converter });
   await ensureDigestSchedule(scheduler, config.TASK_QUEUE, policy.review.digestCron);
-  if (chat) await ensureEndOfDaySchedule(scheduler, config.TASK_QUEUE, policy.slack.endOfDay);
+  if (chat.connected) await ensureEndOfDaySchedule(scheduler, config.TASK_QUEUE, policy.chat.endOfDay);
   await clientConnection.close();
   const connection = await NativeConnection.connect(temporal);
   const worker = await createIncidentWorker({
@@ -106,7 +105,7 @@ export async function startWorker(
       ackLinks,
       links,
       identitySecret: config.IDENTITY_SECRET,
-      chat,
+      chat: chat.platforms,
     },
     tuning: workerTuning(config),
     ...(workflowBundlePath(config) ? { workflowBundle: { codePath: workflowBundlePath(config)! } } : {}),
@@ -134,7 +133,7 @@ export async function startWorker(
       mailer?.close();
       await connection.close();
       await pool.end();
-      await chat?.close();
+      await chat.close();
     },
   );
   return { worker, done: done.then(() => undefined) };

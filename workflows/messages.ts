@@ -93,11 +93,11 @@ export function notificationMessage(
   }
 }
 
-/** The policy's video war room for this incident (slack.warRoomUrl, for slack.warRoomSeverities); policies without one have none. */
+/** The policy's video war room for this incident (chat.warRoom, for its severities); policies without one have none. */
 export function warRoomUrl(policy: ResponsePolicy, state: Pick<IncidentState, 'incidentId' | 'number' | 'severity'>): string | undefined {
-  const slack = policy.slack;
-  if (!slack?.warRoomUrl || !slack.warRoomSeverities.includes(state.severity)) return undefined;
-  return slack.warRoomUrl.replace(/\{id\}/g, encodeURIComponent(state.incidentId)).replace(/\{number\}/g, String(state.number));
+  const room = policy.chat?.warRoom;
+  if (!room || !room.severities.includes(state.severity)) return undefined;
+  return room.url.replace(/\{id\}/g, encodeURIComponent(state.incidentId)).replace(/\{number\}/g, String(state.number));
 }
 
 /** One SMS segment where possible: severity, id, title and how to acknowledge. */

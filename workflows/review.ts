@@ -184,10 +184,10 @@ export async function reviewWorkflow(input: ReviewInput): Promise<ReviewState> {
     ),
   );
   Object.assign(state, { status: 'submitted', submittedBy: submitted.by, submittedAt: at, markdown: submitted.markdown });
-  // The incident's Slack channel has served its purpose; Slack trouble never holds the review open.
+  // The incident's chat channel has served its purpose; chat trouble never holds the review open.
   if (input.chat)
     await acts.archiveIncidentChat
-      .executeWithOptions({ ...options, summary: `Archive the Slack channel of ${input.incidentId}`, scheduleToCloseTimeout: '10m' }, [
+      .executeWithOptions({ ...options, summary: `Archive the chat channel of ${input.incidentId}`, scheduleToCloseTimeout: '10m' }, [
         { incidentNumber: input.incidentNumber, incidentId: input.incidentId },
       ])
       .catch(() => undefined);

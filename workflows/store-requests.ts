@@ -141,19 +141,19 @@ export async function evidenceWorkflow(input: { incidentId: string }): Promise<E
 }
 
 /**
- * Run by the end-of-day Schedule (policy slack.endOfDay, in its time zone): open incidents with phase
- * and age, those resolved today, overdue post-mortems and action items, posted to #engineering once
- * per local date.
+ * Run by the end-of-day Schedule (policy chat.endOfDay, in its time zone): open incidents with phase
+ * and age, those resolved today, overdue post-mortems and action items, posted to each chat platform's
+ * engineering channel once per local date.
  */
 export async function endOfDayWorkflow(): Promise<EndOfDaySummary & { posted: boolean; problems: string[] }> {
   const policy = await acts.currentPolicy();
   const now = nowIso();
-  const summary = await acts.collectEndOfDay({ now, timeZone: policy.slack.endOfDay.timeZone });
+  const summary = await acts.collectEndOfDay({ now, timeZone: policy.chat.endOfDay.timeZone });
   const sent = await acts.postEndOfDaySummary.executeWithOptions(
     {
       ...options,
       startToCloseTimeout: '2m',
-      summary: `Post the end-of-day summary of ${summary.date} to ${policy.slack.channels.engineering}`,
+      summary: `Post the end-of-day summary of ${summary.date} to chat`,
     },
     [{ summary, now }],
   );

@@ -10,8 +10,9 @@ import { TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN, startTwilioStandin, type TwilioS
 import { startSmtp, type TestSmtp } from '../../dev/smtp-sink';
 import { IncidentStore } from '../../store/incident-store';
 import { createStoreSchema, type StoreSchema } from './store-schema';
-import { ChatLedger } from '../../adapters/slack/chat-ledger';
-import { createSlackClient } from '../../adapters/slack/client';
+import { ChatLedger } from '../../chat/slack/ledger';
+import { createSlackClient } from '../../chat/slack/client';
+import { createSlackActivities } from '../../chat/slack/activities';
 import { SLACK_STANDIN_TOKEN } from '../../dev/slack-standin';
 import { ReviewStore } from '../../store/review-store';
 import defaultPolicy from '../../policy/default-policy.json';
@@ -148,10 +149,15 @@ export async function startTestWorker(
       identitySecret: TEST_IDENTITY_SECRET,
       chat: options.slackApiUrl
         ? {
-            slack: createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: options.slackApiUrl }),
-            ledger: new ChatLedger(env.pool),
-            slackPolicy: options.policy.slack,
-            links: { temporalUi: 'http://127.0.0.1:8233', namespace: 'default' },
+            slack: {
+              ...createSlackActivities({
+                slack: createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: options.slackApiUrl }),
+                ledger: new ChatLedger(env.pool),
+                slackPolicy: options.policy.chat.slack,
+                links: { temporalUi: 'http://127.0.0.1:8233', namespace: 'default' },
+              }),
+              close: () => Promise.resolve(),
+            },
           }
         : undefined,
     },

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '../../server/app';
+import { registerSlackRoutes, type SlackRoutesDeps } from '../../chat/slack/interactions';
 import type { ResponsePolicy } from '../../policy/schema';
 import { testApprovalKeys } from './harness';
 
@@ -21,7 +22,7 @@ export async function startWebhook(
   policy: ResponsePolicy,
   temporalDeadlineMs = 5000,
   acknowledge?: AppDeps['acknowledge'],
-  extra: Partial<AppDeps> = {},
+  extra: Partial<AppDeps> & { slack?: Omit<SlackRoutesDeps, 'client' | 'policy' | 'taskQueue'> } = {},
 ): Promise<TestWebhook> {
   const app = buildApp({
     client,
@@ -34,7 +35,9 @@ export async function startWebhook(
     ...extra,
     // Verified approvals are signed for runbook hosts with the run's approval key.
     ...(extra.api ? { api: { approvalKey: testApprovalKeys().signing, ...extra.api } } : {}),
-    ...(extra.slack ? { slack: { approvalKey: testApprovalKeys().signing, ...extra.slack } } : {}),
+    ...(extra.slack
+      ? { chat: [(app, context) => registerSlackRoutes(app, { ...context, approvalKey: testApprovalKeys().signing, ...extra.slack! })] }
+      : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

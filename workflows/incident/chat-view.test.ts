@@ -22,12 +22,15 @@ test('no chat view without a chat lane (a worker without Slack, or a policy with
   expect(chatView(incident('P1', false), 'wf', {})).toBeUndefined();
 });
 
-test('invites whoever was paged and the commander, by their Slack ids', () => {
+test('invites whoever was paged and the commander, with their account on each platform', () => {
   const m = incident('P1');
   m.state.pagedContacts = ['engineer-a'];
   m.state.commander = 'ic';
   const v = chatView(m, 'wf', {})!;
-  expect(v.invite).toEqual(['U01ENGINRA', 'U01INCCMDR']);
+  expect(v.invite).toEqual([
+    { contactId: 'engineer-a', ids: { slack: 'U01ENGINRA' } },
+    { contactId: 'ic', ids: { slack: 'U01INCCMDR' } },
+  ]);
   expect(v.commander).toBe('Incident Commander');
 });
 

@@ -26,7 +26,11 @@ export function chatView(m: IncidentModel, workflowId: string, deadlines: Deadli
   if (!chat || !state.number) return undefined;
   const contacts = new Map(policy.contacts.map((c) => [c.id, c]));
   const people = [...(state.pagedContacts ?? []), ...(state.commander ? [state.commander] : [])];
-  const invite = [...new Set(people.map((id) => contacts.get(id)?.slackUserId).filter((u): u is string => Boolean(u)))];
+  // Each platform's adapter picks its own account of each person.
+  const invite = [...new Set(people)].flatMap((id) => {
+    const ids = contacts.get(id)?.chat;
+    return ids && Object.keys(ids).length ? [{ contactId: id, ids }] : [];
+  });
   const level = state.escalationLevel >= 0 ? policy.escalation.levels[state.escalationLevel] : undefined;
   return {
     incidentNumber: state.number,

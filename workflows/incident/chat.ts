@@ -1,7 +1,7 @@
 /**
- * Effects: the chat lane (Slack). Beside the main loop, like the notification lane: after each change
+ * Effects: the chat lane (every chat platform the worker is connected to). Beside the main loop, like the notification lane: after each change
  * it hands the worker the incident as chat should show it (chatView), one sync at a time, so a burst
- * of events becomes one post and a slow or rate-limited Slack never delays a page. Every post goes
+ * of events becomes one post and a slow or rate-limited platform never delays a page. Every post goes
  * through the ledger (a retried sync or a restarted worker posts nothing twice and updates the pinned
  * summary in place).
  */
@@ -14,8 +14,8 @@ import type { Effects } from './paging';
 import { SYSTEM, record } from './state';
 
 /**
- * Slack answers `ratelimited` with Retry-After and the client waits it out, and shared channels take
- * one message a second: a sync may take a while (it heartbeats while it waits, so an attempt given up
+ * Platforms rate-limit (Slack answers `ratelimited` with Retry-After and the client waits it out, and
+ * shared channels take one message a second): a sync may take a while (it heartbeats while it waits, so an attempt given up
  * on stops before posting). After 10 minutes of failures the lane says so on the timeline and tries
  * again at the next change.
  */
@@ -24,7 +24,7 @@ const chatOptions: ActivityOptions = {
   startToCloseTimeout: '5m',
   heartbeatTimeout: '30s',
   scheduleToCloseTimeout: '10m',
-  summary: 'Mirror the incident in Slack',
+  summary: 'Mirror the incident in chat',
 };
 const chat = proxyActivities<IncidentActivities>(chatOptions);
 
@@ -61,16 +61,16 @@ export function startChatLane(fx: Effects): ChatLane {
         m.book.chat!.cursor = Math.max(m.book.chat!.cursor, result.cursor);
         for (const problem of result.problems.filter((p) => !m.book.chat!.problems.includes(p))) {
           m.book.chat!.problems.push(problem);
-          record(m, fx.now(), 'warning', SYSTEM, `Slack: ${problem}`);
+          record(m, fx.now(), 'warning', SYSTEM, problem);
         }
       } catch (error) {
         if (isCancellation(error)) throw error;
-        // Slack down for 10 minutes, or refusing for good: said once, then tried again at the next change.
+        // Chat down for 10 minutes, or refusing for good: said once, then tried again at the next change.
         lastKey = viewKey(view);
         const problem = `not updated (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error)})`;
         if (!m.book.chat!.problems.includes(problem)) {
           m.book.chat!.problems.push(problem);
-          record(m, fx.now(), 'warning', SYSTEM, `Slack: ${problem}`);
+          record(m, fx.now(), 'warning', SYSTEM, `Chat: ${problem}`);
         }
       } finally {
         busy = false;

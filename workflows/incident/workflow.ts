@@ -184,8 +184,8 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
   else if (input.source === 'manual') m.state.declaredVia = 'unverified';
   // Who must be verified is the worker's rule, never the input policy's.
   if (opened.identity) m.policy = { ...m.policy, identity: opened.identity };
-  // Chat only when this worker has Slack and the incident's policy says where.
-  if (opened.chat && m.policy.slack) m.book.chat = { cursor: 0, problems: [], approvals: [] };
+  // Chat only when this worker is connected to a chat platform.
+  if (opened.chat) m.book.chat = { cursor: 0, problems: [], approvals: [] };
   m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
   applyRegistration(fx, opened.number);
   if (opened.declaredProblem) record(m, fx.now(), 'warning', SYSTEM, `Who declared is unverified: ${opened.declaredProblem}`);

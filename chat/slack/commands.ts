@@ -2,7 +2,7 @@
  * `/incident` as people type it in Slack, parsed (pure): which action, on which incident, with which
  * arguments. The incident id may be left out in the incident's own channel.
  */
-import { PHASES, SEVERITIES, type Action, type Severity } from '../contract';
+import { PHASES, SEVERITIES, type Action, type Severity } from '../../contract';
 
 export type SlashCommand =
   | { kind: 'help' }

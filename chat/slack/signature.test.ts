@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { slackSignatureProblem } from './slack-signature';
+import { slackSignatureProblem } from './signature';
 
 const SECRET = 'slack-signing-secret';
 const body = 'token=x&command=%2Fincident&text=status';

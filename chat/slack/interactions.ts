@@ -2,7 +2,7 @@
  * Slack's requests to us: button presses and modal submissions (/slack/interactions) and the
  * `/incident` slash command (/slack/commands). Each is believed only with Slack's signature over
  * `v0:timestamp:body` (checked by Slack's own helper), within five minutes, and never twice. The
- * person is the policy contact whose `slackUserId` Slack names; they act with a signed proof (`chat`),
+ * person is the policy contact whose `chat.slack` Slack names; they act with a signed proof (`chat`),
  * as with an API token. Slack wants an answer within 3 s: work that takes longer answers through the
  * request's response_url.
  */
@@ -10,15 +10,16 @@ import type { KeyObject } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { WebClient } from '@slack/web-api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorType, SLACK_ACTIONS, SLACK_MODALS, type Action, type IncidentState } from '../contract';
-import type { ChatLedger } from '../adapters/slack/chat-ledger';
-import { esc } from '../adapters/slack/render';
-import type { ResponsePolicy } from '../policy/schema';
-import { IncidentError } from '../client/failures';
-import { findIncident, readState } from '../client/temporal';
-import { actAs, declareAs, type VerifiedPerson } from './act-as';
-import { SLASH_HELP, parseSlashCommand } from './slack-commands';
-import { slackSignatureProblem } from './slack-signature';
+import { ErrorType, type Action, type IncidentState } from '../../contract';
+import { SLACK_ACTIONS, SLACK_MODALS } from './ids';
+import type { ChatLedger } from './ledger';
+import { esc } from './render';
+import type { ResponsePolicy } from '../../policy/schema';
+import { IncidentError } from '../../client/failures';
+import { findIncident, readState } from '../../client/temporal';
+import { actAs, declareAs, type VerifiedPerson } from '../../server/act-as';
+import { SLASH_HELP, parseSlashCommand } from './commands';
+import { slackSignatureProblem } from './signature';
 
 export interface SlackRoutesDeps {
   client: Client;
@@ -45,12 +46,12 @@ const reply = (text: string) => ({ response_type: 'ephemeral', text });
 export function registerSlackRoutes(app: FastifyInstance, deps: SlackRoutesDeps): void {
   const answerWithinMs = deps.answerWithinMs ?? 2_000;
   const person = (slackUserId: unknown): VerifiedPerson | undefined => {
-    const c = typeof slackUserId === 'string' ? deps.policy.contacts.find((x) => x.slackUserId === slackUserId) : undefined;
+    const c = typeof slackUserId === 'string' ? deps.policy.contacts.find((x) => x.chat?.slack === slackUserId) : undefined;
     return c && { id: c.id, name: c.name };
   };
   const stranger = (userId: unknown) =>
     reply(
-      `Sorry, I can't act for you: your Slack account (${esc(String(userId))}) is not a contact in the incident policy. Ask whoever runs the policy to add your \`slackUserId\`. Nothing was changed.`,
+      `Sorry, I can't act for you: your Slack account (${esc(String(userId))}) is not a contact in the incident policy. Ask whoever runs the policy to add your member id as \`chat.slack\` of your contact. Nothing was changed.`,
     );
 
   /** Follow-up through response_url, only to Slack (or the configured stand-in). */

@@ -1,6 +1,6 @@
 // What Slack shows: pure, against a view as the workflow makes it.
 import type { ChatView } from '../../contract';
-import { SLACK_ACTIONS } from '../../contract';
+import { SLACK_ACTIONS } from './ids';
 import { channelName, esc, incidentButtons, summaryMessage, topic } from './render';
 
 const view: ChatView = {

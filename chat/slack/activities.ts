@@ -10,7 +10,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { WebClient } from '@slack/web-api';
 import { ErrorType, type ChatSyncResult, type ChatView, type EndOfDaySummary } from '../../contract';
 import type { SlackPolicy } from '../../policy/schema';
-import type { ChatLedger } from './chat-ledger';
+import type { ChatLedger } from './ledger';
 import { FATAL_REFUSALS, slackRefusal } from './client';
 import {
   announcement,
@@ -25,7 +25,7 @@ import {
   type SlackMessage,
 } from './render';
 
-export interface ChatDeps {
+export interface SlackDeps {
   slack: WebClient;
   ledger: ChatLedger;
   slackPolicy: SlackPolicy;
@@ -54,13 +54,16 @@ async function pause(ms: number): Promise<void> {
   await context.sleep(ms);
 }
 
+/** The Slack members of the people the view invites. */
+const slackIds = (v: ChatView): string[] => v.invite.flatMap((p) => (p.ids.slack ? [p.ids.slack] : []));
+
 /** The metadata event every post carries, with its ledger scope and key: how a retry finds it. */
 const POST_EVENT = 'incident_post';
 
 /** A post Slack refused for this channel or message only: the rest of the sync goes on. */
 class Refused extends Error {}
 
-export function createChatActivities(deps: ChatDeps) {
+export function createSlackActivities(deps: SlackDeps) {
   const { slack, ledger } = deps;
   const minGapMs = deps.minGapMs ?? 1_000;
   const lastPost = new Map<string, number>();
@@ -289,7 +292,7 @@ export function createChatActivities(deps: ChatDeps) {
       const at = { channel: home.channel, threadTs: home.threadTs };
 
       if (home.own) {
-        for (const user of v.invite) {
+        for (const user of slackIds(v)) {
           const claim = await ledger.claim(scope, `invite:${user}`);
           if (!claim.claimed) continue;
           await tolerate(() => slack.conversations.invite({ channel: home.channel, users: user }), `inviting ${user}`, problems, [
@@ -308,7 +311,7 @@ export function createChatActivities(deps: ChatDeps) {
       }
 
       // The page first: it is what people act on.
-      await post(scope, 'page', at, pageMessage(v, v.invite), problems, { follow: true, what: 'the page message' });
+      await post(scope, 'page', at, pageMessage(v, slackIds(v)), problems, { follow: true, what: 'the page message' });
 
       const summary = await post(scope, 'summary', at, summaryMessage(v, deps.links), problems, { follow: true, what: 'the summary' });
       if (summary?.fresh && home.own)
@@ -416,11 +419,4 @@ export function createChatActivities(deps: ChatDeps) {
       return { posted: Boolean(sent?.fresh), problems };
     },
   };
-}
-
-/** Without Slack the activities exist (the workflow names them) and say so. */
-export function slackOffActivities(): ReturnType<typeof createChatActivities> {
-  const off = () =>
-    Promise.reject(ApplicationFailure.nonRetryable('Slack is off on this worker (SLACK_BOT_TOKEN)', ErrorType.DeliveryRejected));
-  return { syncIncidentChat: off, archiveIncidentChat: off, postEndOfDaySummary: off };
 }

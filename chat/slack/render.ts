@@ -5,7 +5,8 @@
  * forge a link.
  */
 import type { Block, KnownBlock } from '@slack/types';
-import { SLACK_ACTIONS, type ChatView, type EndOfDaySummary, type TimelineEvent } from '../../contract';
+import { type ChatView, type EndOfDaySummary, type TimelineEvent } from '../../contract';
+import { SLACK_ACTIONS } from './ids';
 
 export interface ChatLinks {
   /** The Temporal Web UI's base URL. */

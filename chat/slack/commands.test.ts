@@ -1,5 +1,5 @@
 // `/incident` as people type it: pure parsing, no server.
-import { parseSlashCommand } from './slack-commands';
+import { parseSlashCommand } from './commands';
 
 const contacts: Record<string, string> = { U01INCCMDR: 'ic' };
 const parse = (text: string) => parseSlashCommand(text, (u) => contacts[u]);
