@@ -1,7 +1,7 @@
 // The workflow bundle's entry point: every workflow type the worker serves.
 export { incidentWorkflow } from './incident/workflow';
 export { reviewWorkflow } from './review';
-export { runbookWorkflow } from './runbook';
+export { runbookWorkflow } from './runbook/workflow';
 export { watchdogWorkflow } from './watchdog';
 export {
   actionItemWorkflow,

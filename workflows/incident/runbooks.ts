@@ -5,7 +5,7 @@
 import { ParentClosePolicy, getExternalWorkflowHandle, startChild, workflowInfo } from '@temporalio/workflow';
 import { durationMs } from '../../policy/duration';
 import { runbookSyncSignal, runbookWorkflowId, searchAttributes, type RunbookSync } from '../../contract';
-import { runbookWorkflow } from '../runbook';
+import { runbookWorkflow } from '../runbook/workflow';
 import { acts, withSummary } from './activity-proxies';
 import type { Effects } from './paging';
 import { SYSTEM, iso, record } from './state';
