@@ -49,7 +49,10 @@ const contact = z.object({
    * contact, verified by the platform's signature. Slack: the member id (U…).
    */
   chat: z
-    .object({ slack: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack member id such as U012AB3CD') } satisfies Record<ChatPlatform, unknown>)
+    .object({ slack: z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack member id such as U012AB3CD') } satisfies Record<
+      ChatPlatform,
+      unknown
+    >)
     .partial()
     .strict()
     .optional(),
@@ -321,7 +324,11 @@ export const policySchema = z
     policy.contacts.forEach((c, i) => {
       for (const [platform, id] of Object.entries(c.chat ?? {})) {
         if (chatIds.has(`${platform}:${id}`))
-          ctx.addIssue({ code: 'custom', path: ['contacts', i, 'chat', platform], message: `${platform} account ${id} is already another contact` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['contacts', i, 'chat', platform],
+            message: `${platform} account ${id} is already another contact`,
+          });
         chatIds.add(`${platform}:${id}`);
       }
     });
