@@ -24,7 +24,7 @@ import type { ResponsePolicy } from '../policy/schema';
 import { ErrorType, addressFor, missingAddress } from '../contract';
 import type { Mailer } from '../adapters/mailer';
 import { renderDraft } from './postmortem-draft';
-import { UnknownRecordError, type ReviewStore } from '../store/review-store';
+import { UnknownRecordError, type NewActionItem, type ReviewStore } from '../store/review-store';
 import type { IncidentStore, RenderedMessage } from '../store/incident-store';
 import { EvidenceStore } from '../store/evidence-store';
 import { channelAdapters } from './channels';
@@ -299,14 +299,7 @@ export function createActivities(deps: ActivityDeps) {
       await deps.reviews.recordReminder(input.incidentNumber, input.n);
     },
 
-    addActionItem(input: {
-      incidentId: string;
-      text: string;
-      owner: string;
-      due: string;
-      by: string;
-      requestId: string;
-    }): Promise<ActionItem> {
+    addActionItem(input: NewActionItem): Promise<ActionItem> {
       return known(() => deps.reviews.addActionItem(input));
     },
 

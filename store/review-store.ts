@@ -45,6 +45,16 @@ const rowToItem = (r: ItemRow): ActionItem => ({
 export class UnknownRecordError extends Error {}
 
 /** Post-mortems, action items and reports: all in SQL against the incident store. */
+/** An action item to add: `requestId` is the caller's, so a retried add finds the first. */
+export interface NewActionItem {
+  incidentId: string;
+  text: string;
+  owner: string;
+  due: string;
+  by: string;
+  requestId: string;
+}
+
 export class ReviewStore {
   constructor(readonly pool: Pool) {}
 
@@ -106,14 +116,7 @@ export class ReviewStore {
   }
 
   /** `requestId` makes a retried add return the same item instead of a second one. */
-  async addActionItem(input: {
-    incidentId: string;
-    text: string;
-    owner: string;
-    due: string;
-    by: string;
-    requestId: string;
-  }): Promise<ActionItem> {
+  async addActionItem(input: NewActionItem): Promise<ActionItem> {
     const number = await this.incidentNumber(input.incidentId);
     const { rows } = await this.pool.query<ItemRow>(
       // The new row comes from RETURNING: the statement's own SELECT of the table cannot see it yet.

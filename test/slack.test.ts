@@ -385,16 +385,19 @@ test('the end-of-day summary arrives in #engineering at its hour, from a Schedul
   }
 }, 130_000);
 
+/** The chat activities as a worker makes them, on the stand-in, with no pace (tests of the ledger). */
+const slackActivities = (client = createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl })) =>
+  createChatActivities({
+    slack: client,
+    ledger: new ChatLedger(h.env.pool),
+    slackPolicy: policy.chat.slack,
+    links: { temporalUi: 'http://ui', namespace: 'default' },
+    minGapMs: 0,
+  });
+
 test('a retried sync posts nothing twice, and a restarted worker updates the page and the pinned summary in place', async () => {
   const number = 900_000_000 + Math.floor(Math.random() * 1_000_000);
-  const worker = () =>
-    createChatActivities({
-      slack: createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl }),
-      ledger: new ChatLedger(h.env.pool),
-      slackPolicy: policy.chat.slack,
-      links: { temporalUi: 'http://ui', namespace: 'default' },
-      minGapMs: 0,
-    });
+  const worker = () => slackActivities();
   const view: ChatView = {
     incidentNumber: number,
     incidentId: `INC-${number}`,
@@ -436,14 +439,6 @@ test.each([
   'a worker killed between Slack taking a post and the ledger hearing of it: the next attempt finds the post and sends it once (%s, %s)',
   async (severity, _home) => {
     const number = 900_000_000 + Math.floor(Math.random() * 1_000_000);
-    const activities = (slackClient: ReturnType<typeof createSlackClient>) =>
-      createChatActivities({
-        slack: slackClient,
-        ledger: new ChatLedger(h.env.pool),
-        slackPolicy: policy.chat.slack,
-        links: { temporalUi: 'http://ui', namespace: 'default' },
-        minGapMs: 0,
-      });
     // The first post reaches Slack, then the worker dies before the ledger says "posted".
     const dying = createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl });
     const reallyPost = dying.chat.postMessage.bind(dying.chat);
@@ -469,11 +464,11 @@ test.each([
       approvals: [],
     };
     const before = slack.messages.length;
-    await expect(activities(dying).syncIncidentChat(view)).rejects.toThrow('worker killed');
+    await expect(slackActivities(dying).syncIncidentChat(view)).rejects.toThrow('worker killed');
     const died = slack.messages.slice(before);
     expect(died).toHaveLength(1);
 
-    await activities(createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl })).syncIncidentChat(view);
+    await slackActivities().syncIncidentChat(view);
     const sent = slack.messages.slice(before);
     expect(sent.filter((m) => m.text === died[0]!.text && m.channel === died[0]!.channel)).toHaveLength(1);
     expect(sent.some((m) => m.text.startsWith(`INC-${number} ${severity}`))).toBe(true); // the rest of the sync went on
