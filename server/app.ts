@@ -13,7 +13,7 @@ import { registerApiRoutes, type ApiDeps } from './api';
 import type { ChatRoutes } from '../chat/platform';
 import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
 import { authorized, type WebhookAuth } from './auth';
-import { registerStatusRoutes, type SubscriptionDeps } from './status-page';
+import { registerStatusRoutes, type SubscriptionDeps } from './status-page/routes';
 import { createMetrics, type Metrics } from './metrics';
 import { redactCodecPath, registerCodecRoutes, type CodecRoutesDeps } from './codec';
 

@@ -17,7 +17,7 @@ import {
   setImpactUpdate,
   stateQuery,
 } from '../contract';
-import type { StatusData } from '../server/status-page';
+import type { StatusData } from '../server/status-page/data';
 import { runCli } from './helpers/cli';
 import { declareIncident, sleep, useIncidentHarness, waitFor } from './helpers/harness';
 import { startWebhook, type TestWebhook } from './helpers/webhook';

@@ -1,0 +1,35 @@
+/**
+ * Who is on call (the rotation with the store's overrides), and the overrides themselves.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType, type OnCallAnswer, type Override } from '../contract';
+import type { ResponsePolicy } from '../policy/schema';
+import type { OnCallStore } from '../store/oncall-store';
+import type { ActivityDeps } from './deps';
+
+export function createOnCallActivities(deps: ActivityDeps, oncall: OnCallStore) {
+  return {
+    /** Who is on call at `at`: overrides from the store over the incident's rotation snapshot. */
+    async whoIsOnCall(input: { oncall: ResponsePolicy['oncall']; at: string }): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
+      return oncall.whoAt({ oncall: input.oncall }, Date.parse(input.at));
+    },
+
+    /** `incidentctl override list|delete`. */
+    async onCallOverrides(request: { op: 'list'; at: string } | { op: 'delete'; id: string }): Promise<Override[]> {
+      if (request.op === 'list') return oncall.listOverrides(Date.parse(request.at));
+      const deleted = await oncall.deleteOverride(request.id);
+      if (!deleted) throw ApplicationFailure.nonRetryable(`no override ${request.id}; see incidentctl override list`, ErrorType.NotFound);
+      return [deleted];
+    },
+
+    async addOnCallOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string }): Promise<Override> {
+      if (!deps.policy.contacts.some((c) => c.id === input.contactId)) {
+        throw ApplicationFailure.nonRetryable(
+          `unknown contact "${input.contactId}"; contacts: ${deps.policy.contacts.map((c) => c.id).join(', ')}`,
+          ErrorType.InvalidInput,
+        );
+      }
+      return oncall.addOverride(input);
+    },
+  };
+}
