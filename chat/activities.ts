@@ -12,7 +12,14 @@ export type ConnectedPlatforms = Partial<Record<ChatPlatform, ChatPlatformWorker
 
 export function createChatActivities(platforms: ConnectedPlatforms) {
   const connected = Object.entries(platforms) as [ChatPlatform, ChatPlatformWorker][];
-  const none = () => ApplicationFailure.nonRetryable('no chat platform on this worker (SLACK_BOT_TOKEN)', ErrorType.DeliveryRejected);
+  // Each platform says what turns it on (its `off` line, logged at start).
+  const none = () =>
+    ApplicationFailure.nonRetryable(
+      `no chat platform is connected on this worker: ${Object.values(CHAT_PLATFORM_MODULES)
+        .map((m) => m.off)
+        .join(' ')}`,
+      ErrorType.DeliveryRejected,
+    );
   const named = (platform: ChatPlatform, problems: string[]) => problems.map((p) => `${CHAT_PLATFORM_MODULES[platform].label}: ${p}`);
   return {
     async syncIncidentChat(view: ChatView): Promise<ChatSyncResult> {

@@ -395,26 +395,34 @@ const slackActivities = (client = createSlackClient({ botToken: SLACK_STANDIN_TO
     minGapMs: 0,
   });
 
+/** A P1 just declared, as the workflow's chat view shows it, before anyone is paged. */
+const openView = (number: number, over: Partial<ChatView>): ChatView => ({
+  incidentNumber: number,
+  incidentId: `INC-${number}`,
+  workflowId: `wf-${number}`,
+  title: 'Incident',
+  service: 'api',
+  severity: 'P1',
+  status: 'open',
+  phase: 'detect',
+  declaredAt: new Date().toISOString(),
+  lastEvents: [],
+  newEvents: [],
+  invite: [],
+  escalation: { level: 0, cycle: 0, levelName: 'On-call', names: ['on-call'] },
+  statusUpdates: 0,
+  approvals: [],
+  ...over,
+});
+
 test('a retried sync posts nothing twice, and a restarted worker updates the page and the pinned summary in place', async () => {
   const number = 900_000_000 + Math.floor(Math.random() * 1_000_000);
   const worker = () => slackActivities();
-  const view: ChatView = {
-    incidentNumber: number,
-    incidentId: `INC-${number}`,
-    workflowId: `wf-${number}`,
+  const view = openView(number, {
     title: 'Restart drill',
-    service: 'api',
-    severity: 'P1',
-    status: 'open',
-    phase: 'detect',
-    declaredAt: new Date().toISOString(),
-    lastEvents: [],
     newEvents: [{ seq: 1, at: new Date().toISOString(), actor: 'system', kind: 'declared', text: 'Declared' }],
     invite: [{ contactId: 'engineer-a', ids: { slack: 'U01ENGINRA' } }],
-    escalation: { level: 0, cycle: 0, levelName: 'On-call', names: ['on-call'] },
-    statusUpdates: 0,
-    approvals: [],
-  };
+  });
   const first = worker();
   await first.syncIncidentChat(view);
   const posted = slack.messages.length;
@@ -446,23 +454,7 @@ test.each([
       await reallyPost(args);
       throw new Error('worker killed');
     };
-    const view: ChatView = {
-      incidentNumber: number,
-      incidentId: `INC-${number}`,
-      workflowId: `wf-${number}`,
-      title: 'Killed mid-post',
-      service: 'api',
-      severity,
-      status: 'open',
-      phase: 'detect',
-      declaredAt: new Date().toISOString(),
-      lastEvents: [],
-      newEvents: [],
-      invite: [],
-      escalation: { level: 0, cycle: 0, levelName: 'On-call', names: ['on-call'] },
-      statusUpdates: 0,
-      approvals: [],
-    };
+    const view = openView(number, { title: 'Killed mid-post', severity });
     const before = slack.messages.length;
     await expect(slackActivities(dying).syncIncidentChat(view)).rejects.toThrow('worker killed');
     const died = slack.messages.slice(before);

@@ -17,6 +17,7 @@ import {
 import { TimeoutType } from '@temporalio/common';
 import { durationMs } from '../../policy/duration';
 import {
+  ErrorType,
   PHASES,
   approveStepUpdate,
   rejectStepUpdate,
@@ -34,7 +35,6 @@ import { requireName } from '../validators';
 import { requireIdentity, verifiedActor, type UsedNonce, type VerifyActivity } from '../identity';
 import { nowIso } from '../clock';
 import { askPatches, RUNBOOK_PATCHES } from '../patches';
-import { ErrorType } from '../../contract';
 import { RUNBOOK, answerRefusal, approvalRequest, approvalUnanswered, notRunning, stepFailure, stepResult } from './decisions';
 import { incidentEvents, runOnHost, store, storeOptions } from './effects';
 
