@@ -105,6 +105,22 @@ export interface DevServerOptions {
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  // Ports are picked free, then released for the server to take: another process may take one first
+  // (or, on a restart, the last server may not have let go of its port yet). The server then exits at
+  // once, and is started again: on new ports, or on the port asked for after a second.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(options);
+    } catch (error) {
+      if (!(error instanceof ServerExited) || attempt >= 3) throw error;
+      if (options.port) await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+class ServerExited extends Error {}
+
+async function startDevServerOnce(options: DevServerOptions): Promise<DevServer> {
   const port = options.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
@@ -121,17 +137,29 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   for (const spec of SEARCH_ATTRIBUTE_SPECS) args.push('--search-attribute', spec);
   args.push('--log-level', 'warn', ...(options.extraArgs ?? []));
 
-  const out = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
+  const out = options.logFile ? openSync(options.logFile, 'a') : 'pipe';
   // A small shell keeps the server tied to us: when our end of its stdin closes (stop(), or this
-  // process dying in any way, SIGKILL included), it stops the server. No orphaned servers.
-  const watchdog = 'exec 3<&0; "$0" "$@" </dev/null & pid=$!; cat <&3 >/dev/null; kill -TERM $pid 2>/dev/null; wait $pid';
+  // process dying in any way, SIGKILL included), it stops the server. It ends when the server does,
+  // so a server that could not start is seen at once.
+  const watchdog = 'exec 3<&0; "$0" "$@" </dev/null & pid=$!; (cat <&3 >/dev/null; kill -TERM $pid 2>/dev/null) & wait $pid';
   const child = spawn('/bin/sh', ['-c', watchdog, options.cliPath, ...args], { stdio: ['pipe', out, out] });
+  // Without a log file, the server's last words are kept for the error that reports its exit.
+  let tail = '';
+  const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-2000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   let exited: string | undefined;
-  child.on('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
+  child.on('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+    child.stdin?.end();
+  });
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   while (!(await isTemporalUp(address))) {
-    if (exited) throw new Error(`temporal server start-dev ${exited}${options.logFile ? `; see ${options.logFile}` : ''}`);
+    if (exited) {
+      const where = options.logFile ? `; see ${options.logFile}` : tail.trim() ? `:\n${tail.trim()}` : '';
+      throw new ServerExited(`temporal server start-dev on ${address} ${exited}${where}`);
+    }
     if (Date.now() > deadline) {
       child.stdin!.end();
       throw new Error(`temporal server start-dev did not become ready on ${address} in time`);

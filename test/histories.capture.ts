@@ -7,9 +7,6 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { resolveTemporalCli } from '../dev/temporal-cli';
 import type { WorkflowHandle } from '@temporalio/client';
 import {
   acknowledgeUpdate,
@@ -29,7 +26,7 @@ import {
 } from '../contract';
 import { signProof } from '../security/identity';
 import { actAs } from '../server/act-as';
-import { ENCRYPTED_ENCODING, EncryptionCodec, parsePayloadKeys } from '../security/payload-codec';
+import { exportHistory } from './helpers/history-export';
 import type { Action } from '../contract';
 import {
   TEST_IDENTITY_SECRET,
@@ -63,43 +60,12 @@ afterAll(async () => {
   await env.close();
 });
 
-/** Exported with the Temporal CLI, the same JSON a user gets from `temporal workflow show --output json`. */
 // Histories of earlier versions stay beside later ones: they keep the patches honest.
 const TAG = process.env.HISTORY_TAG ?? 'v1.0';
 
-/**
- * The history with its payloads opened: the run's key is made for the run, and a saved history must
- * replay for years after it, so it is kept as the workflow code saw it (test contacts only).
- */
-async function openPayloads(value: unknown): Promise<unknown> {
-  if (Array.isArray(value)) return Promise.all(value.map(openPayloads));
-  if (!value || typeof value !== 'object') return value;
-  const o = value as Record<string, unknown>;
-  const metadata = o.metadata as Record<string, string> | undefined;
-  if (metadata && typeof metadata.encoding === 'string' && Buffer.from(metadata.encoding, 'base64').toString() === ENCRYPTED_ENCODING) {
-    const sealed = {
-      metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
-      data: Buffer.from(typeof o.data === 'string' ? o.data : '', 'base64'),
-    };
-    const [plain] = await codec.decode([sealed]);
-    return {
-      metadata: Object.fromEntries(Object.entries(plain!.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
-      data: Buffer.from(plain!.data ?? new Uint8Array()).toString('base64'),
-    };
-  }
-  return Object.fromEntries(await Promise.all(Object.entries(o).map(async ([k, v]) => [k, await openPayloads(v)] as const)));
-}
-const codec = new EncryptionCodec(parsePayloadKeys(process.env.PAYLOAD_KEYS ?? ''));
-
 async function save(name: string, handle: WorkflowHandle, runId?: string) {
-  const runArgs = runId ? ['--run-id', runId] : [];
-  const { stdout } = await promisify(execFile)(
-    await resolveTemporalCli(),
-    ['workflow', 'show', '--workflow-id', handle.workflowId, ...runArgs, '--output', 'json', '--address', env.address],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
   const file = path.join(__dirname, 'histories', `${name}-${TAG}.json`);
-  const opened = await openPayloads(JSON.parse(stdout));
+  const opened = await exportHistory(env.address, handle.workflowId, runId);
   // A saved history is what running incidents did: it is kept, never replaced.
   if (existsSync(file)) throw new Error(`${path.basename(file)} exists: capture under a new HISTORY_TAG (docs/versioning.md)`);
   writeFileSync(file, `${JSON.stringify(opened, null, 2)}\n`);

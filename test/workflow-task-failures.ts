@@ -4,16 +4,21 @@
  * here. Tests that make tasks fail on purpose name their workflows `*-expected-wft-failure*` or run on
  * task queues of the same mark; those are listed apart.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { exportHistory } from './helpers/history-export';
 
 const FAILED = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED;
 
 export interface TaskFailureReport {
   workflows: number;
-  failures: { workflowId: string; type: string; taskQueue: string; count: number; cause: string; expected?: string }[];
+  failures: { workflowId: string; type: string; taskQueue: string; count: number; cause: string; expected?: string; history?: string }[];
 }
+
+/** Where an unexpected failure's history is kept, ready to replay (`npm run histories:replay <file>`). */
+const KEPT = path.resolve(__dirname, '../test-artifacts/wft-failures');
 
 const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 
@@ -66,6 +71,7 @@ export async function countWorkflowTaskFailures(address: string): Promise<TaskFa
           const workflowId = execution.execution?.workflowId ?? '';
           const taskQueue = execution.taskQueue ?? '';
           const expected = expectedFailure(causeCode, workflowId, taskQueue);
+          const history = expected ? undefined : await keepHistory(address, workflowId, execution.execution?.runId ?? undefined);
           report.failures.push({
             workflowId,
             type: execution.type?.name ?? '',
@@ -73,6 +79,7 @@ export async function countWorkflowTaskFailures(address: string): Promise<TaskFa
             count,
             cause,
             ...(expected ? { expected } : {}),
+            ...(history ? { history } : {}),
           });
         }
       }
@@ -81,6 +88,17 @@ export async function countWorkflowTaskFailures(address: string): Promise<TaskFa
     return report;
   } finally {
     await connection.close();
+  }
+}
+
+async function keepHistory(address: string, workflowId: string, runId?: string): Promise<string> {
+  try {
+    mkdirSync(KEPT, { recursive: true });
+    const file = path.join(KEPT, `${workflowId}.json`);
+    writeFileSync(file, JSON.stringify(await exportHistory(address, workflowId, runId), null, 2));
+    return file;
+  } catch (error) {
+    return `not kept: ${(error as Error).message}`;
   }
 }
 
@@ -93,6 +111,6 @@ export async function reportWorkflowTaskFailures(address: string, file: string):
   process.stderr.write(`\nWorkflow task failures in ${report.workflows} workflow histories: ${total}, of them unexpected: ${unexpected}\n`);
   for (const f of report.failures)
     process.stderr.write(
-      `  ${f.count} × ${f.type} ${f.workflowId} (${f.taskQueue}): ${f.cause}${f.expected ? ` [expected: ${f.expected}]` : ''}\n`,
+      `  ${f.count} × ${f.type} ${f.workflowId} (${f.taskQueue}): ${f.cause}${f.expected ? ` [expected: ${f.expected}]` : ''}${f.history ? `\n    history: ${f.history}` : ''}\n`,
     );
 }
