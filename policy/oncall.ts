@@ -1,6 +1,9 @@
 // Deterministic for a given policy: imported by workflow code (old incidents) as well as by Node code.
 import { durationMs } from './duration';
 import type { ResponsePolicy } from './schema';
+import { WEEKDAYS, localParts, zonedInstant } from './zoned-time';
+
+export { WEEKDAYS };
 
 export interface OnCallShift {
   contactId: string;
@@ -9,55 +12,6 @@ export interface OnCallShift {
 }
 
 const DAY_MS = 86_400_000;
-export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
-
-/** One formatter per timezone: making one costs far more than using it (a rotation lookup makes several). */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      weekday: 'long',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** The wall-clock fields of an instant in a timezone. */
-function localParts(timeZone: string, atMs: number) {
-  const parts = formatter(timeZone).formatToParts(new Date(atMs));
-  const get = (type: string) => parts.find((p) => p.type === type)!.value;
-  return {
-    year: Number(get('year')),
-    month: Number(get('month')),
-    day: Number(get('day')),
-    hour: Number(get('hour')),
-    minute: Number(get('minute')),
-    second: Number(get('second')),
-    weekday: WEEKDAYS.indexOf(get('weekday').toLowerCase() as (typeof WEEKDAYS)[number]),
-  };
-}
-
-/** The instant at which the wall clock in `timeZone` shows the given local date and hour. */
-function zonedInstant(timeZone: string, year: number, month: number, day: number, hour: number): number {
-  const wall = Date.UTC(year, month - 1, day, hour);
-  let guess = wall;
-  for (let i = 0; i < 3; i++) {
-    const p = localParts(timeZone, guess);
-    const offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - guess;
-    guess = wall - offset;
-  }
-  return guess;
-}
 
 /** Weekly handoffs at a local day and hour: the last one at or before `atMs`, and the one after. */
 function weeklyHandoff(handoff: { day: number; hour: number; timezone: string }, atMs: number): { from: number; to: number } {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN } from './duration';
 import { EMPTY_RUNBOOKS, runbooksSchema } from './runbook-schema';
 import { DEFAULT_INCIDENT_PAGE_URL, DEFAULT_STATUS_PAGE_URL } from './links';
+import { teamsFields, timeZoneSchema } from './teams-schema';
 
 const SEVERITY = z.enum(SEVERITIES);
 export const NOBODY = '-';
@@ -58,14 +59,7 @@ const contact = z.object({
     .optional(),
 });
 
-const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'an IANA timezone such as Europe/Berlin');
+const timeZone = timeZoneSchema;
 
 /** Where chat goes: channels are Slack channel ids (C…) or names (#incidents). */
 const slackChannel = z.string().regex(/^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,})$/, 'a Slack channel id (C012AB3CD) or #name');
@@ -290,6 +284,8 @@ export const policySchema = z
       .default({ severityMap: { critical: 'P1', warning: 'P3' }, autoResolve: ['P3'] }),
     /** Diagnostics that run on their own and changes that run only after a named approval. */
     runbooks: runbooksSchema.default(runbooksSchema.parse(EMPTY_RUNBOOKS)),
+    /** Many teams (policy/teams-schema.ts); without them the policy is one team. */
+    ...teamsFields,
   })
   .superRefine((policy, ctx) => {
     const ids = new Set<string>();
@@ -336,7 +332,63 @@ export const policySchema = z
       if (id !== NOBODY && !ids.has(id))
         ctx.addIssue({ code: 'custom', path: ['oncall', 'rotation', i], message: `unknown contact "${id}"` });
     });
+    checkTeams(policy, ids, checkTarget, ctx);
   });
+
+/** Every reference between teams, services, schedules, escalation policies and routes names something that exists. */
+function checkTeams(
+  policy: z.infer<z.ZodObject<typeof teamsFields>>,
+  contacts: Set<string>,
+  checkTarget: (t: string, path: (string | number)[]) => void,
+  ctx: z.RefinementCtx,
+) {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const unique = (key: string, items: { id: string }[]) => {
+    const seen = new Set<string>();
+    items.forEach((item, i) => {
+      if (seen.has(item.id)) issue([key, i, 'id'], `duplicate id "${item.id}"`);
+      seen.add(item.id);
+    });
+    return seen;
+  };
+  const teams = unique('teams', policy.teams);
+  const services = unique('services', policy.services);
+  const schedules = unique('schedules', policy.schedules);
+  const eps = unique('escalationPolicies', policy.escalationPolicies);
+  const known = (set: Set<string>, what: string, id: string, path: (string | number)[]) => {
+    if (!set.has(id)) issue(path, `unknown ${what} "${id}"${set.size ? ` (${[...set].join(', ')})` : ''}`);
+  };
+  policy.schedules.forEach((s, i) =>
+    s.layers.forEach((l, j) =>
+      l.members.forEach((id, k) => {
+        if (id !== NOBODY) known(contacts, 'contact', id, ['schedules', i, 'layers', j, 'members', k]);
+      }),
+    ),
+  );
+  policy.teams.forEach((t, i) => {
+    known(schedules, 'schedule', t.schedule, ['teams', i, 'schedule']);
+    known(eps, 'escalation policy', t.escalationPolicy, ['teams', i, 'escalationPolicy']);
+    t.members.forEach((id, j) => known(contacts, 'contact', id, ['teams', i, 'members', j]));
+  });
+  policy.services.forEach((s, i) => {
+    known(teams, 'team', s.team, ['services', i, 'team']);
+    if (s.escalationPolicy) known(eps, 'escalation policy', s.escalationPolicy, ['services', i, 'escalationPolicy']);
+  });
+  policy.escalationPolicies.forEach((ep, i) =>
+    ep.levels.forEach((l, j) =>
+      l.targets.forEach((t, k) => {
+        const path = ['escalationPolicies', i, 'levels', j, 'targets', k];
+        if (t.startsWith('schedule:')) known(schedules, 'schedule', t.slice(9), path);
+        else if (t.startsWith('team:')) known(teams, 'team', t.slice(5), path);
+        else checkTarget(t, path);
+      }),
+    ),
+  );
+  policy.routes.forEach((r, i) => known(services, 'service', r.service, ['routes', i, 'service']));
+  if (policy.defaultService) known(services, 'service', policy.defaultService, ['defaultService']);
+  if (!policy.teams.length && (policy.services.length || policy.routes.length))
+    issue(['teams'], 'services and routes belong to teams: add at least one team');
+}
 
 export type ResponsePolicy = z.infer<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;

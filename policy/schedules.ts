@@ -1,0 +1,142 @@
+// Deterministic for a given schedule and instant: pure, so the workflow, the CLI and the bench share it.
+/**
+ * Who a layered schedule puts on call at an instant. A layer rotates its members every `length`
+ * (hours: by the clock; days or weeks: by the calendar of its time zone, so a 09:00 handoff stays at
+ * 09:00 across DST), optionally only within restrictions (weekdays and hours of that zone). The highest
+ * layer (the last listed) with someone on call wins; overrides (from the store) go on top of that.
+ */
+import { WEEKDAYS, localParts, zonedInstant } from './zoned-time';
+import type { Layer, Schedule } from './teams-schema';
+
+export interface ScheduleShift {
+  /** Undefined: nobody (a gap the escalation skips). */
+  contactId?: string;
+  /** The layer that decided (by name), or "gap". */
+  layer: string;
+  from: number;
+  to: number;
+}
+
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+
+/** An instant's wall clock in a time zone, as minutes since 1970-01-01 00:00 of that wall clock. */
+function wallMinutes(timeZone: string, atMs: number): number {
+  const p = localParts(timeZone, atMs);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) / MINUTE_MS;
+}
+
+/** The instant at which the wall clock in `timeZone` shows `minutes` (as wallMinutes counts them). */
+function instantOfWall(timeZone: string, minutes: number): number {
+  const d = new Date(minutes * MINUTE_MS);
+  return zonedInstant(timeZone, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes());
+}
+
+const hhmm = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
+
+/** A layer's start as wall-clock minutes in its zone: "2026-01-05T09:00" is local, an offset makes it an instant. */
+function startWall(layer: Layer, timeZone: string): number {
+  if (/[zZ]|[+-]\d\d:\d\d$/.test(layer.start)) return wallMinutes(timeZone, Date.parse(layer.start));
+  return Date.parse(`${layer.start.length === 16 ? `${layer.start}:00` : layer.start}Z`) / MINUTE_MS;
+}
+
+const LENGTH_UNIT_MS = { h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS } as const;
+
+/** "12h", "1d", "2w" in milliseconds (a day here is a calendar day of the zone). */
+export function rotationMs(length: string): number {
+  return Number(length.slice(0, -1)) * LENGTH_UNIT_MS[length.slice(-1) as keyof typeof LENGTH_UNIT_MS];
+}
+
+/** The rotation's shift at an instant: its index and bounds. */
+function rotationShift(layer: Layer, timeZone: string, atMs: number): { index: number; from: number; to: number } {
+  const lengthMs = rotationMs(layer.length);
+  const start = startWall(layer, timeZone);
+  if (lengthMs % DAY_MS === 0) {
+    // Calendar rotation: counted on the wall clock, so handoffs keep their local hour.
+    const len = lengthMs / MINUTE_MS;
+    const index = Math.floor((wallMinutes(timeZone, atMs) - start) / len);
+    return { index, from: instantOfWall(timeZone, start + index * len), to: instantOfWall(timeZone, start + (index + 1) * len) };
+  }
+  const startMs = instantOfWall(timeZone, start);
+  const index = Math.floor((atMs - startMs) / lengthMs);
+  return { index, from: startMs + index * lengthMs, to: startMs + (index + 1) * lengthMs };
+}
+
+/**
+ * Whether a restriction window holds at an instant, and when that answer next changes (checked on
+ * the wall clock of the zone; a window from 22:00 to 06:00 runs overnight from the days it names).
+ */
+function restrictedAt(layer: Layer, timeZone: string, atMs: number): { open: boolean; until: number } {
+  const windows = layer.restrictions;
+  if (!windows?.length) return { open: true, until: Number.POSITIVE_INFINITY };
+  const wall = wallMinutes(timeZone, atMs);
+  const dayStart = Math.floor(wall / 1440) * 1440;
+  // Every window instance from yesterday to a week ahead, as wall-minute intervals (a week holds every weekday).
+  const spans: [number, number][] = [];
+  for (let offset = -1; offset <= 8; offset++) {
+    const day = dayStart + offset * 1440;
+    const weekday = new Date(day * MINUTE_MS).getUTCDay();
+    for (const w of windows) {
+      if (w.days && !w.days.includes(WEEKDAYS[weekday]!)) continue;
+      const from = day + hhmm(w.from);
+      let to = day + hhmm(w.to);
+      if (to <= from) to += 1440;
+      spans.push([from, to]);
+    }
+  }
+  const open = spans.filter(([f, t]) => f <= wall && wall < t);
+  if (open.length) {
+    // Open until the last of the overlapping windows ends (windows chained end to start count as one).
+    let end = Math.max(...open.map(([, t]) => t));
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [f, t] of spans)
+        if (f <= end && t > end) {
+          end = t;
+          grew = true;
+        }
+    }
+    return { open: true, until: instantOfWall(timeZone, end) };
+  }
+  const next = Math.min(...spans.map(([f]) => f).filter((f) => f > wall));
+  return { open: false, until: instantOfWall(timeZone, next) };
+}
+
+/** One layer at an instant: who (if anyone), and until when that holds. */
+export function layerAt(layer: Layer, scheduleZone: string, atMs: number): { contactId?: string; from: number; to: number } {
+  const timeZone = layer.timeZone ?? scheduleZone;
+  const shift = rotationShift(layer, timeZone, atMs);
+  const window = restrictedAt(layer, timeZone, atMs);
+  const n = layer.members.length;
+  const member = layer.members[((shift.index % n) + n) % n]!;
+  const to = Math.min(shift.to, window.until);
+  if (!window.open || member === '-') return { from: shift.from, to };
+  return { contactId: member, from: shift.from, to };
+}
+
+/** Who is on call at `atMs`: the highest layer with someone, until the answer could next change. */
+export function scheduleAt(schedule: Schedule, atMs: number): ScheduleShift {
+  let to = Number.POSITIVE_INFINITY;
+  for (let i = schedule.layers.length - 1; i >= 0; i--) {
+    const layer = schedule.layers[i]!;
+    const at = layerAt(layer, schedule.timeZone, atMs);
+    to = Math.min(to, at.to);
+    if (at.contactId) return { contactId: at.contactId, layer: layer.name, from: at.from, to };
+  }
+  return { layer: 'gap', from: atMs, to };
+}
+
+/** Consecutive shifts from `fromMs` to `toMs` (a text calendar, an iCal feed, a bench), merged where the person stays. */
+export function scheduleShifts(schedule: Schedule, fromMs: number, toMs: number): ScheduleShift[] {
+  const shifts: ScheduleShift[] = [];
+  for (let at = fromMs; at < toMs;) {
+    const s = scheduleAt(schedule, at);
+    const last = shifts[shifts.length - 1];
+    const end = Math.min(s.to, toMs);
+    if (last && last.contactId === s.contactId && last.layer === s.layer) last.to = end;
+    else shifts.push({ ...s, from: at, to: end });
+    // A window that ends in a DST gap could map back to `at`: always move on.
+    at = end > at ? end : at + MINUTE_MS;
+  }
+  return shifts;
+}

@@ -1,0 +1,158 @@
+// Pure: imported by the HTTP server (routing), the worker (an incident's policy) and the CLI.
+/**
+ * Ownership: which service an alert is about, which team owns it, and the policy an incident of that
+ * service runs on (its escalation policy, its team's schedule as "the on-call"). A policy without teams
+ * is one team: "default", owning every service, with the policy's own escalation path and rotation.
+ */
+import type { ResponsePolicy } from './schema';
+import { MATCHER_PATTERN, type EscalationPolicy, type Route, type Schedule, type Service, type Team } from './teams-schema';
+
+export const DEFAULT_TEAM = 'default';
+
+export interface Ownership {
+  teams: Team[];
+  services: Service[];
+  escalationPolicies: EscalationPolicy[];
+  schedules: Schedule[];
+  defaultService?: string;
+}
+
+/** The policy's teams, or the one team a single-team policy is. */
+export function ownershipOf(policy: ResponsePolicy): Ownership {
+  if (policy.teams.length) return policy;
+  return {
+    teams: [
+      { id: DEFAULT_TEAM, name: policy.name, members: policy.contacts.map((c) => c.id), schedule: '', escalationPolicy: DEFAULT_TEAM },
+    ],
+    services: [],
+    escalationPolicies: [{ id: DEFAULT_TEAM, levels: policy.escalation.levels, repeat: policy.escalation.repeat }],
+    schedules: [],
+  };
+}
+
+export interface Matcher {
+  name: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+  regex?: RegExp;
+}
+
+const unescape = (s: string) => s.replace(/\\(.)/g, '$1');
+
+export function parseMatcher(text: string): Matcher {
+  const m = MATCHER_PATTERN.exec(text);
+  if (!m) throw new Error(`not a matcher: ${text}`);
+  const op = m[2] as Matcher['op'];
+  const value = op === '=~' || op === '!~' ? m[3]! : unescape(m[3]!);
+  // Anchored, as Alertmanager anchors its regular expressions.
+  return { name: m[1]!, op, value, ...(op === '=~' || op === '!~' ? { regex: new RegExp(`^(?:${value})$`) } : {}) };
+}
+
+/** A missing label matches as the empty string, as in Alertmanager. */
+export function matches(matcher: Matcher, labels: Record<string, string>): boolean {
+  const v = labels[matcher.name] ?? '';
+  switch (matcher.op) {
+    case '=':
+      return v === matcher.value;
+    case '!=':
+      return v !== matcher.value;
+    case '=~':
+      return matcher.regex!.test(v);
+    case '!~':
+      return !matcher.regex!.test(v);
+  }
+}
+
+export interface CompiledRoute {
+  index: number;
+  matchers: Matcher[];
+  service: string;
+}
+
+/** Routes with their matchers parsed once (10,000 alerts through 200 routes parse 200 routes). */
+export function compileRoutes(routes: Route[]): CompiledRoute[] {
+  return routes.map((r, index) => ({ index, matchers: r.matchers.map(parseMatcher), service: r.service }));
+}
+
+export interface Routing {
+  /** The service the incident is about (kept as the label gave it when no service of the policy is known). */
+  service: string;
+  /** The owning team. */
+  team: string;
+  /** How it was chosen, for the timeline. */
+  via: string;
+  /** Said on the timeline when the alert named no known service. */
+  note?: string;
+}
+
+/**
+ * Which service and team an alert's labels are about: its `service` label when that names a service;
+ * its `team` label when that names a team; else the first route that matches; else the default service.
+ */
+export function routeAlert(
+  policy: ResponsePolicy,
+  labels: Record<string, string>,
+  routes: CompiledRoute[] = compileRoutes(policy.routes),
+): Routing {
+  const own = ownershipOf(policy);
+  const named = labels.service ?? labels.job;
+  const fallback = (named ?? 'unknown').slice(0, 100);
+  if (!policy.teams.length) return { service: fallback, team: DEFAULT_TEAM, via: 'the only team' };
+  const service = own.services.find((s) => s.id === labels.service);
+  if (service) return { service: service.id, team: service.team, via: 'label service' };
+  const team = labels.team !== undefined ? own.teams.find((t) => t.id === labels.team) : undefined;
+  if (team) return { service: fallback, team: team.id, via: 'label team' };
+  const route = routes.find((r) => r.matchers.every((m) => matches(m, labels)));
+  const routed = route && own.services.find((s) => s.id === route.service);
+  if (routed) return { service: routed.id, team: routed.team, via: `route ${route.index + 1}` };
+  return unknownService(own, fallback);
+}
+
+function unknownService(own: Ownership, service: string): Routing {
+  const fallback = own.services.find((s) => s.id === own.defaultService);
+  const team = fallback?.team ?? own.teams[0]!.id;
+  return {
+    service,
+    team,
+    via: 'default',
+    note: `No service "${service}" in the policy: routed to team ${team}${fallback ? ` (default service ${fallback.id})` : ''}`,
+  };
+}
+
+/** The team of a declared service (`declare --service`), or the default team with a note. */
+export function routeService(policy: ResponsePolicy, service: string, team?: string): Routing {
+  const own = ownershipOf(policy);
+  if (!policy.teams.length) return { service, team: DEFAULT_TEAM, via: 'the only team' };
+  const known = own.services.find((s) => s.id === service);
+  if (known && (!team || team === known.team)) return { service, team: known.team, via: 'service' };
+  const named = team ? own.teams.find((t) => t.id === team) : undefined;
+  if (named) return { service, team: named.id, via: 'team' };
+  return unknownService(own, service);
+}
+
+/**
+ * The policy an incident of a team and service runs on: the service's escalation policy (else the
+ * team's), with "team:<id>" targets as that team's schedule, and "oncall" as the owning team's
+ * schedule. A single-team policy is returned as it is.
+ */
+export function incidentPolicy(policy: ResponsePolicy, routing: Pick<Routing, 'team' | 'service'>): ResponsePolicy {
+  if (!policy.teams.length) return policy;
+  const team = policy.teams.find((t) => t.id === routing.team) ?? policy.teams[0]!;
+  const service = policy.services.find((s) => s.id === routing.service && s.team === team.id);
+  const ep = policy.escalationPolicies.find((e) => e.id === (service?.escalationPolicy ?? team.escalationPolicy))!;
+  const teamSchedule = (id: string) => policy.teams.find((t) => t.id === id)?.schedule;
+  const target = (t: string) => {
+    if (t === 'oncall') return `schedule:${team.schedule}`;
+    if (t.startsWith('team:')) return `schedule:${teamSchedule(t.slice(5)) ?? t.slice(5)}`;
+    return t;
+  };
+  return {
+    ...policy,
+    escalation: { levels: ep.levels.map((l) => ({ ...l, targets: [...new Set(l.targets.map(target))] })), repeat: ep.repeat },
+  };
+}
+
+/** The schedule a "schedule:<id>" target names, if the policy has it. */
+export function scheduleOf(policy: Pick<ResponsePolicy, 'schedules'>, target: string): Schedule | undefined {
+  return target.startsWith('schedule:') ? policy.schedules?.find((s) => s.id === target.slice(9)) : undefined;
+}
