@@ -20,9 +20,18 @@ import {
 import { parsePolicy } from '../policy/load';
 import { withDeploymentLinks } from '../policy/links';
 import type { ResponsePolicy } from '../policy/schema';
+import { incidentPolicy, routeService, scheduleOf } from '../policy/teams';
 import { EvidenceStore } from '../store/evidence-store';
 import { InboxStore } from '../store/inbox-store';
 import type { ActivityDeps, ProofCheck } from './deps';
+
+/** The owning team of a new incident: its service (and team, if named) checked against the policy. */
+function routingOf(policy: ResponsePolicy, input: { registration: RegisterIncidentInput; team?: string; routedBy?: string }) {
+  const routed = routeService(policy, input.registration.service, input.team);
+  const teamName = policy.teams.find((t) => t.id === routed.team)?.name ?? routed.team;
+  const by = input.routedBy && routed.via !== 'default' ? `, by ${input.routedBy}` : '';
+  return { ...routed, teamName, via: `${routed.via}${by}` };
+}
 
 export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore) {
   const evidence = new EvidenceStore(deps.store.pool);
@@ -89,6 +98,9 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
       policy?: unknown;
       registration: RegisterIncidentInput;
       onCallAt: string;
+      /** The team the alert's labels or the declaration named, and how the labels chose the service. */
+      team?: string;
+      routedBy?: string;
       /** A declaration through the HTTP server: who declared, proven for this workflow and these arguments. */
       declared?: { proof: ActorProof; args: object };
     }): Promise<OpenedIncident> {
@@ -101,7 +113,12 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
         proven && 'problem' in proven ? { declaredProblem: proven.problem } : proven ? { declared: proven } : {};
       const declarer = declared.declared;
       const number = await deps.store.register(declarer ? { ...input.registration, declaredBy: declarer.name } : input.registration);
-      const onCall = (await oncall.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
+      const routing = policy.teams.length ? routingOf(policy, input) : undefined;
+      // Who the first level pages: the team's schedule when it names one, else the single rotation.
+      const firstSchedule = routing && incidentPolicy(policy, routing).escalation.levels[0]!.targets.find((t) => scheduleOf(policy, t));
+      const onCall = firstSchedule
+        ? await oncall.whoOnSchedule(scheduleOf(policy, firstSchedule)!, Date.parse(input.onCallAt))
+        : (await oncall.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
       // The policy travels back only when the input had none or a refused one: history holds it once.
       return {
         number,
@@ -110,6 +127,17 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
         ...(problem ? { problem } : {}),
         ...(Object.keys(deps.chat ?? {}).length ? { chat: true } : {}),
         ...declared,
+        ...(routing
+          ? {
+              routing: {
+                team: routing.team,
+                teamName: routing.teamName,
+                via: routing.via,
+                ...(routing.note ? { note: routing.note } : {}),
+              },
+            }
+          : {}),
+        ...(firstSchedule ? { onCallTarget: firstSchedule } : {}),
       };
     },
 

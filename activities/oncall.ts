@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType, type OnCallAnswer, type Override } from '../contract';
 import type { ResponsePolicy } from '../policy/schema';
+import type { Schedule } from '../policy/teams-schema';
 import type { OnCallStore } from '../store/oncall-store';
 import type { ActivityDeps } from './deps';
 
@@ -12,6 +13,11 @@ export function createOnCallActivities(deps: ActivityDeps, oncall: OnCallStore) 
     /** Who is on call at `at`: overrides from the store over the incident's rotation snapshot. */
     async whoIsOnCall(input: { oncall: ResponsePolicy['oncall']; at: string }): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
       return oncall.whoAt({ oncall: input.oncall }, Date.parse(input.at));
+    },
+
+    /** Who a team's schedule (from the incident's policy snapshot) has on call at `at`, its overrides on top. */
+    async whoIsOnSchedule(input: { schedule: Schedule; at: string }): Promise<OnCallAnswer> {
+      return oncall.whoOnSchedule(input.schedule, Date.parse(input.at));
     },
 
     /** `incidentctl override list|delete`. */

@@ -64,11 +64,19 @@ export interface OpenedIncident {
   /** Who declared, as the input's proof verified them; `declaredProblem` says why a proof was refused. */
   declared?: VerifiedActor;
   declaredProblem?: string;
+  /**
+   * The owning team, when the policy has teams: the incident then runs on its service's escalation
+   * policy (policy/teams.ts incidentPolicy, applied by the workflow), and `note` goes on the timeline.
+   */
+  routing?: { team: string; teamName: string; via: string; note?: string };
+  /** The schedule `onCall` answers for, when it is a team's ("schedule:<id>"); else the single rotation. */
+  onCallTarget?: string;
 }
 
 export interface OnCallAnswer {
   /** Undefined when nobody is on call (a rotation gap). */
   contactId?: string;
+  /** "rotation": the single-team rotation, or the layer of a team's schedule that decided. */
   source: 'override' | 'rotation' | 'gap';
   from: string;
   to: string;

@@ -18,6 +18,13 @@ export interface IncidentInput {
   title: string;
   severity: Severity;
   service: string;
+  /**
+   * The owning team, when the alert's labels or the declaration named one (policy teams); the worker
+   * checks it and the service against its policy when the incident opens.
+   */
+  team?: string;
+  /** How the alert's labels chose the service ("route 2", "label service"), for the timeline. */
+  routedBy?: string;
   source: IncidentSource;
   declaredBy: string;
   /** The HTTP server's proof of who declared (an API token, a signed chat request); checked when the incident opens. */
@@ -151,6 +158,8 @@ export interface IncidentState {
   title: string;
   severity: Severity;
   service: string;
+  /** The owning team, when the policy has teams (absent for single-team policies and incidents before them). */
+  team?: string;
   source: IncidentSource;
   status: IncidentStatus;
   phase: Phase;

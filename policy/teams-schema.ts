@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { SEVERITIES } from '../contract/common';
 import { DURATION_PATTERN } from './duration';
 import { WEEKDAYS } from './zoned-time';
+import { MATCHER_PATTERN } from './teams';
 
 const slug = (what: string) => z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, `${what} ids are lower-case slugs`);
 const contactRef = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a contact id');
@@ -91,8 +92,6 @@ export const serviceSchema = z.object({
 });
 export type Service = z.infer<typeof serviceSchema>;
 
-/** An Alertmanager-style matcher: name="value", name!="value", name=~"regex", name!~"regex". */
-export const MATCHER_PATTERN = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*$/;
 const matcher = z
   .string()
   .regex(MATCHER_PATTERN, 'a matcher such as team="db", alertname=~"Postgres.*" or env!="staging"')

@@ -5,7 +5,10 @@
  * is one team: "default", owning every service, with the policy's own escalation path and rotation.
  */
 import type { ResponsePolicy } from './schema';
-import { MATCHER_PATTERN, type EscalationPolicy, type Route, type Schedule, type Service, type Team } from './teams-schema';
+import type { EscalationPolicy, Route, Schedule, Service, Team } from './teams-schema';
+
+/** An Alertmanager-style matcher: name="value", name!="value", name=~"regex", name!~"regex". */
+export const MATCHER_PATTERN = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*$/;
 
 export const DEFAULT_TEAM = 'default';
 
@@ -136,7 +139,8 @@ export function routeService(policy: ResponsePolicy, service: string, team?: str
  * schedule. A single-team policy is returned as it is.
  */
 export function incidentPolicy(policy: ResponsePolicy, routing: Pick<Routing, 'team' | 'service'>): ResponsePolicy {
-  if (!policy.teams.length) return policy;
+  // A snapshot from before teams has none (workflow code calls this too).
+  if (!policy.teams?.length) return policy;
   const team = policy.teams.find((t) => t.id === routing.team) ?? policy.teams[0]!;
   const service = policy.services.find((s) => s.id === routing.service && s.team === team.id);
   const ep = policy.escalationPolicies.find((e) => e.id === (service?.escalationPolicy ?? team.escalationPolicy))!;
@@ -148,7 +152,10 @@ export function incidentPolicy(policy: ResponsePolicy, routing: Pick<Routing, 't
   };
   return {
     ...policy,
-    escalation: { levels: ep.levels.map((l) => ({ ...l, targets: [...new Set(l.targets.map(target))] })), repeat: ep.repeat },
+    escalation: {
+      levels: ep.levels.map((l) => ({ ...l, targets: [...new Set(l.targets.map(target))] })),
+      repeat: ep.repeat ?? { times: 0, interval: '30m' },
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { pageRegistry } from '../activities/metrics';
 import type { ResponsePolicy } from '../policy/schema';
 import { ingestGroup, ingestHeartbeat } from './webhook/ingest';
 import { durationMs } from '../policy/duration';
+import { compileRoutes } from '../policy/teams';
 import { mapGroup } from './webhook/mapping';
 import { parseWebhookPayload } from './webhook/payload';
 import { registerApiRoutes, type ApiDeps } from './api';
@@ -127,6 +128,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const deadlineMs = deps.temporalDeadlineMs ?? 5_000;
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  // Routes parsed once: every alert group goes through them.
+  const routes = compileRoutes(deps.policy.routes);
   // The abort cancels the gRPC call and its retries, so a timed-out request leaves nothing running;
   // the race is a backstop that bounds the answer time regardless.
   const temporalCall = <T>(fn: () => Promise<T>, ms = deadlineMs) =>
@@ -298,7 +301,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           if (!parsed.ok) return await reply.code(400).send({ error: 'invalid Alertmanager payload', issues: parsed.errors });
           const { payload } = parsed;
           for (const alert of payload.alerts) metrics.alerts.inc({ status: alert.status });
-          const group = mapGroup(payload, deps.policy, new Date().toISOString());
+          const group = mapGroup(payload, deps.policy, new Date().toISOString(), routes);
           const watchdog = deps.policy.alertmanager.watchdog;
           const heartbeat =
             watchdog &&

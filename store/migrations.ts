@@ -244,6 +244,15 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX IF NOT EXISTS pages_recipient ON pages (recipient, created_at DESC);
     `,
   },
+  {
+    version: 10,
+    name: 'on-call overrides per schedule',
+    sql: `
+      -- '' is the single-team rotation (policy.oncall); a team's schedule has its id.
+      ALTER TABLE oncall_overrides ADD COLUMN IF NOT EXISTS schedule_id text NOT NULL DEFAULT '';
+      CREATE INDEX IF NOT EXISTS oncall_overrides_schedule ON oncall_overrides (schedule_id, starts_at, ends_at);
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -1,7 +1,9 @@
 import type { OnCallAnswer, Override } from '../contract';
 import type { Pool } from 'pg';
 import { onCallAt } from '../policy/oncall';
+import { scheduleAt } from '../policy/schedules';
 import { NOBODY, type ResponsePolicy } from '../policy/schema';
+import type { Schedule } from '../policy/teams-schema';
 
 /** The rotation, with overrides from the store on top: the latest override covering a moment wins. */
 export class OnCallStore {
@@ -10,16 +12,31 @@ export class OnCallStore {
   async whoAt(policy: Pick<ResponsePolicy, 'oncall'>, atMs: number): Promise<{ now: OnCallAnswer; next: OnCallAnswer }> {
     const shift = onCallAt(policy, atMs);
     const answer = async (at: number, fallback: { contactId: string; from: string; to: string }): Promise<OnCallAnswer> => {
-      const { rows } = await this.pool.query<{ contact_id: string; starts_at: Date; ends_at: Date }>(
-        `SELECT contact_id, starts_at, ends_at FROM oncall_overrides WHERE starts_at <= $1 AND ends_at > $1 ORDER BY created_at DESC, id DESC LIMIT 1`,
-        [new Date(at).toISOString()],
-      );
-      const o = rows[0];
+      const o = await this.overrideAt('', at);
       if (o) return { contactId: o.contact_id, source: 'override', from: o.starts_at.toISOString(), to: o.ends_at.toISOString() };
       if (fallback.contactId === NOBODY) return { source: 'gap', from: fallback.from, to: fallback.to };
       return { contactId: fallback.contactId, source: 'rotation', from: fallback.from, to: fallback.to };
     };
     return { now: await answer(atMs, shift.now), next: await answer(Date.parse(shift.now.to), shift.next) };
+  }
+
+  /** A team's schedule (policy.schedules), with its own overrides on top. */
+  async whoOnSchedule(schedule: Schedule, atMs: number): Promise<OnCallAnswer> {
+    const o = await this.overrideAt(schedule.id, atMs);
+    if (o) return { contactId: o.contact_id, source: 'override', from: o.starts_at.toISOString(), to: o.ends_at.toISOString() };
+    const shift = scheduleAt(schedule, atMs);
+    const bounds = { from: new Date(shift.from).toISOString(), to: new Date(shift.to).toISOString() };
+    return shift.contactId ? { contactId: shift.contactId, source: 'rotation', ...bounds } : { source: 'gap', ...bounds };
+  }
+
+  /** The latest override covering a moment, for the single rotation ('') or a schedule. */
+  private async overrideAt(scheduleId: string, atMs: number) {
+    const { rows } = await this.pool.query<{ contact_id: string; starts_at: Date; ends_at: Date }>(
+      `SELECT contact_id, starts_at, ends_at FROM oncall_overrides
+        WHERE schedule_id = $2 AND starts_at <= $1 AND ends_at > $1 ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [new Date(atMs).toISOString(), scheduleId],
+    );
+    return rows[0];
   }
 
   async addOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string }): Promise<Override> {

@@ -27,6 +27,7 @@ import {
 import { signProof } from '../security/identity';
 import { actAs } from '../server/act-as';
 import { exportHistory } from './helpers/history-export';
+import { teamPolicy } from './helpers/teams';
 import type { Action } from '../contract';
 import {
   TEST_IDENTITY_SECRET,
@@ -71,7 +72,10 @@ async function save(name: string, handle: WorkflowHandle, runId?: string) {
   writeFileSync(file, `${JSON.stringify(opened, null, 2)}\n`);
 }
 
-test('capture workflow histories', async () => {
+/** Each scenario is captured once, under the tag of the release that brought it; later tags add new ones. */
+const since = (tag: string) => (tag === TAG ? test : test.skip);
+
+since('v1.0')('capture workflow histories', async () => {
   const taskQueue = uniqueQueue('capture');
   const base = testPolicy();
   const policy = testPolicy({
@@ -199,6 +203,23 @@ test('capture workflow histories', async () => {
     } finally {
       await hostWorker.stop();
     }
+  } finally {
+    await worker.stop();
+  }
+});
+
+// Teams (1.1): an incident of the databases team, paged from its schedules, escalated to its secondary.
+since('v1.1')('capture: an incident of a team', async () => {
+  const taskQueue = uniqueQueue('capture-teams');
+  const policy = teamPolicy();
+  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  try {
+    const db = await declareIncident(env, taskQueue, { policy, severity: 'P1', service: 'postgres', title: 'Replication lag' });
+    await waitFor(async () => ((await db.handle.query(stateQuery))?.escalationLevel ?? 0) >= 1, 'the secondary paged', 30_000);
+    await db.handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'ines' }] });
+    await db.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ines', rootCause: 'a long vacuum', resolution: 'cancelled it' }] });
+    await db.handle.result();
+    await save('team-db-escalated', db.handle);
   } finally {
     await worker.stop();
   }

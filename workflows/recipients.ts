@@ -1,4 +1,6 @@
 import { onCallAt } from '../policy/oncall';
+import { scheduleAt } from '../policy/schedules';
+import { scheduleOf } from '../policy/teams';
 import type { Contact, ResponsePolicy } from '../policy/schema';
 
 export interface Recipient {
@@ -16,7 +18,12 @@ export interface ResolvedTargets {
 export function resolveTargets(
   policy: ResponsePolicy,
   targets: string[],
-  context: { nowMs: number; commander?: string; onCall?: { contactId?: string; source: string } },
+  context: {
+    nowMs: number;
+    commander?: string;
+    onCall?: { contactId?: string; source: string };
+    onSchedules?: Record<string, { contactId?: string; source: string }>;
+  },
 ): ResolvedTargets {
   const byId = new Map(policy.contacts.map((c) => [c.id, c]));
   const withRole = (role: string) => policy.contacts.filter((c) => c.roles.includes(role));
@@ -34,6 +41,17 @@ export function resolveTargets(
       const id = context.onCall ? context.onCall.contactId : onCallAt(policy, context.nowMs).now.contactId;
       const via = context.onCall?.source === 'override' ? 'on-call override' : 'on-call';
       add(id && byId.has(id) ? [byId.get(id)!] : [], via, target);
+    } else if (target.startsWith('schedule:')) {
+      // A team's schedule: the store's answer when the workflow asked, else the schedule alone.
+      const asked = context.onSchedules?.[target];
+      const schedule = scheduleOf(policy, target);
+      const id = asked ? asked.contactId : schedule && scheduleAt(schedule, context.nowMs).contactId;
+      const name = schedule?.name ?? target.slice(9);
+      add(
+        id && byId.has(id) ? [byId.get(id)!] : [],
+        asked?.source === 'override' ? `on-call override (${name})` : `on-call (${name})`,
+        target,
+      );
     } else if (target === 'commander') {
       const named = context.commander ? byId.get(context.commander) : undefined;
       add(named ? [named] : withRole('incident-commander'), 'commander', target);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ResponsePolicy } from '../../policy/schema';
 import { isSeverity, type AlertBatch, type AlertRef, type IncidentInput, type Severity } from '../../contract';
 import type { WebhookPayload } from './payload';
+import { compileRoutes, routeAlert, type CompiledRoute } from '../../policy/teams';
 
 export interface GroupIngest {
   workflowId: string;
@@ -45,7 +46,12 @@ function severityOf(payload: WebhookPayload, policy: ResponsePolicy): { severity
   return { severity: policy.defaultSeverity, note: `Alert has ${what}; using the policy default ${policy.defaultSeverity}` };
 }
 
-export function mapGroup(payload: WebhookPayload, policy: ResponsePolicy, receivedAt: string): GroupIngest {
+export function mapGroup(
+  payload: WebhookPayload,
+  policy: ResponsePolicy,
+  receivedAt: string,
+  routes: CompiledRoute[] = compileRoutes(policy.routes),
+): GroupIngest {
   const first = payload.alerts[0]!;
   const labels = { ...first.labels, ...payload.commonLabels };
   const annotations = { ...first.annotations, ...payload.commonAnnotations };
@@ -59,13 +65,17 @@ export function mapGroup(payload: WebhookPayload, policy: ResponsePolicy, receiv
     startsAt: a.startsAt,
   }));
   const notes = note ? [note] : [];
+  // Which service and team the labels are about (policy routes); the worker checks both when the incident opens.
+  const routed = routeAlert(policy, labels, routes);
   // truncatedAlerts rides in the batch: the workflow records it once, as a warning.
   return {
     workflowId: workflowIdForGroup(payload.groupKey),
     input: {
       title: (annotations.summary ?? labels.alertname ?? 'Alertmanager alert').slice(0, 200),
       severity,
-      service: (labels.service ?? labels.job ?? 'unknown').slice(0, 100),
+      service: routed.service,
+      // A team only when the labels chose one: an unknown service is the worker's to route (and note).
+      ...(policy.teams.length && routed.via !== 'default' ? { team: routed.team, routedBy: routed.via } : {}),
       source: 'alertmanager',
       declaredBy: `alertmanager/${payload.receiver}`,
       groupKey: payload.groupKey,

@@ -82,6 +82,8 @@ export interface TargetOptions extends Omit<SendOptions, 'dedupKey'> {
   dedupPrefix: string;
   /** Who "oncall" is now, when the store was asked. */
   onCall?: { contactId?: string; source: string };
+  /** Who each team schedule target ("schedule:<id>") has on call now, when the store was asked. */
+  onSchedules?: Record<string, { contactId?: string; source: string }>;
 }
 
 /** The text a channel carries: the email body, or the SMS or call script. */

@@ -11,13 +11,22 @@ import { SYSTEM, record } from './state';
 import { escalationKey } from '../escalation';
 import { onCallNow, sendAtOnce } from './send-at-once';
 import type { Effects, TargetOptions } from './delivery';
+import type { OnCallAnswer } from '../../contract';
 
 export type { Effects, Message, SendOptions, TargetOptions } from './delivery';
 
 /** Everyone the targets name (roles, contacts, "oncall", "commander"), in parallel. */
-export async function sendToTargets(fx: Effects, targets: string[], o: TargetOptions): Promise<void> {
+export async function sendToTargets(fx: Effects, named: string[], o: TargetOptions): Promise<void> {
   const { m } = fx;
-  const { recipients, unresolved } = resolveTargets(m.policy, targets, { nowMs: fx.now(), commander: m.state.commander, onCall: o.onCall });
+  // In an incident of a team, "the on-call" (notify lists, runbook trouble) is its team's schedule.
+  const teamOnCall = m.state.team && m.policy.teams?.find((t) => t.id === m.state.team)?.schedule;
+  const targets = teamOnCall ? named.map((t) => (t === 'oncall' ? `schedule:${teamOnCall}` : t)) : named;
+  const { recipients, unresolved } = resolveTargets(m.policy, targets, {
+    nowMs: fx.now(),
+    commander: m.state.commander,
+    onCall: o.onCall,
+    onSchedules: o.onSchedules,
+  });
   for (const target of unresolved) record(m, fx.now(), 'warning', SYSTEM, `${o.label}: nobody to notify for "${target}"`);
   await sendAtOnce(fx, recipients, o);
 }
@@ -38,22 +47,17 @@ export async function pageLevel(fx: Effects, level: number, o: PageLevelOptions)
   if (def.targets.includes('oncall')) {
     const now = await onCallNow(fx);
     onCall = now;
-    if (!now.contactId) {
-      const next = applicableLevels(m).find((l) => l > level);
-      record(
-        m,
-        fx.now(),
-        'warning',
-        SYSTEM,
-        `Nobody is on call (rotation gap until ${now.to})${next !== undefined ? `: paging ${m.policy.escalation.levels[next]!.name} instead` : ''}`,
-      );
-      if (next !== undefined) {
-        m.book.paged.push(escalationKey(o.cycle ?? m.state.escalationCycle, next));
-        m.state.escalationLevel = Math.max(m.state.escalationLevel, next);
-        await pageLevel(fx, next, { ...o, dedupPrefix: dedupKeys.gapPage(o.dedupPrefix, next) });
-      }
-      return;
-    }
+    if (!now.contactId) return pageNextInstead(fx, level, o, `rotation gap until ${now.to}`);
+  }
+  // A team's schedules likewise; a level whose schedules all have nobody (and names nobody else) is a gap.
+  const scheduleTargets = def.targets.filter((t) => t.startsWith('schedule:'));
+  let onSchedules: Record<string, OnCallAnswer> | undefined;
+  if (scheduleTargets.length) {
+    onSchedules = {};
+    for (const target of scheduleTargets) onSchedules[target] = await onCallNow(fx, target);
+    const answers = Object.values(onSchedules);
+    if (scheduleTargets.length === def.targets.length && answers.every((a) => !a.contactId))
+      return pageNextInstead(fx, level, o, `${scheduleTargets.map((t) => t.slice(9)).join(', ')}: a gap until ${answers[0]!.to}`);
   }
   await sendToTargets(fx, def.targets, {
     dedupPrefix: o.dedupPrefix,
@@ -62,5 +66,23 @@ export async function pageLevel(fx: Effects, level: number, o: PageLevelOptions)
     label: def.name,
     stopIfAcknowledged: o.stopIfAcknowledged,
     onCall,
+    ...(onSchedules ? { onSchedules } : {}),
   });
+}
+
+/** Nobody on call at this level: the next applicable level is paged in its place, and the timeline says so. */
+async function pageNextInstead(fx: Effects, level: number, o: PageLevelOptions, why: string): Promise<void> {
+  const { m } = fx;
+  const next = applicableLevels(m).find((l) => l > level);
+  record(
+    m,
+    fx.now(),
+    'warning',
+    SYSTEM,
+    `Nobody is on call (${why})${next !== undefined ? `: paging ${m.policy.escalation.levels[next]!.name} instead` : ''}`,
+  );
+  if (next === undefined) return;
+  m.book.paged.push(escalationKey(o.cycle ?? m.state.escalationCycle, next));
+  m.state.escalationLevel = Math.max(m.state.escalationLevel, next);
+  await pageLevel(fx, next, { ...o, dedupPrefix: dedupKeys.gapPage(o.dedupPrefix, next) });
 }

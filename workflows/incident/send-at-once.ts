@@ -12,6 +12,7 @@ import { dedupKeys } from './dedup-keys';
 import type { Channel } from '../../policy/schema';
 import { channelBody, channelsOf, failureCause, recordDelivery, recordOutboxed, type Effects, type TargetOptions } from './delivery';
 import { SYSTEM, iso, record } from './state';
+import { scheduleOf } from '../../policy/teams';
 
 interface Planned {
   payload: OutboundMessage;
@@ -110,12 +111,21 @@ export async function sendAtOnce(fx: Effects, recipients: Recipient[], o: Target
 
 /**
  * Who is on call now: the answer the incident opened with when it is still now (the first page), else
- * a local activity asking the store (overrides) at this moment.
+ * a local activity asking the store (overrides) at this moment. `target`: a team's schedule
+ * ("schedule:<id>", from the incident's policy snapshot); without it, the single rotation.
  */
-export async function onCallNow(fx: Effects): Promise<OnCallAnswer> {
+export async function onCallNow(fx: Effects, target?: string): Promise<OnCallAnswer> {
   const opened = fx.m.openedOnCall;
   // The first page goes out in the task that opened the incident: the answer is a second old at most.
-  if (opened && fx.now() - opened.atMs < 1000) return opened.answer;
+  if (opened && opened.target === target && fx.now() - opened.atMs < 1000) return opened.answer;
+  const schedule = target ? scheduleOf(fx.m.policy, target) : undefined;
+  if (target) {
+    if (!schedule) return { source: 'gap', from: iso(fx.now()), to: iso(fx.now()) };
+    const ask = { schedule, at: iso(fx.now()) };
+    return oneLocalAtATime(fx.m, (local) =>
+      local.whoIsOnSchedule.executeWithOptions(withLocalSummary(`Who is on call on ${schedule.name ?? schedule.id}`), [ask]),
+    );
+  }
   const ask = { oncall: fx.m.policy.oncall, at: iso(fx.now()) };
   const who = await oneLocalAtATime(fx.m, (local) => local.whoIsOnCall.executeWithOptions(withLocalSummary('Who is on call now'), [ask]));
   return who.now;

@@ -24,7 +24,8 @@ export interface IncidentModel {
   /** The last local activity asked for (they run one at a time: oneLocalAtATime). */
   localTail: Promise<unknown>;
   /** Who was on call when the incident opened (workflow time), for its first page. */
-  openedOnCall?: { atMs: number; answer: OnCallAnswer };
+  /** `target`: the team schedule ("schedule:<id>") it answers for; absent for the single rotation. */
+  openedOnCall?: { atMs: number; answer: OnCallAnswer; target?: string };
   /** How the person whose action is being applied was verified; set only while it is applied. */
   acting?: Verification;
   /** The verified person's contact id while their action is applied. */

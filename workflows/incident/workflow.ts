@@ -29,6 +29,7 @@ import { addFollowUps, cancelRunbooks, syncRunbooks } from './runbooks';
 import { SYSTEM, initialModel, iso, record, trimForCarry } from './state';
 import { queueDueStatusUpdate } from './status-updates';
 import { applyAlertBatches, recordBreaches } from './transitions';
+import { incidentPolicy } from '../../policy/teams';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
   // First, before any activity: which behaviour changes since 1.0 this run has (none yet).
@@ -174,6 +175,8 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
         policy: input.policy,
         registration: registration(fx),
         onCallAt: iso(fx.now()),
+        ...(input.team ? { team: input.team } : {}),
+        ...(input.routedBy ? { routedBy: input.routedBy } : {}),
         ...(input.declaredProof ? { declared: { proof: input.declaredProof, args: declaredArgs(input) } } : {}),
       },
     ]),
@@ -186,8 +189,17 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
   if (opened.identity) m.policy = { ...m.policy, identity: opened.identity };
   // Chat only when this worker is connected to a chat platform.
   if (opened.chat) m.book.chat = { cursor: 0, problems: [], approvals: [] };
-  m.openedOnCall = { atMs: fx.now(), answer: opened.onCall };
+  // A policy with teams: the incident runs on its service's escalation policy, paging its team.
+  if (opened.routing) {
+    m.policy = incidentPolicy(m.policy, { team: opened.routing.team, service: m.state.service });
+    m.state.team = opened.routing.team;
+  }
+  m.openedOnCall = { atMs: fx.now(), answer: opened.onCall, ...(opened.onCallTarget ? { target: opened.onCallTarget } : {}) };
   applyRegistration(fx, opened.number);
+  if (opened.routing) {
+    const { teamName, team, via, note } = opened.routing;
+    record(m, fx.now(), note ? 'warning' : 'note', SYSTEM, note ?? `Owned by team ${teamName} (${team}): ${via}`);
+  }
   if (opened.declaredProblem) record(m, fx.now(), 'warning', SYSTEM, `Who declared is unverified: ${opened.declaredProblem}`);
   return opened.problem;
 }

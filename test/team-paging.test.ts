@@ -1,0 +1,94 @@
+/**
+ * Many teams: an alert pages the on-call of the team that owns what broke (its labels choose the
+ * service, the service its team and escalation policy), and nobody else; a gap in a team's schedule
+ * pages its next level; an alert of no known service goes to the default team, and says so.
+ */
+import { randomUUID } from 'node:crypto';
+import { stateQuery } from '../contract';
+import { workflowIdForGroup } from '../server/webhook/mapping';
+import type { WebhookPayload } from '../server/webhook/payload';
+import { scheduleAt } from '../policy/schedules';
+import { groupPayload } from './helpers/alerts';
+import { sleep, useIncidentHarness, waitFor } from './helpers/harness';
+import { teamPolicy } from './helpers/teams';
+import { startWebhook, type TestWebhook } from './helpers/webhook';
+
+const policy = teamPolicy();
+const h = useIncidentHarness({ name: 'team-paging', policy });
+let webhook: TestWebhook;
+beforeAll(async () => {
+  webhook = await startWebhook(h.env.client, h.taskQueue, policy);
+});
+afterAll(async () => {
+  await webhook?.close();
+});
+
+/** An alert group with exactly these labels (the fixture's service and job taken out). */
+function alert(labels: Record<string, string>): WebhookPayload {
+  const payload = groupPayload(`{}:{alertname="${labels.alertname}",run="${randomUUID()}"}`, { [randomUUID()]: 'firing' }, labels);
+  const strip = (l: Record<string, string>) => {
+    for (const name of ['service', 'job']) if (!(name in labels)) delete l[name];
+  };
+  strip(payload.commonLabels);
+  for (const a of payload.alerts) strip(a.labels);
+  return payload;
+}
+
+const onCallOf = (scheduleId: string) =>
+  scheduleAt(
+    policy.schedules.find((s) => s.id === scheduleId)!,
+    Date.now(),
+  ).contactId!;
+const emailOf = (id: string) => policy.contacts.find((c) => c.id === id)!.email;
+const pagesFor = (incidentId: string) => h.smtp.mails.filter((m) => m.subject.includes(`${incidentId}:`) && m.subject.includes('(page:'));
+
+async function open(payload: WebhookPayload) {
+  expect((await webhook.post(payload)).status).toBe(200);
+  const handle = h.env.client.workflow.getHandle(workflowIdForGroup(payload.groupKey));
+  const state = await waitFor(async () => {
+    const s = await handle.query(stateQuery).catch(() => undefined);
+    return s?.number ? s : undefined;
+  }, 'the incident to open');
+  return { handle, state };
+}
+
+test("an alert labelled team=db pages the databases team's on-call, and nobody else", async () => {
+  const { handle, state } = await open(alert({ alertname: 'ReplicationLag', team: 'db', severity: 'critical' }));
+  expect(state.team).toBe('db');
+  const primary = onCallOf('db-primary');
+  const page = await waitFor(() => pagesFor(state.incidentId)[0], 'the first page');
+  expect(page.to).toEqual([emailOf(primary)]);
+  expect(page.subject).toContain('Database on-call');
+  const s = (await handle.query(stateQuery))!;
+  expect(s.timeline.map((e) => e.text)).toContainEqual('Owned by team Databases (db): team, by label team');
+  // Nobody of another team heard of it: every page so far went to the database team.
+  await sleep(1500);
+  const dbEmails = ['gita', 'hugo', 'ines'].map(emailOf);
+  for (const mail of pagesFor(state.incidentId)) for (const to of mail.to) expect(dbEmails).toContain(to);
+});
+
+test('labels choose the service by the first matching route; its team and escalation policy follow', async () => {
+  const { handle, state } = await open(alert({ alertname: 'PostgresReplicaDown', severity: 'critical' }));
+  expect(state).toMatchObject({ service: 'postgres', team: 'db' });
+  const s = (await handle.query(stateQuery))!;
+  expect(s.timeline.map((e) => e.text)).toContainEqual('Owned by team Databases (db): service, by route 1');
+  // Unacknowledged, the second level of the database policy pages the secondary schedule's on-call.
+  const secondary = onCallOf('db-secondary');
+  const second = await waitFor(
+    () => pagesFor(state.incidentId).find((m) => m.subject.includes('Database secondary')),
+    'the database secondary page',
+    15_000,
+  );
+  expect(second.to).toEqual([emailOf(secondary)]);
+});
+
+test('an alert of no known service goes to the default service team, with a warning on the timeline', async () => {
+  const { handle, state } = await open(alert({ alertname: 'DiskFull', service: 'billing-batch', severity: 'critical' }));
+  expect(state).toMatchObject({ service: 'billing-batch', team: 'platform' });
+  const s = (await handle.query(stateQuery))!;
+  expect(s.timeline.find((e) => e.kind === 'warning')?.text).toBe(
+    'No service "billing-batch" in the policy: routed to team platform (default service api)',
+  );
+  const page = await waitFor(() => pagesFor(state.incidentId)[0], 'the platform page');
+  expect(page.to).toEqual([emailOf(onCallOf('platform-follow-the-sun'))]);
+});
