@@ -91,7 +91,10 @@ function main() {
   const router = time(() => alerts.reduce((n, labels) => n + (routeAlert(policy, labels, compiled).via === 'default' ? 0 : 1), 0));
   const plain = routes.map((r) => r.service);
   const routeFloor = time(() =>
-    alerts.reduce((n, labels) => n + (plain.findIndex((_, i) => (i % 2 ? labels.env === 'prod' : labels.job === `job-${i}`)) >= 0 ? 1 : 0), 0),
+    alerts.reduce(
+      (n, labels) => n + (plain.findIndex((_, i) => (i % 2 ? labels.env === 'prod' : labels.job === `job-${i}`)) >= 0 ? 1 : 0),
+      0,
+    ),
   );
 
   const row = (what: string, count: number, t: { ms: number }, f: { ms: number }) =>

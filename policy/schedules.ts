@@ -5,7 +5,7 @@
  * 09:00 across DST), optionally only within restrictions (weekdays and hours of that zone). The highest
  * layer (the last listed) with someone on call wins; overrides (from the store) go on top of that.
  */
-import { WEEKDAYS, localParts, zonedInstant } from './zoned-time';
+import { WEEKDAYS, instantOfWall, wallMinutes } from './zoned-time';
 import type { Layer, Schedule } from './teams-schema';
 
 export interface ScheduleShift {
@@ -20,24 +20,12 @@ export interface ScheduleShift {
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 
-/** An instant's wall clock in a time zone, as minutes since 1970-01-01 00:00 of that wall clock. */
-function wallMinutes(timeZone: string, atMs: number): number {
-  const p = localParts(timeZone, atMs);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) / MINUTE_MS;
-}
-
-/** The instant at which the wall clock in `timeZone` shows `minutes` (as wallMinutes counts them). */
-function instantOfWall(timeZone: string, minutes: number): number {
-  const d = new Date(minutes * MINUTE_MS);
-  return zonedInstant(timeZone, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes());
-}
-
 const hhmm = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
 
 /** A layer's start as wall-clock minutes in its zone: "2026-01-05T09:00" is local, an offset makes it an instant. */
 function startWall(layer: Layer, timeZone: string): number {
   if (/[zZ]|[+-]\d\d:\d\d$/.test(layer.start)) return wallMinutes(timeZone, Date.parse(layer.start));
-  return Date.parse(`${layer.start.length === 16 ? `${layer.start}:00` : layer.start}Z`) / MINUTE_MS;
+  return Math.floor(Date.parse(`${layer.start.length === 16 ? `${layer.start}:00` : layer.start}Z`) / MINUTE_MS);
 }
 
 const LENGTH_UNIT_MS = { h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS } as const;

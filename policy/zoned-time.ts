@@ -49,3 +49,33 @@ export function zonedInstant(timeZone: string, year: number, month: number, day:
   }
   return guess;
 }
+
+/**
+ * A zone's offset from UTC in minutes at an instant, from one lookup per zone and UTC hour (zones change
+ * offset on whole UTC hours): schedule lookups ask it millions of times a year of hours.
+ */
+const offsets = new Map<string, number>();
+export function offsetMinutes(timeZone: string, atMs: number): number {
+  const hour = Math.floor(atMs / 3_600_000);
+  const key = `${timeZone}@${hour}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const at = hour * 3_600_000;
+    const p = localParts(timeZone, at);
+    offset = Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - at) / 60_000);
+    if (offsets.size > 200_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+/** An instant's wall clock in a zone, as minutes since 1970-01-01 00:00 of that wall clock. */
+export function wallMinutes(timeZone: string, atMs: number): number {
+  return Math.floor(atMs / 60_000) + offsetMinutes(timeZone, atMs);
+}
+
+/** The instant at which the zone's wall clock shows `minutes` (a time skipped by DST maps past the gap). */
+export function instantOfWall(timeZone: string, minutes: number): number {
+  const first = (minutes - offsetMinutes(timeZone, minutes * 60_000)) * 60_000;
+  return (minutes - offsetMinutes(timeZone, first)) * 60_000;
+}
