@@ -73,6 +73,36 @@ export interface OpenedIncident {
   onCallTarget?: string;
 }
 
+/** `incidentctl oncall [--team T] [--at TIME]`. */
+export interface OnCallRequest {
+  team?: string;
+  at?: string;
+}
+
+/** A team's schedule now and next, overrides included. */
+export interface TeamOnCall {
+  team: string;
+  name: string;
+  schedule: string;
+  now: OnCallAnswer;
+  next: OnCallAnswer;
+}
+
+/** `incidentctl schedule show S --from --to`. */
+export interface ScheduleRequest {
+  schedule: string;
+  from: string;
+  to: string;
+}
+
+export interface ScheduleCalendar {
+  schedule: string;
+  name: string;
+  timeZone: string;
+  /** Consecutive, from `from` to `to`; no contactId: nobody (a gap). */
+  shifts: { contactId?: string; layer: string; from: string; to: string }[];
+}
+
 export interface OnCallAnswer {
   /** Undefined when nobody is on call (a rotation gap). */
   contactId?: string;

@@ -11,6 +11,7 @@ import { scheduleAt } from '../policy/schedules';
 import { groupPayload } from './helpers/alerts';
 import { sleep, useIncidentHarness, waitFor } from './helpers/harness';
 import { teamPolicy } from './helpers/teams';
+import { runCli } from './helpers/cli';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 
 const policy = teamPolicy();
@@ -91,4 +92,39 @@ test('an alert of no known service goes to the default service team, with a warn
   );
   const page = await waitFor(() => pagesFor(state.incidentId)[0], 'the platform page');
   expect(page.to).toEqual([emailOf(onCallOf('platform-follow-the-sun'))]);
+});
+
+test("incidentctl oncall shows each team's on-call; schedule show prints a schedule's shifts on its own clock", async () => {
+  const cliEnv = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
+  const at = '2026-03-28T12:00:00Z';
+  const db = await runCli(cliEnv, 'oncall', '--team', 'db', '--at', at, '--json');
+  expect(db.code).toBe(0);
+  const [team] = JSON.parse(db.stdout) as { team: string; now: { contactId: string; to: string }; next: { contactId: string } }[];
+  // Saturday 28 March is hugo's day (10:00 Berlin to 10:00 Berlin, the clocks change in between).
+  expect(team).toMatchObject({ team: 'db', now: { contactId: 'hugo', to: '2026-03-29T08:00:00.000Z' }, next: { contactId: 'ines' } });
+  const all = await runCli(cliEnv, 'oncall', '--at', at);
+  expect(all.stdout).toContain('Databases (db, schedule db-primary)');
+  expect(all.stdout).toMatch(/Payments \(payments, schedule payments\)\n {2}now: {2}(jon|kay) from/);
+  expect(await runCli(cliEnv, 'oncall', '--team', 'dba')).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('no team "dba"; teams: platform, db, payments'),
+  });
+
+  const shown = await runCli(cliEnv, 'schedule', 'show', 'db-primary', '--from', '2026-03-28T00:00:00Z', '--to', '2026-03-30T00:00:00Z');
+  expect(shown.code).toBe(0);
+  expect(shown.stdout.split('\n')).toEqual([
+    'Databases: primary (db-primary), times in Europe/Berlin:',
+    'Sat 2026-03-28 01:00 → Sat 2026-03-28 10:00  gita         Daily',
+    'Sat 2026-03-28 10:00 → Sun 2026-03-29 10:00  hugo         Daily',
+    'Sun 2026-03-29 10:00 → Mon 2026-03-30 02:00  ines         Daily',
+    '',
+  ]);
+  expect(await runCli(cliEnv, 'schedule', 'show', 'nights')).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('no schedule "nights"'),
+  });
+  expect(await runCli(cliEnv, 'schedule', 'show', 'db-primary', '--to', '2020-01-01T00:00:00Z')).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('--to: must be after --from'),
+  });
 });

@@ -12,6 +12,7 @@ export {
   onCallOverrideWorkflow,
   onCallOverridesWorkflow,
   onCallWorkflow,
+  scheduleWorkflow,
   reportWorkflow,
   runbookCatalogWorkflow,
 } from './store-requests';

@@ -2,7 +2,9 @@
  * Short workflows that run one store operation for a caller that only talks to Temporal
  * (incidentctl needs no database credentials), and the scheduled weekly digest.
  */
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import type { ResponsePolicy } from '../policy/schema';
+import { scheduleShifts } from '../policy/schedules';
 import type { createActivities } from '../activities';
 import type { ActionItem, Digest, InboxMessage, EndOfDaySummary, OnCallAnswer, Override, SeverityReport } from '../contract';
 import {
@@ -13,6 +15,10 @@ import {
   type RunbookSummary,
   type ActionItemRequest,
   type EvidenceRecord,
+  type OnCallRequest,
+  type ScheduleCalendar,
+  type ScheduleRequest,
+  type TeamOnCall,
 } from '../contract';
 import { resolveTargets } from './recipients';
 import { verifiedActor, type VerifyActivity } from './identity';
@@ -101,11 +107,61 @@ export async function digestWorkflow(): Promise<Digest & { sentTo: string[] }> {
 }
 
 /** Who is on call now and next, overrides included (`incidentctl oncall`). */
-export async function onCallWorkflow(): Promise<{ now: OnCallAnswer; next: OnCallAnswer; overrides: Override[] }> {
+export async function onCallWorkflow(
+  request: OnCallRequest = {},
+): Promise<{ now: OnCallAnswer; next: OnCallAnswer; overrides: Override[]; teams?: TeamOnCall[] }> {
   const policy = await acts.currentPolicy();
-  const at = nowIso();
+  const at = request.at ?? nowIso();
   const [who, overrides] = await Promise.all([acts.whoIsOnCall({ oncall: policy.oncall, at }), acts.onCallOverrides({ op: 'list', at })]);
-  return { ...who, overrides };
+  const teams = teamsAsked(policy, request.team);
+  if (!teams) return { ...who, overrides };
+  // Each team's schedule now, and at the end of that shift.
+  const answers = await Promise.all(
+    teams.map(async (team) => {
+      const schedule = policy.schedules.find((s) => s.id === team.schedule)!;
+      const now = await acts.whoIsOnSchedule({ schedule, at });
+      const next = await acts.whoIsOnSchedule({ schedule, at: now.to });
+      return { team: team.id, name: team.name, schedule: schedule.id, now, next };
+    }),
+  );
+  return { ...who, overrides, teams: answers };
+}
+
+/** The teams `incidentctl oncall [--team T]` shows: all of a policy with teams, the one named, or none. */
+function teamsAsked(policy: ResponsePolicy, team?: string): ResponsePolicy['teams'] | undefined {
+  if (team === undefined) return policy.teams.length ? policy.teams : undefined;
+  const named = policy.teams.filter((t) => t.id === team);
+  if (!named.length)
+    throw ApplicationFailure.nonRetryable(
+      policy.teams.length
+        ? `no team "${team}"; teams: ${policy.teams.map((t) => t.id).join(', ')}`
+        : `no team "${team}": the policy has no teams`,
+      ErrorType.InvalidInput,
+    );
+  return named;
+}
+
+/** `incidentctl schedule show`: a schedule's shifts between two times (the rotation alone, overrides aside). */
+export async function scheduleWorkflow(request: ScheduleRequest): Promise<ScheduleCalendar> {
+  const policy = await acts.currentPolicy();
+  const schedule = policy.schedules.find((s) => s.id === request.schedule);
+  if (!schedule)
+    throw ApplicationFailure.nonRetryable(
+      `no schedule "${request.schedule}"; schedules: ${policy.schedules.map((s) => s.id).join(', ') || 'none (the policy has no teams)'}`,
+      ErrorType.InvalidInput,
+    );
+  const shifts = scheduleShifts(schedule, Date.parse(request.from), Date.parse(request.to));
+  return {
+    schedule: schedule.id,
+    name: schedule.name ?? schedule.id,
+    timeZone: schedule.timeZone,
+    shifts: shifts.map((s) => ({
+      ...(s.contactId ? { contactId: s.contactId } : {}),
+      layer: s.layer,
+      from: new Date(s.from).toISOString(),
+      to: new Date(s.to).toISOString(),
+    })),
+  };
 }
 
 /** `incidentctl override list|delete`. */

@@ -25,6 +25,7 @@ import * as escalate from './commands/escalate';
 import * as list from './commands/list';
 import * as note from './commands/note';
 import * as oncall from './commands/oncall';
+import * as schedule from './commands/schedule';
 import * as resolve from './commands/resolve';
 import * as severity from './commands/severity';
 import * as show from './commands/show';
@@ -63,6 +64,7 @@ export function buildProgram(io: CliIo): Command {
     digest,
     report,
     oncall,
+    schedule,
     override,
     update,
     impact,
