@@ -14,6 +14,7 @@ import {
   attachRunbookUpdate,
   changeSeverityUpdate,
   escalateUpdate,
+  pageRespondersUpdate,
   postPublicUpdate,
   rejectStepUpdate,
   resolveUpdate,
@@ -30,6 +31,7 @@ type AnyUpdate = UpdateDefinition<any, [any]>;
 export const ACTION_UPDATES: Record<Action, { update: AnyUpdate; on: 'incident' | 'runbooks' }> = {
   acknowledge: { update: acknowledgeUpdate, on: 'incident' },
   escalate: { update: escalateUpdate, on: 'incident' },
+  page: { update: pageRespondersUpdate, on: 'incident' },
   severity: { update: changeSeverityUpdate, on: 'incident' },
   note: { update: addNoteUpdate, on: 'incident' },
   commander: { update: assignCommanderUpdate, on: 'incident' },

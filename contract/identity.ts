@@ -24,6 +24,7 @@ export const ACTIONS = [
   'public-update',
   'impact',
   'attach-runbook',
+  'page',
   'approve',
   'reject',
 ] as const;

@@ -62,6 +62,8 @@ export type Notice =
   | { type: 'resolution' }
   | { type: 'customers' }
   | { type: 'approval'; ref: string; subject: string; body: string }
+  /** The n-th responder brought in by hand: "schedule:<id>" (a team's on-call) or a contact id. */
+  | { type: 'responders'; n: number; target: string; who: string; by: string; reason?: string }
   | { type: 'runbook-notify'; ref: string; targets: string[]; text: string }
   | { type: 'runbook-trouble'; host: string; text: string }
   /** A status update taken by the main loop, sent by the notification lane. */
@@ -160,6 +162,8 @@ export interface IncidentState {
   service: string;
   /** The owning team, when the policy has teams (absent for single-team policies and incidents before them). */
   team?: string;
+  /** Who was brought in by hand (`incidentctl page`): a team's on-call or a person, by whom and when. */
+  responders?: { who: string; target: string; by: string; at: string }[];
   source: IncidentSource;
   status: IncidentStatus;
   phase: Phase;
@@ -255,6 +259,12 @@ export interface AcknowledgeArgs extends ActorArgs {
 export interface EscalateArgs extends ActorArgs {
   reason?: string;
 }
+/** `incidentctl page INC-n --team T | --person P`: another team's on-call (or a person) brought in. */
+export interface PageRespondersArgs extends ActorArgs {
+  team?: string;
+  person?: string;
+  reason?: string;
+}
 export interface ChangeSeverityArgs extends ActorArgs {
   severity: Severity;
   reason?: string;
@@ -296,6 +306,7 @@ export const acknowledgeUpdate = defineUpdate<IncidentState, [AcknowledgeArgs]>(
 /** Answers once the incident has its number: `declare` sends it with the start (update-with-start), one round trip. */
 export const registeredUpdate = defineUpdate<{ incidentId: string; number: number }, []>('registered');
 export const escalateUpdate = defineUpdate<IncidentState, [EscalateArgs]>('escalate');
+export const pageRespondersUpdate = defineUpdate<IncidentState, [PageRespondersArgs]>('pageResponders');
 export const changeSeverityUpdate = defineUpdate<IncidentState, [ChangeSeverityArgs]>('changeSeverity');
 export const addNoteUpdate = defineUpdate<IncidentState, [AddNoteArgs]>('addNote');
 export const assignCommanderUpdate = defineUpdate<IncidentState, [AssignCommanderArgs]>('assignCommander');

@@ -128,3 +128,27 @@ test("incidentctl oncall shows each team's on-call; schedule show prints a sched
     stderr: expect.stringContaining('--to: must be after --from'),
   });
 });
+
+test('incidentctl page brings in another team’s on-call, or a person; the timeline says who and why', async () => {
+  const cliEnv = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
+  const { handle, state } = await open(alert({ alertname: 'PostgresSlowQueries', severity: 'critical' }));
+  const id = state.incidentId;
+  const brought = await runCli(cliEnv, 'page', id, '--team', 'payments', '--reason', 'card declines rising', '--as', 'gita');
+  expect(brought).toMatchObject({ code: 0, stdout: expect.stringContaining(`${id}: paging the on-call of team Payments (payments)`) });
+  const payments = onCallOf('payments');
+  const page = await waitFor(() => pagesFor(id).find((m) => m.to.includes(emailOf(payments))), "the payments on-call's page");
+  expect(page.text).toContain('Brought in by gita: card declines rising');
+  expect(await runCli(cliEnv, 'page', id, '--person', 'jon', '--as', 'gita')).toMatchObject({ code: 0 });
+  await waitFor(() => pagesFor(id).find((m) => m.to.includes(emailOf('jon'))), "jon's page");
+  const s = (await handle.query(stateQuery))!;
+  expect(s.timeline.filter((e) => e.text.startsWith('Brought in')).map((e) => `${e.actor}: ${e.text}`)).toEqual([
+    'gita: Brought in the on-call of team Payments (payments): card declines rising',
+    'gita: Brought in Jon Park',
+  ]);
+  expect(s.responders?.map((r) => r.target)).toEqual(['schedule:payments', 'jon']);
+  expect(await runCli(cliEnv, 'page', id, '--team', 'infra')).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('no team "infra"; teams: platform, db, payments'),
+  });
+  expect(await runCli(cliEnv, 'page', id)).toMatchObject({ code: 2, stderr: expect.stringContaining('--team: give --team or --person') });
+});

@@ -28,6 +28,7 @@ const DESCRIBED: Record<Action, string> = {
   'public-update': 'posting a public update on',
   impact: 'reporting the impact of',
   'attach-runbook': 'attaching a runbook to',
+  page: 'bringing responders into',
   approve: 'approving a runbook step of',
   reject: 'rejecting a runbook step of',
 };

@@ -14,6 +14,7 @@ import {
   type AssignCommanderArgs,
   type ChangeSeverityArgs,
   type EscalateArgs,
+  type PageRespondersArgs,
   type IncidentState,
   type PublicUpdateArgs,
   type ResolveArgs,
@@ -72,6 +73,22 @@ export function validateEscalate(state: IncidentState, args: EscalateArgs, nextL
   if (nextLevel === undefined) {
     rejected(`already at the last escalation level for ${state.severity}; raise the severity to reach further`);
   }
+}
+
+/** Exactly one of a team (of the policy) or a person (a contact) to bring in. */
+export function validatePageResponders(state: IncidentState, policy: ResponsePolicy, args: PageRespondersArgs): void {
+  requireOpen(state, args?.by);
+  if (args.reason !== undefined && typeof args.reason !== 'string') invalid('reason must be text');
+  if ((args.team === undefined) === (args.person === undefined)) invalid('name a team or a person to page (one of them)');
+  const teams = policy.teams ?? [];
+  if (args.team !== undefined && !teams.some((t) => t.id === args.team))
+    invalid(
+      teams.length
+        ? `no team "${String(args.team)}"; teams: ${teams.map((t) => t.id).join(', ')}`
+        : 'the policy has no teams; page a person',
+    );
+  if (args.person !== undefined && !policy.contacts.some((c) => c.id === args.person))
+    invalid(`unknown contact "${String(args.person)}"; contacts: ${policy.contacts.map((c) => c.id).join(', ')}`);
 }
 
 export function validateChangeSeverity(state: IncidentState, args: ChangeSeverityArgs): void {

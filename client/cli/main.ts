@@ -26,6 +26,7 @@ import * as list from './commands/list';
 import * as note from './commands/note';
 import * as oncall from './commands/oncall';
 import * as schedule from './commands/schedule';
+import * as page from './commands/page';
 import * as resolve from './commands/resolve';
 import * as severity from './commands/severity';
 import * as show from './commands/show';
@@ -54,6 +55,7 @@ export function buildProgram(io: CliIo): Command {
     ack,
     inbox,
     escalate,
+    page,
     severity,
     note,
     commander,

@@ -15,6 +15,8 @@ export const dedupKeys = {
   manualPage: (n: number, level: number) => `page:m${n}-l${level}`,
   /** A rotation gap: the next level paged in place of the on-call engineer: `page:c0-l0-gap-l1`. */
   gapPage: (prefix: string, level: number) => `${prefix}-gap-l${level}`,
+  /** The n-th responder brought in by hand (a team's on-call or a person): `page:r2`. */
+  responders: (n: number) => `page:r${n}`,
   /** One person of a send to targets: `page:c0-l1:lead`. */
   person: (prefix: string, contactId: string) => `${prefix}:${contactId}`,
   /** Email keeps the bare key (incidents paged before phone channels existed stay deduplicated). */

@@ -14,6 +14,7 @@ import {
   attachRunbookUpdate,
   changeSeverityUpdate,
   escalateUpdate,
+  pageRespondersUpdate,
   postPublicUpdate,
   resolveUpdate,
   runbookEventSignal,
@@ -27,6 +28,7 @@ import {
   type AttachRunbookArgs,
   type ChangeSeverityArgs,
   type EscalateArgs,
+  type PageRespondersArgs,
   type IncidentState,
   type PublicUpdateArgs,
   type ResolveArgs,
@@ -45,6 +47,7 @@ import {
   validateAttachRunbook,
   validateChangeSeverity,
   validateEscalate,
+  validatePageResponders,
   validatePublicUpdate,
   validateResolve,
   validateSetImpact,
@@ -134,6 +137,14 @@ export function registerHandlers(fx: Effects): void {
       'escalate',
       (args) => validateEscalate(m.state, args, t.nextManualLevel(m)),
       (args) => (t.escalate(m, args, fx.now()), reply()),
+    ),
+  );
+  register(
+    pageRespondersUpdate,
+    person<PageRespondersArgs>(
+      'page',
+      (args) => validatePageResponders(m.state, m.policy, args),
+      (args) => (t.pageResponders(m, args, fx.now()), reply()),
     ),
   );
   register(

@@ -2,12 +2,12 @@
  * Effects: queued notices, drained first in, first out by the main loop, one handler per type.
  * Each says who hears of it, under which ledger key, with which message.
  */
-import { condition, isCancellation } from '@temporalio/workflow';
+import { condition, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { PUBLIC_STATE_LABELS, type Notice } from '../../contract';
-import { notificationMessage } from '../messages';
+import { notificationMessage, pageMessage } from '../messages';
 import { dedupKeys } from './dedup-keys';
 import { pageLevel, sendToTargets, type Effects } from './paging';
-import { deliverPlanned } from './send-at-once';
+import { deliverPlanned, onCallNow } from './send-at-once';
 import { SYSTEM, changed, record } from './state';
 import { acts, withSummary } from './activity-proxies';
 import { sendStatusUpdate } from './status-updates';
@@ -50,6 +50,19 @@ const handlers: Handlers = {
   },
   async 'manual-escalation'(fx, n) {
     await pageLevel(fx, n.level, { dedupPrefix: dedupKeys.manualPage(n.n, n.level), stopIfAcknowledged: false });
+  },
+  async responders(fx, n) {
+    const { m } = fx;
+    const onSchedules = n.target.startsWith('schedule:') ? { [n.target]: await onCallNow(fx, n.target) } : undefined;
+    const label = `Brought in by ${n.by}`;
+    await sendToTargets(fx, [n.target], {
+      dedupPrefix: dedupKeys.responders(n.n),
+      kind: 'page',
+      message: pageMessage(m.policy, m.state, `${label}${n.reason ? `: ${n.reason}` : ''}`, fx.now(), workflowInfo().workflowId),
+      label,
+      stopIfAcknowledged: false,
+      ...(onSchedules ? { onSchedules } : {}),
+    });
   },
   async breach(fx, n) {
     // The status page rule pages whoever writes public updates; other breaches notify as before.
@@ -164,7 +177,7 @@ const handle = (fx: Effects, n: Notice) => (handlers[n.type] as (fx: Effects, n:
 
 /** Drains the queue, first in first out; notices queued while draining are sent in the same pass. */
 /** Notices that page someone: the main loop sends them, beside escalations. */
-export const isPageNotice = (n: Notice): boolean => n.type === 'manual-escalation' || n.type === 'approval';
+export const isPageNotice = (n: Notice): boolean => n.type === 'manual-escalation' || n.type === 'approval' || n.type === 'responders';
 
 /** Sends the queued notices `which` selects, first in first out, leaving the others queued. */
 export async function runNoticesWhere(fx: Effects, which: (n: Notice) => boolean): Promise<void> {

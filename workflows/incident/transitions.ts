@@ -13,6 +13,7 @@ import {
   type AssignCommanderArgs,
   type ChangeSeverityArgs,
   type EscalateArgs,
+  type PageRespondersArgs,
   type Phase,
   PHASE_PUBLIC_STATE,
   type PublicIncidentMemo,
@@ -68,6 +69,17 @@ export function escalateTo(m: IncidentModel, level: number, by: string, reason: 
 
 export function escalate(m: IncidentModel, { by, reason }: EscalateArgs, nowMs: number): void {
   escalateTo(m, nextManualLevel(m)!, by, reason, 'Manual escalation to', nowMs);
+}
+
+/** Another team's on-call (its schedule, resolved when paged) or a person, brought in by hand. */
+export function pageResponders(m: IncidentModel, { by, team, person, reason }: PageRespondersArgs, nowMs: number): void {
+  const t = team !== undefined ? m.policy.teams.find((x) => x.id === team) : undefined;
+  const target = t ? `schedule:${t.schedule}` : person!;
+  const who = t ? `the on-call of team ${t.name} (${t.id})` : (m.policy.contacts.find((c) => c.id === person)?.name ?? person!);
+  const responders = (m.state.responders ??= []);
+  responders.push({ who, target, by, at: iso(nowMs) });
+  record(m, nowMs, 'escalation', by, `Brought in ${who}${reason ? `: ${reason}` : ''}`);
+  queueNotice(m, { type: 'responders', n: responders.length, target, who, by, ...(reason ? { reason } : {}) });
 }
 
 export function changeSeverity(m: IncidentModel, { by, severity, reason }: ChangeSeverityArgs, nowMs: number): void {
