@@ -93,6 +93,11 @@ export interface IncidentBook {
   alertsCleared?: boolean;
   /** Timeline events dropped from the carried state; all of them are in the store. */
   truncatedEvents: number;
+  /**
+   * Backups (policy `backupAfter`): when each person with a backup was first paged, and whose backup has
+   * been paged since. Absent: the incident's policy pages no backups.
+   */
+  backups?: { watch: Record<string, number>; paged: string[] };
   /** Runbook hosts whose trouble the commander has already been told of. */
   troubleHosts?: string[];
   /** Runbooks attached to the incident, and what their workflow was last told. */

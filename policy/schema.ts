@@ -45,6 +45,8 @@ const contact = z.object({
     .regex(/^\+[1-9]\d{6,14}$/, 'phone numbers are E.164, e.g. +15550100001')
     .optional(),
   roles: z.array(z.string().min(1)).default([]),
+  /** Who is paged when a page to this person is not acknowledged within the policy's `backupAfter` (the plan's Backup column). */
+  backup: contactId.optional(),
   /**
    * The person's id on each chat platform: who presses a button or runs a command there is this
    * contact, verified by the platform's signature. Slack: the member id (U…).
@@ -143,6 +145,8 @@ export const policySchema = z
       }),
     }),
     contacts: z.array(contact).min(1),
+    /** A page to a person with a `backup` that is not acknowledged within this pages the backup too. Unset: backups are not paged. */
+    backupAfter: duration.optional(),
     oncall: z.object({
       /** Contact ids, one per shift, in order; "-" marks a shift with nobody on call (the next level is paged). */
       rotation: z.array(z.union([contactId, z.literal('-')])).min(1),
@@ -331,6 +335,12 @@ export const policySchema = z
     policy.oncall.rotation.forEach((id, i) => {
       if (id !== NOBODY && !ids.has(id))
         ctx.addIssue({ code: 'custom', path: ['oncall', 'rotation', i], message: `unknown contact "${id}"` });
+    });
+    policy.contacts.forEach((c, i) => {
+      if (c.backup === undefined) return;
+      if (!ids.has(c.backup)) ctx.addIssue({ code: 'custom', path: ['contacts', i, 'backup'], message: `unknown contact "${c.backup}"` });
+      else if (c.backup === c.id)
+        ctx.addIssue({ code: 'custom', path: ['contacts', i, 'backup'], message: 'a contact cannot be their own backup' });
     });
     checkTeams(policy, ids, checkTarget, ctx);
   });

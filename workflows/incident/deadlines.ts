@@ -95,6 +95,20 @@ export interface Wake {
 }
 
 /** The deadlines callers see, and the earliest one: when the main loop must wake next. */
+/**
+ * Backups due: people paged at least `backupAfter` ago, unanswered while the incident is open, whose
+ * backup has not been paged yet; with the moment the next one falls due.
+ */
+export function dueBackups(m: IncidentModel, nowMs: number): { due: string[]; nextAtMs?: number } {
+  const { policy, state, book } = m;
+  if (!policy.backupAfter || !book.backups || state.status !== 'open') return { due: [] };
+  const afterMs = durationMs(policy.backupAfter);
+  const waiting = Object.entries(book.backups.watch).filter(([id]) => !book.backups!.paged.includes(id));
+  const due = waiting.filter(([, at]) => nowMs >= at + afterMs).map(([id]) => id);
+  const later = waiting.filter(([, at]) => nowMs < at + afterMs).map(([, at]) => at + afterMs);
+  return { due, ...(later.length ? { nextAtMs: Math.min(...later) } : {}) };
+}
+
 export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: Wake } {
   const { policy, state, book } = m;
   const candidates: Wake[] = [];
@@ -113,6 +127,8 @@ export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: 
       });
     }
     if (!book.breachKeys.includes('ack')) candidates.push({ atMs: ackDeadlineMs(m), summary: `${state.severity} ack SLA deadline` });
+    const backup = book.backups && dueBackups(m, Number.NEGATIVE_INFINITY).nextAtMs;
+    if (backup !== undefined) candidates.push({ atMs: backup, summary: `Unacknowledged for ${policy.backupAfter}: page the backup` });
   }
   if (state.status !== 'resolved') {
     const cadence = statusCadenceMs(m);

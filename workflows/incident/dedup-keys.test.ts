@@ -6,6 +6,7 @@ test.each([
   ['escalation page, repeat', dedupKeys.escalationPage(2, 0), 'page:c2-l0'],
   ['manual escalation', dedupKeys.manualPage(3, 2), 'page:m3-l2'],
   ['responders brought in', dedupKeys.responders(2), 'page:r2'],
+  ['a backup', dedupKeys.backup('ana'), 'page:backup-ana'],
   ['rotation gap', dedupKeys.gapPage('page:c0-l0', 1), 'page:c0-l0-gap-l1'],
   ['gap of a manual page', dedupKeys.gapPage('page:m1-l0', 1), 'page:m1-l0-gap-l1'],
   ['one person', dedupKeys.person('page:c0-l1', 'eng-lead'), 'page:c0-l1:eng-lead'],

@@ -17,6 +17,8 @@ export const dedupKeys = {
   gapPage: (prefix: string, level: number) => `${prefix}-gap-l${level}`,
   /** The n-th responder brought in by hand (a team's on-call or a person): `page:r2`. */
   responders: (n: number) => `page:r${n}`,
+  /** The backup of a person whose page went unacknowledged: `page:backup-ana`. */
+  backup: (contactId: string) => `page:backup-${contactId}`,
   /** One person of a send to targets: `page:c0-l1:lead`. */
   person: (prefix: string, contactId: string) => `${prefix}:${contactId}`,
   /** Email keeps the bare key (incidents paged before phone channels existed stay deduplicated). */

@@ -36,6 +36,16 @@ export interface SendOptions {
 
 const channelName = (channel: Channel) => CHANNEL_TRAITS[channel].name;
 
+/** A person paged: they may acknowledge from the page, and their backup's clock starts (policy `backupAfter`). */
+function notePaged(fx: Effects, contactId: string): void {
+  const { m } = fx;
+  if (!(m.state.pagedContacts ??= []).includes(contactId)) m.state.pagedContacts.push(contactId);
+  if (m.policy.backupAfter && m.policy.contacts.find((c) => c.id === contactId)?.backup) {
+    const backups = (m.book.backups ??= { watch: {}, paged: [] });
+    backups.watch[contactId] ??= fx.now();
+  }
+}
+
 /** One message's outcome on the timeline; false when it failed for good. */
 export function recordDelivery(fx: Effects, payload: OutboundMessage, who: string, outcome: DeliveryOutcome): boolean {
   const { m } = fx;
@@ -45,8 +55,7 @@ export function recordDelivery(fx: Effects, payload: OutboundMessage, who: strin
     record(m, fx.now(), 'warning', SYSTEM, `Failed to ${payload.kind === 'page' ? 'page' : 'notify'} ${who} by ${by}: ${outcome.error}`);
     return false;
   }
-  if (payload.kind === 'page' && outcome.status !== 'skipped' && !(m.state.pagedContacts ??= []).includes(payload.recipient.id))
-    m.state.pagedContacts.push(payload.recipient.id);
+  if (payload.kind === 'page' && outcome.status !== 'skipped') notePaged(fx, payload.recipient.id);
   if (outcome.status === 'sent')
     record(m, fx.now(), payload.kind === 'page' ? 'page' : 'notification', SYSTEM, `${verb} ${who} by ${by}: ${payload.subject}`);
   if (outcome.status === 'outbox')
@@ -62,8 +71,7 @@ export function recordDelivery(fx: Effects, payload: OutboundMessage, who: strin
  */
 export function recordOutboxed(fx: Effects, payload: OutboundMessage, who: string, channels: Channel[]): void {
   const { m } = fx;
-  if (payload.kind === 'page' && !(m.state.pagedContacts ??= []).includes(payload.recipient.id))
-    m.state.pagedContacts.push(payload.recipient.id);
+  if (payload.kind === 'page') notePaged(fx, payload.recipient.id);
   const verb = payload.kind === 'page' ? 'Paged' : 'Notified';
   record(
     m,

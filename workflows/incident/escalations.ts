@@ -1,6 +1,10 @@
-/** Effects: the escalation pages due now (decided in transitions.takeDueEscalations), sent. */
+/** Effects: the escalation pages due now (decided in transitions.takeDueEscalations), sent; and backups due. */
+import { workflowInfo } from '@temporalio/workflow';
+import { pageMessage } from '../messages';
+import { dueBackups } from './deadlines';
 import { dedupKeys } from './dedup-keys';
-import { pageLevel, type Effects } from './paging';
+import { pageLevel, sendToTargets, type Effects } from './paging';
+import { SYSTEM, record } from './state';
 import { notePagedLevel, takeDueEscalations } from './transitions';
 
 export async function runEscalations(fx: Effects): Promise<void> {
@@ -24,4 +28,36 @@ export async function runEscalations(fx: Effects): Promise<void> {
       await pageAndNote(e);
     }
   }
+}
+
+/**
+ * The backups of people whose page went unanswered for the policy's `backupAfter` (the plan's Backup
+ * column), each once; the escalation path goes on as planned beside them.
+ */
+export async function runBackups(fx: Effects): Promise<void> {
+  const { m } = fx;
+  const { due } = dueBackups(m, fx.now());
+  if (!due.length) return;
+  const name = (id: string) => m.policy.contacts.find((c) => c.id === id)?.name ?? id;
+  await Promise.all(
+    due.map((id) => {
+      m.book.backups!.paged.push(id);
+      const backup = m.policy.contacts.find((c) => c.id === id)!.backup!;
+      record(
+        m,
+        fx.now(),
+        'escalation',
+        SYSTEM,
+        `No acknowledgement from ${name(id)} within ${m.policy.backupAfter}: paging their backup ${name(backup)}`,
+      );
+      const label = `Backup for ${name(id)}`;
+      return sendToTargets(fx, [backup], {
+        dedupPrefix: dedupKeys.backup(id),
+        kind: 'page',
+        message: pageMessage(m.policy, m.state, label, fx.now(), workflowInfo().workflowId),
+        label,
+        stopIfAcknowledged: true,
+      });
+    }),
+  );
 }

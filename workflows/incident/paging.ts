@@ -44,10 +44,15 @@ export async function pageLevel(fx: Effects, level: number, o: PageLevelOptions)
   const def = m.policy.escalation.levels[level]!;
   let onCall: { contactId?: string; source: string } | undefined;
   // "The on-call engineer" is resolved at the moment of paging, overrides from the store included.
+  // (Each gap awaits its page inline: a running incident's history holds the order of its commands.)
   if (def.targets.includes('oncall')) {
     const now = await onCallNow(fx);
     onCall = now;
-    if (!now.contactId) return pageNextInstead(fx, level, o, `rotation gap until ${now.to}`);
+    if (!now.contactId) {
+      const next = gapInstead(fx, level, o, `rotation gap until ${now.to}`);
+      if (next !== undefined) await pageLevel(fx, next, { ...o, dedupPrefix: dedupKeys.gapPage(o.dedupPrefix, next) });
+      return;
+    }
   }
   // A team's schedules likewise; a level whose schedules all have nobody (and names nobody else) is a gap.
   const scheduleTargets = def.targets.filter((t) => t.startsWith('schedule:'));
@@ -56,8 +61,12 @@ export async function pageLevel(fx: Effects, level: number, o: PageLevelOptions)
     onSchedules = {};
     for (const target of scheduleTargets) onSchedules[target] = await onCallNow(fx, target);
     const answers = Object.values(onSchedules);
-    if (scheduleTargets.length === def.targets.length && answers.every((a) => !a.contactId))
-      return pageNextInstead(fx, level, o, `${scheduleTargets.map((t) => t.slice(9)).join(', ')}: a gap until ${answers[0]!.to}`);
+    if (scheduleTargets.length === def.targets.length && answers.every((a) => !a.contactId)) {
+      const why = `${scheduleTargets.map((t) => t.slice(9)).join(', ')}: a gap until ${answers[0]!.to}`;
+      const next = gapInstead(fx, level, o, why);
+      if (next !== undefined) await pageLevel(fx, next, { ...o, dedupPrefix: dedupKeys.gapPage(o.dedupPrefix, next) });
+      return;
+    }
   }
   await sendToTargets(fx, def.targets, {
     dedupPrefix: o.dedupPrefix,
@@ -70,8 +79,8 @@ export async function pageLevel(fx: Effects, level: number, o: PageLevelOptions)
   });
 }
 
-/** Nobody on call at this level: the next applicable level is paged in its place, and the timeline says so. */
-async function pageNextInstead(fx: Effects, level: number, o: PageLevelOptions, why: string): Promise<void> {
+/** Nobody on call at this level: the next applicable level takes its place (returned), and the timeline says so. */
+function gapInstead(fx: Effects, level: number, o: PageLevelOptions, why: string): number | undefined {
   const { m } = fx;
   const next = applicableLevels(m).find((l) => l > level);
   record(
@@ -81,8 +90,8 @@ async function pageNextInstead(fx: Effects, level: number, o: PageLevelOptions, 
     SYSTEM,
     `Nobody is on call (${why})${next !== undefined ? `: paging ${m.policy.escalation.levels[next]!.name} instead` : ''}`,
   );
-  if (next === undefined) return;
+  if (next === undefined) return undefined;
   m.book.paged.push(escalationKey(o.cycle ?? m.state.escalationCycle, next));
   m.state.escalationLevel = Math.max(m.state.escalationLevel, next);
-  await pageLevel(fx, next, { ...o, dedupPrefix: dedupKeys.gapPage(o.dedupPrefix, next) });
+  return next;
 }
