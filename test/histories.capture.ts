@@ -72,10 +72,23 @@ async function save(name: string, handle: WorkflowHandle, runId?: string) {
   writeFileSync(file, `${JSON.stringify(opened, null, 2)}\n`);
 }
 
-/** Each scenario is captured once, under the tag of the release that brought it; later tags add new ones. */
-const since = (tag: string) => (tag === TAG ? test : test.skip);
+/**
+ * Each scenario is captured once, under the tag of the release that brought it: a capture under a tag
+ * runs that tag's scenarios whose files are not there yet (later tags add new ones).
+ */
+const since = (tag: string, ...names: string[]) =>
+  tag === TAG && names.some((n) => !existsSync(path.join(__dirname, 'histories', `${n}-${tag}.json`))) ? test : test.skip;
 
-since('v1.0')('capture workflow histories', async () => {
+since(
+  'v1.0',
+  'p1-escalated-lifecycle',
+  'review-reminded-submitted',
+  'p0-upgraded-manual-escalation',
+  'p1-continued-as-new',
+  'p3-auto-resolved',
+  'runbook-incident',
+  'runbook-steps',
+)('capture workflow histories', async () => {
   const taskQueue = uniqueQueue('capture');
   const base = testPolicy();
   const policy = testPolicy({
@@ -209,7 +222,7 @@ since('v1.0')('capture workflow histories', async () => {
 });
 
 // Teams (1.1): an incident of the databases team, paged from its schedules, escalated to its secondary.
-since('v1.1')('capture: an incident of a team', async () => {
+since('v1.1', 'team-db-escalated')('capture: an incident of a team', async () => {
   const taskQueue = uniqueQueue('capture-teams');
   const policy = teamPolicy();
   const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
@@ -220,6 +233,29 @@ since('v1.1')('capture: an incident of a team', async () => {
     await db.handle.executeUpdate(resolveUpdate, { args: [{ by: 'ines', rootCause: 'a long vacuum', resolution: 'cancelled it' }] });
     await db.handle.result();
     await save('team-db-escalated', db.handle);
+  } finally {
+    await worker.stop();
+  }
+});
+
+// Backups (1.1): the on-call does not answer; their backup is paged after backupAfter, then acknowledges.
+since('v1.1', 'backup-paged')('capture: a backup paged', async () => {
+  const taskQueue = uniqueQueue('capture-backup');
+  const base = testPolicy();
+  const rotation = new Set(base.oncall.rotation);
+  const policy = testPolicy({ backupAfter: '2s', contacts: base.contacts.map((c) => (rotation.has(c.id) ? { ...c, backup: 'dba' } : c)) });
+  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  try {
+    const p3 = await declareIncident(env, taskQueue, { policy, severity: 'P3', title: 'Queue backlog growing' });
+    await waitFor(
+      async () => (await p3.handle.query(stateQuery))?.timeline.some((e) => e.text.includes('paging their backup')),
+      'the backup',
+      30_000,
+    );
+    await p3.handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'dba' }] });
+    await p3.handle.executeUpdate(resolveUpdate, { args: [{ by: 'dba', rootCause: 'a stuck consumer', resolution: 'restarted it' }] });
+    await p3.handle.result();
+    await save('backup-paged', p3.handle);
   } finally {
     await worker.stop();
   }

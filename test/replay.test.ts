@@ -17,6 +17,7 @@ const workflowBundle = () => bundle;
 test('the saved histories cover every captured flow', () => {
   const flows = new Set(files.map((f) => f.replace(/-v[\d.]+\.json$/, '')));
   expect([...flows].sort()).toEqual([
+    'backup-paged',
     'p0-upgraded-manual-escalation',
     'p1-continued-as-new',
     'p1-escalated-lifecycle',
@@ -28,8 +29,8 @@ test('the saved histories cover every captured flow', () => {
   ]);
   // 1.0's seven are never recaptured (docs/versioning.md); later flows come under the tag that brought them.
   expect(files.filter((f) => f.endsWith('-v1.0.json'))).toHaveLength(7);
-  expect(files.filter((f) => f.endsWith('-v1.1.json'))).toEqual(['team-db-escalated-v1.1.json']);
-  expect(files).toHaveLength(8);
+  expect(files.filter((f) => f.endsWith('-v1.1.json'))).toEqual(['backup-paged-v1.1.json', 'team-db-escalated-v1.1.json']);
+  expect(files).toHaveLength(9);
 });
 
 // A change to workflow code that would break running incidents fails here (put it behind a patch).
