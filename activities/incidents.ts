@@ -23,6 +23,7 @@ import type { ResponsePolicy } from '../policy/schema';
 import { incidentPolicy, routeService, scheduleOf } from '../policy/teams';
 import { EvidenceStore } from '../store/evidence-store';
 import { InboxStore } from '../store/inbox-store';
+import { MaintenanceStore } from '../store/maintenance-store';
 import type { ActivityDeps, ProofCheck } from './deps';
 
 /** The owning team of a new incident: its service (and team, if named) checked against the policy. */
@@ -35,6 +36,7 @@ function routingOf(policy: ResponsePolicy, input: { registration: RegisterIncide
 
 export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore) {
   const evidence = new EvidenceStore(deps.store.pool);
+  const maintenanceWindows = new MaintenanceStore(deps.store.pool);
   const inbox = new InboxStore(deps.store.pool);
 
   /** A policy that arrived in a workflow's input, checked with every rule a policy file is checked with. */
@@ -119,6 +121,8 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
       const onCall = firstSchedule
         ? await oncall.whoOnSchedule(scheduleOf(policy, firstSchedule)!, Date.parse(input.onCallAt))
         : (await oncall.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
+      // Alerts of a service in maintenance page nobody: the workflow records them and closes.
+      const maintenance = await maintenanceWindows.activeFor(input.registration.service, Date.parse(input.onCallAt));
       // The policy travels back only when the input had none or a refused one: history holds it once.
       return {
         number,
@@ -138,6 +142,7 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
             }
           : {}),
         ...(firstSchedule ? { onCallTarget: firstSchedule } : {}),
+        ...(maintenance ? { maintenance } : {}),
       };
     },
 

@@ -1,12 +1,13 @@
 /**
  * The incident worker's activities, by concern: delivery (paging through the ledger), incidents
- * (opening, syncs, proofs, evidence), reviews, on-call, and chat (every connected platform).
+ * (opening, syncs, proofs, evidence), reviews, on-call, maintenance windows, and chat (every connected platform).
  */
 import { createChatActivities } from '../chat/activities';
 import { OnCallStore } from '../store/oncall-store';
 import { createDeliveryActivities } from './delivery';
 import type { ActivityDeps } from './deps';
 import { createIncidentActivities } from './incidents';
+import { createMaintenanceActivities } from './maintenance';
 import { createOnCallActivities } from './oncall';
 import { createReviewActivities } from './reviews';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIncidentActivities(deps, oncall),
     ...createReviewActivities(deps),
     ...createOnCallActivities(deps, oncall),
+    ...createMaintenanceActivities(deps),
   };
 }
 

@@ -71,6 +71,32 @@ export interface OpenedIncident {
   routing?: { team: string; teamName: string; via: string; note?: string };
   /** The schedule `onCall` answers for, when it is a team's ("schedule:<id>"); else the single rotation. */
   onCallTarget?: string;
+  /** The maintenance window the incident's service is in, if any: alerts during it page nobody. */
+  maintenance?: MaintenanceWindow;
+}
+
+/** A maintenance window: alerts of its service during it are recorded and page nobody. */
+export interface MaintenanceWindow {
+  id: string;
+  service: string;
+  from: string;
+  to: string;
+  reason: string;
+  createdBy: string;
+  endedAt?: string;
+  endedBy?: string;
+  /** The window's workflow, which ends it on time (a durable timer) or when someone ends it. */
+  workflowId: string;
+}
+
+/** `incidentctl maintenance start`: `proof` (from the HTTP API) makes `by` the verified person. */
+export interface MaintenanceRequest {
+  service: string;
+  /** How long, in minutes. */
+  minutes: number;
+  reason: string;
+  by: string;
+  proof?: ActorProof;
 }
 
 /** `incidentctl oncall [--team T] [--at TIME]`. */

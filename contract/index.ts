@@ -10,3 +10,4 @@ export * from './activities';
 export * from './identity';
 export * from './chat';
 export * from './channels';
+export * from './maintenance';

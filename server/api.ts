@@ -15,6 +15,7 @@ import { actAs, declareAs } from './act-as';
 import { declareRequest } from '../client/declare';
 import { reviewIncidentId, submitPostMortem } from '../client/postmortem';
 import { actionItemRequest, inboxIncident, overrideRequest } from '../client/store-requests';
+import { maintenanceRequest, startMaintenance } from '../client/maintenance';
 import { RateLimit } from './rate-limit';
 import { adminIds, isAdmin } from '../policy/admins';
 import { IncidentError, FAILURES } from '../client/failures';
@@ -206,6 +207,26 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     scope.post<{ Body: unknown }>('/api/v1/overrides', async (request, reply) => {
       try {
         return await storeAs(who(request), 'onCallOverrideWorkflow', 'override', parsed(overrideRequest, request.body));
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+
+    // Maintenance windows: alerts of the service during one page nobody.
+    scope.post<{ Body: unknown }>('/api/v1/maintenance', async (request, reply) => {
+      const person = who(request);
+      try {
+        const asked = parsed(maintenanceRequest, request.body);
+        return await startMaintenance(deps.client, deps.taskQueue, { ...asked, by: person.name }, (workflowId) =>
+          proofOf(person, 'maintenance', workflowId, '', asked),
+        );
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+    scope.post<{ Params: { id: string } }>('/api/v1/maintenance/:id/end', async (request, reply) => {
+      try {
+        return await storeAs(who(request), 'maintenanceEndWorkflow', 'maintenance', { id: request.params.id });
       } catch (error) {
         return fail(reply, error);
       }

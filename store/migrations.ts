@@ -253,6 +253,25 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX IF NOT EXISTS oncall_overrides_schedule ON oncall_overrides (schedule_id, starts_at, ends_at);
     `,
   },
+  {
+    version: 11,
+    name: 'maintenance windows',
+    sql: `
+      CREATE TABLE IF NOT EXISTS maintenance_windows (
+        id          bigserial PRIMARY KEY,
+        service     text NOT NULL,
+        starts_at   timestamptz NOT NULL,
+        ends_at     timestamptz NOT NULL CHECK (ends_at > starts_at),
+        reason      text NOT NULL,
+        created_by  text NOT NULL,
+        ended_at    timestamptz,
+        ended_by    text,
+        -- The window's workflow: it ends the window on time, or when someone ends it.
+        workflow_id text UNIQUE NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS maintenance_windows_service ON maintenance_windows (service, starts_at, ends_at);
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -3,12 +3,15 @@ export { incidentWorkflow } from './incident/workflow';
 export { reviewWorkflow } from './review';
 export { runbookWorkflow } from './runbook/workflow';
 export { watchdogWorkflow } from './watchdog';
+export { maintenanceWorkflow } from './maintenance';
 export {
   actionItemWorkflow,
   digestWorkflow,
   endOfDayWorkflow,
   evidenceWorkflow,
   inboxWorkflow,
+  maintenanceEndWorkflow,
+  maintenanceListWorkflow,
   onCallOverrideWorkflow,
   onCallOverridesWorkflow,
   onCallWorkflow,

@@ -2,7 +2,7 @@
  * Short workflows that run one store operation for a caller that only talks to Temporal
  * (incidentctl needs no database credentials), and the scheduled weekly digest.
  */
-import { ApplicationFailure, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { ResponsePolicy } from '../policy/schema';
 import { scheduleShifts } from '../policy/schedules';
 import type { createActivities } from '../activities';
@@ -15,7 +15,9 @@ import {
   type RunbookSummary,
   type ActionItemRequest,
   type EvidenceRecord,
+  type MaintenanceWindow,
   type OnCallRequest,
+  endMaintenanceSignal,
   type ScheduleCalendar,
   type ScheduleRequest,
   type TeamOnCall,
@@ -162,6 +164,20 @@ export async function scheduleWorkflow(request: ScheduleRequest): Promise<Schedu
       to: new Date(s.to).toISOString(),
     })),
   };
+}
+
+/** `incidentctl maintenance list`: windows in force or to come. */
+export async function maintenanceListWorkflow(): Promise<MaintenanceWindow[]> {
+  return acts.listMaintenance({ at: nowIso() });
+}
+
+/** `incidentctl maintenance end M-n`: its workflow is told, and ends the window in the store. */
+export async function maintenanceEndWorkflow(request: { id: string; by: string; proof?: ActorProof }): Promise<MaintenanceWindow> {
+  const window = await acts.findMaintenance({ id: request.id });
+  if (window.endedAt) return window;
+  const by = await requester(request, 'maintenance');
+  await getExternalWorkflowHandle(window.workflowId).signal(endMaintenanceSignal, { by });
+  return { ...window, endedAt: nowIso(), endedBy: by };
 }
 
 /** `incidentctl override list|delete`. */

@@ -13,6 +13,7 @@ import {
   type AssignCommanderArgs,
   type ChangeSeverityArgs,
   type EscalateArgs,
+  type MaintenanceWindow,
   type PageRespondersArgs,
   type Phase,
   PHASE_PUBLIC_STATE,
@@ -116,6 +117,29 @@ function closeAsResolved(m: IncidentModel, by: string, nowMs: number, text: stri
   record(m, nowMs, 'resolved', by, text);
   enterPhase(m, 'review', by, nowMs);
   queueNotice(m, { type: 'resolution' });
+}
+
+/**
+ * Alerts of a service in a maintenance window: the incident is recorded, closed at once, and tells
+ * nobody (no page, no notification, no chat, no review).
+ */
+export function closeForMaintenance(m: IncidentModel, w: MaintenanceWindow, nowMs: number): void {
+  const { state } = m;
+  state.status = 'resolved';
+  state.resolvedAt = iso(nowMs);
+  state.resolvedBy = 'maintenance';
+  state.rootCause = `maintenance ${w.id}: ${w.reason}`;
+  state.resolution = 'alerts during a maintenance window page nobody';
+  m.book.notices = [];
+  delete m.book.chat;
+  record(
+    m,
+    nowMs,
+    'resolved',
+    SYSTEM,
+    `During maintenance ${w.id} of ${w.service} (until ${w.to}, by ${w.createdBy}: ${w.reason}): alerts recorded, nobody paged`,
+  );
+  enterPhase(m, 'review', SYSTEM, nowMs);
 }
 
 export function resolve(m: IncidentModel, { by, rootCause, resolution }: ResolveArgs, nowMs: number): void {

@@ -28,7 +28,7 @@ import { openReview } from './review';
 import { addFollowUps, cancelRunbooks, syncRunbooks } from './runbooks';
 import { SYSTEM, initialModel, iso, record, trimForCarry } from './state';
 import { queueDueStatusUpdate } from './status-updates';
-import { applyAlertBatches, recordBreaches } from './transitions';
+import { applyAlertBatches, closeForMaintenance, recordBreaches } from './transitions';
 import { incidentPolicy } from '../../policy/teams';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
@@ -62,7 +62,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
 
   // Runbook follow-ups are in the store before the review drafts its post-mortem.
   if (m.book.runbooks?.attached.length) await addFollowUps(fx);
-  if (m.state.resolvedBy === 'alertmanager' && !m.policy.review.autoResolved)
+  // Closed as it opened, during maintenance: nothing to review.
+  const inMaintenance = m.state.resolvedBy === 'maintenance';
+  if (!inMaintenance && m.state.resolvedBy === 'alertmanager' && !m.policy.review.autoResolved)
     record(
       m,
       fx.now(),
@@ -70,7 +72,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       SYSTEM,
       'No post-incident review: it resolved on its own when its alerts cleared (policy review.autoResolved)',
     );
-  else await openReview(fx);
+  else if (!inMaintenance) await openReview(fx);
   await flush(fx);
   if (chat) await condition(() => chat.idle());
   await condition(allHandlersFinished);
@@ -202,6 +204,7 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
     const { teamName, team, via, note } = opened.routing;
     record(m, fx.now(), note ? 'warning' : 'note', SYSTEM, note ?? `Owned by team ${teamName} (${team}): ${via}`);
   }
+  if (opened.maintenance && input.source === 'alertmanager') closeForMaintenance(m, opened.maintenance, fx.now());
   if (opened.declaredProblem) record(m, fx.now(), 'warning', SYSTEM, `Who declared is unverified: ${opened.declaredProblem}`);
   return opened.problem;
 }
