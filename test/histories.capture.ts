@@ -28,6 +28,8 @@ import { signProof } from '../security/identity';
 import { actAs } from '../server/act-as';
 import { exportHistory } from './helpers/history-export';
 import { teamPolicy } from './helpers/teams';
+import { startMaintenance } from '../client/maintenance';
+import { endMaintenanceSignal } from '../contract';
 import type { Action } from '../contract';
 import {
   TEST_IDENTITY_SECRET,
@@ -256,6 +258,34 @@ since('v1.1', 'backup-paged')('capture: a backup paged', async () => {
     await p3.handle.executeUpdate(resolveUpdate, { args: [{ by: 'dba', rootCause: 'a stuck consumer', resolution: 'restarted it' }] });
     await p3.handle.result();
     await save('backup-paged', p3.handle);
+  } finally {
+    await worker.stop();
+  }
+});
+
+// Maintenance (1.1): an alert of a service in a maintenance window is recorded and closed, paging nobody.
+since('v1.1', 'maintenance-suppressed')('capture: an alert during maintenance', async () => {
+  const taskQueue = uniqueQueue('capture-maintenance');
+  const policy = testPolicy();
+  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  try {
+    const window = await startMaintenance(env.client, taskQueue, { service: 'billing', minutes: 60, reason: 'capture', by: 'ops' });
+    const firing = {
+      fingerprint: 'capture-maintenance',
+      name: 'HighErrorRate',
+      status: 'firing' as const,
+      labels: { alertname: 'HighErrorRate' },
+    };
+    const quiet = await declareIncident(env, taskQueue, {
+      policy,
+      severity: 'P1',
+      service: 'billing',
+      source: 'alertmanager',
+      alerts: [firing],
+    });
+    await quiet.handle.result();
+    await save('maintenance-suppressed', quiet.handle);
+    await env.client.workflow.getHandle(window.workflowId).signal(endMaintenanceSignal, { by: 'ops' });
   } finally {
     await worker.stop();
   }
