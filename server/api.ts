@@ -16,6 +16,7 @@ import { declareRequest } from '../client/declare';
 import { reviewIncidentId, submitPostMortem } from '../client/postmortem';
 import { actionItemRequest, inboxIncident, overrideRequest } from '../client/store-requests';
 import { maintenanceRequest, startMaintenance } from '../client/maintenance';
+import { feedName } from './calendar';
 import { RateLimit } from './rate-limit';
 import { adminIds, isAdmin } from '../policy/admins';
 import { IncidentError, FAILURES } from '../client/failures';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   approvalKey?: KeyObject;
   /** Where incidents are declared and store requests run. */
   taskQueue: string;
+  /** The server's address as people reach it (feeds' URLs); else the request's host. */
+  publicUrl?: string;
 }
 
 type Person = { id: string; name: string; tokenId: string };
@@ -207,6 +210,24 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     scope.post<{ Body: unknown }>('/api/v1/overrides', async (request, reply) => {
       try {
         return await storeAs(who(request), 'onCallOverrideWorkflow', 'override', parsed(overrideRequest, request.body));
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+
+    // Secret calendar feeds: a person's own, or any schedule's (server/calendar.ts).
+    scope.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/calendar', async (request, reply) => {
+      const person = who(request);
+      try {
+        const query = parsed(z.object({ schedule: z.string().min(1).optional() }), request.query);
+        if (query.schedule && !deps.policy.schedules.some((s) => s.id === query.schedule))
+          throw new IncidentError(
+            `no schedule "${query.schedule}"; schedules: ${deps.policy.schedules.map((s) => s.id).join(', ') || 'none (the policy has no teams)'}`,
+            ErrorType.NotFound,
+          );
+        const [kind, id] = query.schedule ? (['schedule', query.schedule] as const) : (['person', person.id] as const);
+        const base = (deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '');
+        return { kind, id, url: `${base}/calendar/${feedName(deps.identitySecret!, kind, id)}` };
       } catch (error) {
         return fail(reply, error);
       }

@@ -11,6 +11,7 @@ import { compileRoutes } from '../policy/teams';
 import { mapGroup } from './webhook/mapping';
 import { parseWebhookPayload } from './webhook/payload';
 import { registerApiRoutes, type ApiDeps } from './api';
+import { registerCalendarRoutes } from './calendar';
 import type { ChatRoutes } from '../chat/platform';
 import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
 import { authorized, type WebhookAuth } from './auth';
@@ -233,7 +234,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     next();
   });
 
-  registerApiRoutes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue, ...deps.api });
+  registerApiRoutes(app, {
+    client: deps.client,
+    policy: deps.policy,
+    taskQueue: deps.taskQueue,
+    publicUrl: deps.acknowledge?.publicUrl,
+    ...deps.api,
+  });
+  registerCalendarRoutes(app, { policy: deps.policy, identitySecret: deps.api?.identitySecret });
   if (deps.codec) registerCodecRoutes(app, deps.codec);
   for (const routes of deps.chat ?? []) routes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue });
 

@@ -28,6 +28,7 @@ import * as oncall from './commands/oncall';
 import * as schedule from './commands/schedule';
 import * as page from './commands/page';
 import * as maintenance from './commands/maintenance';
+import * as calendar from './commands/calendar';
 import * as resolve from './commands/resolve';
 import * as severity from './commands/severity';
 import * as show from './commands/show';
@@ -68,6 +69,7 @@ export function buildProgram(io: CliIo): Command {
     report,
     oncall,
     schedule,
+    calendar,
     override,
     maintenance,
     update,
