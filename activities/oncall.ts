@@ -28,10 +28,24 @@ export function createOnCallActivities(deps: ActivityDeps, oncall: OnCallStore) 
       return [deleted];
     },
 
-    async addOnCallOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string }): Promise<Override> {
+    async addOnCallOverride(input: {
+      contactId: string;
+      from: string;
+      to: string;
+      by: string;
+      requestId: string;
+      schedule?: string;
+    }): Promise<Override> {
       if (!deps.policy.contacts.some((c) => c.id === input.contactId)) {
         throw ApplicationFailure.nonRetryable(
           `unknown contact "${input.contactId}"; contacts: ${deps.policy.contacts.map((c) => c.id).join(', ')}`,
+          ErrorType.InvalidInput,
+        );
+      }
+      if (input.schedule !== undefined && !deps.policy.schedules.some((s) => s.id === input.schedule)) {
+        const known = deps.policy.schedules.map((s) => s.id).join(', ');
+        throw ApplicationFailure.nonRetryable(
+          `no schedule "${input.schedule}"; schedules: ${known || 'none (the policy has no teams)'}`,
           ErrorType.InvalidInput,
         );
       }

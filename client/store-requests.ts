@@ -25,5 +25,6 @@ export const overrideRequest = z
     contactId: z.string().trim().min(1, 'must not be empty'),
     from: z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-01T09:00:00Z' }),
     to: z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-02T09:00:00Z' }),
+    schedule: z.string().trim().min(1, 'must not be empty').optional(),
   })
   .refine((o) => Date.parse(o.to) > Date.parse(o.from), { path: ['to'], message: 'must be after from' });

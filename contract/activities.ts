@@ -143,6 +143,8 @@ export interface OverrideRequest {
   contactId: string;
   from: string;
   to: string;
+  /** A team's schedule (policy.schedules); absent: the single-team rotation. */
+  schedule?: string;
   by: string;
   proof?: ActorProof;
 }
@@ -152,6 +154,8 @@ export interface Override {
   contactId: string;
   from: string;
   to: string;
+  /** The team schedule it covers; absent: the single-team rotation. */
+  schedule?: string;
   createdBy: string;
 }
 

@@ -39,22 +39,15 @@ export class OnCallStore {
     return rows[0];
   }
 
-  async addOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string }): Promise<Override> {
-    const { rows } = await this.pool.query<{ id: string; contact_id: string; starts_at: Date; ends_at: Date; created_by: string }>(
+  async addOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string; schedule?: string }): Promise<Override> {
+    const { rows } = await this.pool.query<OverrideRow>(
       `WITH added AS (
-         INSERT INTO oncall_overrides (contact_id, starts_at, ends_at, created_by, request_id) VALUES ($1,$2,$3,$4,$5)
+         INSERT INTO oncall_overrides (contact_id, starts_at, ends_at, created_by, request_id, schedule_id) VALUES ($1,$2,$3,$4,$5,$6)
          ON CONFLICT (request_id) DO NOTHING RETURNING *)
        SELECT * FROM added UNION ALL SELECT * FROM oncall_overrides WHERE request_id = $5 LIMIT 1`,
-      [input.contactId, input.from, input.to, input.by, input.requestId],
+      [input.contactId, input.from, input.to, input.by, input.requestId, input.schedule ?? ''],
     );
-    const r = rows[0]!;
-    return {
-      id: `O-${r.id}`,
-      contactId: r.contact_id,
-      from: r.starts_at.toISOString(),
-      to: r.ends_at.toISOString(),
-      createdBy: r.created_by,
-    };
+    return toOverride(rows[0]!);
   }
 
   /** Overrides in force at `atMs` or later, soonest first. */
@@ -74,11 +67,12 @@ export class OnCallStore {
   }
 }
 
-type OverrideRow = { id: string; contact_id: string; starts_at: Date; ends_at: Date; created_by: string };
+type OverrideRow = { id: string; contact_id: string; starts_at: Date; ends_at: Date; created_by: string; schedule_id: string };
 const toOverride = (r: OverrideRow): Override => ({
   id: `O-${r.id}`,
   contactId: r.contact_id,
   from: r.starts_at.toISOString(),
   to: r.ends_at.toISOString(),
   createdBy: r.created_by,
+  ...(r.schedule_id ? { schedule: r.schedule_id } : {}),
 });

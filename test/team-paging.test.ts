@@ -152,3 +152,29 @@ test('incidentctl page brings in another team’s on-call, or a person; the time
   });
   expect(await runCli(cliEnv, 'page', id)).toMatchObject({ code: 2, stderr: expect.stringContaining('--team: give --team or --person') });
 });
+
+test("an override on a team's schedule pages its person, and oncall shows it", async () => {
+  const cliEnv = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
+  const who = onCallOf('db-primary') === 'ines' ? 'gita' : 'ines';
+  const from = new Date(Date.now() - 60_000).toISOString();
+  const to = new Date(Date.now() + 120_000).toISOString();
+  const added = await runCli(cliEnv, 'override', '--schedule', 'db-primary', '--user', who, '--from', from, '--to', to, '--as', 'hugo');
+  expect(added).toMatchObject({ code: 0, stdout: expect.stringContaining(`: ${who} is on call on db-primary from`) });
+  const id = /^(O-\d+):/.exec(added.stdout)![1]!;
+  try {
+    const [db] = JSON.parse((await runCli(cliEnv, 'oncall', '--team', 'db', '--json')).stdout) as {
+      now: { contactId: string; source: string };
+    }[];
+    expect(db!.now).toMatchObject({ contactId: who, source: 'override' });
+    const { state } = await open(alert({ alertname: 'ReplicationLag', team: 'db', severity: 'critical' }));
+    const page = await waitFor(() => pagesFor(state.incidentId)[0], 'the page');
+    expect(page.to).toEqual([emailOf(who)]);
+    expect((await runCli(cliEnv, 'override', 'list')).stdout).toMatch(new RegExp(`${id}\\s+${who}\\s.*; schedule db-primary\\)`));
+    expect(await runCli(cliEnv, 'override', '--schedule', 'nights', '--user', who, '--from', from, '--to', to)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no schedule "nights"'),
+    });
+  } finally {
+    await runCli(cliEnv, 'override', 'delete', id);
+  }
+});

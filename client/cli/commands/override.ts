@@ -13,12 +13,15 @@ const overrideSchema = z
     to: z
       .string({ message: 'required' })
       .pipe(z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-02T09:00:00Z' })),
+    schedule: z.string().trim().min(1, 'must not be empty').optional(),
   })
   .refine((o) => Date.parse(o.to) > Date.parse(o.from), { path: ['to'], message: 'must be after --from' });
 
 const table = (overrides: Override[]) =>
   overrides.length
-    ? overrides.map((o) => `${o.id.padEnd(7)} ${o.contactId.padEnd(14)} ${o.from} → ${o.to}  (by ${o.createdBy})`).join('\n')
+    ? overrides
+        .map((o) => `${o.id.padEnd(7)} ${o.contactId.padEnd(14)} ${o.from} → ${o.to}  (by ${o.createdBy}${o.schedule ? `; schedule ${o.schedule}` : ''})`)
+        .join('\n')
     : 'No current or upcoming overrides.';
 
 export function register(program: Command): void {
@@ -28,6 +31,7 @@ export function register(program: Command): void {
     .option('--user <contact-id>', 'a contact id from the policy')
     .option('--from <time>', 'ISO time, e.g. 2026-12-01T09:00:00Z')
     .option('--to <time>', 'ISO time')
+    .option('--schedule <id>', "a team's schedule (policies with teams); default: the single rotation")
     .action(async (raw: unknown, command: Command) => {
       const options = parseOptions(overrideSchema, raw);
       const g = globals(command);
@@ -35,8 +39,10 @@ export function register(program: Command): void {
         contactId: options.user,
         from: new Date(options.from).toISOString(),
         to: new Date(options.to).toISOString(),
+        ...(options.schedule ? { schedule: options.schedule } : {}),
       });
-      output(g, override, `${override.id}: ${override.contactId} is on call from ${override.from} to ${override.to}`);
+      const where = override.schedule ? ` on ${override.schedule}` : '';
+      output(g, override, `${override.id}: ${override.contactId} is on call${where} from ${override.from} to ${override.to}`);
     });
   override
     .command('list')
