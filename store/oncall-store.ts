@@ -39,7 +39,14 @@ export class OnCallStore {
     return rows[0];
   }
 
-  async addOverride(input: { contactId: string; from: string; to: string; by: string; requestId: string; schedule?: string }): Promise<Override> {
+  async addOverride(input: {
+    contactId: string;
+    from: string;
+    to: string;
+    by: string;
+    requestId: string;
+    schedule?: string;
+  }): Promise<Override> {
     const { rows } = await this.pool.query<OverrideRow>(
       `WITH added AS (
          INSERT INTO oncall_overrides (contact_id, starts_at, ends_at, created_by, request_id, schedule_id) VALUES ($1,$2,$3,$4,$5,$6)

@@ -20,7 +20,10 @@ const overrideSchema = z
 const table = (overrides: Override[]) =>
   overrides.length
     ? overrides
-        .map((o) => `${o.id.padEnd(7)} ${o.contactId.padEnd(14)} ${o.from} → ${o.to}  (by ${o.createdBy}${o.schedule ? `; schedule ${o.schedule}` : ''})`)
+        .map(
+          (o) =>
+            `${o.id.padEnd(7)} ${o.contactId.padEnd(14)} ${o.from} → ${o.to}  (by ${o.createdBy}${o.schedule ? `; schedule ${o.schedule}` : ''})`,
+        )
         .join('\n')
     : 'No current or upcoming overrides.';
 
