@@ -11,3 +11,4 @@ export * from './identity';
 export * from './chat';
 export * from './channels';
 export * from './maintenance';
+export * from './schedules';

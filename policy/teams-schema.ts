@@ -46,6 +46,8 @@ export const scheduleSchema = z.object({
   timeZone: timeZoneSchema,
   /** Lowest first: a higher layer wins wherever it has someone on call. */
   layers: z.array(layerSchema).min(1),
+  /** Tell whoever comes on call this long before their shift starts (by email). Unset: no notices. */
+  shiftNotice: z.object({ before: z.string().regex(DURATION_PATTERN, 'expected a duration such as 15m or 1h') }).optional(),
 });
 export type Schedule = z.infer<typeof scheduleSchema>;
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { ensureDigestSchedule, ensureEndOfDaySchedule } from './digest-schedule';
+import { ensureShiftNotices } from './shift-notices';
 import { connectChat } from '../chat/connect';
 import { Pool } from 'pg';
 import { deploymentLinks, publicUrl, type AppConfig } from '../config/env';
@@ -89,6 +90,7 @@ export async function startWorker(
   const scheduler = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: converter });
   await ensureDigestSchedule(scheduler, config.TASK_QUEUE, policy.review.digestCron);
   if (chat.connected) await ensureEndOfDaySchedule(scheduler, config.TASK_QUEUE, policy.chat.endOfDay);
+  await ensureShiftNotices(scheduler, config.TASK_QUEUE, policy);
   await clientConnection.close();
   const connection = await NativeConnection.connect(temporal);
   const worker = await createIncidentWorker({

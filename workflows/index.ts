@@ -4,6 +4,7 @@ export { reviewWorkflow } from './review';
 export { runbookWorkflow } from './runbook/workflow';
 export { watchdogWorkflow } from './watchdog';
 export { maintenanceWorkflow } from './maintenance';
+export { shiftNoticeWorkflow } from './shift-notices';
 export {
   actionItemWorkflow,
   digestWorkflow,
