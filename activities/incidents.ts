@@ -114,8 +114,13 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
       const declared: Pick<OpenedIncident, 'declared' | 'declaredProblem'> =
         proven && 'problem' in proven ? { declaredProblem: proven.problem } : proven ? { declared: proven } : {};
       const declarer = declared.declared;
-      const number = await deps.store.register(declarer ? { ...input.registration, declaredBy: declarer.name } : input.registration);
       const routing = policy.teams.length ? routingOf(policy, input) : undefined;
+      const registration = {
+        ...input.registration,
+        ...(declarer ? { declaredBy: declarer.name } : {}),
+        ...(routing ? { team: routing.team } : {}),
+      };
+      const number = await deps.store.register(registration);
       // Who the first level pages: the team's schedule when it names one, else the single rotation.
       const firstSchedule = routing && incidentPolicy(policy, routing).escalation.levels[0]!.targets.find((t) => scheduleOf(policy, t));
       const onCall = firstSchedule

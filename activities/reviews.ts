@@ -2,7 +2,7 @@
  * The review's store work: post-mortem drafts and submissions, reminders, action items, the report,
  * the weekly digest and the end-of-day summary.
  */
-import type { ActionItem, Digest, EndOfDaySummary, SeverityReport } from '../contract';
+import type { ActionItem, Digest, EndOfDaySummary, GroupReport, SeverityReport } from '../contract';
 import { renderDraft } from './postmortem-draft';
 import type { NewActionItem } from '../store/review-store';
 import { known, type ActivityDeps } from './deps';
@@ -42,6 +42,11 @@ export function createReviewActivities(deps: ActivityDeps) {
 
     incidentReport(input: { sinceSeconds: number; now: string }): Promise<SeverityReport[]> {
       return deps.reviews.report(input.sinceSeconds, input.now);
+    },
+
+    /** The same figures per team or service. */
+    incidentReportBy(input: { sinceSeconds: number; now: string; by: 'team' | 'service' }): Promise<GroupReport[]> {
+      return deps.reviews.reportBy(input.sinceSeconds, input.now, input.by);
     },
 
     collectDigest(input: { now: string }): Promise<Digest> {

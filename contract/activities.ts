@@ -13,6 +13,8 @@ export interface RegisterIncidentInput {
   source: IncidentSource;
   declaredBy: string;
   declaredAt: string;
+  /** The owning team (set by the worker when the policy has teams). */
+  team?: string;
 }
 
 export interface IncidentSnapshot {
@@ -178,6 +180,13 @@ export interface SeverityReport {
   postMortems: { onTime: number; late: number; missing: number; pending: number };
   openActionItems: number;
 }
+
+/** What a report groups incidents by: `incidentctl report --by`. */
+export const REPORT_GROUPS = ['severity', 'team', 'service'] as const;
+export type ReportGroup = (typeof REPORT_GROUPS)[number];
+
+/** The same figures for one team or service ("-": incidents of no team). */
+export type GroupReport = Omit<SeverityReport, 'severity'> & { group: string };
 
 export interface Digest {
   openReviews: { incidentId: string; title: string; dueAt: string }[];

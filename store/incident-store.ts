@@ -45,11 +45,21 @@ export class IncidentStore {
   async register(input: RegisterIncidentInput): Promise<number> {
     // The no-op update makes RETURNING yield the existing row on a retried registration.
     const { rows } = await this.pool.query<{ number: string }>(
-      `INSERT INTO incidents (workflow_id, first_run_id, title, severity, service, source, declared_by, declared_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO incidents (workflow_id, first_run_id, title, severity, service, source, declared_by, declared_at, team)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (workflow_id, first_run_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
        RETURNING number`,
-      [input.workflowId, input.firstRunId, input.title, input.severity, input.service, input.source, input.declaredBy, input.declaredAt],
+      [
+        input.workflowId,
+        input.firstRunId,
+        input.title,
+        input.severity,
+        input.service,
+        input.source,
+        input.declaredBy,
+        input.declaredAt,
+        input.team ?? null,
+      ],
     );
     return Number(rows[0]!.number);
   }
@@ -60,7 +70,7 @@ export class IncidentStore {
       await db.query(
         `UPDATE incidents SET title=$2, severity=$3, service=$4, status=$5, phase=$6, commander=$7,
            acknowledged_by=$8, acknowledged_at=$9, escalation_level=$10, root_cause=$11, resolution=$12,
-           resolved_by=$13, resolved_at=$14, updated_at=now()
+           resolved_by=$13, resolved_at=$14, team=$15, updated_at=now()
          WHERE number=$1`,
         [
           snapshot.number,
@@ -77,6 +87,7 @@ export class IncidentStore {
           s.resolution ?? null,
           s.resolvedBy ?? null,
           s.resolvedAt ?? null,
+          s.team ?? null,
         ],
       );
       // One statement per table, however many rows: a sync is a handful of round trips.

@@ -272,6 +272,11 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX IF NOT EXISTS maintenance_windows_service ON maintenance_windows (service, starts_at, ends_at);
     `,
   },
+  {
+    version: 12,
+    name: "an incident's owning team",
+    sql: `ALTER TABLE incidents ADD COLUMN IF NOT EXISTS team text;`,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -1,4 +1,12 @@
-import { SEVERITIES, type ActionItem, type Digest, type EndOfDaySummary, type SeverityReport } from '../contract';
+import {
+  SEVERITIES,
+  type ActionItem,
+  type Digest,
+  type EndOfDaySummary,
+  type GroupReport,
+  type ReportGroup,
+  type SeverityReport,
+} from '../contract';
 import type { Pool } from 'pg';
 
 export interface DraftData {
@@ -23,16 +31,16 @@ export interface DraftData {
 const actionItemId = (id: string | number) => `A-${id}`;
 type ItemRow = { id: string; incident_id: string; text: string; owner: string; due: string; status: 'open' | 'done' };
 type TimesRow = {
-  severity: string;
+  key: string;
   incidents: number;
   mtta_p50: number | null;
   mtta_p90: number | null;
   mttr_p50: number | null;
   mttr_p90: number | null;
 };
-type BreachRow = { severity: string; kind: string; phase: string; n: number };
-type ReviewRow = { severity: string; on_time: number; late: number; missing: number; pending: number };
-type CountRow = { severity: string; n: number };
+type BreachRow = { key: string; kind: string; phase: string; n: number };
+type ReviewRow = { key: string; on_time: number; late: number; missing: number; pending: number };
+type CountRow = { key: string; n: number };
 const rowToItem = (r: ItemRow): ActionItem => ({
   id: actionItemId(r.id),
   incidentId: r.incident_id,
@@ -148,24 +156,37 @@ export class ReviewStore {
   }
 
   async report(sinceSeconds: number, now: string): Promise<SeverityReport[]> {
+    const figures = await this.figures(sinceSeconds, now, 'severity');
+    return SEVERITIES.map((severity) => ({ severity, ...figures(severity) }));
+  }
+
+  /** The report's figures per team or service, in the order of their names. */
+  async reportBy(sinceSeconds: number, now: string, by: Exclude<ReportGroup, 'severity'>): Promise<GroupReport[]> {
+    const figures = await this.figures(sinceSeconds, now, by);
+    return figures.keys.map((group) => ({ group, ...figures(group) }));
+  }
+
+  private async figures(sinceSeconds: number, now: string, by: ReportGroup) {
+    // A column from this fixed list, never from the caller's text.
+    const key = { severity: 'i.severity', team: "COALESCE(i.team, '-')", service: 'i.service' }[by];
     const scope = `WITH inc AS (SELECT * FROM incidents WHERE declared_at >= $1::timestamptz - make_interval(secs => $2))`;
     const args = [now, sinceSeconds];
     const [times, breaches, reviews, actions] = await Promise.all([
       this.pool.query<TimesRow>(
-        `${scope} SELECT severity, count(*)::int AS incidents,
+        `${scope} SELECT ${key} AS key, count(*)::int AS incidents,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - declared_at)) AS mtta_p50,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - declared_at)) AS mtta_p90,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - declared_at)) AS mttr_p50,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - declared_at)) AS mttr_p90
-         FROM inc GROUP BY severity`,
+         FROM inc i GROUP BY 1 ORDER BY 1`,
         args,
       ),
       this.pool.query<BreachRow>(
-        `${scope} SELECT i.severity, b.kind, b.phase, count(*)::int AS n FROM sla_breaches b JOIN inc i ON i.number = b.incident_number GROUP BY 1, 2, 3`,
+        `${scope} SELECT ${key} AS key, b.kind, b.phase, count(*)::int AS n FROM sla_breaches b JOIN inc i ON i.number = b.incident_number GROUP BY 1, 2, 3`,
         args,
       ),
       this.pool.query<ReviewRow>(
-        `${scope} SELECT i.severity,
+        `${scope} SELECT ${key} AS key,
            count(*) FILTER (WHERE p.status = 'submitted' AND p.submitted_at <= p.due_at)::int AS on_time,
            count(*) FILTER (WHERE p.status = 'submitted' AND p.submitted_at > p.due_at)::int AS late,
            count(*) FILTER (WHERE p.status = 'pending' AND p.due_at < $1::timestamptz)::int AS missing,
@@ -174,18 +195,17 @@ export class ReviewStore {
         args,
       ),
       this.pool.query<CountRow>(
-        `${scope} SELECT i.severity, count(*)::int AS n FROM action_items a JOIN inc i ON i.number = a.incident_number WHERE a.status = 'open' GROUP BY 1`,
+        `${scope} SELECT ${key} AS key, count(*)::int AS n FROM action_items a JOIN inc i ON i.number = a.incident_number WHERE a.status = 'open' GROUP BY 1`,
         args,
       ),
     ]);
     const num = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v)));
-    return SEVERITIES.map((severity) => {
-      const t = times.rows.find((r) => r.severity === severity);
-      const b = breaches.rows.filter((r) => r.severity === severity);
-      const r = reviews.rows.find((x) => x.severity === severity);
-      const a = actions.rows.find((x) => x.severity === severity);
+    const of = (group: string): Omit<SeverityReport, 'severity'> => {
+      const t = times.rows.find((r) => r.key === group);
+      const b = breaches.rows.filter((r) => r.key === group);
+      const r = reviews.rows.find((x) => x.key === group);
+      const a = actions.rows.find((x) => x.key === group);
       return {
-        severity,
         incidents: t?.incidents ?? 0,
         mttaSeconds: { p50: num(t?.mtta_p50), p90: num(t?.mtta_p90) },
         mttrSeconds: { p50: num(t?.mttr_p50), p90: num(t?.mttr_p90) },
@@ -197,7 +217,8 @@ export class ReviewStore {
         postMortems: { onTime: r?.on_time ?? 0, late: r?.late ?? 0, missing: r?.missing ?? 0, pending: r?.pending ?? 0 },
         openActionItems: a?.n ?? 0,
       };
-    });
+    };
+    return Object.assign(of, { keys: times.rows.map((r) => r.key) });
   }
 
   async digest(now: string): Promise<Digest> {

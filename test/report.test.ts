@@ -84,6 +84,26 @@ test('report figures are computed in SQL and match the seeded answers', async ()
   expect((await new ReviewStore(pool).report(60 * 86_400, NOW)).find((r) => r.severity === 'P3')!.incidents).toBe(2);
 });
 
+test('the same figures by team and by service; incidents of no team are "-"', async () => {
+  await pool.query(`UPDATE incidents SET team = 'db', service = 'postgres' WHERE severity = 'P1'`);
+  const byTeam = await new ReviewStore(pool).reportBy(30 * 86_400, NOW, 'team');
+  expect(byTeam.map((r) => [r.group, r.incidents])).toEqual([
+    ['-', 1],
+    ['db', 3],
+  ]);
+  expect(byTeam.find((r) => r.group === 'db')).toMatchObject({
+    mttaSeconds: { p50: 600, p90: 840 },
+    slaBreaches: { ack: 1, byPhase: { triage: 1 }, statusPage: 1 },
+    postMortems: { onTime: 1, late: 1, missing: 1, pending: 0 },
+    openActionItems: 1,
+  });
+  const byService = await new ReviewStore(pool).reportBy(30 * 86_400, NOW, 'service');
+  expect(byService.map((r) => [r.group, r.incidents])).toEqual([
+    ['postgres', 3],
+    ['svc', 1],
+  ]);
+});
+
 test('the digest lists overdue post-mortems and action items', async () => {
   const digest = await new ReviewStore(pool).digest('2026-12-05T00:00:00Z');
   expect(digest.overduePostMortems).toHaveLength(1);

@@ -178,3 +178,18 @@ test("an override on a team's schedule pages its person, and oncall shows it", a
     await runCli(cliEnv, 'override', 'delete', id);
   }
 });
+
+test('incidentctl report --by team counts the incidents each team owned', async () => {
+  const cliEnv = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
+  const shown = await runCli(cliEnv, 'report', '--by', 'team', '--json');
+  expect(shown.code).toBe(0);
+  const { groups } = JSON.parse(shown.stdout) as { groups: { group: string; incidents: number }[] };
+  // This file opened four incidents of the databases team and one of platform (others share the store).
+  expect(groups.find((g) => g.group === 'db')!.incidents).toBeGreaterThanOrEqual(4);
+  expect(groups.find((g) => g.group === 'platform')!.incidents).toBeGreaterThanOrEqual(1);
+  expect((await runCli(cliEnv, 'report', '--by', 'team')).stdout).toMatch(/^TEAM\s+COUNT/m);
+  expect(await runCli(cliEnv, 'report', '--by', 'region')).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('--by: expected one of severity, team, service'),
+  });
+});

@@ -6,7 +6,17 @@ import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities, workflo
 import type { ResponsePolicy } from '../policy/schema';
 import { scheduleShifts } from '../policy/schedules';
 import type { createActivities } from '../activities';
-import type { ActionItem, Digest, InboxMessage, EndOfDaySummary, OnCallAnswer, Override, SeverityReport } from '../contract';
+import type {
+  ActionItem,
+  Digest,
+  GroupReport,
+  InboxMessage,
+  EndOfDaySummary,
+  OnCallAnswer,
+  Override,
+  ReportGroup,
+  SeverityReport,
+} from '../contract';
 import {
   ErrorType,
   type ActorProof,
@@ -65,7 +75,9 @@ export async function inboxWorkflow(filter: { recipient?: string; incidentId?: s
   return acts.inboxMessages(filter);
 }
 
-export async function reportWorkflow(input: { sinceSeconds: number }): Promise<SeverityReport[]> {
+export async function reportWorkflow(input: { sinceSeconds: number; by?: ReportGroup }): Promise<SeverityReport[] | GroupReport[]> {
+  if (input.by === 'team' || input.by === 'service')
+    return acts.incidentReportBy({ sinceSeconds: input.sinceSeconds, now: nowIso(), by: input.by });
   return acts.incidentReport({ sinceSeconds: input.sinceSeconds, now: nowIso() });
 }
 
