@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { startMaintenance } from '../client/maintenance';
 import { workflowIdForGroup } from '../server/webhook/mapping';
 import type { WebhookPayload } from '../server/webhook/payload';
 import defaultPolicy from '../policy/default-policy.json';
@@ -14,7 +15,7 @@ import { parsePolicy } from '../policy/load';
 import type { PolicyInput } from '../policy/schema';
 import { startSmtp, type ReceivedMail } from '../dev/smtp-sink';
 import { SLACK_STANDIN_TOKEN, type StandinCall, type StandinMessage } from '../dev/slack-standin';
-import { acknowledgeUpdate, stateQuery, type IncidentState } from '../contract';
+import { DEFAULT_TASK_QUEUE, acknowledgeUpdate, stateQuery, type IncidentState } from '../contract';
 import { openBenchEnv } from '../bench/env';
 import { freePort, startDevServer, type DevServer } from '../dev/temporal-cli';
 import { percentile } from '../dev/probes';
@@ -299,6 +300,21 @@ async function main() {
     const SLACK_429 = 20;
     await standin(`rate-limit?count=${SLACK_429}&retryAfter=1`);
     const stormMs = (alerts.length / RATE) * 1000;
+    // A maintenance window that must end on time though its timer falls among the faults (after Temporal's
+    // restart, before the last worker kill); an alert of its service meanwhile must page nobody.
+    const maintService = `drill-maintenance-${run}`;
+    const maintenance = await startMaintenance(client, DEFAULT_TASK_QUEUE, {
+      service: maintService,
+      minutes: (0.7 * stormMs) / 60_000,
+      reason: 'drill',
+      by: 'drill',
+    });
+    const maintKey = `{}:{alertname="DrillMaintenance",run="${run}"}`;
+    const maintAlert = payload(maintKey, [
+      { fingerprint: `${run}-maintenance`, name: 'DrillMaintenance', labels: { service: maintService } },
+    ]);
+    maintAlert.commonLabels.service = maintService;
+    await post(maintAlert);
     const restarts: Promise<void>[] = [];
     const sessionsEnded: number[] = [];
     const faults = (async () => {
@@ -458,7 +474,11 @@ async function main() {
     const ackedAfter = await acknowledged();
 
     // --- Slack: every incident's page posted in its channel or thread, nothing posted twice ---
-    const incidentCount = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM incidents')).rows[0]!.n);
+    // (An incident closed by a maintenance window pages nobody, in Slack neither.)
+    const incidentCount = async () =>
+      Number(
+        (await db.query<{ n: string }>(`SELECT count(*) AS n FROM incidents WHERE resolved_by IS DISTINCT FROM 'maintenance'`)).rows[0]!.n,
+      );
     const slackPages = async () =>
       Number(
         (await db.query<{ n: string }>(`SELECT count(DISTINCT scope) AS n FROM chat_posts WHERE key = 'page' AND status = 'posted'`))
@@ -519,6 +539,15 @@ async function main() {
       .catch(() => null as IncidentState | null);
     const runbookEscalations = (noHost?.timeline ?? []).filter((e) => e.kind === 'escalation' && e.actor === 'runbook').length;
     const noHostInformed = (noHost?.timeline ?? []).some((e) => /not run: host nohost-1 is offline/.test(e.text));
+    const ended = (
+      await db.query<{ late_ms: number | null; ended_by: string | null }>(
+        'SELECT extract(epoch FROM ended_at - ends_at) * 1000 AS late_ms, ended_by FROM maintenance_windows WHERE workflow_id = $1',
+        [maintenance.workflowId],
+      )
+    ).rows[0];
+    const endedLateMs = ended?.late_ms === null || ended?.late_ms === undefined ? NaN : Math.round(Number(ended.late_ms));
+    const [maintIncident] = await incidentOf(maintKey);
+    const maintPages = maintIncident ? pageMails(maintIncident).length : NaN;
     for (const [error, n] of errorsAfterRestart) log(`after the restart, before the first 200: ${n}× ${error}`);
     for (const [error, n] of errorsAfterRecovery) log(`after recovery: ${n}× ${error}`);
     const restartToOk = temporalBackAt && firstOkAfterRestart ? firstOkAfterRestart - temporalBackAt : NaN;
@@ -554,6 +583,12 @@ async function main() {
         withoutSlackPage === 0 && slack429 === SLACK_429,
       ],
       [`Duplicate Slack posts (of ${slackMessages.length})`, slackDuplicates, slackDuplicates === 0],
+      [
+        'Maintenance window ended after its time by (ms), its timer among the faults',
+        Number.isNaN(endedLateMs) ? 'not ended' : endedLateMs,
+        ended?.ended_by === 'schedule' && endedLateMs >= 0 && endedLateMs < 30_000,
+      ],
+      ['Pages for an alert during maintenance', Number.isNaN(maintPages) ? 'no incident' : maintPages, maintPages === 0],
       ['Temporal restart to first 200 (ms)', Number.isNaN(restartToOk) ? 'n/a' : restartToOk, !Number.isNaN(restartToOk)],
       [
         'Alert → first page, no faults: p50 / p99 (ms)',

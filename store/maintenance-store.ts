@@ -74,10 +74,10 @@ export class MaintenanceStore {
     return rows[0] && toWindow(rows[0]);
   }
 
-  /** Ends a window (on time or early); a window already ended keeps its first end. */
+  /** Ends a window (early, or when its timer fired: how late shows in ended_at); a window already ended keeps its first end. */
   async end(workflowId: string, atMs: number, by: string): Promise<MaintenanceWindow | undefined> {
     const { rows } = await this.pool.query<Row>(
-      `UPDATE maintenance_windows SET ended_at = LEAST($2, ends_at), ended_by = $3
+      `UPDATE maintenance_windows SET ended_at = $2, ended_by = $3
         WHERE workflow_id = $1 AND ended_at IS NULL RETURNING *`,
       [workflowId, new Date(atMs), by],
     );
