@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType, type MaintenanceWindow } from '../contract';
-import { MaintenanceStore } from '../store/maintenance-store';
+import { MaintenanceStore, type NewMaintenanceWindow } from '../store/maintenance-store';
 import type { ActivityDeps } from './deps';
 
 export function createMaintenanceActivities(deps: ActivityDeps, windows = new MaintenanceStore(deps.store.pool)) {
@@ -15,14 +15,7 @@ export function createMaintenanceActivities(deps: ActivityDeps, windows = new Ma
       throw ApplicationFailure.nonRetryable(`no service "${service}"; services: ${services.join(', ')}`, ErrorType.InvalidInput);
   };
   return {
-    async startMaintenance(input: {
-      service: string;
-      from: string;
-      to: string;
-      reason: string;
-      by: string;
-      workflowId: string;
-    }): Promise<MaintenanceWindow> {
+    async startMaintenance(input: NewMaintenanceWindow): Promise<MaintenanceWindow> {
       knownService(input.service);
       return windows.start(input);
     },

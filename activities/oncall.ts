@@ -5,7 +5,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType, type OnCallAnswer, type Override } from '../contract';
 import type { ResponsePolicy } from '../policy/schema';
 import type { Schedule } from '../policy/teams-schema';
-import type { OnCallStore } from '../store/oncall-store';
+import { noSuchSchedule } from '../policy/teams';
+import type { NewOverride, OnCallStore } from '../store/oncall-store';
 import type { ActivityDeps } from './deps';
 
 export function createOnCallActivities(deps: ActivityDeps, oncall: OnCallStore) {
@@ -28,27 +29,15 @@ export function createOnCallActivities(deps: ActivityDeps, oncall: OnCallStore) 
       return [deleted];
     },
 
-    async addOnCallOverride(input: {
-      contactId: string;
-      from: string;
-      to: string;
-      by: string;
-      requestId: string;
-      schedule?: string;
-    }): Promise<Override> {
+    async addOnCallOverride(input: NewOverride): Promise<Override> {
       if (!deps.policy.contacts.some((c) => c.id === input.contactId)) {
         throw ApplicationFailure.nonRetryable(
           `unknown contact "${input.contactId}"; contacts: ${deps.policy.contacts.map((c) => c.id).join(', ')}`,
           ErrorType.InvalidInput,
         );
       }
-      if (input.schedule !== undefined && !deps.policy.schedules.some((s) => s.id === input.schedule)) {
-        const known = deps.policy.schedules.map((s) => s.id).join(', ');
-        throw ApplicationFailure.nonRetryable(
-          `no schedule "${input.schedule}"; schedules: ${known || 'none (the policy has no teams)'}`,
-          ErrorType.InvalidInput,
-        );
-      }
+      if (input.schedule !== undefined && !deps.policy.schedules.some((s) => s.id === input.schedule))
+        throw ApplicationFailure.nonRetryable(noSuchSchedule(deps.policy, input.schedule), ErrorType.InvalidInput);
       return oncall.addOverride(input);
     },
   };

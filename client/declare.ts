@@ -14,7 +14,7 @@ import {
   type ActorProof,
   type IncidentInput,
 } from '../contract';
-import { IncidentError } from './failures';
+import { startWithUpdate } from './start-with-update';
 
 /** What a person asks for when declaring (the CLI's options, the API's body). */
 export const declareRequest = z.object({
@@ -72,22 +72,6 @@ export async function declareIncident(
       { key: searchAttributes.status, value: 'open' },
     ],
   });
-  try {
-    const { incidentId } = await client.withDeadline(Date.now() + withinMs, () =>
-      client.workflow.executeUpdateWithStart(registeredUpdate, { startWorkflowOperation }),
-    );
-    return { incidentId, workflowId };
-  } catch (error) {
-    // Started, but nobody answered in time: the incident exists and pages once a worker runs.
-    const started = await startWorkflowOperation.workflowHandle().then(
-      () => true,
-      () => false,
-    );
-    if (started)
-      throw new IncidentError(
-        `incident ${workflowId} started, but no worker registered it within ${withinMs / 1000} s; is the worker running on task queue "${taskQueue}"?`,
-        'Unavailable',
-      );
-    throw error;
-  }
+  const { incidentId } = await startWithUpdate(client, registeredUpdate, startWorkflowOperation, `incident ${workflowId}`, withinMs);
+  return { incidentId, workflowId };
 }

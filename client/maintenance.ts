@@ -12,7 +12,7 @@ import {
   type MaintenanceRequest,
   type MaintenanceWindow,
 } from '../contract';
-import { IncidentError } from './failures';
+import { startWithUpdate } from './start-with-update';
 
 /** What a person asks for: a service, how long (in minutes, at most a week) and why. */
 export const maintenanceRequest = z.object({
@@ -47,20 +47,5 @@ export async function startMaintenance(
     args: [prove ? { ...request, proof: prove(workflowId) } : request],
     staticSummary: `Maintenance of ${request.service}: ${request.reason}`,
   });
-  try {
-    return await client.withDeadline(Date.now() + withinMs, () =>
-      client.workflow.executeUpdateWithStart(maintenanceOpenedUpdate, { startWorkflowOperation }),
-    );
-  } catch (error) {
-    const started = await startWorkflowOperation.workflowHandle().then(
-      () => true,
-      () => false,
-    );
-    if (started && !(error instanceof Error && /Update|update/.test(error.name)))
-      throw new IncidentError(
-        `maintenance ${workflowId} started, but no worker recorded it within ${withinMs / 1000} s; is the worker running on task queue "${taskQueue}"?`,
-        'Unavailable',
-      );
-    throw error;
-  }
+  return startWithUpdate(client, maintenanceOpenedUpdate, startWorkflowOperation, `maintenance ${workflowId}`, withinMs);
 }

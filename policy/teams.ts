@@ -163,3 +163,13 @@ export function incidentPolicy(policy: ResponsePolicy, routing: Pick<Routing, 't
 export function scheduleOf(policy: Pick<ResponsePolicy, 'schedules'>, target: string): Schedule | undefined {
   return target.startsWith('schedule:') ? policy.schedules?.find((s) => s.id === target.slice(9)) : undefined;
 }
+
+/** Why an id names no schedule of the policy, with the ids there are. */
+export const noSuchSchedule = (policy: Pick<ResponsePolicy, 'schedules'>, id: string) =>
+  `no schedule "${id}"; schedules: ${(policy.schedules ?? []).map((s) => s.id).join(', ') || 'none (the policy has no teams)'}`;
+
+/** Why an id names no team of the policy, with the ids there are. */
+export const noSuchTeam = (policy: Pick<ResponsePolicy, 'teams'>, id: string) => {
+  const teams = policy.teams ?? [];
+  return teams.length ? `no team "${id}"; teams: ${teams.map((t) => t.id).join(', ')}` : `no team "${id}": the policy has no teams`;
+};

@@ -17,6 +17,7 @@ import { reviewIncidentId, submitPostMortem } from '../client/postmortem';
 import { actionItemRequest, inboxIncident, overrideRequest } from '../client/store-requests';
 import { maintenanceRequest, startMaintenance } from '../client/maintenance';
 import { feedName } from './calendar';
+import { noSuchSchedule } from '../policy/teams';
 import { RateLimit } from './rate-limit';
 import { adminIds, isAdmin } from '../policy/admins';
 import { IncidentError, FAILURES } from '../client/failures';
@@ -221,10 +222,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       try {
         const query = parsed(z.object({ schedule: z.string().min(1).optional() }), request.query);
         if (query.schedule && !deps.policy.schedules.some((s) => s.id === query.schedule))
-          throw new IncidentError(
-            `no schedule "${query.schedule}"; schedules: ${deps.policy.schedules.map((s) => s.id).join(', ') || 'none (the policy has no teams)'}`,
-            ErrorType.NotFound,
-          );
+          throw new IncidentError(noSuchSchedule(deps.policy, query.schedule), ErrorType.NotFound);
         const [kind, id] = query.schedule ? (['schedule', query.schedule] as const) : (['person', person.id] as const);
         const base = (deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '');
         return { kind, id, url: `${base}/calendar/${feedName(deps.identitySecret!, kind, id)}` };

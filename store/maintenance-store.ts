@@ -24,19 +24,22 @@ const toWindow = (r: Row): MaintenanceWindow => ({
   workflowId: r.workflow_id,
 });
 
+export interface NewMaintenanceWindow {
+  service: string;
+  from: string;
+  to: string;
+  reason: string;
+  by: string;
+  /** The window's workflow: its id keeps a retried start to one window. */
+  workflowId: string;
+}
+
 /** Maintenance windows: alerts of a service in one are recorded and page nobody. */
 export class MaintenanceStore {
   constructor(readonly pool: Pool) {}
 
   /** Idempotent by the window's workflow id: a retried start records the window once. */
-  async start(input: {
-    service: string;
-    from: string;
-    to: string;
-    reason: string;
-    by: string;
-    workflowId: string;
-  }): Promise<MaintenanceWindow> {
+  async start(input: NewMaintenanceWindow): Promise<MaintenanceWindow> {
     const { rows } = await this.pool.query<Row>(
       `WITH added AS (
          INSERT INTO maintenance_windows (service, starts_at, ends_at, reason, created_by, workflow_id) VALUES ($1,$2,$3,$4,$5,$6)

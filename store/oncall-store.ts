@@ -5,6 +5,17 @@ import { scheduleAt } from '../policy/schedules';
 import { NOBODY, type ResponsePolicy } from '../policy/schema';
 import type { Schedule } from '../policy/teams-schema';
 
+export interface NewOverride {
+  contactId: string;
+  from: string;
+  to: string;
+  by: string;
+  /** The request's workflow id: a retried add adds one override. */
+  requestId: string;
+  /** A team's schedule; absent: the single-team rotation. */
+  schedule?: string;
+}
+
 /** The rotation, with overrides from the store on top: the latest override covering a moment wins. */
 export class OnCallStore {
   constructor(readonly pool: Pool) {}
@@ -39,14 +50,7 @@ export class OnCallStore {
     return rows[0];
   }
 
-  async addOverride(input: {
-    contactId: string;
-    from: string;
-    to: string;
-    by: string;
-    requestId: string;
-    schedule?: string;
-  }): Promise<Override> {
+  async addOverride(input: NewOverride): Promise<Override> {
     const { rows } = await this.pool.query<OverrideRow>(
       `WITH added AS (
          INSERT INTO oncall_overrides (contact_id, starts_at, ends_at, created_by, request_id, schedule_id) VALUES ($1,$2,$3,$4,$5,$6)

@@ -193,3 +193,13 @@ test('incidentctl report --by team counts the incidents each team owned', async 
     stderr: expect.stringContaining('--by: expected one of severity, team, service'),
   });
 });
+
+test('a maintenance window for a service the policy does not know is refused, naming the services', async () => {
+  const cliEnv = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
+  expect(
+    await runCli(cliEnv, 'maintenance', 'start', '--service', 'postgress', '--for', '1h', '--reason', 'typo', '--as', 'gita'),
+  ).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('no service "postgress"; services: api, web, postgres, redis, payments-api'),
+  });
+});

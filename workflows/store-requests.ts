@@ -5,6 +5,7 @@
 import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { ResponsePolicy } from '../policy/schema';
 import { scheduleShifts } from '../policy/schedules';
+import { noSuchSchedule, noSuchTeam } from '../policy/teams';
 import type { createActivities } from '../activities';
 import type {
   ActionItem,
@@ -145,13 +146,7 @@ export async function onCallWorkflow(
 function teamsAsked(policy: ResponsePolicy, team?: string): ResponsePolicy['teams'] | undefined {
   if (team === undefined) return policy.teams.length ? policy.teams : undefined;
   const named = policy.teams.filter((t) => t.id === team);
-  if (!named.length)
-    throw ApplicationFailure.nonRetryable(
-      policy.teams.length
-        ? `no team "${team}"; teams: ${policy.teams.map((t) => t.id).join(', ')}`
-        : `no team "${team}": the policy has no teams`,
-      ErrorType.InvalidInput,
-    );
+  if (!named.length) throw ApplicationFailure.nonRetryable(noSuchTeam(policy, team), ErrorType.InvalidInput);
   return named;
 }
 
@@ -159,11 +154,7 @@ function teamsAsked(policy: ResponsePolicy, team?: string): ResponsePolicy['team
 export async function scheduleWorkflow(request: ScheduleRequest): Promise<ScheduleCalendar> {
   const policy = await acts.currentPolicy();
   const schedule = policy.schedules.find((s) => s.id === request.schedule);
-  if (!schedule)
-    throw ApplicationFailure.nonRetryable(
-      `no schedule "${request.schedule}"; schedules: ${policy.schedules.map((s) => s.id).join(', ') || 'none (the policy has no teams)'}`,
-      ErrorType.InvalidInput,
-    );
+  if (!schedule) throw ApplicationFailure.nonRetryable(noSuchSchedule(policy, request.schedule), ErrorType.InvalidInput);
   const shifts = scheduleShifts(schedule, Date.parse(request.from), Date.parse(request.to));
   return {
     schedule: schedule.id,

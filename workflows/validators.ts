@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { ResponsePolicy } from '../policy/schema';
+import { noSuchTeam } from '../policy/teams';
 import {
   CONTROL_CHARACTERS,
   ErrorType,
@@ -80,13 +81,7 @@ export function validatePageResponders(state: IncidentState, policy: ResponsePol
   requireOpen(state, args?.by);
   if (args.reason !== undefined && typeof args.reason !== 'string') invalid('reason must be text');
   if ((args.team === undefined) === (args.person === undefined)) invalid('name a team or a person to page (one of them)');
-  const teams = policy.teams ?? [];
-  if (args.team !== undefined && !teams.some((t) => t.id === args.team))
-    invalid(
-      teams.length
-        ? `no team "${String(args.team)}"; teams: ${teams.map((t) => t.id).join(', ')}`
-        : 'the policy has no teams; page a person',
-    );
+  if (args.team !== undefined && !(policy.teams ?? []).some((t) => t.id === args.team)) invalid(noSuchTeam(policy, String(args.team)));
   if (args.person !== undefined && !policy.contacts.some((c) => c.id === args.person))
     invalid(`unknown contact "${String(args.person)}"; contacts: ${policy.contacts.map((c) => c.id).join(', ')}`);
 }
