@@ -347,7 +347,7 @@ export const policySchema = z
 
 /** Every reference between teams, services, schedules, escalation policies and routes names something that exists. */
 function checkTeams(
-  policy: z.infer<z.ZodObject<typeof teamsFields>>,
+  policy: z.infer<z.ZodObject<typeof teamsFields>> & { statusPage: { components: { id: string }[] } },
   contacts: Set<string>,
   checkTarget: (t: string, path: (string | number)[]) => void,
   ctx: z.RefinementCtx,
@@ -380,8 +380,10 @@ function checkTeams(
     known(eps, 'escalation policy', t.escalationPolicy, ['teams', i, 'escalationPolicy']);
     t.members.forEach((id, j) => known(contacts, 'contact', id, ['teams', i, 'members', j]));
   });
+  const components = new Set(policy.statusPage.components.map((c) => c.id));
   policy.services.forEach((s, i) => {
     known(teams, 'team', s.team, ['services', i, 'team']);
+    if (s.component) known(components, 'status page component', s.component, ['services', i, 'component']);
     if (s.escalationPolicy) known(eps, 'escalation policy', s.escalationPolicy, ['services', i, 'escalationPolicy']);
   });
   policy.escalationPolicies.forEach((ep, i) =>

@@ -91,6 +91,8 @@ export const serviceSchema = z.object({
   team: slug('team'),
   /** Defaults to its team's. */
   escalationPolicy: slug('escalation policy').optional(),
+  /** The status page component customers know it by (statusPage.components[].id). */
+  component: z.string().min(1).optional(),
 });
 export type Service = z.infer<typeof serviceSchema>;
 

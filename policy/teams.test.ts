@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadPolicy, parsePolicy, PolicyError } from './load';
-import { compileRoutes, incidentPolicy, matches, ownershipOf, parseMatcher, routeAlert, routeService } from './teams';
+import { compileRoutes, componentsOf, incidentPolicy, matches, ownershipOf, parseMatcher, routeAlert, routeService } from './teams';
 
 const shipped = loadPolicy();
 const exampleJson = JSON.parse(readFileSync(path.join(__dirname, 'examples/three-teams.json'), 'utf8')) as Record<string, unknown>;
@@ -100,6 +100,19 @@ describe("an incident runs on its service's escalation policy", () => {
       ['schedule:platform-follow-the-sun'],
       ['role:engineering-lead'],
     ]);
+  });
+});
+
+describe('status page components', () => {
+  test('a service is shown under the components listing it and the one it names; a single-team policy as before', () => {
+    expect(componentsOf(example, 'payments-api')).toEqual(['checkout']);
+    expect(componentsOf(example, 'postgres')).toEqual(['data']);
+    expect(componentsOf(example, 'web')).toEqual(['website']);
+    expect(componentsOf(example, 'unknown')).toEqual([]);
+    expect(componentsOf(shipped, 'api')).toEqual(['api']);
+    expect(problemsOf((p) => ((p.services as { component?: string }[])[0]!.component = 'payments'))).toContain(
+      'services.0.component: unknown status page component "payments"',
+    );
   });
 });
 

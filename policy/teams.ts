@@ -173,3 +173,12 @@ export const noSuchTeam = (policy: Pick<ResponsePolicy, 'teams'>, id: string) =>
   const teams = policy.teams ?? [];
   return teams.length ? `no team "${id}"; teams: ${teams.map((t) => t.id).join(', ')}` : `no team "${id}": the policy has no teams`;
 };
+
+/**
+ * The status page components an incident of a service is shown under: those listing the service, and
+ * the one its policy service names (`services[].component`).
+ */
+export function componentsOf(policy: Pick<ResponsePolicy, 'statusPage' | 'services'>, service: string): string[] {
+  const named = policy.services?.find((s) => s.id === service)?.component;
+  return (policy.statusPage?.components ?? []).filter((c) => c.services.includes(service) || c.id === named).map((c) => c.id);
+}

@@ -3,6 +3,7 @@
  * and so the next time the workflow must wake. Pure functions of the model and `nowMs`.
  */
 import { durationMs, formatDuration } from '../../policy/duration';
+import { componentsOf } from '../../policy/teams';
 import { PHASES, type Deadlines, type Phase, type SlaBreach } from '../../contract';
 import { nextEscalation, planEscalation, type EscalationEntry } from '../escalation';
 import { iso, type IncidentModel } from './state';
@@ -46,7 +47,7 @@ export function statusPageDeadlineMs(m: IncidentModel): number | undefined {
   if (!rule?.updateWithin || state.status === 'resolved') return undefined;
   if (!rule.updateSeverities.includes(state.severity) || state.publicUpdates?.length || book.breachKeys.includes('status-page'))
     return undefined;
-  if (rule.components.length && !rule.components.some((c) => c.services.includes(state.service))) return undefined;
+  if (rule.components.length && !componentsOf(policy, state.service).length) return undefined;
   return m.declaredMs + durationMs(rule.updateWithin);
 }
 

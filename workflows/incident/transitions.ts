@@ -4,6 +4,7 @@
  */
 import { durationMs, formatDuration } from '../../policy/duration';
 import { matchRunbooks } from '../../policy/runbook-plan';
+import { componentsOf } from '../../policy/teams';
 import {
   PHASES,
   type AcknowledgeArgs,
@@ -156,8 +157,7 @@ export function postPublicUpdate(m: IncidentModel, args: PublicUpdateArgs, nowMs
   if (args.impact) state.publicImpact = args.impact;
   else state.publicImpact ??= 'partial-outage';
   if (args.components?.length) state.publicComponents = args.components;
-  else
-    state.publicComponents ??= (m.policy.statusPage?.components ?? []).filter((c) => c.services.includes(state.service)).map((c) => c.id);
+  else state.publicComponents ??= componentsOf(m.policy, state.service);
   const publicState = args.state ?? PHASE_PUBLIC_STATE[state.phase];
   (state.publicUpdates ??= []).push({ at: iso(nowMs), text: text.trim(), state: publicState });
   record(m, nowMs, 'note', by, `Public status update (${publicState}): ${text.trim()}`);
