@@ -122,9 +122,13 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
       };
       const number = await deps.store.register(registration);
       // Who the first level pages: the team's schedule when it names one, else the single rotation.
-      const firstSchedule = routing && incidentPolicy(policy, routing).escalation.levels[0]!.targets.find((t) => scheduleOf(policy, t));
-      const onCall = firstSchedule
-        ? await oncall.whoOnSchedule(scheduleOf(policy, firstSchedule)!, Date.parse(input.onCallAt))
+      const schedule =
+        routing &&
+        incidentPolicy(policy, routing)
+          .escalation.levels[0]!.targets.map((t) => scheduleOf(policy, t))
+          .find(Boolean);
+      const onCall = schedule
+        ? await oncall.whoOnSchedule(schedule, Date.parse(input.onCallAt))
         : (await oncall.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
       // Alerts of a service in maintenance page nobody: the workflow records them and closes.
       const maintenance = await maintenanceWindows.activeFor(input.registration.service, Date.parse(input.onCallAt));
@@ -146,7 +150,7 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
               },
             }
           : {}),
-        ...(firstSchedule ? { onCallTarget: firstSchedule } : {}),
+        ...(schedule ? { onCallTarget: `schedule:${schedule.id}` } : {}),
         ...(maintenance ? { maintenance } : {}),
       };
     },

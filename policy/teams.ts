@@ -97,23 +97,21 @@ export function routeAlert(
   labels: Record<string, string>,
   routes: CompiledRoute[] = compileRoutes(policy.routes),
 ): Routing {
-  const own = ownershipOf(policy);
-  const named = labels.service ?? labels.job;
-  const fallback = (named ?? 'unknown').slice(0, 100);
+  const fallback = (labels.service ?? labels.job ?? 'unknown').slice(0, 100);
   if (!policy.teams.length) return { service: fallback, team: DEFAULT_TEAM, via: 'the only team' };
-  const service = own.services.find((s) => s.id === labels.service);
+  const service = policy.services.find((s) => s.id === labels.service);
   if (service) return { service: service.id, team: service.team, via: 'label service' };
-  const team = labels.team !== undefined ? own.teams.find((t) => t.id === labels.team) : undefined;
+  const team = labels.team !== undefined ? policy.teams.find((t) => t.id === labels.team) : undefined;
   if (team) return { service: fallback, team: team.id, via: 'label team' };
   const route = routes.find((r) => r.matchers.every((m) => matches(m, labels)));
-  const routed = route && own.services.find((s) => s.id === route.service);
+  const routed = route && policy.services.find((s) => s.id === route.service);
   if (routed) return { service: routed.id, team: routed.team, via: `route ${route.index + 1}` };
-  return unknownService(own, fallback);
+  return unknownService(policy, fallback);
 }
 
-function unknownService(own: Ownership, service: string): Routing {
-  const fallback = own.services.find((s) => s.id === own.defaultService);
-  const team = fallback?.team ?? own.teams[0]!.id;
+function unknownService(policy: ResponsePolicy, service: string): Routing {
+  const fallback = policy.services.find((s) => s.id === policy.defaultService);
+  const team = fallback?.team ?? policy.teams[0]!.id;
   return {
     service,
     team,
@@ -124,13 +122,12 @@ function unknownService(own: Ownership, service: string): Routing {
 
 /** The team of a declared service (`declare --service`), or the default team with a note. */
 export function routeService(policy: ResponsePolicy, service: string, team?: string): Routing {
-  const own = ownershipOf(policy);
   if (!policy.teams.length) return { service, team: DEFAULT_TEAM, via: 'the only team' };
-  const known = own.services.find((s) => s.id === service);
+  const known = policy.services.find((s) => s.id === service);
   if (known && (!team || team === known.team)) return { service, team: known.team, via: 'service' };
-  const named = team ? own.teams.find((t) => t.id === team) : undefined;
+  const named = team ? policy.teams.find((t) => t.id === team) : undefined;
   if (named) return { service, team: named.id, via: 'team' };
-  return unknownService(own, service);
+  return unknownService(policy, service);
 }
 
 /**

@@ -97,18 +97,23 @@ export interface Wake {
 
 /** The deadlines callers see, and the earliest one: when the main loop must wake next. */
 /**
- * Backups due: people paged at least `backupAfter` ago, unanswered while the incident is open, whose
- * backup has not been paged yet; with the moment the next one falls due.
+ * When each paged person's backup falls due (`backupAfter` after their first page), while the incident
+ * is open, for those whose backup has not been paged yet.
  */
-export function dueBackups(m: IncidentModel, nowMs: number): { due: string[]; nextAtMs?: number } {
+function backupsDueAt(m: IncidentModel): [contactId: string, atMs: number][] {
   const { policy, state, book } = m;
-  if (!policy.backupAfter || !book.backups || state.status !== 'open') return { due: [] };
+  if (!policy.backupAfter || !book.backups || state.status !== 'open') return [];
   const afterMs = durationMs(policy.backupAfter);
-  const waiting = Object.entries(book.backups.watch).filter(([id]) => !book.backups!.paged.includes(id));
-  const due = waiting.filter(([, at]) => nowMs >= at + afterMs).map(([id]) => id);
-  const later = waiting.filter(([, at]) => nowMs < at + afterMs).map(([, at]) => at + afterMs);
-  return { due, ...(later.length ? { nextAtMs: Math.min(...later) } : {}) };
+  return Object.entries(book.backups.watch)
+    .filter(([id]) => !book.backups!.paged.includes(id))
+    .map(([id, at]) => [id, at + afterMs]);
 }
+
+/** The people whose backup is due at `nowMs`. */
+export const dueBackups = (m: IncidentModel, nowMs: number): string[] =>
+  backupsDueAt(m)
+    .filter(([, at]) => nowMs >= at)
+    .map(([id]) => id);
 
 export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: Wake } {
   const { policy, state, book } = m;
@@ -128,8 +133,9 @@ export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: 
       });
     }
     if (!book.breachKeys.includes('ack')) candidates.push({ atMs: ackDeadlineMs(m), summary: `${state.severity} ack SLA deadline` });
-    const backup = book.backups && dueBackups(m, Number.NEGATIVE_INFINITY).nextAtMs;
-    if (backup !== undefined) candidates.push({ atMs: backup, summary: `Unacknowledged for ${policy.backupAfter}: page the backup` });
+    const backups = backupsDueAt(m).map(([, at]) => at);
+    if (backups.length)
+      candidates.push({ atMs: Math.min(...backups), summary: `Unacknowledged for ${policy.backupAfter}: page the backup` });
   }
   if (state.status !== 'resolved') {
     const cadence = statusCadenceMs(m);

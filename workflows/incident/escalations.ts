@@ -36,7 +36,7 @@ export async function runEscalations(fx: Effects): Promise<void> {
  */
 export async function runBackups(fx: Effects): Promise<void> {
   const { m } = fx;
-  const { due } = dueBackups(m, fx.now());
+  const due = dueBackups(m, fx.now());
   if (!due.length) return;
   const name = (id: string) => m.policy.contacts.find((c) => c.id === id)?.name ?? id;
   await Promise.all(

@@ -118,8 +118,8 @@ export async function onCallNow(fx: Effects, target?: string): Promise<OnCallAns
   const opened = fx.m.openedOnCall;
   // The first page goes out in the task that opened the incident: the answer is a second old at most.
   if (opened && opened.target === target && fx.now() - opened.atMs < 1000) return opened.answer;
-  const schedule = target ? scheduleOf(fx.m.policy, target) : undefined;
   if (target) {
+    const schedule = scheduleOf(fx.m.policy, target);
     if (!schedule) return { source: 'gap', from: iso(fx.now()), to: iso(fx.now()) };
     const ask = { schedule, at: iso(fx.now()) };
     return oneLocalAtATime(fx.m, (local) =>
