@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { isoTime } from '../../store-requests';
 import type { OnCallAnswer, OnCallRequest, Override, TeamOnCall } from '../../../contract';
 import { globals, output, parseOptions, storeRequest } from '../context';
 
@@ -8,7 +9,7 @@ const describe = (a: OnCallAnswer) =>
 
 const oncallSchema = z.object({
   team: z.string().trim().min(1, 'must not be empty').optional(),
-  at: z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-01T09:00:00Z' }).optional(),
+  at: isoTime('2026-12-01T09:00:00Z').optional(),
 });
 
 export function register(program: Command): void {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { isoTime } from '../../store-requests';
 import type { Override } from '../../../contract';
 import { actingStoreRequest, globals, output, parseOptions, storeRequest } from '../context';
 
@@ -7,12 +8,8 @@ const overrideSchema = z
   .object({
     // Options, not required ones: `override list` and `override delete` take none of them.
     user: z.string({ message: 'required: who goes on call' }).trim().min(1, 'must not be empty'),
-    from: z
-      .string({ message: 'required' })
-      .pipe(z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-01T09:00:00Z' })),
-    to: z
-      .string({ message: 'required' })
-      .pipe(z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-02T09:00:00Z' })),
+    from: z.string({ message: 'required' }).pipe(isoTime('2026-12-01T09:00:00Z')),
+    to: z.string({ message: 'required' }).pipe(isoTime('2026-12-02T09:00:00Z')),
     schedule: z.string().trim().min(1, 'must not be empty').optional(),
   })
   .refine((o) => Date.parse(o.to) > Date.parse(o.from), { path: ['to'], message: 'must be after --from' });

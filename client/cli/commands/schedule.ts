@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { isoTime } from '../../store-requests';
 import type { ScheduleCalendar } from '../../../contract';
 import { globals, output, parseOptions, storeRequest } from '../context';
 
 const DAY_MS = 86_400_000;
 const showSchema = z
   .object({
-    from: z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-01T00:00:00Z' }).optional(),
-    to: z.iso.datetime({ offset: true, message: 'expected an ISO time such as 2026-12-08T00:00:00Z' }).optional(),
+    from: isoTime('2026-12-01T00:00:00Z').optional(),
+    to: isoTime('2026-12-08T00:00:00Z').optional(),
   })
   .transform((o) => {
     const from = o.from ?? new Date().toISOString();
