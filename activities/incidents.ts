@@ -24,6 +24,7 @@ import { incidentPolicy, routeService, scheduleOf } from '../policy/teams';
 import { EvidenceStore } from '../store/evidence-store';
 import { InboxStore } from '../store/inbox-store';
 import { MaintenanceStore } from '../store/maintenance-store';
+import { businessHoursAt } from '../policy/business-hours';
 import type { ActivityDeps, ProofCheck } from './deps';
 
 /** The owning team of a new incident: its service (and team, if named) checked against the policy. */
@@ -121,17 +122,20 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
         ...(routing ? { team: routing.team } : {}),
       };
       const number = await deps.store.register(registration);
+      const openedAt = Date.parse(input.onCallAt);
+      // Within the team's business hours or not, decided once here (zone rules are not workflow code's).
+      const hours = routing && businessHoursAt(policy, routing.team, openedAt);
       // Who the first level pages: the team's schedule when it names one, else the single rotation.
       const schedule =
         routing &&
-        incidentPolicy(policy, routing)
+        incidentPolicy(policy, routing, hours?.inside ?? true)
           .escalation.levels[0]!.targets.map((t) => scheduleOf(policy, t))
           .find(Boolean);
       const onCall = schedule
-        ? await oncall.whoOnSchedule(schedule, Date.parse(input.onCallAt))
-        : (await oncall.whoAt({ oncall: policy.oncall }, Date.parse(input.onCallAt))).now;
+        ? await oncall.whoOnSchedule(schedule, openedAt)
+        : (await oncall.whoAt({ oncall: policy.oncall }, openedAt)).now;
       // Alerts of a service in maintenance page nobody: the workflow records them and closes.
-      const maintenance = await maintenanceWindows.activeFor(input.registration.service, Date.parse(input.onCallAt));
+      const maintenance = await maintenanceWindows.activeFor(input.registration.service, openedAt);
       // The policy travels back only when the input had none or a refused one: history holds it once.
       return {
         number,
@@ -152,6 +156,7 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
           : {}),
         ...(schedule ? { onCallTarget: `schedule:${schedule.id}` } : {}),
         ...(maintenance ? { maintenance } : {}),
+        ...(hours ? { businessHours: { inside: hours.inside, until: new Date(hours.until).toISOString(), text: hours.text } } : {}),
       };
     },
 

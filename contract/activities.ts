@@ -75,6 +75,8 @@ export interface OpenedIncident {
   onCallTarget?: string;
   /** The maintenance window the incident's service is in, if any: alerts during it page nobody. */
   maintenance?: MaintenanceWindow;
+  /** The owning team's business hours when it opened, when the team has them (`until`: when that changes). */
+  businessHours?: { inside: boolean; until: string; text: string };
 }
 
 /** A maintenance window: alerts of its service during it are recorded and page nobody. */

@@ -64,6 +64,8 @@ export type Notice =
   | { type: 'approval'; ref: string; subject: string; body: string }
   /** The n-th responder brought in by hand: "schedule:<id>" (a team's on-call) or a contact id. */
   | { type: 'responders'; n: number; target: string; who: string; by: string; reason?: string }
+  /** Outside business hours: the first level's on-call hears of it without a page (paging waits for `slaStartsAt`). */
+  | { type: 'after-hours'; text: string }
   | { type: 'runbook-notify'; ref: string; targets: string[]; text: string }
   | { type: 'runbook-trouble'; host: string; text: string }
   /** A status update taken by the main loop, sent by the notification lane. */
@@ -173,6 +175,11 @@ export interface IncidentState {
   status: IncidentStatus;
   phase: Phase;
   declaredAt: string;
+  /**
+   * When the SLA clock and paging start, if not at declaration: a severity that pages only in business
+   * hours, declared outside its team's (the on-call was notified without a page).
+   */
+  slaStartsAt?: string;
   declaredBy: string;
   /** How the declaring person was verified (absent for incidents from alerts and from before it was kept). */
   declaredVia?: Verification;

@@ -50,12 +50,19 @@ function rotationShift(layer: Layer, timeZone: string, atMs: number): { index: n
   return { index, from: startMs + index * lengthMs, to: startMs + (index + 1) * lengthMs };
 }
 
+/** Weekly windows of a wall clock: a layer's restrictions, a team's business hours. */
+export interface WeeklyWindow {
+  days?: readonly (typeof WEEKDAYS)[number][];
+  from: string;
+  to: string;
+}
+
 /**
- * Whether a restriction window holds at an instant, and when that answer next changes (checked on
+ * Whether one of the weekly windows holds at an instant, and when that answer next changes (checked on
  * the wall clock of the zone; a window from 22:00 to 06:00 runs overnight from the days it names).
+ * No windows: always open.
  */
-function restrictedAt(layer: Layer, timeZone: string, atMs: number): { open: boolean; until: number } {
-  const windows = layer.restrictions;
+export function windowsAt(windows: readonly WeeklyWindow[] | undefined, timeZone: string, atMs: number): { open: boolean; until: number } {
   if (!windows?.length) return { open: true, until: Number.POSITIVE_INFINITY };
   const wall = wallMinutes(timeZone, atMs);
   const dayStart = Math.floor(wall / 1440) * 1440;
@@ -94,7 +101,7 @@ function restrictedAt(layer: Layer, timeZone: string, atMs: number): { open: boo
 export function layerAt(layer: Layer, scheduleZone: string, atMs: number): { contactId?: string; from: number; to: number } {
   const timeZone = layer.timeZone ?? scheduleZone;
   const shift = rotationShift(layer, timeZone, atMs);
-  const window = restrictedAt(layer, timeZone, atMs);
+  const window = windowsAt(layer.restrictions, timeZone, atMs);
   const n = layer.members.length;
   const member = layer.members[((shift.index % n) + n) % n]!;
   const to = Math.min(shift.to, window.until);

@@ -34,6 +34,11 @@ const severityRule = z.object({
   executiveNotifyWithin: duration.optional(),
   /** How a page reaches each person, in order; a channel that fails for good falls through to the next. */
   channels: z.array(z.enum(CHANNELS)).min(1).default(['email']),
+  /**
+   * Pages only within the owning team's business hours (teams[].businessHours): outside them the on-call
+   * is notified without a page, and the SLA clock starts when business hours next start.
+   */
+  businessHoursOnly: z.boolean().optional(),
 });
 
 const contact = z.object({
@@ -385,6 +390,14 @@ function checkTeams(
     known(teams, 'team', s.team, ['services', i, 'team']);
     if (s.component) known(components, 'status page component', s.component, ['services', i, 'component']);
     if (s.escalationPolicy) known(eps, 'escalation policy', s.escalationPolicy, ['services', i, 'escalationPolicy']);
+  });
+  policy.escalationPolicies.forEach((ep, i) => {
+    for (const during of ['business-hours', 'outside-business-hours'] as const)
+      if (!ep.levels.some((l) => !l.during || l.during === during))
+        issue(
+          ['escalationPolicies', i, 'levels'],
+          `every level is for the other hours: nobody would be paged ${during === 'business-hours' ? 'within' : 'outside'} business hours`,
+        );
   });
   policy.escalationPolicies.forEach((ep, i) =>
     ep.levels.forEach((l, j) =>

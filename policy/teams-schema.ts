@@ -25,6 +25,9 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a 24-hour time such
 /** Rotation lengths are whole hours, days or weeks. */
 const rotationLength = z.string().regex(/^[1-9]\d*(h|d|w)$/, 'a rotation length in hours, days or weeks, e.g. 12h, 1d or 1w');
 
+/** A weekly window of a zone's wall clock; one past midnight runs overnight. */
+const weeklyWindow = z.object({ days: z.array(z.enum(WEEKDAYS)).min(1).optional(), from: clock, to: clock });
+
 const layerSchema = z.object({
   name: z.string().min(1),
   /** Contact ids in rotation order; "-" is a shift with nobody (the layer below, or the next escalation level, takes it). */
@@ -36,7 +39,7 @@ const layerSchema = z.object({
   /** Defaults to the schedule's zone. */
   timeZone: timeZoneSchema.optional(),
   /** On call only within these windows of the zone's wall clock (a window past midnight runs overnight). */
-  restrictions: z.array(z.object({ days: z.array(z.enum(WEEKDAYS)).min(1).optional(), from: clock, to: clock })).optional(),
+  restrictions: z.array(weeklyWindow).optional(),
 });
 export type Layer = z.infer<typeof layerSchema>;
 
@@ -66,6 +69,8 @@ export const escalationPolicySchema = z.object({
         targets: z.array(escalationTarget).min(1),
         after: z.string().regex(DURATION_PATTERN, 'expected a duration such as 0s, 15m or 1h'),
         severities: z.array(z.enum(SEVERITIES)).optional(),
+        /** Only for incidents opened within (or outside) the owning team's business hours; a team without them is always within. */
+        during: z.enum(['business-hours', 'outside-business-hours']).optional(),
       }),
     )
     .min(1),
@@ -82,6 +87,11 @@ export const teamSchema = z.object({
   /** Its primary schedule: what "team:<id>" pages. */
   schedule: slug('schedule'),
   escalationPolicy: slug('escalation policy'),
+  /**
+   * When the team works, on the wall clock of `timeZone` (default: its schedule's). Severities marked
+   * `businessHoursOnly` page only within them; escalation levels may apply only within or outside them.
+   */
+  businessHours: z.object({ timeZone: timeZoneSchema.optional(), hours: z.array(weeklyWindow).min(1) }).optional(),
 });
 export type Team = z.infer<typeof teamSchema>;
 

@@ -5,6 +5,7 @@
  * is one team: "default", owning every service, with the policy's own escalation path and rotation.
  */
 import type { ResponsePolicy } from './schema';
+import { duringOf } from './business-hours';
 import type { EscalationPolicy, Route, Schedule, Service, Team } from './teams-schema';
 
 /** An Alertmanager-style matcher: name="value", name!="value", name=~"regex", name!~"regex". */
@@ -133,9 +134,10 @@ export function routeService(policy: ResponsePolicy, service: string, team?: str
 /**
  * The policy an incident of a team and service runs on: the service's escalation policy (else the
  * team's), with "team:<id>" targets as that team's schedule, and "oncall" as the owning team's
- * schedule. A single-team policy is returned as it is.
+ * schedule; levels for the other hours (`during`) left out, by whether it opened within the team's
+ * business hours (`inside`, decided once by the worker). A single-team policy is returned as it is.
  */
-export function incidentPolicy(policy: ResponsePolicy, routing: Pick<Routing, 'team' | 'service'>): ResponsePolicy {
+export function incidentPolicy(policy: ResponsePolicy, routing: Pick<Routing, 'team' | 'service'>, inside = true): ResponsePolicy {
   // A snapshot from before teams has none (workflow code calls this too).
   if (!policy.teams?.length) return policy;
   const team = policy.teams.find((t) => t.id === routing.team) ?? policy.teams[0]!;
@@ -150,7 +152,9 @@ export function incidentPolicy(policy: ResponsePolicy, routing: Pick<Routing, 't
   return {
     ...policy,
     escalation: {
-      levels: ep.levels.map((l) => ({ ...l, targets: [...new Set(l.targets.map(target))] })),
+      levels: ep.levels
+        .filter((l) => !l.during || l.during === duringOf(inside))
+        .map(({ during: _during, ...l }) => ({ ...l, targets: [...new Set(l.targets.map(target))] })),
       repeat: ep.repeat ?? { times: 0, interval: '30m' },
     },
   };

@@ -8,13 +8,25 @@ import { stateQuery } from '../contract';
 import { workflowIdForGroup } from '../server/webhook/mapping';
 import type { WebhookPayload } from '../server/webhook/payload';
 import { scheduleAt } from '../policy/schedules';
+import { WEEKDAYS } from '../policy/zoned-time';
 import { groupPayload } from './helpers/alerts';
 import { sleep, useIncidentHarness, waitFor } from './helpers/harness';
 import { teamPolicy } from './helpers/teams';
 import { runCli } from './helpers/cli';
 import { startWebhook, type TestWebhook } from './helpers/webhook';
 
+const DAY_MS = 86_400_000;
+/** Payments works one day a week here, two days from now (UTC): never within its hours while this file runs. */
+const businessDay = new Date(Date.now() + 2 * DAY_MS);
+const businessHoursStart = new Date(
+  Date.UTC(businessDay.getUTCFullYear(), businessDay.getUTCMonth(), businessDay.getUTCDate(), 9),
+).toISOString();
+const weekday = WEEKDAYS[businessDay.getUTCDay()]!;
 const policy = teamPolicy();
+policy.severities.P2.businessHoursOnly = true;
+policy.teams = policy.teams.map((t) =>
+  t.id === 'payments' ? { ...t, businessHours: { timeZone: 'UTC', hours: [{ days: [weekday], from: '09:00', to: '17:00' }] } } : t,
+);
 const h = useIncidentHarness({ name: 'team-paging', policy });
 let webhook: TestWebhook;
 beforeAll(async () => {
@@ -92,6 +104,36 @@ test('an alert of no known service goes to the default service team, with a warn
   );
   const page = await waitFor(() => pagesFor(state.incidentId)[0], 'the platform page');
   expect(page.to).toEqual([emailOf(onCallOf('platform-follow-the-sun'))]);
+});
+
+test("a P2 outside its team's business hours tells the on-call without a page; raised to P1, it pages at once", async () => {
+  const cliEnv = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
+  const { handle, state } = await open(alert({ alertname: 'CheckoutLatency', service: 'payments-api', priority: 'P2' }));
+  expect(state).toMatchObject({ team: 'payments', severity: 'P2', slaStartsAt: businessHoursStart });
+  const id = state.incidentId;
+  const onCall = onCallOf('payments');
+  const told = await waitFor(
+    () => h.smtp.mails.find((m) => m.subject.includes(`${id} Outside business hours`)),
+    'the on-call told without a page',
+  );
+  expect(told.to).toEqual([emailOf(onCall)]);
+  expect(told.text).toContain(`paging and the SLA clock start at ${businessHoursStart}`);
+  const s = (await handle.query(stateQuery))!;
+  expect(s.deadlines.nextEscalation).toBe(businessHoursStart);
+  expect(s.timeline.map((e) => e.text)).toContainEqual(
+    `P2 outside the business hours of team Payments (${weekday.slice(0, 3)} 09:00–17:00 (UTC)): the on-call is told without a page; paging and the SLA clock start at ${businessHoursStart}`,
+  );
+  // Its P2 ack SLA (6 s here) passes: nobody is paged, nothing is breached.
+  await sleep(7000);
+  expect(pagesFor(id)).toEqual([]);
+  expect((await handle.query(stateQuery))!.breaches).toEqual([]);
+
+  expect(await runCli(cliEnv, 'severity', id, 'P1', '--reason', 'checkout is failing', '--as', 'jon')).toMatchObject({ code: 0 });
+  const page = await waitFor(() => pagesFor(id)[0], 'the page once raised to P1');
+  expect(page.to).toEqual([emailOf(onCall)]);
+  expect((await handle.query(stateQuery))!.timeline.map((e) => e.text)).toContainEqual(
+    'P1 pages around the clock: paging and the SLA clock start now',
+  );
 });
 
 test("incidentctl oncall shows each team's on-call; schedule show prints a schedule's shifts on its own clock", async () => {

@@ -63,8 +63,8 @@ export function notificationMessage(
   policy: ResponsePolicy,
   state: IncidentState,
   nowMs: number,
-  kind: 'initial' | 'status' | 'resolution' | 'phase' | 'breach' | 'executive',
-  /** For 'phase', the phase entered (notices may be sent after later moves); for 'breach', what was breached. */
+  kind: 'initial' | 'status' | 'resolution' | 'phase' | 'breach' | 'executive' | 'after-hours',
+  /** For 'phase', the phase entered (notices may be sent after later moves); for 'breach', what was breached; for 'after-hours', when paging starts. */
   detail = '',
 ) {
   const fields = templateFields(policy, state, nowMs);
@@ -87,6 +87,11 @@ export function notificationMessage(
       return {
         subject: `${prefix} Phase ${detail}: ${state.title}`,
         body: `${state.incidentId} entered the ${detail} phase.\n\n${renderTemplate(policy.templates.statusUpdate, fields)}`,
+      };
+    case 'after-hours':
+      return {
+        subject: `${prefix} Outside business hours (no page yet): ${state.title}`,
+        body: `${detail}\n\n${renderTemplate(policy.templates.initialNotification, fields)}`,
       };
     case 'breach':
       return { subject: `${prefix} SLA breach: ${detail}`, body: `${detail}\n\n${renderTemplate(policy.templates.statusUpdate, fields)}` };

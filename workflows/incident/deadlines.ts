@@ -129,7 +129,9 @@ export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: 
         summary:
           next.cycle > 0
             ? `Unacknowledged: repeat ${next.cycle} pages ${level}`
-            : `${state.severity} ack SLA ${policy.severities[state.severity].ackSla}, then page ${level}`,
+            : state.slaStartsAt && next.atMs === m.declaredMs
+              ? `Business hours start: page ${level}`
+              : `${state.severity} ack SLA ${policy.severities[state.severity].ackSla}, then page ${level}`,
       });
     }
     if (!book.breachKeys.includes('ack')) candidates.push({ atMs: ackDeadlineMs(m), summary: `${state.severity} ack SLA deadline` });

@@ -24,6 +24,8 @@ export const dedupKeys = {
   /** Email keeps the bare key (incidents paged before phone channels existed stay deduplicated). */
   channel: (key: string, channel: Channel) => `${key}${CHANNEL_TRAITS[channel].keySuffix}`,
   initial: () => 'initial',
+  /** Outside business hours: the on-call told without a page. */
+  afterHours: () => 'after-hours',
   executive: () => 'executive',
   phase: (phase: Phase) => `phase:${phase}`,
   breach: (breachKey: string) => `breach:${breachKey}`,

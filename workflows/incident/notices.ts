@@ -3,7 +3,8 @@
  * Each says who hears of it, under which ledger key, with which message.
  */
 import { condition, isCancellation, workflowInfo } from '@temporalio/workflow';
-import { PUBLIC_STATE_LABELS, type Notice } from '../../contract';
+import { PUBLIC_STATE_LABELS, type Notice, type OnCallAnswer } from '../../contract';
+import { applicableLevels } from './transitions';
 import { notificationMessage, pageMessage } from '../messages';
 import { dedupKeys } from './dedup-keys';
 import { pageLevel, sendToTargets, type Effects } from './paging';
@@ -64,6 +65,22 @@ const handlers: Handlers = {
       ...(onSchedules ? { onSchedules } : {}),
     });
   },
+  async 'after-hours'(fx, n) {
+    const { m } = fx;
+    // The first level's people (a team's schedules as they stand now), told without a page.
+    const level = applicableLevels(m)[0];
+    if (level === undefined) return;
+    const targets = m.policy.escalation.levels[level]!.targets;
+    const onSchedules: Record<string, OnCallAnswer> = {};
+    for (const t of targets.filter((t) => t.startsWith('schedule:'))) onSchedules[t] = await onCallNow(fx, t);
+    await sendToTargets(fx, targets, {
+      dedupPrefix: dedupKeys.afterHours(),
+      kind: 'notification',
+      message: message(fx, 'after-hours', n.text),
+      label: 'Outside business hours',
+      onSchedules,
+    });
+  },
   async breach(fx, n) {
     // The status page rule pages whoever writes public updates; other breaches notify as before.
     if (n.key === 'status-page') {
@@ -78,7 +95,7 @@ const handlers: Handlers = {
     await sendToTargets(fx, fx.m.policy.notify.budgetBreach, {
       dedupPrefix: dedupKeys.breach(n.key),
       kind: 'notification',
-      message: message(fx, 'breach', n.text),
+      message: message(fx, 'after-hours', n.text),
       label: 'SLA breach',
     });
   },

@@ -78,7 +78,8 @@ export function initialModel(input: IncidentInput, declaredAt: string): Incident
     state,
     book,
     policy: input.policy!,
-    declaredMs: Date.parse(state.declaredAt),
+    // The SLA clock: from declaration, or from when business hours start (state.slaStartsAt).
+    declaredMs: Date.parse(state.slaStartsAt ?? state.declaredAt),
     version: 0,
     storeDirty: true,
     publishedAttributes: '',

@@ -283,3 +283,54 @@ describe('the plan: a status page update within 15 minutes of P0/P1 detection', 
     }
   });
 });
+
+describe('business hours', () => {
+  /** A P2 declared at T0 (outside its team's hours: they start at `until`), before its first pass. */
+  function afterHours(until: number) {
+    const m = initialModel(
+      { title: 'Checkout latency', severity: 'P2', service: 'checkout', source: 'manual', declaredBy: 'alice', policy },
+      new Date(T0).toISOString(),
+    );
+    m.policy = { ...policy, severities: { ...policy.severities, P2: { ...policy.severities.P2, businessHoursOnly: true } } };
+    Object.assign(m.state, { number: 2, incidentId: 'INC-2', team: 'payments' });
+    m.book.notices = [];
+    t.waitForBusinessHours(m, { until: new Date(until).toISOString(), text: 'mon-fri 09:00–18:00 (America/New_York)' }, T0);
+    return m;
+  }
+  const monday9 = T0 + 3 * 24 * 60 * MIN;
+
+  test('a P2 outside business hours tells the on-call without a page, and pages when they start', () => {
+    const m = afterHours(monday9);
+    expect(m.state.slaStartsAt).toBe(new Date(monday9).toISOString());
+    expect(m.book.notices).toEqual([{ type: 'after-hours', text: expect.stringContaining('the on-call is told without a page') }]);
+    expect(lastEvent(m).text).toBe(
+      'P2 outside the business hours of team payments (mon-fri 09:00–18:00 (America/New_York)): the on-call is told without a page; paging and the SLA clock start at 2026-11-30T10:00:00.000Z',
+    );
+    // Nothing is paged or breached overnight; the first page, SLA and updates count from the start of business hours.
+    expect(t.takeDueEscalations(m, monday9 - 1).page).toEqual([]);
+    t.recordBreaches(m, monday9 - 1);
+    expect(m.state.breaches).toEqual([]);
+    const { deadlines, next } = planDeadlines(m);
+    expect(deadlines.nextEscalation).toBe(new Date(monday9).toISOString());
+    expect(next).toEqual({ atMs: monday9, summary: 'Business hours start: page On-call engineer' });
+    expect(deadlines.nextStatusUpdate).toBe(new Date(monday9 + 60 * MIN).toISOString());
+    expect(keys(t.takeDueEscalations(m, monday9))).toEqual(['page:c0-l0']);
+  });
+
+  test('raised to P1 while it waits, it pages at once', () => {
+    const m = afterHours(monday9);
+    t.changeSeverity(m, { by: 'alice', severity: 'P1', reason: 'checkout is down' }, T0 + 10 * MIN);
+    expect(lastEvent(m).text).toBe('P1 pages around the clock: paging and the SLA clock start now');
+    expect(keys(t.takeDueEscalations(m, T0 + 10 * MIN))).toEqual(['page:c0-l0']);
+  });
+
+  test('a severity that pages around the clock does not wait', () => {
+    const fresh = initialModel(
+      { title: 'x', severity: 'P1', service: 'checkout', source: 'manual', declaredBy: 'alice', policy },
+      new Date(T0).toISOString(),
+    );
+    t.waitForBusinessHours(fresh, { until: new Date(monday9).toISOString(), text: '' }, T0);
+    expect(fresh.state.slaStartsAt).toBeUndefined();
+    expect(fresh.book.notices).toEqual([{ type: 'initial' }]);
+  });
+});

@@ -89,6 +89,29 @@ export function changeSeverity(m: IncidentModel, { by, severity, reason }: Chang
   m.state.severity = severity;
   record(m, nowMs, 'severity', by, `Severity ${from} → ${severity}${reason ? `: ${reason}` : ''}; SLAs and update cadence re-planned`);
   if (m.policy.severities[severity].executiveNotifyWithin) queueNotice(m, { type: 'executive' });
+  // Waiting for business hours, raised to a severity that pages around the clock: it starts now.
+  if (m.state.slaStartsAt && Date.parse(m.state.slaStartsAt) > nowMs && !m.policy.severities[severity].businessHoursOnly) {
+    m.state.slaStartsAt = iso(nowMs);
+    m.declaredMs = nowMs;
+    m.book.lastStatusAt = iso(nowMs);
+    record(m, nowMs, 'note', SYSTEM, `${severity} pages around the clock: paging and the SLA clock start now`);
+  }
+}
+
+/**
+ * Opened outside its team's business hours with a severity that pages only within them: the SLA clock,
+ * paging, status updates and phase budgets start when they next begin; the on-call is told now, without a page.
+ */
+export function waitForBusinessHours(m: IncidentModel, hours: { until: string; text: string }, nowMs: number): void {
+  const { state, policy } = m;
+  if (!policy.severities[state.severity].businessHoursOnly) return;
+  state.slaStartsAt = hours.until;
+  m.declaredMs = Date.parse(hours.until);
+  m.book.lastStatusAt = hours.until;
+  const team = policy.teams?.find((t) => t.id === state.team)?.name ?? state.team;
+  const text = `${state.severity} outside the business hours of team ${team} (${hours.text}): the on-call is told without a page; paging and the SLA clock start at ${hours.until}`;
+  record(m, nowMs, 'note', SYSTEM, text);
+  queueNotice(m, { type: 'after-hours', text });
 }
 
 export function addNote(m: IncidentModel, { by, text }: AddNoteArgs, nowMs: number): void {

@@ -28,7 +28,7 @@ import { openReview } from './review';
 import { addFollowUps, cancelRunbooks, syncRunbooks } from './runbooks';
 import { SYSTEM, initialModel, iso, record, trimForCarry } from './state';
 import { queueDueStatusUpdate } from './status-updates';
-import { applyAlertBatches, closeForMaintenance, recordBreaches } from './transitions';
+import { applyAlertBatches, closeForMaintenance, recordBreaches, waitForBusinessHours } from './transitions';
 import { incidentPolicy } from '../../policy/teams';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
@@ -194,8 +194,9 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
   // Chat only when this worker is connected to a chat platform.
   if (opened.chat) m.book.chat = { cursor: 0, problems: [], approvals: [] };
   // A policy with teams: the incident runs on its service's escalation policy, paging its team.
+  // Its levels for the hours it opened in (the worker decided: time zones are not workflow code's).
   if (opened.routing) {
-    m.policy = incidentPolicy(m.policy, { team: opened.routing.team, service: m.state.service });
+    m.policy = incidentPolicy(m.policy, { team: opened.routing.team, service: m.state.service }, opened.businessHours?.inside ?? true);
     m.state.team = opened.routing.team;
   }
   m.openedOnCall = { atMs: fx.now(), answer: opened.onCall, ...(opened.onCallTarget ? { target: opened.onCallTarget } : {}) };
@@ -205,6 +206,7 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
     record(m, fx.now(), note ? 'warning' : 'note', SYSTEM, note ?? `Owned by team ${teamName} (${team}): ${via}`);
   }
   if (opened.maintenance && input.source === 'alertmanager') closeForMaintenance(m, opened.maintenance, fx.now());
+  else if (opened.businessHours && !opened.businessHours.inside) waitForBusinessHours(m, opened.businessHours, fx.now());
   if (opened.declaredProblem) record(m, fx.now(), 'warning', SYSTEM, `Who declared is unverified: ${opened.declaredProblem}`);
   return opened.problem;
 }
