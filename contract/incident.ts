@@ -4,6 +4,7 @@ import type { ResponsePolicy } from '../policy/schema';
 import type { ActorArgs, IncidentSource, IncidentStatus, Phase, Severity } from './common';
 import type { AttachedRunbook } from './runbook';
 import type { ActorProof, Verification } from './identity';
+import type { OutboundMessage } from './activities';
 
 export interface AlertRef {
   fingerprint: string;
@@ -100,6 +101,11 @@ export interface IncidentBook {
    * been paged since. Absent: the incident's policy pages no backups.
    */
   backups?: { watch: Record<string, number>; paged: string[] };
+  /**
+   * The later channels of pages to people with notification rules, each sent at `atMs` unless the
+   * incident is acknowledged first (resolved, for pages that go on after one). Absent: none yet.
+   */
+  followUps?: { atMs: number; who: string; payload: OutboundMessage }[];
   /** Runbook hosts whose trouble the commander has already been told of. */
   troubleHosts?: string[];
   /** Runbooks attached to the incident, and what their workflow was last told. */

@@ -53,6 +53,15 @@ const contact = z.object({
   /** Who is paged when a page to this person is not acknowledged within the policy's `backupAfter` (the plan's Backup column). */
   backup: contactId.optional(),
   /**
+   * The person's own order of channels for a page, each after a delay (SMS at once, a call after 2m, email
+   * after 5m), within the channels the severity allows; later ones stop at an acknowledgement. Unset: every
+   * channel of the severity at once.
+   */
+  notificationRules: z
+    .array(z.object({ channel: z.enum(CHANNELS), after: duration }))
+    .min(1)
+    .optional(),
+  /**
    * The person's id on each chat platform: who presses a button or runs a command there is this
    * contact, verified by the platform's signature. Slack: the member id (U…).
    */

@@ -143,3 +143,62 @@ test('internal status updates go to the distribution list through the policy cha
   );
   expect(mail.text).toMatch(/Phase: detect/);
 });
+
+describe("a person's notification rules", () => {
+  // engineer-a: SMS at once, a call after 2 s, email after 4 s; nobody else is paged within the minute.
+  const rulesPolicy = testPolicy({
+    ...policy,
+    severities: { ...policy.severities, P1: { ...policy.severities.P1, ackSla: '60s' } },
+    oncall: { ...policy.oncall, rotation: ['engineer-a'] },
+    contacts: policy.contacts.map((c) =>
+      c.id === 'engineer-a'
+        ? {
+            ...c,
+            notificationRules: [
+              { channel: 'sms', after: '0s' },
+              { channel: 'call', after: '2s' },
+              { channel: 'email', after: '4s' },
+            ],
+          }
+        : c,
+    ),
+  });
+  const engineer = policy.contacts.find((c) => c.id === 'engineer-a')!;
+  const toEngineer = (id: string) => ({
+    sms: phoneRequestsFor(id).filter((r) => r.To === engineer.phone && r.kind === 'sms'),
+    call: phoneRequestsFor(id).filter((r) => r.To === engineer.phone && r.kind === 'call'),
+    email: emailPagesFor(id).filter((m) => m.to.includes(engineer.email)),
+  });
+
+  test('unanswered, the page goes by SMS at once, a call after 2 s and email after 4 s, each once', async () => {
+    const { handle, state } = await declareIncident(h.env, taskQueue, { policy: rulesPolicy, severity: 'P1', title: 'Login errors' });
+    const id = state.incidentId;
+    const sms = await waitFor(() => toEngineer(id).sms[0], 'the SMS');
+    expect(toEngineer(id).call).toHaveLength(0);
+    const call = await waitFor(() => toEngineer(id).call[0], 'the call', 15_000);
+    const email = await waitFor(() => toEngineer(id).email[0], 'the email', 15_000);
+    expect(call.receivedAt - sms.receivedAt).toBeGreaterThanOrEqual(1900);
+    expect(email.receivedAt - sms.receivedAt).toBeGreaterThanOrEqual(3900);
+    await sleep(1000);
+    expect(Object.values(toEngineer(id)).map((sent) => sent.length)).toEqual([1, 1, 1]);
+    const timeline = (await handle.query(stateQuery))!.timeline.map((e) => e.text);
+    expect(timeline).toContainEqual(`${engineer.name}'s notification rules: voice call in 2s, email in 4s unless acknowledged`);
+  });
+
+  test('acknowledged after the SMS, the call and the email are never sent', async () => {
+    const { handle, state } = await declareIncident(h.env, taskQueue, { policy: rulesPolicy, severity: 'P1', title: 'Search errors' });
+    const id = state.incidentId;
+    await waitFor(() => toEngineer(id).sms[0], 'the SMS');
+    await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
+    await sleep(5000);
+    expect(Object.values(toEngineer(id)).map((sent) => sent.length)).toEqual([1, 0, 0]);
+  });
+
+  test('within what the severity allows: a P3 (SMS only here) never calls or emails', async () => {
+    const { state } = await declareIncident(h.env, taskQueue, { policy: rulesPolicy, severity: 'P3', title: 'Cert expiring soon' });
+    const id = state.incidentId;
+    await waitFor(() => toEngineer(id).sms[0], 'the SMS');
+    await sleep(5000);
+    expect(Object.values(toEngineer(id)).map((sent) => sent.length)).toEqual([1, 0, 0]);
+  });
+});

@@ -140,6 +140,11 @@ export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: 
       candidates.push({ atMs: Math.min(...backups), summary: `Unacknowledged for ${policy.backupAfter}: page the backup` });
   }
   if (state.status !== 'resolved') {
+    const followUps = (book.followUps ?? []).filter((f) => !f.payload.stopIfAcknowledged || state.status === 'open');
+    if (followUps.length) {
+      const first = followUps.reduce((a, b) => (b.atMs < a.atMs ? b : a));
+      candidates.push({ atMs: first.atMs, summary: `Notification rules: ${first.payload.channel} to ${first.payload.recipient.name}` });
+    }
     const cadence = statusCadenceMs(m);
     if (cadence !== undefined) {
       const at = Date.parse(book.lastStatusAt) + cadence;

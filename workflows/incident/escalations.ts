@@ -4,6 +4,7 @@ import { pageMessage } from '../messages';
 import { dueBackups } from './deadlines';
 import { dedupKeys } from './dedup-keys';
 import { pageLevel, sendToTargets, type Effects } from './paging';
+import { deliverPlanned } from './send-at-once';
 import { SYSTEM, record } from './state';
 import { notePagedLevel, takeDueEscalations } from './transitions';
 
@@ -59,5 +60,26 @@ export async function runBackups(fx: Effects): Promise<void> {
         stopIfAcknowledged: true,
       });
     }),
+  );
+}
+
+/**
+ * The later channels of pages to people with notification rules, as they fall due. An acknowledgement
+ * drops those of pages that stop at one; a resolution drops every one.
+ */
+export async function runFollowUps(fx: Effects): Promise<void> {
+  const { m } = fx;
+  const { state, book } = m;
+  if (!book.followUps?.length) return;
+  book.followUps = book.followUps.filter((f) => state.status === 'open' || (state.status !== 'resolved' && !f.payload.stopIfAcknowledged));
+  const now = fx.now();
+  const due = book.followUps.filter((f) => f.atMs <= now);
+  if (!due.length) return;
+  book.followUps = book.followUps.filter((f) => f.atMs > now);
+  const names = [...new Set(due.map((f) => f.payload.recipient.name))].join(', ');
+  await deliverPlanned(
+    fx,
+    due.map(({ who, payload }) => ({ who, payload })),
+    `Notification rules: ${names} by ${[...new Set(due.map((f) => f.payload.channel))].join(', ')}`,
   );
 }

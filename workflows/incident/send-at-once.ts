@@ -13,6 +13,8 @@ import type { Channel } from '../../policy/schema';
 import { channelBody, channelsOf, failureCause, recordDelivery, recordOutboxed, type Effects, type TargetOptions } from './delivery';
 import { SYSTEM, iso, record } from './state';
 import { scheduleOf } from '../../policy/teams';
+import { personalChannels } from '../../policy/notification-rules';
+import { formatDuration } from '../../policy/duration';
 
 interface Planned {
   payload: OutboundMessage;
@@ -77,8 +79,11 @@ export async function sendAtOnce(fx: Effects, recipients: Recipient[], o: Target
     recipient: { id: r.contact.id, name: r.contact.name, email: r.contact.email, phone: r.contact.phone },
   }));
   const planned: (Planned & { person: number })[] = [];
-  people.forEach((p, person) => {
-    for (const channel of channels) {
+  // Each person's channels now: a page follows their notification rules (the later ones wait in the book).
+  const nowChannels = people.map((p) => {
+    const plan = o.kind === 'page' ? personalChannels(p.r.contact, channels) : channels.map((channel) => ({ channel, afterMs: 0 }));
+    const later: string[] = [];
+    for (const { channel, afterMs } of plan) {
       if (!addressFor(p.r.contact, channel)) {
         record(m, fx.now(), 'warning', SYSTEM, `${p.who} has no ${missingAddress(channel)}: no ${CHANNEL_TRAITS[channel].noun}`);
         continue;
@@ -90,14 +95,25 @@ export async function sendAtOnce(fx: Effects, recipients: Recipient[], o: Target
         body: channelBody(state, o, channel),
         dedupKey: dedupKeys.channel(p.key, channel),
       };
-      planned.push({ payload, who: p.who, person });
+      if (afterMs === 0) planned.push({ payload, who: p.who, person: people.indexOf(p) });
+      else {
+        (m.book.followUps ??= []).push({ atMs: fx.now() + afterMs, who: p.who, payload });
+        later.push(`${CHANNEL_TRAITS[channel].name} in ${formatDuration(afterMs)}`);
+      }
     }
+    if (later.length)
+      record(m, fx.now(), 'note', SYSTEM, `${p.r.contact.name}'s notification rules: ${later.join(', ')} unless acknowledged`);
+    return plan.filter((c) => c.afterMs === 0).map((c) => c.channel);
   });
   const names = people.map((p) => p.r.contact.name).join(', ');
   const verb = o.kind === 'page' ? 'page' : 'notify';
   const sent = await deliverPlanned(fx, planned, `${o.label}: ${verb} ${names} by ${channels.join(', ')}`);
-  if (channels.includes('email') || stopped()) return;
-  const unreached = people.filter((_, person) => !planned.some((p, i) => p.person === person && sent[i]));
+  if (stopped()) return;
+  // Email is the last resort of whoever nothing reached now (and whose page did not go by email).
+  const unreached = people.filter(
+    (_, person) => !nowChannels[person]!.includes('email') && !planned.some((p, i) => p.person === person && sent[i]),
+  );
+  if (unreached.length === 0) return;
   for (const p of unreached) record(m, fx.now(), 'warning', SYSTEM, `No ${channels.join('/')} reached ${p.who}; falling back to email`);
   await deliverPlanned(
     fx,

@@ -17,7 +17,7 @@ import { oneLocalAtATime, withLocalSummary } from './activity-proxies';
 import { planDeadlines } from './deadlines';
 import { askPatches, PATCHES } from '../patches';
 import { DeadlineTimer } from './deadline-timer';
-import { runBackups, runEscalations } from './escalations';
+import { runBackups, runEscalations, runFollowUps } from './escalations';
 import { registerHandlers } from './handlers';
 import { isPageNotice, runNoticesWhere, startNotificationLane } from './notices';
 import type { Effects } from './paging';
@@ -103,6 +103,8 @@ async function mainLoop(fx: Effects, input: IncidentInput, chat?: ChatLane): Pro
     await runEscalations(fx);
     // Only incidents whose policy pages backups have the book (and this await): older runs replay as they ran.
     if (m.book.backups) await runBackups(fx);
+    // Likewise pages to people with notification rules: their later channels.
+    if (m.book.followUps) await runFollowUps(fx);
     await runNoticesWhere(fx, isPageNotice);
     queueDueStatusUpdate(fx);
     if (m.policy.runbooks?.definitions.length) await syncRunbooks(fx);
