@@ -1,6 +1,6 @@
 /**
  * The incident worker's activities, by concern: delivery (paging through the ledger), incidents
- * (opening, syncs, proofs, evidence), reviews, on-call, maintenance windows, and chat (every connected platform).
+ * (opening, syncs, proofs, evidence), reviews, on-call and shift swaps, maintenance windows, and chat (every connected platform).
  */
 import { createChatActivities } from '../chat/activities';
 import { OnCallStore } from '../store/oncall-store';
@@ -10,6 +10,7 @@ import { createIncidentActivities } from './incidents';
 import { createMaintenanceActivities } from './maintenance';
 import { createOnCallActivities } from './oncall';
 import { createReviewActivities } from './reviews';
+import { createSwapActivities } from './swaps';
 
 export type { ActivityDeps, ProofCheck } from './deps';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReviewActivities(deps),
     ...createOnCallActivities(deps, oncall),
     ...createMaintenanceActivities(deps),
+    ...createSwapActivities(deps, oncall),
   };
 }
 

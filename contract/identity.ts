@@ -34,7 +34,7 @@ export type Action = (typeof ACTIONS)[number];
  * Acts proven outside an incident's updates: declaring one (checked when it opens), submitting its
  * post-mortem (by the review workflow), and the store's requests (action items, on-call overrides).
  */
-export const OTHER_PROVEN_ACTS = ['declare', 'submit-postmortem', 'action-item', 'override', 'maintenance'] as const;
+export const OTHER_PROVEN_ACTS = ['declare', 'submit-postmortem', 'action-item', 'override', 'maintenance', 'swap'] as const;
 export type ProvenAct = Action | (typeof OTHER_PROVEN_ACTS)[number];
 
 /** Signed by the HTTP server for one action on one workflow, with these exact arguments, at one time. */

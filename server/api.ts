@@ -6,7 +6,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ACTIONS, CONTROL_CHARACTERS, ErrorType, type Action, type ProvenAct } from '../contract';
+import { ACTIONS, CONTROL_CHARACTERS, ErrorType, SWAP_WORKFLOW_TYPE, type Action, type ProvenAct } from '../contract';
 import type { InboxStore } from '../store/inbox-store';
 import { newToken, signProof, tokenHash, type TokenStore } from '../security/identity';
 import type { ResponsePolicy } from '../policy/schema';
@@ -16,6 +16,7 @@ import { declareRequest } from '../client/declare';
 import { reviewIncidentId, submitPostMortem } from '../client/postmortem';
 import { actionItemRequest, inboxIncident, overrideRequest } from '../client/store-requests';
 import { maintenanceRequest, startMaintenance } from '../client/maintenance';
+import { swapAsk, swapRequestOf } from '../client/swaps';
 import { feedName } from './calendar';
 import { noSuchSchedule } from '../policy/teams';
 import { RateLimit } from './rate-limit';
@@ -226,6 +227,32 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const [kind, id] = query.schedule ? (['schedule', query.schedule] as const) : (['person', person.id] as const);
         const base = (deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '');
         return { kind, id, url: `${base}/calendar/${feedName(deps.identitySecret!, kind, id)}` };
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+
+    // Shift swaps: asked by the person whose shift it is, answered by the one asked.
+    scope.post<{ Body: unknown }>('/api/v1/swaps', async (request, reply) => {
+      try {
+        return await storeAs(who(request), SWAP_WORKFLOW_TYPE, 'swap', swapRequestOf(parsed(swapAsk, request.body)));
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+    scope.post<{ Params: { id: string; op: string } }>('/api/v1/swaps/:id/:op', async (request, reply) => {
+      try {
+        const { id, op } = parsed(
+          z.object({
+            id: z
+              .string()
+              .regex(/^S-\d+$/i, 'expected a swap id such as S-3')
+              .transform((v) => v.toUpperCase()),
+            op: z.enum(['accept', 'decline', 'cancel'], { message: 'expected accept, decline or cancel' }),
+          }),
+          request.params,
+        );
+        return await storeAs(who(request), SWAP_WORKFLOW_TYPE, 'swap', { op, id });
       } catch (error) {
         return fail(reply, error);
       }

@@ -277,6 +277,30 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: "an incident's owning team",
     sql: `ALTER TABLE incidents ADD COLUMN IF NOT EXISTS team text;`,
   },
+  {
+    version: 13,
+    name: 'shift swaps',
+    sql: `
+      CREATE TABLE IF NOT EXISTS shift_swaps (
+        id          bigserial PRIMARY KEY,
+        schedule_id text NOT NULL,
+        requester   text NOT NULL,
+        taker       text NOT NULL,
+        starts_at   timestamptz NOT NULL,
+        ends_at     timestamptz NOT NULL CHECK (ends_at > starts_at),
+        reason      text,
+        status      text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'declined', 'cancelled')),
+        created_by  text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        decided_by  text,
+        decided_at  timestamptz,
+        -- The override an accepted swap became.
+        override_id bigint,
+        request_id  text UNIQUE NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS shift_swaps_window ON shift_swaps (ends_at);
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -5,6 +5,7 @@ export { runbookWorkflow } from './runbook/workflow';
 export { watchdogWorkflow } from './watchdog';
 export { maintenanceWorkflow } from './maintenance';
 export { shiftNoticeWorkflow } from './shift-notices';
+export { shiftSwapWorkflow } from './shift-swaps';
 export {
   actionItemWorkflow,
   digestWorkflow,

@@ -28,6 +28,7 @@ import * as oncall from './commands/oncall';
 import * as schedule from './commands/schedule';
 import * as page from './commands/page';
 import * as maintenance from './commands/maintenance';
+import * as swap from './commands/swap';
 import * as calendar from './commands/calendar';
 import * as resolve from './commands/resolve';
 import * as severity from './commands/severity';
@@ -71,6 +72,7 @@ export function buildProgram(io: CliIo): Command {
     schedule,
     calendar,
     override,
+    swap,
     maintenance,
     update,
     impact,
