@@ -45,6 +45,8 @@ export async function startMaintenance(
     taskQueue,
     workflowIdConflictPolicy: 'FAIL',
     args: [prove ? { ...request, proof: prove(workflowId) } : request],
+    // What the status page shows of it (read from visibility, like published incidents): never the reason.
+    memo: { maintenance: { service: request.service, until: new Date(Date.now() + request.minutes * 60_000).toISOString() } },
     staticSummary: `Maintenance of ${request.service}: ${request.reason}`,
   });
   return startWithUpdate(client, maintenanceOpenedUpdate, startWorkflowOperation, `maintenance ${workflowId}`, withinMs);

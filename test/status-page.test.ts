@@ -362,3 +362,41 @@ test('the subscribe form is no mail cannon: a few attempts per inbox (plus-addre
     await fresh.close();
   }
 });
+
+test('a maintenance window shows its components as under maintenance until it ends, never its reason', async () => {
+  const cli = (...args: string[]) => runCli({ TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue }, ...args);
+  const started = await cli(
+    'maintenance',
+    'start',
+    '--service',
+    'search',
+    '--for',
+    '30m',
+    '--reason',
+    'reindex the secret cluster',
+    '--json',
+  );
+  expect(started.code).toBe(0);
+  const window = JSON.parse(started.stdout) as { id: string; to: string };
+  try {
+    const shown = await waitFor(async () => {
+      const data = await statusJson();
+      return data.maintenance.length ? data : undefined;
+    }, 'the window on the status page');
+    expect(shown.maintenance).toEqual([{ components: ['data'], startedAt: expect.any(String), until: expect.any(String) }]);
+    expect(Math.abs(Date.parse(shown.maintenance[0]!.until) - Date.parse(window.to))).toBeLessThan(5000);
+    expect(shown.components.find((c) => c.id === 'data')).toMatchObject({
+      state: 'operational',
+      maintenanceUntil: shown.maintenance[0]!.until,
+    });
+    const page = await (await fetch(`${http.url}/status`)).text();
+    expect(page).toContain('<h3>Maintenance: Data and search</h3>');
+    expect(page).toMatch(
+      /<div class="component" data-id="data"><div class="row"><span>Data and search<\/span><span class="state maintenance">Under maintenance<\/span>/,
+    );
+    expect(page).not.toContain('reindex');
+  } finally {
+    expect((await cli('maintenance', 'end', window.id)).code).toBe(0);
+  }
+  await waitFor(async () => ((await statusJson()).maintenance.length === 0 ? true : undefined), 'the window gone once ended', 15_000);
+});

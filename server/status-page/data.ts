@@ -1,13 +1,15 @@
 /**
- * The status page's data: incidents someone published, from visibility and memos alone, and the
- * state of each component over the last 90 days.
+ * The status page's data: incidents someone published and maintenance windows in force, from visibility
+ * and memos alone, and the state of each component over the last 90 days.
  */
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { listExecutions } from '../../client/visibility';
 import type { ResponsePolicy } from '../../policy/schema';
+import { componentsOf } from '../../policy/teams';
 import {
   INCIDENT_WORKFLOW_TYPE,
+  MAINTENANCE_WORKFLOW_TYPE,
   PHASES,
   PHASE_PUBLIC_STATE,
   PUBLIC_IMPACTS,
@@ -39,12 +41,22 @@ export interface PublicComponent {
   state: ComponentState;
   /** The worst state of each of the last HISTORY_DAYS days, oldest first. */
   history: { day: string; state: ComponentState }[];
+  /** Under maintenance until then. */
+  maintenanceUntil?: string;
+}
+
+/** A maintenance window in force, as the public sees it: which components, until when (never why). */
+export interface PublicMaintenance {
+  components: string[];
+  startedAt: string;
+  until: string;
 }
 
 export interface StatusData {
   title: string;
   generatedAt: string;
   components: PublicComponent[];
+  maintenance: PublicMaintenance[];
   open: PublicIncident[];
   resolved: PublicIncident[];
 }
@@ -77,6 +89,25 @@ const publicMemoSchema = z.object({
   publicImpact: z.enum(PUBLIC_IMPACTS).optional(),
   publicComponents: z.array(z.string().max(100)).max(100).optional(),
 });
+
+/** What `incidentctl maintenance start` writes into a window's memo. */
+const maintenanceMemoSchema = z.object({
+  maintenance: z.object({ service: z.string().max(100), until: z.iso.datetime({ offset: true }) }),
+});
+
+/** Maintenance windows in force, from visibility: running windows of our queue whose memo reads as ours. */
+async function maintenanceWindows(client: Client, policy: ResponsePolicy, taskQueue: string, nowMs: number): Promise<PublicMaintenance[]> {
+  const query = `WorkflowType = "${MAINTENANCE_WORKFLOW_TYPE}" AND TaskQueue = "${taskQueue.replace(/["\\]/g, '')}" AND ExecutionStatus = "Running"`;
+  const found: PublicMaintenance[] = [];
+  for await (const w of listExecutions(client, query, SCAN_LIMIT)) {
+    const parsed = maintenanceMemoSchema.safeParse(w.memo);
+    if (w.taskQueue !== taskQueue || !parsed.success || Date.parse(parsed.data.maintenance.until) <= nowMs) continue;
+    const components = componentsOf(policy, parsed.data.maintenance.service);
+    if (components.length)
+      found.push({ components, startedAt: (w.startTime ?? new Date(nowMs)).toISOString(), until: parsed.data.maintenance.until });
+  }
+  return found.sort((a, b) => a.until.localeCompare(b.until));
+}
 
 /**
  * Published incidents, read from visibility: only executions of our incident workflow on the queue our
@@ -114,9 +145,10 @@ export async function statusData(client: Client, policy: ResponsePolicy, taskQue
     }
     return found;
   };
-  const [open, closed] = await Promise.all([
+  const [open, closed, maintenance] = await Promise.all([
     collect(`${base} AND ExecutionStatus = "Running"`),
     collect(`${base} AND ExecutionStatus = "Completed" AND CloseTime > "${since}"`),
+    maintenanceWindows(client, policy, taskQueue, nowMs),
   ]);
   const newest = (a: PublicIncident, b: PublicIncident) => b.startedAt.localeCompare(a.startedAt);
   const all = [...open, ...closed];
@@ -130,13 +162,15 @@ export async function statusData(client: Client, policy: ResponsePolicy, taskQue
       return { day: new Date(from).toISOString().slice(0, 10), state: worst(that.map((i) => i.impact)) };
     });
     const current = worst(touching.filter((i) => i.state !== 'resolved').map((i) => i.impact));
-    return { id: c.id, name: c.name, state: current, history };
+    const until = maintenance.filter((w) => w.components.includes(c.id)).map((w) => w.until).sort().pop();
+    return { id: c.id, name: c.name, state: current, history, ...(until ? { maintenanceUntil: until } : {}) };
   });
   const recentCutoff = nowMs - RESOLVED_LISTED_DAYS * 86_400_000;
   return {
     title: policy.statusPage?.title ?? 'Service status',
     generatedAt: new Date(nowMs).toISOString(),
     components,
+    maintenance,
     open: open.filter((i) => i.state !== 'resolved').sort(newest),
     resolved: all.filter((i) => i.state === 'resolved' && Date.parse(i.resolvedAt ?? i.startedAt) > recentCutoff).sort(newest),
   };

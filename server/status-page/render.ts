@@ -39,7 +39,7 @@ a{color:#0969da}.banner{padding:1rem 1.25rem;border-radius:.5rem;font-weight:600
 h2{font-size:1.1rem;margin:2rem 0 .75rem}.components{border:1px solid var(--line);border-radius:.5rem}
 .component{padding:.9rem 1rem;border-top:1px solid var(--line)}.component:first-child{border-top:0}
 .component .row{display:flex;justify-content:space-between;gap:1rem}.component .state{font-size:.9rem}
-.state.operational{color:var(--ok)}.state.degraded{color:var(--deg)}.state.partial-outage{color:var(--part)}.state.major-outage{color:var(--major)}
+.state.operational{color:var(--ok)}.state.maintenance{color:#0969da}.incident.maintenance{border-left-color:#0969da}.state.degraded{color:var(--deg)}.state.partial-outage{color:var(--part)}.state.major-outage{color:var(--major)}
 .bars{display:flex;gap:1px;margin-top:.5rem;height:1.6rem}.bars span{flex:1;border-radius:1px;background:var(--ok)}
 .bars .degraded{background:var(--deg)}.bars .partial-outage{background:var(--part)}.bars .major-outage{background:var(--major)}
 .legend{display:flex;justify-content:space-between;color:var(--muted);font-size:.75rem;margin-top:.25rem}
@@ -86,6 +86,12 @@ function renderIncident(i: PublicIncident, nowMs: number, latestOnly: boolean): 
 <ul class="updates">${renderUpdates(updates, nowMs)}</ul></article>`;
 }
 
+/** A component's state; one under maintenance with no incident on it says so. */
+function componentState(c: StatusData['components'][number]): string {
+  if (c.maintenanceUntil && c.state === 'operational') return `<span class="state maintenance">Under maintenance</span>`;
+  return `<span class="state ${c.state}">${LABEL[c.state]}</span>`;
+}
+
 export function renderStatusPage(data: StatusData, subscribe = false): string {
   const nowMs = Date.parse(data.generatedAt);
   const overall = worst([...data.components.map((c) => c.state), ...data.open.map((i) => i.impact)]);
@@ -95,13 +101,22 @@ export function renderStatusPage(data: StatusData, subscribe = false): string {
         .map(
           (
             c,
-          ) => `<div class="component" data-id="${escapeMarkup(c.id)}"><div class="row"><span>${escapeMarkup(c.name)}</span><span class="state ${c.state}">${LABEL[c.state]}</span></div>
+          ) => `<div class="component" data-id="${escapeMarkup(c.id)}"><div class="row"><span>${escapeMarkup(c.name)}</span>${componentState(c)}</div>
 <div class="bars" aria-label="last ${HISTORY_DAYS} days">${c.history.map((d) => `<span class="${d.state}" title="${d.day}: ${LABEL[d.state]}"></span>`).join('')}</div>
 <div class="legend"><span>${HISTORY_DAYS} days ago</span><span>today</span></div></div>`,
         )
         .join('')}</div>`
     : '';
-  const body = `${banner}${data.open.length ? `<h2>Active incidents</h2>${data.open.map((i) => renderIncident(i, nowMs, false)).join('')}` : ''}${components}
+  const names = (ids: string[]) => data.components.filter((c) => ids.includes(c.id)).map((c) => c.name);
+  const maintenance = data.maintenance.length
+    ? `<h2>Maintenance</h2>${data.maintenance
+        .map(
+          (w) =>
+            `<article class="incident maintenance"><h3>Maintenance: ${escapeMarkup(names(w.components).join(', '))}</h3><p class="meta">Started ${time(w.startedAt, nowMs)} · until <time datetime="${escapeMarkup(w.until)}">${escapeMarkup(readableTime(w.until, nowMs).replace(/, [^,]*$/, ''))}</time></p></article>`,
+        )
+        .join('')}`
+    : '';
+  const body = `${banner}${maintenance}${data.open.length ? `<h2>Active incidents</h2>${data.open.map((i) => renderIncident(i, nowMs, false)).join('')}` : ''}${components}
 <h2>Past incidents (${RESOLVED_LISTED_DAYS} days)</h2>${data.resolved.map((i) => renderIncident(i, nowMs, true)).join('') || '<p class="meta">No incidents reported.</p>'}${subscribe ? subscribeForm : ''}`;
   return layout(data.title, data.title, body, data);
 }
