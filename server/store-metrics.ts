@@ -6,6 +6,9 @@
 import type { Pool } from 'pg';
 import { Gauge, Registry } from 'prom-client';
 
+/** The owning team as a label; incidents of single-team policies (and before teams) have none, so their series stay as they were. */
+const byTeam = (team: string | null): { team?: string } => (team ? { team } : {});
+
 export function createStoreMetrics(pool: Pool): Registry {
   const registry = new Registry();
   const gauge = <L extends string>(name: string, help: string, labelNames: L[], read: (g: Gauge<L>) => Promise<void>) =>
@@ -20,11 +23,11 @@ export function createStoreMetrics(pool: Pool): Registry {
       },
     });
 
-  gauge('incidents_open', 'Incidents not yet resolved, by severity and status', ['severity', 'status'], async (g) => {
-    const { rows } = await pool.query<{ severity: string; status: string; n: number }>(
-      "SELECT severity, status, count(*)::int AS n FROM incidents WHERE status <> 'resolved' GROUP BY 1, 2",
+  gauge('incidents_open', 'Incidents not yet resolved, by severity, status and owning team', ['severity', 'status', 'team'], async (g) => {
+    const { rows } = await pool.query<{ severity: string; status: string; team: string | null; n: number }>(
+      "SELECT severity, status, team, count(*)::int AS n FROM incidents WHERE status <> 'resolved' GROUP BY 1, 2, 3",
     );
-    for (const r of rows) g.set({ severity: r.severity, status: r.status }, r.n);
+    for (const r of rows) g.set({ severity: r.severity, status: r.status, ...byTeam(r.team) }, r.n);
   });
   gauge('outbox_messages', 'Messages kept in the outbox: no channel could deliver them (no SMTP or Twilio, or refused)', [], async (g) => {
     const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
@@ -34,27 +37,33 @@ export function createStoreMetrics(pool: Pool): Registry {
     const { rows } = await pool.query<{ s: number | null }>('SELECT extract(epoch FROM now() - min(created_at))::float AS s FROM outbox');
     g.set(rows[0]!.s ?? 0);
   });
-  gauge('sla_breaches', 'SLA breaches recorded, by kind (ack, phase, status-page) and severity', ['kind', 'severity'], async (g) => {
-    const { rows } = await pool.query<{ kind: string; severity: string; n: number }>(
-      'SELECT b.kind, i.severity, count(*)::int AS n FROM sla_breaches b JOIN incidents i ON i.number = b.incident_number GROUP BY 1, 2',
-    );
-    for (const r of rows) g.set({ kind: r.kind, severity: r.severity }, r.n);
-  });
+  gauge(
+    'sla_breaches',
+    'SLA breaches recorded, by kind (ack, phase, status-page), severity and owning team',
+    ['kind', 'severity', 'team'],
+    async (g) => {
+      const { rows } = await pool.query<{ kind: string; severity: string; team: string | null; n: number }>(
+        'SELECT b.kind, i.severity, i.team, count(*)::int AS n FROM sla_breaches b JOIN incidents i ON i.number = b.incident_number GROUP BY 1, 2, 3',
+      );
+      for (const r of rows) g.set({ kind: r.kind, severity: r.severity, ...byTeam(r.team) }, r.n);
+    },
+  );
   gauge(
     'incident_time_to_seconds',
-    'Median and 90th percentile time to acknowledge and to resolve over the last 30 days, by severity',
-    ['what', 'quantile', 'severity'],
+    'Median and 90th percentile time to acknowledge and to resolve over the last 30 days, by severity and owning team',
+    ['what', 'quantile', 'severity', 'team'],
     async (g) => {
-      const { rows } = await pool.query<{ severity: string; a50: number; a90: number; r50: number; r90: number }>(
-        `SELECT severity,
+      const { rows } = await pool.query<{ severity: string; team: string | null; a50: number; a90: number; r50: number; r90: number }>(
+        `SELECT severity, team,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - declared_at)) AS a50,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - declared_at)) AS a90,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - declared_at)) AS r50,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - declared_at)) AS r90
-         FROM incidents WHERE declared_at > now() - interval '30 days' GROUP BY 1`,
+         FROM incidents WHERE declared_at > now() - interval '30 days' GROUP BY 1, 2`,
       );
       for (const r of rows) {
-        const set = (what: string, quantile: string, v: number | null) => v !== null && g.set({ what, quantile, severity: r.severity }, v);
+        const set = (what: string, quantile: string, v: number | null) =>
+          v !== null && g.set({ what, quantile, severity: r.severity, ...byTeam(r.team) }, v);
         set('acknowledge', '0.5', r.a50);
         set('acknowledge', '0.9', r.a90);
         set('resolve', '0.5', r.r50);

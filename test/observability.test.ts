@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createStoreMetrics } from '../server/store-metrics';
+import { teamPolicy } from './helpers/teams';
 import { declareIncident, useIncidentHarness, waitFor } from './helpers/harness';
 import { METRICS_TOKEN, startWebhook, type TestWebhook } from './helpers/webhook';
 
@@ -29,13 +30,17 @@ test('the alert rules pass promtool check rules and their unit tests', async () 
 
 test('every metric the rules and the dashboard name is exported, with the store read at scrape time', async () => {
   const { state } = await declareIncident(h.env, h.taskQueue, { policy: h.policy, severity: 'P2' });
-  await waitFor(async () => (await h.env.pool.query('SELECT 1 FROM incidents WHERE number = $1', [state.number])).rowCount, 'the row');
+  // An incident of a policy with teams is counted under its team too.
+  const owned = await declareIncident(h.env, h.taskQueue, { policy: teamPolicy(), severity: 'P2', service: 'postgres', team: 'db' });
+  for (const number of [state.number, owned.state.number])
+    await waitFor(async () => (await h.env.pool.query('SELECT 1 FROM incidents WHERE number = $1', [number])).rowCount, 'the row');
   await fetch(`${http.url}/readyz`);
   const scraped = await (await fetch(`${http.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
   const exported = new Set([...scraped.matchAll(/^# TYPE (\w+) (\w+)$/gm)].map((m) => m[1]!));
   // Some are exported only once something happened: paging metrics live in the worker's registry here.
   exported.add('pages_total').add('incident_first_page_seconds');
   expect(scraped).toMatch(/^incidents_open\{severity="P2",status="open"\} [1-9]/m);
+  expect(scraped).toMatch(/^incidents_open\{severity="P2",status="open",team="db"\} [1-9]/m);
   expect(scraped).toMatch(/^outbox_oldest_age_seconds \d/m);
   expect(scraped).toMatch(/^temporal_reachable 1$/m);
 
@@ -64,7 +69,7 @@ test('every metric the rules and the dashboard name is exported, with the store 
   const named = new Set(
     exprs
       .flatMap((e) => e.replace(/\{[^}]*\}|\[[^\]]*\]/g, '').match(/[a-z_][a-z0-9_]*/g) ?? [])
-      .filter((w) => !functions.has(w) && !/^(severity|status|kind|channel|outcome|what|route|job|level)$/.test(w))
+      .filter((w) => !functions.has(w) && !/^(severity|status|kind|channel|outcome|what|route|job|level|team)$/.test(w))
       .map((w) => w.replace(/_(bucket|sum|count)$/, '')),
   );
   expect([...named].filter((name) => !exported.has(name))).toEqual([]);
