@@ -26,6 +26,12 @@ export const declareRequest = z.object({
     .pipe(z.enum(SEVERITIES, { message: 'must be one of P0, P1, P2, P3' })),
   service: z.string().trim().min(1, 'must not be empty').max(100),
   commander: z.string().trim().min(1).optional(),
+  /** The owning team (policies with teams); default: the service's. */
+  team: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a team id such as db')
+    .optional(),
 });
 export type DeclareRequest = z.infer<typeof declareRequest>;
 

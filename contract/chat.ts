@@ -30,6 +30,10 @@ export interface ChatView {
   workflowId: string;
   title: string;
   service: string;
+  /** The owning team (policies with teams): its chat channel, when it has one, takes the incident's announcements. */
+  team?: string;
+  /** People brought in by hand (`incidentctl page`): each is announced once where pages are. */
+  responders?: { who: string; by: string }[];
   severity: Severity;
   status: IncidentStatus;
   phase: Phase;

@@ -46,11 +46,13 @@ export interface IncidentInput {
 }
 
 /** What a declaration's proof covers: the incident as asked for (who asked is the proof's person). */
-export const declaredArgs = (input: Pick<IncidentInput, 'title' | 'severity' | 'service' | 'commander'>) => ({
+export const declaredArgs = (input: Pick<IncidentInput, 'title' | 'severity' | 'service' | 'commander' | 'team'>) => ({
   title: input.title,
   severity: input.severity,
   service: input.service,
   commander: input.commander,
+  // Only when named: proofs signed before teams carry no team.
+  ...(input.team ? { team: input.team } : {}),
 });
 
 /** Pending work queued by handlers, drained by the workflow's main loop. */

@@ -3,6 +3,7 @@ import { CHANNELS } from '../contract/channels';
 import type { ChatPlatform } from '../contract/chat';
 import { ACTIONS, DEFAULT_ADMINS, DEFAULT_IDENTITY_REQUIRE } from '../contract/identity';
 import { z } from 'zod';
+import { slackChannel } from './chat-channels';
 import { DURATION_PATTERN } from './duration';
 import { EMPTY_RUNBOOKS, runbooksSchema } from './runbook-schema';
 import { DEFAULT_INCIDENT_PAGE_URL, DEFAULT_STATUS_PAGE_URL } from './links';
@@ -76,9 +77,6 @@ const contact = z.object({
 });
 
 const timeZone = timeZoneSchema;
-
-/** Where chat goes: channels are Slack channel ids (C…) or names (#incidents). */
-const slackChannel = z.string().regex(/^(#[a-z0-9][a-z0-9_-]{0,79}|[CG][A-Z0-9]{2,})$/, 'a Slack channel id (C012AB3CD) or #name');
 
 /** Slack's part of the chat policy: where its posts go. */
 export const slackSchema = z.object({

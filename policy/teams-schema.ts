@@ -8,6 +8,8 @@ import { SEVERITIES } from '../contract/common';
 import { DURATION_PATTERN } from './duration';
 import { WEEKDAYS } from './zoned-time';
 import { MATCHER_PATTERN } from './teams';
+import { slackChannel } from './chat-channels';
+import type { ChatPlatform } from '../contract/chat';
 
 const slug = (what: string) => z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, `${what} ids are lower-case slugs`);
 const contactRef = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a contact id');
@@ -92,6 +94,12 @@ export const teamSchema = z.object({
    * `businessHoursOnly` page only within them; escalation levels may apply only within or outside them.
    */
   businessHours: z.object({ timeZone: timeZoneSchema.optional(), hours: z.array(weeklyWindow).min(1) }).optional(),
+  /** The team's channel on each chat platform: its incidents are announced (and low severities threaded) there, not in the shared incidents channel. */
+  chat: z
+    .object({ slack: slackChannel } satisfies Record<ChatPlatform, unknown>)
+    .partial()
+    .strict()
+    .optional(),
 });
 export type Team = z.infer<typeof teamSchema>;
 

@@ -81,6 +81,16 @@ describe('routing an alert to a service and its team', () => {
     expect(routeService(example, 'postgres')).toMatchObject({ team: 'db', via: 'service' });
     expect(routeService(example, 'ledger', 'payments')).toMatchObject({ team: 'payments', via: 'team' });
     expect(routeService(example, 'ledger')).toMatchObject({ team: 'platform', via: 'default', note: expect.stringContaining('"ledger"') });
+    // A team the policy does not know is said on the timeline: the service's team (or the default) owns it.
+    expect(routeService(example, 'postgres', 'dba')).toEqual({
+      service: 'postgres',
+      team: 'db',
+      via: 'service',
+      note: 'No team "dba" in the policy: routed to team db, the owner of service postgres',
+    });
+    expect(routeService(example, 'ledger', 'dba').note).toBe(
+      'No team "dba" in the policy: No service "ledger" in the policy: routed to team platform (default service api)',
+    );
   });
 });
 

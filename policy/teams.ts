@@ -128,7 +128,14 @@ export function routeService(policy: ResponsePolicy, service: string, team?: str
   if (known && (!team || team === known.team)) return { service, team: known.team, via: 'service' };
   const named = team ? policy.teams.find((t) => t.id === team) : undefined;
   if (named) return { service, team: named.id, via: 'team' };
-  return unknownService(policy, service);
+  const routed = known ? { service, team: known.team, via: 'service' } : unknownService(policy, service);
+  // A team that is not in the policy (a stale label, a typo over Temporal) is said, never silently dropped.
+  if (team)
+    return {
+      ...routed,
+      note: `No team "${team}" in the policy: ${routed.note ?? `routed to team ${routed.team}, the owner of service ${service}`}`,
+    };
+  return routed;
 }
 
 /**

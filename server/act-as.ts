@@ -62,7 +62,7 @@ export async function declareAs(
   deps: { client: Client; identitySecret: string; taskQueue: string },
   person: VerifiedPerson,
   via: VerifiedBy,
-  asked: Pick<IncidentInput, 'title' | 'severity' | 'service' | 'commander'>,
+  asked: Pick<IncidentInput, 'title' | 'severity' | 'service' | 'commander' | 'team'>,
 ): Promise<{ incidentId: string; workflowId: string }> {
   const input: IncidentInput = { ...declaredArgs(asked), source: 'manual', declaredBy: person.name };
   return declareIncident(deps.client, deps.taskQueue, input, (workflowId) =>

@@ -18,7 +18,7 @@ import { actionItemRequest, inboxIncident, overrideRequest } from '../client/sto
 import { maintenanceRequest, startMaintenance } from '../client/maintenance';
 import { swapAsk, swapRequestOf } from '../client/swaps';
 import { feedName } from './calendar';
-import { noSuchSchedule } from '../policy/teams';
+import { noSuchSchedule, noSuchTeam } from '../policy/teams';
 import { RateLimit } from './rate-limit';
 import { adminIds, isAdmin } from '../policy/admins';
 import { IncidentError, FAILURES } from '../client/failures';
@@ -177,6 +177,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     scope.post<{ Body: unknown }>('/api/v1/incidents', async (request, reply) => {
       try {
         const asked = parsed(declareRequest, request.body);
+        if (asked.team && !deps.policy.teams.some((t) => t.id === asked.team))
+          throw new IncidentError(`team: ${noSuchTeam(deps.policy, asked.team)}`, ErrorType.InvalidInput);
         return await declareAs({ ...deps, identitySecret: deps.identitySecret! }, who(request), 'token', asked);
       } catch (error) {
         return fail(reply, error);

@@ -440,6 +440,39 @@ test('a retried sync posts nothing twice, and a restarted worker updates the pag
   expect(slack.calls.filter((c) => c.method === 'conversations.create' && c.args.name === channel.name)).toHaveLength(1);
 });
 
+test("a team's incidents are announced in its own channel, a P3 threaded there; who was brought in is announced in #on-call, once", async () => {
+  slack.channels.set('C0TEAMDB', { id: 'C0TEAMDB', name: 'team-db', topic: '', archived: false, members: [], pins: [] });
+  const activities = createChatActivities({
+    slack: createSlackClient({ botToken: SLACK_STANDIN_TOKEN, apiUrl: slack.apiUrl }),
+    ledger: new ChatLedger(h.env.pool),
+    slackPolicy: policy.chat.slack,
+    teamChannels: { db: '#team-db' },
+    links: { temporalUi: 'http://ui', namespace: 'default' },
+    minGapMs: 0,
+  });
+  const low = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+  await activities.syncIncidentChat(openView(low, { title: 'Replica lag', severity: 'P3', team: 'db' }));
+  const thread = slack.inChannel('C0TEAMDB').find((m) => m.text.startsWith(`INC-${low} P3`))!;
+  expect(thread).toBeDefined();
+  expect(slack.inChannel(STANDIN_CHANNELS.incidents).filter((m) => m.text.includes(`INC-${low}`))).toEqual([]);
+
+  const high = low + 1;
+  const view = openView(high, {
+    title: 'Primary down',
+    severity: 'P1',
+    team: 'db',
+    responders: [{ who: 'the on-call of team Payments (payments)', by: 'gita' }],
+  });
+  await activities.syncIncidentChat(view);
+  await activities.syncIncidentChat(view); // retried: nothing twice
+  expect(
+    slack.inChannel('C0TEAMDB').filter((m) => m.text.includes(`INC-${high}`) && m.text.includes('new incident, coordinating')),
+  ).toHaveLength(1);
+  expect(slack.inChannel(STANDIN_CHANNELS.incidents).filter((m) => m.text.includes(`INC-${high}`))).toEqual([]);
+  const brought = slack.inChannel(STANDIN_CHANNELS.onCall).filter((m) => m.text.includes(`INC-${high}`) && m.text.includes('bringing in'));
+  expect(brought.map((m) => m.text)).toEqual([expect.stringContaining('bringing in the on-call of team Payments (payments) (by gita)')]);
+});
+
 test.each([
   ['P1', 'its own channel'],
   ['P3', 'the #incidents thread'],

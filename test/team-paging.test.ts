@@ -136,6 +136,58 @@ test("a P2 outside its team's business hours tells the on-call without a page; r
   );
 });
 
+test('incidentctl declare --team names the owning team; a team the policy does not know is said on the timeline', async () => {
+  const cliEnv = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
+  const declared = await runCli(
+    cliEnv,
+    'declare',
+    '--title',
+    'Slow checkout queries',
+    '--severity',
+    'P1',
+    '--service',
+    'api',
+    '--team',
+    'db',
+    '--as',
+    'gita',
+    '--json',
+  );
+  expect(declared.code).toBe(0);
+  const { incidentId, workflowId } = JSON.parse(declared.stdout) as { incidentId: string; workflowId: string };
+  const page = await waitFor(() => pagesFor(incidentId)[0], "the database on-call's page");
+  expect(page.to).toEqual([emailOf(onCallOf('db-primary'))]);
+  const s = (await h.env.client.workflow.getHandle(workflowId).query(stateQuery))!;
+  expect(s.team).toBe('db');
+  expect(s.timeline.map((e) => e.text)).toContainEqual('Owned by team Databases (db): team');
+
+  const typo = await runCli(
+    cliEnv,
+    'declare',
+    '--title',
+    'Cache misses',
+    '--severity',
+    'P3',
+    '--service',
+    'redis',
+    '--team',
+    'dba',
+    '--as',
+    'gita',
+    '--json',
+  );
+  expect(typo.code).toBe(0);
+  const t = (await h.env.client.workflow.getHandle((JSON.parse(typo.stdout) as { workflowId: string }).workflowId).query(stateQuery))!;
+  expect(t.team).toBe('db');
+  expect(t.timeline.find((e) => e.kind === 'warning')?.text).toBe(
+    'No team "dba" in the policy: routed to team db, the owner of service redis',
+  );
+  expect(await runCli(cliEnv, 'declare', '--title', 'x', '--severity', 'P3', '--service', 'redis', '--team', 'DB!')).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('--team: a team id such as db'),
+  });
+});
+
 test("incidentctl oncall shows each team's on-call; schedule show prints a schedule's shifts on its own clock", async () => {
   const cliEnv = { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue };
   const at = '2026-03-28T12:00:00Z';

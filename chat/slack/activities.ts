@@ -29,6 +29,8 @@ export interface SlackDeps {
   slack: WebClient;
   ledger: ChatLedger;
   slackPolicy: SlackPolicy;
+  /** Each team's own channel (policy teams[].chat.slack), in place of channels.incidents for its incidents. */
+  teamChannels?: Record<string, string>;
   links: ChatLinks;
   /** Slack's pace: at most one message per second per channel. */
   minGapMs?: number;
@@ -241,11 +243,14 @@ export function createSlackActivities(deps: SlackDeps) {
     return undefined;
   };
 
+  /** Where an incident is announced (and threaded when it has no channel of its own): its team's channel, else #incidents. */
+  const incidentsChannel = (v: ChatView) => (v.team && deps.teamChannels?.[v.team]) || deps.slackPolicy.channels.incidents;
+
   const ensureHome = async (scope: string, v: ChatView, problems: string[]): Promise<Home | undefined> => {
     const known = await ledger.get(scope, 'home');
     if (known?.status === 'posted') return { channel: known.channel!, threadTs: known.ts || undefined, own: !known.ts };
     if (known?.status === 'failed') return undefined;
-    const incidents = deps.slackPolicy.channels.incidents;
+    const incidents = incidentsChannel(v);
     if (deps.slackPolicy.channelPerIncident.includes(v.severity)) {
       await ledger.claim(scope, 'home');
       const name = channelName(deps.slackPolicy.channelName, v);
@@ -340,7 +345,8 @@ export function createSlackActivities(deps: SlackDeps) {
 
       // The plan's channels, after the incident's own (shared channels are the busiest): the new incident
       // in #incidents, every page announced in #on-call, status updates and the resolution in #incidents.
-      const { onCall, incidents } = deps.slackPolicy.channels;
+      const { onCall } = deps.slackPolicy.channels;
+      const incidents = incidentsChannel(v);
       const inChannel = home.own ? home.channel : undefined;
       if (home.own)
         await post(scope, 'incidents:new', { channel: incidents }, announcement(v, 'new incident, coordinating', inChannel), problems, {
@@ -358,6 +364,16 @@ export function createSlackActivities(deps: SlackDeps) {
           { what: 'the #on-call announcement', announcement: true },
         );
       }
+      // Who was brought in by hand, announced where pages are, once each.
+      for (const [i, r] of (v.responders ?? []).entries())
+        await post(
+          scope,
+          `responders:${i + 1}`,
+          { channel: onCall },
+          announcement(v, `bringing in ${r.who} (by ${r.by})`, inChannel),
+          problems,
+          { what: 'the #on-call announcement of a responder', announcement: true },
+        );
       for (let n = 1; n <= v.statusUpdates; n++)
         await post(
           scope,

@@ -23,6 +23,7 @@ export const slack: ChatPlatformModule = {
       slack: createSlackClient({ botToken: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL }),
       ledger: new ChatLedger(pool),
       slackPolicy: policy.chat.slack,
+      teamChannels: Object.fromEntries(policy.teams.flatMap((t) => (t.chat?.slack ? [[t.id, t.chat.slack]] : []))),
       links: { temporalUi: temporalUiUrl(config), namespace: config.TEMPORAL_NAMESPACE },
     });
     return { ...activities, close: () => pool.end() };

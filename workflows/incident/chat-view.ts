@@ -38,6 +38,8 @@ export function chatView(m: IncidentModel, workflowId: string, deadlines: Deadli
     workflowId,
     title: state.title,
     service: state.service,
+    ...(state.team ? { team: state.team } : {}),
+    ...(state.responders?.length ? { responders: state.responders.map((r) => ({ who: r.who, by: r.by })) } : {}),
     severity: state.severity,
     status: state.status,
     phase: state.phase,

@@ -12,6 +12,7 @@ export function register(program: Command): void {
     .requiredOption('-s, --severity <P0..P3>', 'P0 critical, P1 high, P2 medium, P3 low')
     .requiredOption('--service <name>', 'affected service')
     .option('--commander <name>', 'incident commander (a contact id from the policy gets pages)')
+    .option('--team <id>', "the owning team, whose escalation policy pages (policies with teams; default: the service's team)")
     .action(async (raw: unknown, command: Command) => {
       const options = parseOptions(declareRequest, raw);
       const g = globals(command);
