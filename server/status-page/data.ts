@@ -162,7 +162,11 @@ export async function statusData(client: Client, policy: ResponsePolicy, taskQue
       return { day: new Date(from).toISOString().slice(0, 10), state: worst(that.map((i) => i.impact)) };
     });
     const current = worst(touching.filter((i) => i.state !== 'resolved').map((i) => i.impact));
-    const until = maintenance.filter((w) => w.components.includes(c.id)).map((w) => w.until).sort().pop();
+    const until = maintenance
+      .filter((w) => w.components.includes(c.id))
+      .map((w) => w.until)
+      .sort()
+      .pop();
     return { id: c.id, name: c.name, state: current, history, ...(until ? { maintenanceUntil: until } : {}) };
   });
   const recentCutoff = nowMs - RESOLVED_LISTED_DAYS * 86_400_000;
