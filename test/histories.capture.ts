@@ -28,6 +28,7 @@ import { signProof } from '../security/identity';
 import { actAs } from '../server/act-as';
 import { exportHistory } from './helpers/history-export';
 import { teamPolicy } from './helpers/teams';
+import { WEEKDAYS } from '../policy/zoned-time';
 import { startMaintenance } from '../client/maintenance';
 import { endMaintenanceSignal } from '../contract';
 import type { Action } from '../contract';
@@ -286,6 +287,67 @@ since('v1.1', 'maintenance-suppressed')('capture: an alert during maintenance', 
     await quiet.handle.result();
     await save('maintenance-suppressed', quiet.handle);
     await env.client.workflow.getHandle(window.workflowId).signal(endMaintenanceSignal, { by: 'ops' });
+  } finally {
+    await worker.stop();
+  }
+});
+
+// Business hours (1.1): a P2 of payments outside its hours tells the on-call without a page; raised to P1 it pages.
+since('v1.1', 'after-hours-raised')('capture: a P2 outside business hours, raised to P1', async () => {
+  const taskQueue = uniqueQueue('capture-hours');
+  const policy = teamPolicy();
+  policy.severities.P2.businessHoursOnly = true;
+  // Payments works one day a week, two days from now: never within its hours while this runs.
+  const day = WEEKDAYS[new Date(Date.now() + 2 * 86_400_000).getUTCDay()]!;
+  policy.teams = policy.teams.map((t) =>
+    t.id === 'payments' ? { ...t, businessHours: { timeZone: 'UTC', hours: [{ days: [day], from: '09:00', to: '17:00' }] } } : t,
+  );
+  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  try {
+    const p2 = await declareIncident(env, taskQueue, { policy, severity: 'P2', service: 'payments-api', title: 'Checkout latency' });
+    await waitFor(() => smtp.mails.find((m) => m.subject.includes(`${p2.state.incidentId} Outside business hours`)), 'the on-call told');
+    await p2.handle.executeUpdate(changeSeverityUpdate, { args: [{ by: 'jon', severity: 'P1', reason: 'checkout failing' }] });
+    await waitFor(async () => ((await p2.handle.query(stateQuery))?.escalationLevel ?? -1) >= 0, 'the page');
+    await p2.handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'jon' }] });
+    await p2.handle.executeUpdate(resolveUpdate, { args: [{ by: 'jon', rootCause: 'a slow gateway', resolution: 'failed over' }] });
+    await p2.handle.result();
+    await save('after-hours-raised', p2.handle);
+  } finally {
+    await worker.stop();
+  }
+});
+
+// Notification rules (1.1): the on-call's own order, SMS at once (outboxed here) and email 2 s later.
+since('v1.1', 'notification-rules-followed')('capture: a page by a person’s notification rules', async () => {
+  const taskQueue = uniqueQueue('capture-rules');
+  const base = testPolicy();
+  const rotation = new Set(base.oncall.rotation);
+  const policy = testPolicy({
+    severities: { ...base.severities, P3: { ...base.severities.P3, channels: ['sms', 'email'] } },
+    contacts: base.contacts.map((c) =>
+      rotation.has(c.id)
+        ? {
+            ...c,
+            notificationRules: [
+              { channel: 'sms', after: '0s' },
+              { channel: 'email', after: '2s' },
+            ],
+          }
+        : c,
+    ),
+  });
+  const worker = await startTestWorker(env, { taskQueue, policy, smtpUrl: smtp.url });
+  try {
+    const p3 = await declareIncident(env, taskQueue, { policy, severity: 'P3', title: 'Certificate expiring' });
+    await waitFor(
+      () => smtp.mails.find((m) => m.subject.includes(`${p3.state.incidentId}:`) && m.subject.includes('(page:')),
+      'the email after the SMS',
+      30_000,
+    );
+    await p3.handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });
+    await p3.handle.executeUpdate(resolveUpdate, { args: [{ by: 'engineer-a', rootCause: 'renewal failed', resolution: 'renewed' }] });
+    await p3.handle.result();
+    await save('notification-rules-followed', p3.handle);
   } finally {
     await worker.stop();
   }

@@ -17,8 +17,10 @@ const workflowBundle = () => bundle;
 test('the saved histories cover every captured flow', () => {
   const flows = new Set(files.map((f) => f.replace(/-v[\d.]+\.json$/, '')));
   expect([...flows].sort()).toEqual([
+    'after-hours-raised',
     'backup-paged',
     'maintenance-suppressed',
+    'notification-rules-followed',
     'p0-upgraded-manual-escalation',
     'p1-continued-as-new',
     'p1-escalated-lifecycle',
@@ -31,11 +33,13 @@ test('the saved histories cover every captured flow', () => {
   // 1.0's seven are never recaptured (docs/versioning.md); later flows come under the tag that brought them.
   expect(files.filter((f) => f.endsWith('-v1.0.json'))).toHaveLength(7);
   expect(files.filter((f) => f.endsWith('-v1.1.json'))).toEqual([
+    'after-hours-raised-v1.1.json',
     'backup-paged-v1.1.json',
     'maintenance-suppressed-v1.1.json',
+    'notification-rules-followed-v1.1.json',
     'team-db-escalated-v1.1.json',
   ]);
-  expect(files).toHaveLength(10);
+  expect(files).toHaveLength(12);
 });
 
 // A change to workflow code that would break running incidents fails here (put it behind a patch).
