@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType, type OnCallAnswer, type Override } from '../contract';
 import type { ResponsePolicy } from '../policy/schema';
 import type { Schedule } from '../policy/teams-schema';
+import type { ShiftOverride } from '../policy/schedules';
 import { noSuchSchedule } from '../policy/teams';
 import type { NewOverride, OnCallStore } from '../store/oncall-store';
 import type { ActivityDeps } from './deps';
@@ -19,6 +20,11 @@ export function createOnCallActivities(deps: ActivityDeps, oncall: OnCallStore) 
     /** Who a team's schedule (from the incident's policy snapshot) has on call at `at`, its overrides on top. */
     async whoIsOnSchedule(input: { schedule: Schedule; at: string }): Promise<OnCallAnswer> {
       return oncall.whoOnSchedule(input.schedule, Date.parse(input.at));
+    },
+
+    /** A schedule's overrides (and accepted swaps) touching a window, oldest first: `schedule show` lays them over the layers. */
+    async scheduleOverrides(input: { schedule: string; from: string; to: string }): Promise<ShiftOverride[]> {
+      return (await oncall.overridesOn([input.schedule], Date.parse(input.from), Date.parse(input.to)))[input.schedule] ?? [];
     },
 
     /** `incidentctl override list|delete`. */

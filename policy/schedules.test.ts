@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parsePolicy } from './load';
-import { layerAt, scheduleAt, scheduleShifts } from './schedules';
+import { layerAt, scheduleAt, scheduleShifts, shiftsWithOverrides } from './schedules';
 import type { Schedule } from './teams-schema';
 
 const example = parsePolicy(JSON.parse(readFileSync(path.join(__dirname, 'examples/three-teams.json'), 'utf8')));
@@ -142,5 +142,54 @@ describe('layers', () => {
     const gap = scheduleAt(s, at('2026-01-05T18:00:00Z'));
     expect(gap).toMatchObject({ layer: 'gap' });
     expect(new Date(gap.to).toISOString()).toBe('2026-01-06T08:00:00.000Z');
+  });
+});
+
+describe('overrides and swaps on top of the layers', () => {
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+  const show = (shifts: { contactId?: string; layer: string; from: number; to: number }[]) =>
+    shifts.map((s) => `${iso(s.from)} → ${iso(s.to)} ${s.contactId ?? '-'} (${s.layer})`);
+  const from = at('2026-03-28T00:00:00Z');
+  const to = at('2026-03-30T00:00:00Z');
+
+  test('an override cuts into a shift; an accepted swap of a whole shift replaces it; the newest covering a moment wins', () => {
+    const overrides = [
+      // ines takes four hours of hugo's Saturday.
+      { contactId: 'ines', from: at('2026-03-28T12:00:00Z'), to: at('2026-03-28T16:00:00Z') },
+      // gita took all of ines's Sunday shift by a swap.
+      { contactId: 'gita', from: at('2026-03-29T08:00:00Z'), to: at('2026-03-30T08:00:00Z') },
+      // Then hugo covers an hour of it: the newer override wins there.
+      { contactId: 'hugo', from: at('2026-03-29T10:00:00Z'), to: at('2026-03-29T11:00:00Z') },
+    ];
+    expect(show(shiftsWithOverrides(schedule('db-primary'), overrides, from, to))).toEqual([
+      '2026-03-28T00:00 → 2026-03-28T09:00 gita (Daily)',
+      '2026-03-28T09:00 → 2026-03-28T12:00 hugo (Daily)',
+      '2026-03-28T12:00 → 2026-03-28T16:00 ines (override)',
+      '2026-03-28T16:00 → 2026-03-29T08:00 hugo (Daily)',
+      '2026-03-29T08:00 → 2026-03-29T10:00 gita (override)',
+      '2026-03-29T10:00 → 2026-03-29T11:00 hugo (override)',
+      '2026-03-29T11:00 → 2026-03-30T00:00 gita (override)',
+    ]);
+  });
+
+  test('every hour agrees with the store’s rule (the newest override covering the hour, else the layers)', () => {
+    const overrides = [
+      { contactId: 'ines', from: at('2026-03-28T05:30:00Z'), to: at('2026-03-29T02:15:00Z') },
+      { contactId: 'hugo', from: at('2026-03-28T20:00:00Z'), to: at('2026-03-28T22:00:00Z') },
+      { contactId: 'gita', from: at('2026-03-27T00:00:00Z'), to: at('2026-03-28T01:00:00Z') }, // starts before the window
+    ];
+    const shifts = shiftsWithOverrides(schedule('db-primary'), overrides, from, to);
+    for (let t = from; t < to; t += HOUR / 4) {
+      const covering = overrides.filter((o) => o.from <= t && t < o.to).pop();
+      const expected = covering?.contactId ?? scheduleAt(schedule('db-primary'), t).contactId;
+      expect(shifts.find((s) => s.from <= t && t < s.to)?.contactId).toBe(expected);
+    }
+    // Contiguous from the first moment to the last.
+    shifts.forEach((s, i) => expect(s.from).toBe(i === 0 ? from : shifts[i - 1]!.to));
+    expect(shifts[shifts.length - 1]!.to).toBe(to);
+  });
+
+  test('no overrides: the layers as they are', () => {
+    expect(shiftsWithOverrides(schedule('db-primary'), [], from, to)).toEqual(scheduleShifts(schedule('db-primary'), from, to));
   });
 });

@@ -135,3 +135,35 @@ export function scheduleShifts(schedule: Schedule, fromMs: number, toMs: number)
   }
   return shifts;
 }
+
+/** Someone on call for a window of a schedule, over whoever its layers have (an override, or an accepted swap). */
+export interface ShiftOverride {
+  contactId: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * The shifts from `fromMs` to `toMs` with overrides on top, as the store answers who is on call: of the
+ * overrides covering a moment, the one listed last (the newest) wins. Their shifts show as layer "override".
+ */
+export function shiftsWithOverrides(schedule: Schedule, overrides: readonly ShiftOverride[], fromMs: number, toMs: number): ScheduleShift[] {
+  const base = scheduleShifts(schedule, fromMs, toMs);
+  const inRange = overrides.filter((o) => o.to > fromMs && o.from < toMs);
+  if (!inRange.length) return base;
+  const cuts = [...new Set([fromMs, toMs, ...base.map((s) => s.from), ...inRange.flatMap((o) => [o.from, o.to])])]
+    .filter((t) => t >= fromMs && t <= toMs)
+    .sort((a, b) => a - b);
+  const shifts: ScheduleShift[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const [from, to] = [cuts[i]!, cuts[i + 1]!];
+    let over: ShiftOverride | undefined;
+    for (const o of inRange) if (o.from <= from && from < o.to) over = o;
+    const under = base.find((s) => s.from <= from && from < s.to)!;
+    const who = over ? { contactId: over.contactId, layer: 'override' } : { contactId: under.contactId, layer: under.layer };
+    const last = shifts[shifts.length - 1];
+    if (last && last.contactId === who.contactId && last.layer === who.layer) last.to = to;
+    else shifts.push({ ...(who.contactId ? { contactId: who.contactId } : {}), layer: who.layer, from, to });
+  }
+  return shifts;
+}

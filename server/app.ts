@@ -12,6 +12,7 @@ import { mapGroup } from './webhook/mapping';
 import { parseWebhookPayload } from './webhook/payload';
 import { registerApiRoutes, type ApiDeps } from './api';
 import { registerCalendarRoutes } from './calendar';
+import type { ShiftOverride } from '../policy/schedules';
 import type { ChatRoutes } from '../chat/platform';
 import { registerAcknowledgeRoutes, type AcknowledgeRoutesDeps } from './acknowledge';
 import { authorized, type WebhookAuth } from './auth';
@@ -44,6 +45,8 @@ export interface AppDeps {
   chat?: ChatRoutes[];
   /** The codec endpoint for the Temporal Web UI and CLI; see registerCodecRoutes. */
   codec?: CodecRoutesDeps;
+  /** Overrides per schedule for the calendar feeds (the store's); without them feeds show the layers alone. */
+  calendarOverrides?: (scheduleIds: string[], fromMs: number, toMs: number) => Promise<Record<string, ShiftOverride[]>>;
   /** The authenticated API for incidentctl; see registerApiRoutes. */
   api?: Omit<ApiDeps, 'client' | 'policy' | 'taskQueue'>;
 }
@@ -241,7 +244,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     publicUrl: deps.acknowledge?.publicUrl,
     ...deps.api,
   });
-  registerCalendarRoutes(app, { policy: deps.policy, identitySecret: deps.api?.identitySecret });
+  registerCalendarRoutes(app, {
+    policy: deps.policy,
+    identitySecret: deps.api?.identitySecret,
+    ...(deps.calendarOverrides ? { overrides: deps.calendarOverrides } : {}),
+  });
   if (deps.codec) registerCodecRoutes(app, deps.codec);
   for (const routes of deps.chat ?? []) routes(app, { client: deps.client, policy: deps.policy, taskQueue: deps.taskQueue });
 

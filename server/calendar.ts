@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import ical from 'ical-generator';
-import { scheduleShifts } from '../policy/schedules';
+import { shiftsWithOverrides, type ShiftOverride } from '../policy/schedules';
 import type { ResponsePolicy } from '../policy/schema';
 
 export type FeedKind = 'person' | 'schedule';
@@ -33,10 +33,18 @@ function parseFeed(secret: string, name: string): { kind: FeedKind; id: string }
   return timingSafeEqual(expected, Buffer.from(given)) ? { kind, id } : undefined;
 }
 
-/** The shifts of one schedule, or of one person on every schedule, as an iCal calendar. */
-export function renderFeed(policy: ResponsePolicy, kind: FeedKind, id: string, nowMs: number): string | undefined {
-  const from = nowMs - BACK_MS;
-  const to = nowMs + AHEAD_MS;
+/** The window a feed shows: a week back, eight weeks ahead. */
+export const feedWindow = (nowMs: number) => ({ from: nowMs - BACK_MS, to: nowMs + AHEAD_MS });
+
+/** The shifts of one schedule, or of one person on every schedule (overrides and swaps on top), as an iCal calendar. */
+export function renderFeed(
+  policy: ResponsePolicy,
+  kind: FeedKind,
+  id: string,
+  nowMs: number,
+  overrides: Record<string, ShiftOverride[]> = {},
+): string | undefined {
+  const { from, to } = feedWindow(nowMs);
   const name = (contactId: string) => policy.contacts.find((c) => c.id === contactId)?.name ?? contactId;
   const schedules = kind === 'schedule' ? policy.schedules.filter((s) => s.id === id) : policy.schedules;
   if (kind === 'schedule' ? !schedules.length : !policy.contacts.some((c) => c.id === id)) return undefined;
@@ -46,23 +54,41 @@ export function renderFeed(policy: ResponsePolicy, kind: FeedKind, id: string, n
     ttl: 3600,
   });
   for (const schedule of schedules)
-    for (const shift of scheduleShifts(schedule, from, to)) {
+    for (const shift of shiftsWithOverrides(schedule, overrides[schedule.id] ?? [], from, to)) {
       if (!shift.contactId || (kind === 'person' && shift.contactId !== id)) continue;
       calendar.createEvent({
         id: `${schedule.id}-${shift.from}-${shift.contactId}@incident-orchestrator`,
         start: new Date(shift.from),
         end: new Date(shift.to),
         summary: kind === 'schedule' ? `On call: ${name(shift.contactId)}` : `On call: ${schedule.name ?? schedule.id}`,
-        description: `${schedule.name ?? schedule.id}, layer ${shift.layer}`,
+        description: `${schedule.name ?? schedule.id}, ${shift.layer === 'override' ? 'an override or swap' : `layer ${shift.layer}`}`,
       });
     }
   return calendar.toString();
 }
 
-export function registerCalendarRoutes(app: FastifyInstance, deps: { policy: ResponsePolicy; identitySecret?: string }): void {
+export function registerCalendarRoutes(
+  app: FastifyInstance,
+  deps: {
+    policy: ResponsePolicy;
+    identitySecret?: string;
+    /** The store's overrides (and accepted swaps) per schedule; without a store, the layers alone. */
+    overrides?: (scheduleIds: string[], fromMs: number, toMs: number) => Promise<Record<string, ShiftOverride[]>>;
+  },
+): void {
   app.get<{ Params: { feed: string } }>('/calendar/:feed', async (request, reply) => {
     const feed = deps.identitySecret ? parseFeed(deps.identitySecret, request.params.feed) : undefined;
-    const body = feed && renderFeed(deps.policy, feed.kind, feed.id, Date.now());
+    const now = Date.now();
+    const { from, to } = feedWindow(now);
+    const overrides =
+      feed && deps.overrides
+        ? await deps.overrides(
+            deps.policy.schedules.map((s) => s.id),
+            from,
+            to,
+          )
+        : {};
+    const body = feed && renderFeed(deps.policy, feed.kind, feed.id, now, overrides);
     // One answer for a bad MAC, an unknown id and feeds off: nothing to learn from trying.
     if (!body) return reply.code(404).header('cache-control', 'no-store').send({ error: 'no such calendar' });
     return reply.header('content-type', 'text/calendar; charset=utf-8').header('cache-control', 'private, max-age=300').send(body);

@@ -12,6 +12,7 @@ import { TokenStore } from '../security/identity';
 import { createSmtpMailer } from '../adapters/mailer';
 import { InboxStore } from '../store/inbox-store';
 import { SubscriberStore } from '../store/subscribers';
+import { OnCallStore } from '../store/oncall-store';
 import type { ChatRoutes } from '../chat/platform';
 import { CHAT_PLATFORM_MODULES } from '../chat/registry';
 import { buildApp } from './app';
@@ -81,6 +82,7 @@ export async function startHttpServer(
     : undefined;
   pool?.on('error', () => undefined); // a lost idle session is replaced on next use
   const tokens = pool && new TokenStore(pool);
+  const oncall = pool && new OnCallStore(pool);
   // Confirmation emails of status page subscriptions go from here; updates go from the workers, through the ledger.
   const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const app = buildApp({
@@ -100,6 +102,7 @@ export async function startHttpServer(
     subscriptions: { store: pool && new SubscriberStore(pool), mailer },
     chat: chatRoutes(config, pool, approvalKey),
     storeMetrics: pool && createStoreMetrics(pool),
+    ...(oncall ? { calendarOverrides: oncall.overridesOn.bind(oncall) } : {}),
     metricsToken: config.METRICS_TOKEN,
     codec: { codec: codec.payloadCodecs![0]!, token: config.CODEC_TOKEN, uiOrigins: uiOrigins(config) },
     logger: { level: config.LOG_LEVEL },

@@ -1,7 +1,7 @@
 import type { OnCallAnswer, Override } from '../contract';
 import type { Pool } from 'pg';
 import { onCallAt } from '../policy/oncall';
-import { scheduleAt } from '../policy/schedules';
+import { scheduleAt, type ShiftOverride } from '../policy/schedules';
 import { NOBODY, type ResponsePolicy } from '../policy/schema';
 import type { Schedule } from '../policy/teams-schema';
 
@@ -59,6 +59,21 @@ export class OnCallStore {
       [input.contactId, input.from, input.to, input.by, input.requestId, input.schedule ?? ''],
     );
     return toOverride(rows[0]!);
+  }
+
+  /**
+   * Each schedule's overrides that touch a window, oldest first (the newest covering a moment wins, as in
+   * `whoOnSchedule`): what `schedule show` and the calendar feeds lay over the layers.
+   */
+  async overridesOn(scheduleIds: string[], fromMs: number, toMs: number): Promise<Record<string, ShiftOverride[]>> {
+    const { rows } = await this.pool.query<{ schedule_id: string; contact_id: string; starts_at: Date; ends_at: Date }>(
+      `SELECT schedule_id, contact_id, starts_at, ends_at FROM oncall_overrides
+        WHERE schedule_id = ANY($1) AND ends_at > $2 AND starts_at < $3 ORDER BY created_at, id`,
+      [scheduleIds, new Date(fromMs), new Date(toMs)],
+    );
+    const by: Record<string, ShiftOverride[]> = {};
+    for (const r of rows) (by[r.schedule_id] ??= []).push({ contactId: r.contact_id, from: r.starts_at.getTime(), to: r.ends_at.getTime() });
+    return by;
   }
 
   /** Overrides in force at `atMs` or later, soonest first. */

@@ -11,7 +11,8 @@ import { useIncidentHarness } from './helpers/harness';
 import { teamPolicy } from './helpers/teams';
 
 const policy = teamPolicy();
-const h = useIncidentHarness({ name: 'calendar', policy });
+// Its overrides would change who every db-primary incident pages: a store of its own.
+const h = useIncidentHarness({ name: 'calendar', policy, isolatedStore: true });
 let api: TestApi;
 beforeAll(async () => {
   api = await startTestApi(h.env, h.taskQueue, policy);
@@ -62,4 +63,49 @@ test("a person's feed holds only their shifts, on every schedule; a forged or un
     code: 2,
     stderr: expect.stringContaining('INCIDENT_TOKEN'),
   });
+});
+
+test('an override shows in the feeds and in schedule show, over the rotation', async () => {
+  const env = await api.as('hugo');
+  const hour = 3_600_000;
+  const from = new Date(Math.ceil(Date.now() / hour) * hour + 24 * hour);
+  const to = new Date(from.getTime() + 2 * hour);
+  const added = await runCli(
+    env,
+    'override',
+    '--schedule',
+    'db-primary',
+    '--user',
+    'ines',
+    '--from',
+    from.toISOString(),
+    '--to',
+    to.toISOString(),
+  );
+  expect(added.code).toBe(0);
+  const { url } = JSON.parse((await runCli(env, 'calendar', '--schedule', 'db-primary', '--json')).stdout) as { url: string };
+  const got = events(await (await fetch(url)).text());
+  expect(got).toContainEqual({ summary: 'On call: Inês Costa', start: from.getTime(), end: to.getTime() });
+  // ines's own feed has it too.
+  const mine = JSON.parse((await runCli(await api.as('ines'), 'calendar', '--json')).stdout) as { url: string };
+  expect(events(await (await fetch(mine.url)).text())).toContainEqual({
+    summary: 'On call: Databases: primary',
+    start: from.getTime(),
+    end: to.getTime(),
+  });
+
+  const shown = await runCli(
+    { TEMPORAL_ADDRESS: h.env.address, TASK_QUEUE: h.taskQueue },
+    'schedule',
+    'show',
+    'db-primary',
+    '--from',
+    from.toISOString(),
+    '--to',
+    to.toISOString(),
+    '--json',
+  );
+  expect((JSON.parse(shown.stdout) as { shifts: unknown[] }).shifts).toEqual([
+    { contactId: 'ines', layer: 'override', from: from.toISOString(), to: to.toISOString() },
+  ]);
 });

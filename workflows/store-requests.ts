@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, getExternalWorkflowHandle, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { ResponsePolicy } from '../policy/schema';
-import { scheduleShifts } from '../policy/schedules';
+import { shiftsWithOverrides } from '../policy/schedules';
 import { noSuchSchedule, noSuchTeam } from '../policy/teams';
 import type { createActivities } from '../activities';
 import type {
@@ -155,7 +155,9 @@ export async function scheduleWorkflow(request: ScheduleRequest): Promise<Schedu
   const policy = await acts.currentPolicy();
   const schedule = policy.schedules.find((s) => s.id === request.schedule);
   if (!schedule) throw ApplicationFailure.nonRetryable(noSuchSchedule(policy, request.schedule), ErrorType.InvalidInput);
-  const shifts = scheduleShifts(schedule, Date.parse(request.from), Date.parse(request.to));
+  // Overrides and accepted swaps on top, as pages see them.
+  const overrides = await acts.scheduleOverrides({ schedule: schedule.id, from: request.from, to: request.to });
+  const shifts = shiftsWithOverrides(schedule, overrides, Date.parse(request.from), Date.parse(request.to));
   return {
     schedule: schedule.id,
     name: schedule.name ?? schedule.id,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { OnCallStore } from '../../store/oncall-store';
 import { newToken, tokenHash, TokenStore } from '../../security/identity';
 import type { ResponsePolicy } from '../../policy/schema';
 import { TEST_IDENTITY_SECRET, type TestEnv } from './harness';
@@ -17,7 +18,11 @@ export interface TestApi {
  */
 export async function startTestApi(env: TestEnv, taskQueue: string, policy: ResponsePolicy): Promise<TestApi> {
   const tokens = new TokenStore(env.pool);
-  const web = await startWebhook(env.client, taskQueue, policy, 5000, undefined, { api: { tokens, identitySecret: TEST_IDENTITY_SECRET } });
+  const oncall = new OnCallStore(env.pool);
+  const web = await startWebhook(env.client, taskQueue, policy, 5000, undefined, {
+    api: { tokens, identitySecret: TEST_IDENTITY_SECRET },
+    calendarOverrides: oncall.overridesOn.bind(oncall),
+  });
   return {
     web,
     async as(person) {
