@@ -147,7 +147,12 @@ export interface ShiftOverride {
  * The shifts from `fromMs` to `toMs` with overrides on top, as the store answers who is on call: of the
  * overrides covering a moment, the one listed last (the newest) wins. Their shifts show as layer "override".
  */
-export function shiftsWithOverrides(schedule: Schedule, overrides: readonly ShiftOverride[], fromMs: number, toMs: number): ScheduleShift[] {
+export function shiftsWithOverrides(
+  schedule: Schedule,
+  overrides: readonly ShiftOverride[],
+  fromMs: number,
+  toMs: number,
+): ScheduleShift[] {
   const base = scheduleShifts(schedule, fromMs, toMs);
   const inRange = overrides.filter((o) => o.to > fromMs && o.from < toMs);
   if (!inRange.length) return base;

@@ -72,7 +72,8 @@ export class OnCallStore {
       [scheduleIds, new Date(fromMs), new Date(toMs)],
     );
     const by: Record<string, ShiftOverride[]> = {};
-    for (const r of rows) (by[r.schedule_id] ??= []).push({ contactId: r.contact_id, from: r.starts_at.getTime(), to: r.ends_at.getTime() });
+    for (const r of rows)
+      (by[r.schedule_id] ??= []).push({ contactId: r.contact_id, from: r.starts_at.getTime(), to: r.ends_at.getTime() });
     return by;
   }
 
