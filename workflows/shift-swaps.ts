@@ -3,21 +3,14 @@
  * accepted swap is an override (written with the answer) and both people are told; a declined or
  * cancelled one tells the other. Each mail has its own message key, so a retried send is one mail.
  */
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { ErrorType, type ShiftSwap, type SwapRequest } from '../contract';
+import type { ShiftSwap, SwapRequest } from '../contract';
+import { storeRequestOptions } from './store-requests';
 import { verifiedActor, type VerifyActivity } from './identity';
 import { nowIso } from './clock';
 
-const options: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '500ms',
-    maximumInterval: '10s',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: [ErrorType.NotFound, ErrorType.InvalidInput, ErrorType.Forbidden],
-  },
-};
+const options = storeRequestOptions;
 const acts = proxyActivities<ReturnType<typeof createActivities>>(options);
 
 const DECISIONS = { accept: 'accepted', decline: 'declined', cancel: 'cancelled' } as const;

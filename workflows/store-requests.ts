@@ -38,15 +38,17 @@ import { verifiedActor, type VerifyActivity } from './identity';
 import { nowIso } from './clock';
 
 type Activities = ReturnType<typeof createActivities>;
-const options: ActivityOptions = {
+/** Store requests' activities: a few quick retries; what the caller got wrong is final. */
+export const storeRequestOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: {
     initialInterval: '500ms',
     maximumInterval: '10s',
     maximumAttempts: 10,
-    nonRetryableErrorTypes: [ErrorType.NotFound, ErrorType.InvalidInput, ErrorType.DeliveryRejected],
+    nonRetryableErrorTypes: [ErrorType.NotFound, ErrorType.InvalidInput, ErrorType.DeliveryRejected, ErrorType.Forbidden],
   },
 };
+const options = storeRequestOptions;
 const acts = proxyActivities<Activities>(options);
 
 /**

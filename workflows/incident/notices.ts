@@ -95,7 +95,7 @@ const handlers: Handlers = {
     await sendToTargets(fx, fx.m.policy.notify.budgetBreach, {
       dedupPrefix: dedupKeys.breach(n.key),
       kind: 'notification',
-      message: message(fx, 'after-hours', n.text),
+      message: message(fx, 'breach', n.text),
       label: 'SLA breach',
     });
   },
