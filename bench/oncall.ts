@@ -87,7 +87,7 @@ function main() {
     const r = i % (ROUTES + 20);
     return r % 2 ? { alertname: `Svc${r}Down`, env: 'prod' } : { job: `job-${r}`, team: `t${r % 7}`, alertname: 'X' };
   });
-  const compiled = compileRoutes(policy.routes);
+  const compiled = compileRoutes(policy);
   const router = time(() => alerts.reduce((n, labels) => n + (routeAlert(policy, labels, compiled).via === 'default' ? 0 : 1), 0));
   const plain = routes.map((r) => r.service);
   const routeFloor = time(() =>

@@ -359,7 +359,10 @@ export const policySchema = z
 
 /** Every reference between teams, services, schedules, escalation policies and routes names something that exists. */
 function checkTeams(
-  policy: z.infer<z.ZodObject<typeof teamsFields>> & { statusPage: { components: { id: string }[] } },
+  policy: z.infer<z.ZodObject<typeof teamsFields>> & {
+    statusPage: { components: { id: string }[] };
+    runbooks?: { definitions: { id: string }[] };
+  },
   contacts: Set<string>,
   checkTarget: (t: string, path: (string | number)[]) => void,
   ctx: z.RefinementCtx,
@@ -393,10 +396,12 @@ function checkTeams(
     t.members.forEach((id, j) => known(contacts, 'contact', id, ['teams', i, 'members', j]));
   });
   const components = new Set(policy.statusPage.components.map((c) => c.id));
+  const runbookIds = new Set((policy.runbooks?.definitions ?? []).map((d) => d.id));
   policy.services.forEach((s, i) => {
     known(teams, 'team', s.team, ['services', i, 'team']);
     if (s.component) known(components, 'status page component', s.component, ['services', i, 'component']);
     if (s.escalationPolicy) known(eps, 'escalation policy', s.escalationPolicy, ['services', i, 'escalationPolicy']);
+    s.runbooks?.forEach((id, j) => known(runbookIds, 'runbook', id, ['services', i, 'runbooks', j]));
   });
   policy.escalationPolicies.forEach((ep, i) => {
     for (const during of ['business-hours', 'outside-business-hours'] as const)

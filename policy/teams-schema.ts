@@ -103,17 +103,6 @@ export const teamSchema = z.object({
 });
 export type Team = z.infer<typeof teamSchema>;
 
-export const serviceSchema = z.object({
-  id: z.string().min(1).max(100),
-  name: z.string().min(1).optional(),
-  team: slug('team'),
-  /** Defaults to its team's. */
-  escalationPolicy: slug('escalation policy').optional(),
-  /** The status page component customers know it by (statusPage.components[].id). */
-  component: z.string().min(1).optional(),
-});
-export type Service = z.infer<typeof serviceSchema>;
-
 const matcher = z
   .string()
   .regex(MATCHER_PATTERN, 'a matcher such as team="db", alertname=~"Postgres.*" or env!="staging"')
@@ -128,6 +117,21 @@ const matcher = z
       return false;
     }
   }, 'the regular expression does not compile');
+
+export const serviceSchema = z.object({
+  id: z.string().min(1).max(100),
+  name: z.string().min(1).optional(),
+  team: slug('team'),
+  /** Defaults to its team's. */
+  escalationPolicy: slug('escalation policy').optional(),
+  /** The status page component customers know it by (statusPage.components[].id). */
+  component: z.string().min(1).optional(),
+  /** The alert labels that identify it (all must hold), tried after the policy's routes. */
+  matchers: z.array(matcher).min(1).optional(),
+  /** Runbooks (runbooks.definitions[].id) attached to every incident of the service, beside those their own match rules attach. */
+  runbooks: z.array(z.string().min(1)).optional(),
+});
+export type Service = z.infer<typeof serviceSchema>;
 
 export const routeSchema = z.object({
   /** All must hold (an empty list matches every alert). */

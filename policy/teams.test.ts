@@ -57,6 +57,40 @@ describe('routing an alert to a service and its team', () => {
     expect(routeAlert(example, { job: 'frontend' })).toMatchObject({ service: 'web', team: 'platform', via: 'route 4' });
   });
 
+  test("a service's own matchers identify it after the routes", () => {
+    const own = parsePolicy({
+      ...exampleJson,
+      services: (exampleJson.services as { id: string }[]).map((s) =>
+        s.id === 'redis' ? { ...s, matchers: ['alertname=~"Redis.*"', 'env!="staging"'] } : s,
+      ),
+    });
+    expect(routeAlert(own, { alertname: 'RedisMemoryHigh', env: 'prod' })).toMatchObject({
+      service: 'redis',
+      team: 'db',
+      via: 'labels of service redis',
+    });
+    expect(routeAlert(own, { alertname: 'RedisMemoryHigh', env: 'staging' })).toMatchObject({ via: 'default' });
+    // The policy's routes come first: a Postgres alert still goes by route 1.
+    expect(routeAlert(own, { alertname: 'PostgresDown' })).toMatchObject({ via: 'route 1' });
+    expect(problemsOf((p) => ((p.services as { matchers?: string[] }[])[0]!.matchers = ['team=db']))).toContain('a matcher such as');
+  });
+
+  test("a service's runbooks attach to each of its incidents; an unknown runbook is refused", () => {
+    const withRunbooks = parsePolicy({
+      ...exampleJson,
+      services: (exampleJson.services as { id: string }[]).map((s) => (s.id === 'redis' ? { ...s, runbooks: ['redis-memory-full'] } : s)),
+    });
+    const always = (service: string, team: string) =>
+      incidentPolicy(withRunbooks, { team, service })
+        .runbooks!.definitions.filter((d) => d.match.always)
+        .map((d) => d.id);
+    expect(always('redis', 'db')).toContain('redis-memory-full');
+    expect(always('postgres', 'db')).not.toContain('redis-memory-full');
+    expect(problemsOf((p) => ((p.services as { runbooks?: string[] }[])[0]!.runbooks = ['reboot-the-world']))).toContain(
+      'unknown runbook "reboot-the-world"',
+    );
+  });
+
   test('an alert of no known service goes to the default service team, and says so', () => {
     const routed = routeAlert(example, { alertname: 'DiskFull', service: 'billing-batch' });
     expect(routed).toEqual({
@@ -74,7 +108,7 @@ describe('routing an alert to a service and its team', () => {
     expect(matches(parseMatcher('env!="staging"'), {})).toBe(true);
     expect(matches(parseMatcher('env=""'), {})).toBe(true);
     expect(matches(parseMatcher('msg="say \\"hi\\""'), { msg: 'say "hi"' })).toBe(true);
-    expect(compileRoutes(example.routes).map((r) => r.service)).toEqual(['postgres', 'redis', 'payments-api', 'web']);
+    expect(compileRoutes(example).map((r) => r.service)).toEqual(['postgres', 'redis', 'payments-api', 'web']);
   });
 
   test('a declared service is checked against the policy', () => {

@@ -133,7 +133,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   // Routes parsed once: every alert group goes through them.
-  const routes = compileRoutes(deps.policy.routes);
+  const routes = compileRoutes(deps.policy);
   // The abort cancels the gRPC call and its retries, so a timed-out request leaves nothing running;
   // the race is a backstop that bounds the answer time regardless.
   const temporalCall = <T>(fn: () => Promise<T>, ms = deadlineMs) =>

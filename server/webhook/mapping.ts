@@ -50,7 +50,7 @@ export function mapGroup(
   payload: WebhookPayload,
   policy: ResponsePolicy,
   receivedAt: string,
-  routes: CompiledRoute[] = compileRoutes(policy.routes),
+  routes: CompiledRoute[] = compileRoutes(policy),
 ): GroupIngest {
   const first = payload.alerts[0]!;
   const labels = { ...first.labels, ...payload.commonLabels };
