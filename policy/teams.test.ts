@@ -82,7 +82,7 @@ describe('routing an alert to a service and its team', () => {
     });
     const always = (service: string, team: string) =>
       incidentPolicy(withRunbooks, { team, service })
-        .runbooks!.definitions.filter((d) => d.match.always)
+        .runbooks.definitions.filter((d) => d.match.always)
         .map((d) => d.id);
     expect(always('redis', 'db')).toContain('redis-memory-full');
     expect(always('postgres', 'db')).not.toContain('redis-memory-full');
