@@ -55,6 +55,13 @@ export function createIncidentActivities(deps: ActivityDeps, oncall: OnCallStore
     if (!deps.identitySecret) return { problem: 'this worker checks no proofs of identity (IDENTITY_SECRET is not set)' };
     const problem = proofProblem(deps.identitySecret, input.proof, input);
     if (problem) return { problem };
+    // An integration (the HTTP server checked its key) may acknowledge, as itself: the name it signed.
+    if (input.proof.person.startsWith('integration:')) {
+      const by = (input.args as { by?: unknown }).by;
+      if (input.proof.via !== 'integration' || input.action !== 'acknowledge' || typeof by !== 'string')
+        return { problem: 'an integration may only acknowledge' };
+      return { person: input.proof.person, name: by, via: 'integration' };
+    }
     const contact = deps.policy.contacts.find((c) => c.id === input.proof.person);
     if (!contact) return { problem: `${input.proof.person} is not a contact in the policy` };
     return { person: contact.id, name: contact.name, via: input.proof.via };

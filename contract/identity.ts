@@ -4,8 +4,11 @@
  * Twilio-signed SMS, a signed chat request), signs a proof of the action; the workflow has a worker
  * check that proof (the secret stays out of histories) before it changes anything.
  */
-/** How an action's person was verified; `unverified` is `--as` over a direct Temporal connection. */
-export const VERIFICATIONS = ['token', 'ack-link', 'sms', 'chat', 'unverified'] as const;
+/**
+ * How an action's person was verified; `unverified` is `--as` over a direct Temporal connection;
+ * `integration` is a monitor's key (an Events API acknowledgement), not a person.
+ */
+export const VERIFICATIONS = ['token', 'ack-link', 'sms', 'chat', 'integration', 'unverified'] as const;
 export type Verification = (typeof VERIFICATIONS)[number];
 export type VerifiedBy = Exclude<Verification, 'unverified'>;
 

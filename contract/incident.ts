@@ -341,6 +341,8 @@ export interface AlertBatch {
   notes: string[];
   receivedAt: string;
   groupStatus: 'firing' | 'resolved';
+  /** Who sent it, on the timeline ("integration grafana"); absent: Alertmanager. */
+  from?: string;
 }
 
 /** Alerts starting or joining an incident; the webhook sends it with signalWithStart. */

@@ -12,3 +12,4 @@ export * from './chat';
 export * from './channels';
 export * from './maintenance';
 export * from './schedules';
+export * from './integrations';

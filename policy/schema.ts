@@ -278,6 +278,14 @@ export const policySchema = z
         digestRecipients: ['role:engineering-lead'],
       }),
     /** How Alertmanager alerts become incidents. */
+    /** Integrations' events (the Events API v2): `payload.severity` → incident severity. */
+    integrations: z
+      .object({
+        severityMap: z
+          .object({ critical: SEVERITY, error: SEVERITY, warning: SEVERITY, info: SEVERITY })
+          .default({ critical: 'P1', error: 'P2', warning: 'P3', info: 'P3' }),
+      })
+      .default({ severityMap: { critical: 'P1', error: 'P2', warning: 'P3', info: 'P3' } }),
     alertmanager: z
       .object({
         /** `severity` label value -> incident severity; a `priority: P0..P3` label is taken as it is. */

@@ -21,6 +21,8 @@ import { feedName } from './calendar';
 import { noSuchSchedule, noSuchTeam } from '../policy/teams';
 import { RateLimit } from './rate-limit';
 import { adminIds, isAdmin } from '../policy/admins';
+import type { IntegrationStore } from '../store/integration-store';
+import { integrationRequest } from '../client/integrations';
 import { IncidentError, FAILURES } from '../client/failures';
 import { findIncident, readState, runStoreWorkflow } from '../client/temporal';
 
@@ -31,6 +33,8 @@ export interface ApiDeps {
   tokens?: TokenStore;
   /** What was sent or kept, for `incidentctl inbox` (from the same store). */
   inbox?: InboxStore;
+  /** Integrations and their keys (`incidentctl integration`), admins only. */
+  integrations?: IntegrationStore;
   /** Absent: the API is off (a worker could not check what it signs). */
   identitySecret?: string;
   /** Signs approvals for runbook hosts (APPROVAL_SIGNING_KEY); without it hosts refuse gated steps. */
@@ -326,6 +330,44 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       if (!revoked)
         return fail(reply, new IncidentError(`no token ${request.params.tokenId}${admin ? '' : ` of ${person.id}`}`, ErrorType.NotFound));
       return revoked;
+    });
+
+    // Integrations (monitors with a key of their own): admins only; the key is shown once, to whoever made it.
+    const integrationsOf = (person: Person) => {
+      if (!isAdmin(deps.policy, person.id)) throw forbidden(person, 'managing integrations');
+      if (!deps.integrations) throw new IncidentError('integrations need the store (DATABASE_URL)', ErrorType.NotFound);
+      return deps.integrations;
+    };
+    scope.get('/api/v1/integrations', async (request, reply) => {
+      try {
+        return await integrationsOf(who(request)).list();
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+    scope.post<{ Body: unknown }>('/api/v1/integrations', async (request, reply) => {
+      const person = who(request);
+      try {
+        const store = integrationsOf(person);
+        const asked = parsed(integrationRequest, request.body);
+        const services = deps.policy.services.map((s) => s.id);
+        if (services.length && !services.includes(asked.service))
+          throw new IncidentError(`service: no service "${asked.service}"; services: ${services.join(', ')}`, ErrorType.InvalidInput);
+        const created = await store.create({ ...asked, createdBy: `${person.id} (token ${person.tokenId})` });
+        const base = (deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '');
+        return { ...created, url: `${base}/v2/enqueue` };
+      } catch (error) {
+        return fail(reply, error);
+      }
+    });
+    scope.delete<{ Params: { id: string } }>('/api/v1/integrations/:id', async (request, reply) => {
+      try {
+        const revoked = await integrationsOf(who(request)).revoke(request.params.id);
+        if (!revoked) throw new IncidentError(`no integration ${request.params.id}; see incidentctl integration list`, ErrorType.NotFound);
+        return revoked;
+      } catch (error) {
+        return fail(reply, error);
+      }
     });
 
     // The first admin: the one-time code the server wrote on its own machine, for a person the policy names admin.

@@ -5,11 +5,10 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { pageRegistry } from '../activities/metrics';
 import type { ResponsePolicy } from '../policy/schema';
-import { ingestGroup, ingestHeartbeat } from './webhook/ingest';
-import { durationMs } from '../policy/duration';
 import { compileRoutes } from '../policy/teams';
-import { mapGroup } from './webhook/mapping';
-import { parseWebhookPayload } from './webhook/payload';
+import { INTAKE_SOURCES } from './intake/registry';
+import type { IntakeContext } from './intake/source';
+import type { IntegrationStore } from '../store/integration-store';
 import { registerApiRoutes, type ApiDeps } from './api';
 import { registerCalendarRoutes } from './calendar';
 import type { ShiftOverride } from '../policy/schedules';
@@ -47,6 +46,8 @@ export interface AppDeps {
   codec?: CodecRoutesDeps;
   /** Overrides per schedule for the calendar feeds (the store's); without them feeds show the layers alone. */
   calendarOverrides?: (scheduleIds: string[], fromMs: number, toMs: number) => Promise<Record<string, ShiftOverride[]>>;
+  /** Integrations and their keys (the Events API); without them /v2/enqueue answers 503. */
+  integrations?: IntegrationStore;
   /** The authenticated API for incidentctl; see registerApiRoutes. */
   api?: Omit<ApiDeps, 'client' | 'policy' | 'taskQueue'>;
 }
@@ -281,79 +282,39 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   });
 
-  void app.register((scope, _opts, next) => {
-    // Alertmanager always sends JSON; parse any content type as JSON rather than answer 415 to it.
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-      metrics.bodiesParsed.inc({ route: '/alertmanager' });
-      try {
-        done(null, JSON.parse(body as string));
-      } catch (error) {
-        done(
-          Object.assign(new Error(`malformed JSON: ${(error as Error).message}`), { statusCode: 400, code: 'MALFORMED_JSON' }),
-          undefined,
-        );
+  // Monitors raising incidents: each intake source's routes (intake/registry.ts).
+  const intake: IntakeContext = {
+    client: deps.client,
+    taskQueue: deps.taskQueue,
+    policy: deps.policy,
+    routes,
+    metrics,
+    auth: deps.auth,
+    bodyLimit,
+    ...(deps.integrations ? { integrations: deps.integrations } : {}),
+    ...(deps.api?.identitySecret ? { identitySecret: deps.api.identitySecret } : {}),
+    async intoTemporal(reply, what, fn) {
+      if (!(await breaker.allow())) {
+        await reply.code(503).header('retry-after', '1').send({ error: 'Temporal is unavailable; retry' });
+        return undefined;
       }
-    });
-    scope.post(
-      '/alertmanager',
-      {
-        bodyLimit,
-        // Credentials before a byte of the body is read: a stranger's post costs no parsing and no memory.
-        onRequest: (request, reply, done) => {
-          if (authorized(deps.auth, request.headers.authorization)) return done();
-          // Closing the connection spares reading (and discarding) the rest of the body.
-          void reply
-            .code(401)
-            .header('connection', 'close')
-            .header('www-authenticate', deps.auth.kind === 'basic' ? 'Basic' : 'Bearer')
-            .send({ error: 'missing or bad credentials' });
-        },
-      },
-      async (request, reply) => {
-        const stop = metrics.latency.startTimer({ route: '/alertmanager' });
-        try {
-          const parsed = parseWebhookPayload(request.body);
-          if (!parsed.ok) return await reply.code(400).send({ error: 'invalid Alertmanager payload', issues: parsed.errors });
-          const { payload } = parsed;
-          for (const alert of payload.alerts) metrics.alerts.inc({ status: alert.status });
-          const group = mapGroup(payload, deps.policy, new Date().toISOString(), routes);
-          const watchdog = deps.policy.alertmanager.watchdog;
-          const heartbeat =
-            watchdog &&
-            payload.alerts.every((a) => a.labels.alertname === watchdog.alertname) &&
-            payload.alerts.some((a) => a.status === 'firing');
-          if (!(await breaker.allow()))
-            return await reply.code(503).header('retry-after', '1').send({ error: 'Temporal is unavailable; retry' });
-          try {
-            const outcome = await temporalCall(() =>
-              heartbeat
-                ? ingestHeartbeat(
-                    deps.client,
-                    deps.taskQueue,
-                    { alertname: watchdog.alertname, silentAfterMs: durationMs(watchdog.silentAfter), severity: watchdog.severity },
-                    group.batch.receivedAt,
-                  )
-                : ingestGroup(deps.client, deps.taskQueue, group),
-            );
-            metrics.temporalUp.set(1);
-            metrics.incidents.inc({ outcome });
-            return { status: 'accepted', outcome, workflowId: group.workflowId, alerts: payload.alerts.length };
-          } catch (error) {
-            metrics.temporalUp.set(0);
-            breaker.failed();
-            request.log.warn({ err: error }, 'Temporal did not accept the alerts');
-            return await reply
-              .code(503)
-              .header('retry-after', '1')
-              .send({ error: `Temporal did not accept the alerts: ${(error as Error).message}` });
-          }
-        } finally {
-          stop();
-        }
-      },
-    );
-    next();
-  });
+      try {
+        const result = await temporalCall(fn);
+        metrics.temporalUp.set(1);
+        return result;
+      } catch (error) {
+        metrics.temporalUp.set(0);
+        breaker.failed();
+        reply.log.warn({ err: error }, `Temporal did not accept ${what}`);
+        await reply
+          .code(503)
+          .header('retry-after', '1')
+          .send({ error: `Temporal did not accept ${what}: ${(error as Error).message}` });
+        return undefined;
+      }
+    },
+  };
+  for (const source of Object.values(INTAKE_SOURCES)) source.register(app, intake);
 
   return app;
 }

@@ -13,6 +13,7 @@ import { createSmtpMailer } from '../adapters/mailer';
 import { InboxStore } from '../store/inbox-store';
 import { SubscriberStore } from '../store/subscribers';
 import { OnCallStore } from '../store/oncall-store';
+import { IntegrationStore } from '../store/integration-store';
 import type { ChatRoutes } from '../chat/platform';
 import { CHAT_PLATFORM_MODULES } from '../chat/registry';
 import { buildApp } from './app';
@@ -83,6 +84,7 @@ export async function startHttpServer(
   pool?.on('error', () => undefined); // a lost idle session is replaced on next use
   const tokens = pool && new TokenStore(pool);
   const oncall = pool && new OnCallStore(pool);
+  const integrations = pool && new IntegrationStore(pool);
   // Confirmation emails of status page subscriptions go from here; updates go from the workers, through the ledger.
   const mailer = config.SMTP_URL ? createSmtpMailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const app = buildApp({
@@ -98,7 +100,8 @@ export async function startHttpServer(
       publicUrl: publicUrl(config),
       identitySecret: config.IDENTITY_SECRET,
     },
-    api: { tokens, inbox: pool && new InboxStore(pool), identitySecret: config.IDENTITY_SECRET, approvalKey },
+    api: { tokens, inbox: pool && new InboxStore(pool), integrations, identitySecret: config.IDENTITY_SECRET, approvalKey },
+    ...(integrations ? { integrations } : {}),
     subscriptions: { store: pool && new SubscriberStore(pool), mailer },
     chat: chatRoutes(config, pool, approvalKey),
     storeMetrics: pool && createStoreMetrics(pool),

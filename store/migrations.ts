@@ -301,6 +301,25 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE INDEX IF NOT EXISTS shift_swaps_window ON shift_swaps (ends_at);
     `,
   },
+  {
+    version: 14,
+    name: 'integrations',
+    sql: `
+      CREATE TABLE IF NOT EXISTS integrations (
+        id              text PRIMARY KEY,
+        name            text NOT NULL,
+        kind            text NOT NULL,
+        service         text NOT NULL,
+        -- sha256 of the key: the key itself is shown once, to whoever made it.
+        key_hash        text UNIQUE NOT NULL,
+        rate_per_minute int NOT NULL CHECK (rate_per_minute > 0),
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        created_by      text NOT NULL,
+        last_event_at   timestamptz,
+        revoked_at      timestamptz
+      );
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

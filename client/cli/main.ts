@@ -35,6 +35,7 @@ import * as severity from './commands/severity';
 import * as show from './commands/show';
 import * as update from './commands/update';
 import * as token from './commands/token';
+import * as integration from './commands/integration';
 import * as inbox from './commands/inbox';
 
 export function buildProgram(io: CliIo): Command {
@@ -80,6 +81,7 @@ export function buildProgram(io: CliIo): Command {
     approve,
     reject,
     token,
+    integration,
   ]) {
     command.register(program);
   }

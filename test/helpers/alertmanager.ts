@@ -14,7 +14,19 @@ export interface RunningAlertmanager {
 }
 
 /** The real Prometheus Alertmanager (Debian package), with a webhook receiver pointing at `webhookUrl`. */
-export async function startAlertmanager(webhookUrl: string, token: string): Promise<RunningAlertmanager> {
+export function startAlertmanager(webhookUrl: string, token: string): Promise<RunningAlertmanager> {
+  return startAlertmanagerWith(`
+    webhook_configs:
+      - url: ${webhookUrl}
+        send_resolved: true
+        max_alerts: 50
+        http_config:
+          authorization:
+            credentials: ${token}`);
+}
+
+/** The real Alertmanager with its receiver's configuration as given (YAML under `- name: incidents`, indented 4). */
+export async function startAlertmanagerWith(receiver: string): Promise<RunningAlertmanager> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'alertmanager-'));
   const config = `
 route:
@@ -24,14 +36,7 @@ route:
   group_interval: 1s
   repeat_interval: 1h
 receivers:
-  - name: incidents
-    webhook_configs:
-      - url: ${webhookUrl}
-        send_resolved: true
-        max_alerts: 50
-        http_config:
-          authorization:
-            credentials: ${token}
+  - name: incidents${receiver}
 `;
   writeFileSync(path.join(dir, 'am.yml'), config);
   const port = await freePort();

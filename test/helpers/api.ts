@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OnCallStore } from '../../store/oncall-store';
+import { IntegrationStore } from '../../store/integration-store';
 import { newToken, tokenHash, TokenStore } from '../../security/identity';
 import type { ResponsePolicy } from '../../policy/schema';
 import { TEST_IDENTITY_SECRET, type TestEnv } from './harness';
@@ -19,8 +20,10 @@ export interface TestApi {
 export async function startTestApi(env: TestEnv, taskQueue: string, policy: ResponsePolicy): Promise<TestApi> {
   const tokens = new TokenStore(env.pool);
   const oncall = new OnCallStore(env.pool);
+  const integrations = new IntegrationStore(env.pool);
   const web = await startWebhook(env.client, taskQueue, policy, 5000, undefined, {
-    api: { tokens, identitySecret: TEST_IDENTITY_SECRET },
+    api: { tokens, integrations, identitySecret: TEST_IDENTITY_SECRET },
+    integrations,
     calendarOverrides: oncall.overridesOn.bind(oncall),
   });
   return {

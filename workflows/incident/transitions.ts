@@ -258,16 +258,18 @@ export function queueAlertBatch(m: IncidentModel, batch: AlertBatch): void {
   changed(m);
 }
 
-/** Applies queued Alertmanager batches: dedup by fingerprint, notes, and "alerts cleared". */
+/** Applies queued alert batches (Alertmanager's, integrations' events): dedup by fingerprint, notes, and "alerts cleared". */
 export function applyAlertBatches(m: IncidentModel, nowMs: number): void {
   const { state, book, policy } = m;
   const batches = book.alertBatches ?? [];
   if (batches.length === 0 || state.status === 'resolved') return;
   book.alertBatches = [];
+  // Who sent them (an integration's events say so; Alertmanager's batches predate `from`).
+  let monitor = 'alertmanager';
   for (const batch of batches) {
-    for (const note of batch.notes) record(m, nowMs, 'note', 'alertmanager', note);
-    if (batch.truncatedAlerts > 0)
-      record(m, nowMs, 'warning', 'alertmanager', `${batch.truncatedAlerts} alerts were truncated by Alertmanager`);
+    monitor = batch.from ?? 'alertmanager';
+    for (const note of batch.notes) record(m, nowMs, 'note', monitor, note);
+    if (batch.truncatedAlerts > 0) record(m, nowMs, 'warning', monitor, `${batch.truncatedAlerts} alerts were truncated by Alertmanager`);
     for (const alert of batch.alerts) {
       const known = state.alerts.find((a) => a.fingerprint === alert.fingerprint);
       if (known?.status === alert.status) continue;
@@ -278,7 +280,7 @@ export function applyAlertBatches(m: IncidentModel, nowMs: number): void {
         m,
         nowMs,
         'alert',
-        'alertmanager',
+        monitor,
         `${alert.status === 'firing' ? 'Alert firing' : 'Alert resolved'}: ${alert.name} [${alert.fingerprint}]${summary}`,
       );
     }
@@ -286,11 +288,11 @@ export function applyAlertBatches(m: IncidentModel, nowMs: number): void {
   const cleared = state.alerts.length > 0 && state.alerts.every((a) => a.status === 'resolved');
   if (cleared && !book.alertsCleared) {
     book.alertsCleared = true;
-    record(m, nowMs, 'alert', 'alertmanager', 'Alerts cleared: every alert of the group reports resolved');
+    record(m, nowMs, 'alert', monitor, 'Alerts cleared: every alert of the group reports resolved');
     if (policy.alertmanager.autoResolve.includes(state.severity)) {
       state.rootCause = 'Not recorded: the alerts cleared on their own';
       state.resolution = `Auto-resolved by policy: ${state.severity} incidents resolve when their alerts clear`;
-      closeAsResolved(m, 'alertmanager', nowMs, state.resolution);
+      closeAsResolved(m, monitor, nowMs, state.resolution);
     } else {
       record(m, nowMs, 'note', SYSTEM, `${state.severity} waits for a human to resolve: an alert clearing is not a root cause`);
     }

@@ -64,7 +64,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   if (m.book.runbooks?.attached.length) await addFollowUps(fx);
   // Closed as it opened, during maintenance: nothing to review.
   const inMaintenance = m.state.resolvedBy === 'maintenance';
-  if (!inMaintenance && m.state.resolvedBy === 'alertmanager' && !m.policy.review.autoResolved)
+  // Resolved by its monitor: Alertmanager, or an integration's events (`integration <name>`).
+  const byMonitor = m.state.resolvedBy === 'alertmanager' || m.state.resolvedBy?.startsWith('integration ');
+  if (!inMaintenance && byMonitor && !m.policy.review.autoResolved)
     record(
       m,
       fx.now(),
@@ -207,7 +209,8 @@ async function openIncident(fx: Effects, input: IncidentInput): Promise<string |
     const { teamName, team, via, note } = opened.routing;
     record(m, fx.now(), note ? 'warning' : 'note', SYSTEM, note ?? `Owned by team ${teamName} (${team}): ${via}`);
   }
-  if (opened.maintenance && input.source === 'alertmanager') closeForMaintenance(m, opened.maintenance, fx.now());
+  if (opened.maintenance && (input.source === 'alertmanager' || input.source === 'integration'))
+    closeForMaintenance(m, opened.maintenance, fx.now());
   else if (opened.businessHours && !opened.businessHours.inside) waitForBusinessHours(m, opened.businessHours, fx.now());
   if (opened.declaredProblem) record(m, fx.now(), 'warning', SYSTEM, `Who declared is unverified: ${opened.declaredProblem}`);
   return opened.problem;
