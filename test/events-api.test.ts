@@ -10,6 +10,7 @@ import { workflowIdForEvent } from '../server/intake/events-v2';
 import { startAlertmanagerWith, type RunningAlertmanager } from './helpers/alertmanager';
 import { startTestApi, type TestApi } from './helpers/api';
 import { runCli } from './helpers/cli';
+import { pdEventsClient } from './helpers/pd-client';
 import { useIncidentHarness, waitFor } from './helpers/harness';
 import { teamPolicy } from './helpers/teams';
 
@@ -193,4 +194,24 @@ test("the real Alertmanager's pagerduty_configs opens and resolves an incident t
     'the resolution from Alertmanager',
     30_000,
   );
+});
+
+test("PagerDuty's own Go client (go-pagerduty) triggers and resolves through the Events API", async () => {
+  const send = await pdEventsClient();
+  const gopd = await addIntegration('go-pagerduty', 'web');
+  const triggered = await send(api.web.url, {
+    routing_key: gopd.key,
+    event_action: 'trigger',
+    dedup_key: 'checkout-5xx',
+    payload: { summary: 'Checkout answers 5xx', source: 'lb-1', severity: 'warning', component: 'checkout' },
+  });
+  expect(triggered).toMatchObject({ ok: true });
+  expect(JSON.parse(triggered.out)).toMatchObject({ status: 'success', dedup_key: 'checkout-5xx', message: 'Event processed' });
+  const opened = await stateOf(gopd, 'checkout-5xx', 'the incident');
+  expect(opened).toMatchObject({ title: 'Checkout answers 5xx', service: 'web', team: 'platform', severity: 'P3' });
+  expect((await send(api.web.url, { routing_key: gopd.key, event_action: 'resolve', dedup_key: 'checkout-5xx' })).ok).toBe(true);
+  await stateOf(gopd, 'checkout-5xx', 'the resolution', (s) => s.status === 'resolved');
+  // A bad event is refused as PagerDuty refuses it (the client reports the 400, as it does against PagerDuty).
+  const refused = await send(api.web.url, { routing_key: gopd.key, event_action: 'trigger' });
+  expect(refused).toMatchObject({ ok: false, out: expect.stringContaining('status code 400') });
 });
