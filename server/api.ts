@@ -4,9 +4,18 @@
  * proof signed for that action, workflow and arguments, which a worker checks before anything changes.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ACTIONS, CONTROL_CHARACTERS, ErrorType, SWAP_WORKFLOW_TYPE, type Action, type ProvenAct } from '../contract';
+import {
+  ACTIONS,
+  CONTROL_CHARACTERS,
+  ErrorType,
+  SWAP_WORKFLOW_TYPE,
+  heartbeatStopSignal,
+  heartbeatWorkflowId,
+  type Action,
+  type ProvenAct,
+} from '../contract';
 import type { InboxStore } from '../store/inbox-store';
 import { newToken, signProof, tokenHash, type TokenStore } from '../security/identity';
 import type { ResponsePolicy } from '../policy/schema';
@@ -355,15 +364,24 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
           throw new IncidentError(`service: no service "${asked.service}"; services: ${services.join(', ')}`, ErrorType.InvalidInput);
         const created = await store.create({ ...asked, createdBy: `${person.id} (token ${person.tokenId})` });
         const base = (deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '');
-        return { ...created, url: `${base}/v2/enqueue` };
+        return { ...created, url: created.kind === 'heartbeat' ? `${base}/heartbeat/${created.key}` : `${base}/v2/enqueue` };
       } catch (error) {
         return fail(reply, error);
       }
     });
     scope.delete<{ Params: { id: string } }>('/api/v1/integrations/:id', async (request, reply) => {
       try {
-        const revoked = await integrationsOf(who(request)).revoke(request.params.id);
+        const person = who(request);
+        const revoked = await integrationsOf(person).revoke(request.params.id);
         if (!revoked) throw new IncidentError(`no integration ${request.params.id}; see incidentctl integration list`, ErrorType.NotFound);
+        // A heartbeat stops watching: its silence is nobody's incident any more.
+        if (revoked.kind === 'heartbeat')
+          await deps.client.workflow
+            .getHandle(heartbeatWorkflowId(revoked.id))
+            .signal(heartbeatStopSignal, { by: person.name })
+            .catch((error: unknown) => {
+              if (!(error instanceof WorkflowNotFoundError)) throw error;
+            });
         return revoked;
       } catch (error) {
         return fail(reply, error);

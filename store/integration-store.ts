@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { IntegrationKind, IntegrationRecord } from '../contract';
+import type { HeartbeatSettings, IntegrationKind, IntegrationRecord, Severity } from '../contract';
 
 export const newIntegrationKey = () => randomBytes(16).toString('hex');
 export const integrationKeyHash = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -19,6 +19,9 @@ interface Row {
   created_by: string;
   last_event_at: Date | null;
   revoked_at: Date | null;
+  every_seconds: number | null;
+  grace_seconds: number | null;
+  severity: Severity | null;
 }
 
 const toRecord = (r: Row): IntegrationRecord => ({
@@ -31,6 +34,9 @@ const toRecord = (r: Row): IntegrationRecord => ({
   createdBy: r.created_by,
   ...(r.last_event_at ? { lastEventAt: r.last_event_at.toISOString() } : {}),
   ...(r.revoked_at ? { revokedAt: r.revoked_at.toISOString() } : {}),
+  ...(r.every_seconds !== null
+    ? { heartbeat: { everySeconds: r.every_seconds, graceSeconds: r.grace_seconds ?? 0, severity: r.severity ?? 'P3' } }
+    : {}),
 });
 
 export class IntegrationStore {
@@ -43,11 +49,13 @@ export class IntegrationStore {
     service: string;
     ratePerMinute: number;
     createdBy: string;
+    heartbeat?: HeartbeatSettings;
   }): Promise<IntegrationRecord & { key: string }> {
     const key = newIntegrationKey();
+    const h = input.heartbeat;
     const { rows } = await this.pool.query<Row>(
-      `INSERT INTO integrations (id, name, kind, service, key_hash, rate_per_minute, created_by)
-       VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING *`,
+      `INSERT INTO integrations (id, name, kind, service, key_hash, rate_per_minute, created_by, every_seconds, grace_seconds, severity)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *`,
       [
         `int_${randomBytes(4).toString('hex')}`,
         input.name,
@@ -56,6 +64,9 @@ export class IntegrationStore {
         integrationKeyHash(key),
         input.ratePerMinute,
         input.createdBy,
+        h?.everySeconds ?? null,
+        h?.graceSeconds ?? null,
+        h?.severity ?? null,
       ],
     );
     return { ...toRecord(rows[0]!), key };

@@ -320,6 +320,15 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 15,
+    name: 'heartbeat integrations',
+    sql: `
+      ALTER TABLE integrations ADD COLUMN IF NOT EXISTS every_seconds int CHECK (every_seconds > 0);
+      ALTER TABLE integrations ADD COLUMN IF NOT EXISTS grace_seconds int CHECK (grace_seconds >= 0);
+      ALTER TABLE integrations ADD COLUMN IF NOT EXISTS severity text;
+    `,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -3,6 +3,7 @@ export { incidentWorkflow } from './incident/workflow';
 export { reviewWorkflow } from './review';
 export { runbookWorkflow } from './runbook/workflow';
 export { watchdogWorkflow } from './watchdog';
+export { heartbeatWorkflow } from './heartbeat';
 export { maintenanceWorkflow } from './maintenance';
 export { shiftNoticeWorkflow } from './shift-notices';
 export { shiftSwapWorkflow } from './shift-swaps';

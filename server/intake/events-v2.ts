@@ -16,7 +16,7 @@ import { routeService } from '../../policy/teams';
 import { signProof } from '../../security/identity';
 import { ingestGroup } from '../webhook/ingest';
 import type { GroupIngest } from '../webhook/mapping';
-import { RateLimit } from '../rate-limit';
+import { integrationKeys } from './integration-keys';
 import type { IntakeContext, IntakeSource } from './source';
 
 export const V2_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
@@ -151,25 +151,10 @@ async function acknowledgeAs(ctx: IntakeContext, integration: IntegrationRecord,
   }
 }
 
-/** Failed keys one client address may send per minute: keys are not guessed. */
-const GUESSES_PER_MINUTE = 20;
-/** How long a key's integration is remembered (a revoked key stops working within this). */
-const KEY_CACHE_MS = 10_000;
-
 export const eventsV2: IntakeSource = {
   name: 'Events API v2',
   register(app, ctx) {
-    const guesses = new RateLimit(GUESSES_PER_MINUTE, 60_000);
-    const rates = new Map<string, RateLimit>();
-    const known = new Map<string, { integration?: IntegrationRecord; at: number }>();
-    const integrationFor = async (key: string) => {
-      const cached = known.get(key);
-      if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.integration;
-      const integration = await ctx.integrations!.byKey(key);
-      if (known.size > 10_000) known.clear();
-      known.set(key, { integration, at: Date.now() });
-      return integration;
-    };
+    const check = ctx.integrations && integrationKeys(ctx.integrations);
     const invalid = (reply: FastifyReply, errors: string[]) =>
       reply.code(400).send({ status: 'invalid event', message: 'Event object is invalid', errors });
     const throttled = (reply: FastifyReply, seconds: number) =>
@@ -195,24 +180,17 @@ export const eventsV2: IntakeSource = {
             parsed.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`),
           );
         const event = parsed.data;
-        if (!ctx.integrations)
-          return reply.code(503).send({ status: 'unavailable', message: 'integrations need the store: set DATABASE_URL' });
-        if (guesses.exhausted(request.ip)) return throttled(reply, guesses.retryAfter(request.ip));
-        let integration: IntegrationRecord | undefined;
-        try {
-          integration = await integrationFor(event.routing_key);
-        } catch (error) {
-          request.log.warn({ err: error }, 'integration lookup failed');
-          return reply.code(503).header('retry-after', '1').send({ status: 'unavailable', message: 'the store did not answer; retry' });
+        if (!check) return reply.code(503).send({ status: 'unavailable', message: 'integrations need the store: set DATABASE_URL' });
+        const checked = await check(event.routing_key, 'events-v2', request.ip);
+        if (!checked.ok) {
+          if (checked.why === 'unknown') return invalid(reply, ['routing_key: no Events API integration has this key']);
+          if (checked.why === 'store') {
+            request.log.warn({ err: checked.error }, 'integration lookup failed');
+            return reply.code(503).header('retry-after', '1').send({ status: 'unavailable', message: 'the store did not answer; retry' });
+          }
+          return throttled(reply, checked.retryAfter ?? 1);
         }
-        if (!integration || integration.kind !== 'events-v2') {
-          guesses.take(request.ip);
-          return invalid(reply, ['routing_key: no Events API integration has this key']);
-        }
-        const rate = rates.get(integration.id) ?? new RateLimit(integration.ratePerMinute, 60_000, 1);
-        rates.set(integration.id, rate);
-        if (!rate.take(integration.id)) return throttled(reply, rate.retryAfter(integration.id));
-
+        const { integration } = checked;
         const dedupKey = event.dedup_key ?? randomUUID().replace(/-/g, '');
         const workflowId = workflowIdForEvent(integration, dedupKey);
         const outcome =
@@ -223,7 +201,6 @@ export const eventsV2: IntakeSource = {
               );
         if (outcome === undefined) return reply;
         ctx.metrics.incidents.inc({ outcome });
-        void ctx.integrations.touched(integration.id).catch(() => undefined);
         return reply.code(202).send({ status: 'success', message: 'Event processed', dedup_key: dedupKey });
       });
       next();

@@ -44,24 +44,42 @@ export function register(program: Command): void {
     .description('a new integration for a service: its key is shown once (paste it as the routing key)')
     .option('--name <name>', 'what sends the events, e.g. grafana')
     .option('--service <service>', 'the service its events are about (its team is paged)')
-    .option('--kind <kind>', 'events-v2 (PagerDuty Events API v2, POST /v2/enqueue)', 'events-v2')
+    .option('--kind <kind>', 'events-v2 (PagerDuty Events API v2, POST /v2/enqueue) or heartbeat (pinged at a secret URL)', 'events-v2')
     .option('--rate <per-minute>', 'events accepted per minute; past it, 429', '120')
-    .action(async (raw: { name?: string; service?: string; kind?: string; rate?: string }, command: Command) => {
-      const { rate: ratePerMinute } = parseOptions(
-        z.object({
-          rate: z.coerce.number({ message: 'a whole number' }).int('a whole number').min(1, 'at least 1').max(10_000, 'at most 10000'),
-        }),
-        { rate: raw.rate },
-      );
-      const asked = parseOptions(integrationRequest, { name: raw.name, service: raw.service, kind: raw.kind, ratePerMinute });
-      requireApi();
-      const created = await apiCall<Created>('POST', '/api/v1/integrations', asked);
-      output(
-        globals(command),
-        created,
-        `${created.id} ${created.name} (${created.kind}) for service ${created.service}\n  URL:         ${created.url}\n  routing key: ${created.key}\nShown once: paste the key where the monitor asks for a PagerDuty integration or routing key.`,
-      );
-    });
+    .option('--every <duration>', 'heartbeat: how often it pings, e.g. 1h')
+    .option('--grace <duration>', 'heartbeat: how late a ping may be before the silence opens an incident, e.g. 10m', '0s')
+    .option('--severity <P0..P3>', "heartbeat: the silence's severity (P3 resolves itself at the next ping)", 'P3')
+    .action(
+      async (
+        raw: { name?: string; service?: string; kind?: string; rate?: string; every?: string; grace?: string; severity?: string },
+        command: Command,
+      ) => {
+        const { rate: ratePerMinute } = parseOptions(
+          z.object({
+            rate: z.coerce.number({ message: 'a whole number' }).int('a whole number').min(1, 'at least 1').max(10_000, 'at most 10000'),
+          }),
+          { rate: raw.rate },
+        );
+        const request = {
+          name: raw.name,
+          service: raw.service,
+          kind: raw.kind,
+          ratePerMinute,
+          ...(raw.kind === 'heartbeat' ? { every: raw.every, grace: raw.grace, severity: raw.severity?.toUpperCase() } : {}),
+        };
+        // Checked here for an answer naming the option; the server checks the same again.
+        parseOptions(integrationRequest, request);
+        requireApi();
+        const created = await apiCall<Created>('POST', '/api/v1/integrations', request);
+        output(
+          globals(command),
+          created,
+          created.kind === 'heartbeat'
+            ? `${created.id} ${created.name} (heartbeat) for service ${created.service}\n  ping URL: ${created.url}\nShown once: the URL is the secret. GET or POST it every ${raw.every}; silence past ${raw.every} + ${raw.grace} opens a ${created.heartbeat?.severity} incident.`
+            : `${created.id} ${created.name} (${created.kind}) for service ${created.service}\n  URL:         ${created.url}\n  routing key: ${created.key}\nShown once: paste the key where the monitor asks for a PagerDuty integration or routing key.`,
+        );
+      },
+    );
   integration
     .command('list')
     .description('integrations, with when each last sent an event (never their keys)')
