@@ -30,12 +30,19 @@ export const integrationRequest = z
     every: seconds('every', 1).optional(),
     grace: seconds('grace', 0).optional(),
     severity: z.enum(SEVERITIES, { message: 'P0, P1, P2 or P3' }).default('P3'),
+    /** Generic webhooks: the policy's mapping (webhookMappings[].id). */
+    mapping: z.string().trim().min(1).max(100).optional(),
+  })
+  .refine((r) => r.kind !== 'webhook' || r.mapping !== undefined, {
+    path: ['mapping'],
+    message: 'required for a webhook: which of the policy’s webhookMappings',
   })
   .refine((r) => r.kind !== 'heartbeat' || r.every !== undefined, {
     path: ['every'],
     message: 'required for a heartbeat: how often it pings',
   })
-  .transform(({ every, grace, severity, ...r }) => ({
+  .transform(({ every, grace, severity, mapping, ...r }) => ({
+    ...(r.kind === 'webhook' ? { mapping } : {}),
     ...r,
     ...(r.kind === 'heartbeat' ? { heartbeat: { everySeconds: every!, graceSeconds: grace ?? 0, severity } } : {}),
   }));

@@ -4,9 +4,11 @@ import type { Severity } from './common';
 /**
  * Integrations: monitors that raise incidents through the HTTP server, each with its own key (stored
  * hashed) and rate, owning one service. `events-v2` speaks PagerDuty's Events API v2 (`POST /v2/enqueue`);
- * `heartbeat` is pinged at a secret URL (`/heartbeat/<key>`) and opens an incident when it falls silent.
+ * `heartbeat` is pinged at a secret URL (`/heartbeat/<key>`) and opens an incident when it falls silent;
+ * `grafana` (Grafana Alerting's webhook contact point) and `webhook` (any JSON, mapped by the policy's
+ * `webhookMappings`) post to `/integrations/<key>`.
  */
-export const INTEGRATION_KINDS = ['events-v2', 'heartbeat'] as const;
+export const INTEGRATION_KINDS = ['events-v2', 'heartbeat', 'grafana', 'webhook'] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
 
 export interface IntegrationRecord {
@@ -24,6 +26,8 @@ export interface IntegrationRecord {
   revokedAt?: string;
   /** A heartbeat's expected interval and grace, and the severity of the incident its silence opens. */
   heartbeat?: HeartbeatSettings;
+  /** A generic webhook's mapping (policy webhookMappings[].id). */
+  mapping?: string;
 }
 
 export interface HeartbeatSettings {

@@ -8,6 +8,7 @@ import { DURATION_PATTERN } from './duration';
 import { EMPTY_RUNBOOKS, runbooksSchema } from './runbook-schema';
 import { DEFAULT_INCIDENT_PAGE_URL, DEFAULT_STATUS_PAGE_URL } from './links';
 import { teamsFields, timeZoneSchema } from './teams-schema';
+import { webhookMappingSchema } from './webhook-mapping-schema';
 
 const SEVERITY = z.enum(SEVERITIES);
 export const NOBODY = '-';
@@ -278,6 +279,8 @@ export const policySchema = z
         digestRecipients: ['role:engineering-lead'],
       }),
     /** How Alertmanager alerts become incidents. */
+    /** Generic webhooks: how each kind of sender's JSON maps to an incident (integrations of kind `webhook` name one). */
+    webhookMappings: z.array(webhookMappingSchema).default([]),
     /** Integrations' events (the Events API v2): `payload.severity` → incident severity. */
     integrations: z
       .object({

@@ -362,9 +362,21 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const services = deps.policy.services.map((s) => s.id);
         if (services.length && !services.includes(asked.service))
           throw new IncidentError(`service: no service "${asked.service}"; services: ${services.join(', ')}`, ErrorType.InvalidInput);
+        const mappings = deps.policy.webhookMappings.map((m) => m.id);
+        if (asked.mapping !== undefined && !mappings.includes(asked.mapping))
+          throw new IncidentError(
+            `mapping: no webhook mapping "${asked.mapping}"; mappings: ${mappings.join(', ') || 'none (policy webhookMappings)'}`,
+            ErrorType.InvalidInput,
+          );
         const created = await store.create({ ...asked, createdBy: `${person.id} (token ${person.tokenId})` });
         const base = (deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '');
-        return { ...created, url: created.kind === 'heartbeat' ? `${base}/heartbeat/${created.key}` : `${base}/v2/enqueue` };
+        const path = {
+          'events-v2': '/v2/enqueue',
+          heartbeat: `/heartbeat/${created.key}`,
+          grafana: `/integrations/${created.key}`,
+          webhook: `/integrations/${created.key}`,
+        };
+        return { ...created, url: `${base}${path[created.kind]}` };
       } catch (error) {
         return fail(reply, error);
       }

@@ -22,6 +22,7 @@ interface Row {
   every_seconds: number | null;
   grace_seconds: number | null;
   severity: Severity | null;
+  mapping: string | null;
 }
 
 const toRecord = (r: Row): IntegrationRecord => ({
@@ -37,6 +38,7 @@ const toRecord = (r: Row): IntegrationRecord => ({
   ...(r.every_seconds !== null
     ? { heartbeat: { everySeconds: r.every_seconds, graceSeconds: r.grace_seconds ?? 0, severity: r.severity ?? 'P3' } }
     : {}),
+  ...(r.mapping ? { mapping: r.mapping } : {}),
 });
 
 export class IntegrationStore {
@@ -50,12 +52,13 @@ export class IntegrationStore {
     ratePerMinute: number;
     createdBy: string;
     heartbeat?: HeartbeatSettings;
+    mapping?: string;
   }): Promise<IntegrationRecord & { key: string }> {
     const key = newIntegrationKey();
     const h = input.heartbeat;
     const { rows } = await this.pool.query<Row>(
-      `INSERT INTO integrations (id, name, kind, service, key_hash, rate_per_minute, created_by, every_seconds, grace_seconds, severity)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING *`,
+      `INSERT INTO integrations (id, name, kind, service, key_hash, rate_per_minute, created_by, every_seconds, grace_seconds, severity, mapping)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING *`,
       [
         `int_${randomBytes(4).toString('hex')}`,
         input.name,
@@ -67,6 +70,7 @@ export class IntegrationStore {
         h?.everySeconds ?? null,
         h?.graceSeconds ?? null,
         h?.severity ?? null,
+        input.mapping ?? null,
       ],
     );
     return { ...toRecord(rows[0]!), key };

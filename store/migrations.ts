@@ -329,6 +329,11 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE integrations ADD COLUMN IF NOT EXISTS severity text;
     `,
   },
+  {
+    version: 16,
+    name: 'webhook integrations',
+    sql: `ALTER TABLE integrations ADD COLUMN IF NOT EXISTS mapping text;`,
+  },
 ];
 
 /** Idempotent, and safe when several workers start at once (advisory lock). */

@@ -30,8 +30,8 @@ export function integrationKeys(store: IntegrationStore) {
     return integration;
   };
 
-  /** The live integration of `kind` this key belongs to, counted against its rate. */
-  return async function check(key: string, kind: IntegrationKind, clientAddress: string): Promise<KeyCheck> {
+  /** The live integration of one of `kinds` this key belongs to, counted against its rate. */
+  return async function check(key: string, kinds: IntegrationKind | IntegrationKind[], clientAddress: string): Promise<KeyCheck> {
     if (guesses.exhausted(clientAddress)) return { ok: false, why: 'guessing', retryAfter: guesses.retryAfter(clientAddress) };
     let integration: IntegrationRecord | undefined;
     try {
@@ -39,7 +39,7 @@ export function integrationKeys(store: IntegrationStore) {
     } catch (error) {
       return { ok: false, why: 'store', error };
     }
-    if (!integration || integration.kind !== kind) {
+    if (!integration || !(Array.isArray(kinds) ? kinds : [kinds]).includes(integration.kind)) {
       guesses.take(clientAddress);
       return { ok: false, why: 'unknown' };
     }

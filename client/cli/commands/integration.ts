@@ -44,14 +44,28 @@ export function register(program: Command): void {
     .description('a new integration for a service: its key is shown once (paste it as the routing key)')
     .option('--name <name>', 'what sends the events, e.g. grafana')
     .option('--service <service>', 'the service its events are about (its team is paged)')
-    .option('--kind <kind>', 'events-v2 (PagerDuty Events API v2, POST /v2/enqueue) or heartbeat (pinged at a secret URL)', 'events-v2')
+    .option(
+      '--kind <kind>',
+      'events-v2 (PagerDuty Events API v2), heartbeat (pinged at a secret URL), grafana (Grafana Alerting webhook) or webhook (any JSON, by a policy mapping)',
+      'events-v2',
+    )
     .option('--rate <per-minute>', 'events accepted per minute; past it, 429', '120')
     .option('--every <duration>', 'heartbeat: how often it pings, e.g. 1h')
     .option('--grace <duration>', 'heartbeat: how late a ping may be before the silence opens an incident, e.g. 10m', '0s')
     .option('--severity <P0..P3>', "heartbeat: the silence's severity (P3 resolves itself at the next ping)", 'P3')
+    .option('--mapping <id>', "webhook: which of the policy's webhookMappings reads its JSON, e.g. uptimerobot")
     .action(
       async (
-        raw: { name?: string; service?: string; kind?: string; rate?: string; every?: string; grace?: string; severity?: string },
+        raw: {
+          name?: string;
+          service?: string;
+          kind?: string;
+          rate?: string;
+          every?: string;
+          grace?: string;
+          severity?: string;
+          mapping?: string;
+        },
         command: Command,
       ) => {
         const { rate: ratePerMinute } = parseOptions(
@@ -66,6 +80,7 @@ export function register(program: Command): void {
           kind: raw.kind,
           ratePerMinute,
           ...(raw.kind === 'heartbeat' ? { every: raw.every, grace: raw.grace, severity: raw.severity?.toUpperCase() } : {}),
+          ...(raw.kind === 'webhook' ? { mapping: raw.mapping } : {}),
         };
         // Checked here for an answer naming the option; the server checks the same again.
         parseOptions(integrationRequest, request);
@@ -74,9 +89,11 @@ export function register(program: Command): void {
         output(
           globals(command),
           created,
-          created.kind === 'heartbeat'
-            ? `${created.id} ${created.name} (heartbeat) for service ${created.service}\n  ping URL: ${created.url}\nShown once: the URL is the secret. GET or POST it every ${raw.every}; silence past ${raw.every} + ${raw.grace} opens a ${created.heartbeat?.severity} incident.`
-            : `${created.id} ${created.name} (${created.kind}) for service ${created.service}\n  URL:         ${created.url}\n  routing key: ${created.key}\nShown once: paste the key where the monitor asks for a PagerDuty integration or routing key.`,
+          created.kind === 'grafana' || created.kind === 'webhook'
+            ? `${created.id} ${created.name} (${created.kind}${created.mapping ? `, mapping ${created.mapping}` : ''}) for service ${created.service}\n  URL: ${created.url}\nShown once: the URL is the secret. Paste it as the webhook's URL (POST, JSON).`
+            : created.kind === 'heartbeat'
+              ? `${created.id} ${created.name} (heartbeat) for service ${created.service}\n  ping URL: ${created.url}\nShown once: the URL is the secret. GET or POST it every ${raw.every}; silence past ${raw.every} + ${raw.grace} opens a ${created.heartbeat?.severity} incident.`
+              : `${created.id} ${created.name} (${created.kind}) for service ${created.service}\n  URL:         ${created.url}\n  routing key: ${created.key}\nShown once: paste the key where the monitor asks for a PagerDuty integration or routing key.`,
         );
       },
     );
