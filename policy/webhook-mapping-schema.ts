@@ -5,7 +5,7 @@
 import * as jmespath from 'jmespath';
 
 /** The parser alone (syntax, not data): jmespath exports it, its type definitions do not. */
-const compile = (jmespath as unknown as { compile(expression: string): unknown }).compile;
+const { compile } = jmespath as unknown as { compile: (this: void, expression: string) => unknown };
 import { z } from 'zod';
 import { SEVERITIES } from '../contract/common';
 

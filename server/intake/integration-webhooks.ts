@@ -74,7 +74,7 @@ export function mapWebhook(
   const read = (field: string, expr: string | undefined): unknown => {
     if (expr === undefined) return undefined;
     try {
-      return search(body as object, expr);
+      return search(body, expr);
     } catch (error) {
       errors.push(`${field}: mapping ${mapping.id} could not read it (${(error as Error).message})`);
       return undefined;
