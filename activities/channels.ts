@@ -5,15 +5,16 @@
  */
 import type { Channel, OutboundMessage } from '../contract';
 import { isPermanentMailError, type Mailer } from '../adapters/mailer';
-import { describeTwilioError, isPermanentTwilioError, sayTwiml, type PhoneMessenger } from '../adapters/twilio';
+import { describeTwilioError, isPermanentTwilioError, pageCallTwiml, sayTwiml, type PhoneMessenger } from '../adapters/twilio';
+import { keysUrlOf } from '../security/ack-links';
 
 export interface ChannelAdapter {
   /** Why this worker cannot send on it (no provider configured): the message waits in the outbox. */
   unavailable?: string;
   /** The text as it goes out: an emailed page carries its one-click acknowledge link. */
   render(msg: OutboundMessage, ackUrl: string | undefined): string;
-  /** Hands the message to the provider; its id there. */
-  send(msg: OutboundMessage, address: string, text: string): Promise<{ messageId?: string }>;
+  /** Hands the message to the provider; its id there. `ackUrl`: a page's signed acknowledge link. */
+  send(msg: OutboundMessage, address: string, text: string, ackUrl?: string): Promise<{ messageId?: string }>;
   /** The provider refused for good (retrying cannot help). */
   isPermanent(error: unknown): boolean;
   /** The failure in a sentence for the timeline and the ledger. */
@@ -47,9 +48,11 @@ function phone(phoneMessenger: PhoneMessenger | undefined, how: 'sms' | 'call'):
   return {
     unavailable: phoneMessenger ? undefined : 'no Twilio credentials configured',
     render: (msg) => msg.body,
-    async send(_msg, address, text) {
-      const { sid } = how === 'sms' ? await phoneMessenger!.sms(address, text) : await phoneMessenger!.call(address, sayTwiml(text));
-      return { messageId: sid };
+    async send(msg, address, text, ackUrl) {
+      if (how === 'sms') return { messageId: (await phoneMessenger!.sms(address, text)).sid };
+      // A page call takes a key (1 acknowledges, 2 escalates) where acknowledge links are signed.
+      const twiml = msg.kind === 'page' && ackUrl ? pageCallTwiml(text, keysUrlOf(ackUrl)) : sayTwiml(text);
+      return { messageId: (await phoneMessenger!.call(address, twiml)).sid };
     },
     isPermanent: isPermanentTwilioError,
     describe: (error, msg, address) => `${msg.channel} to ${address}: ${describeTwilioError(error)}`,

@@ -77,7 +77,7 @@ export function createDeliveryActivities(deps: ActivityDeps) {
     if (adapter.unavailable) return keep(msg, adapter.unavailable);
     try {
       const rendered = render(msg);
-      const { messageId } = await adapter.send(msg, address, rendered.text);
+      const { messageId } = await adapter.send(msg, address, rendered.text, rendered.ackUrl);
       observeFirstPage(await deps.store.markSent(msg, messageId, rendered));
       return { status: 'sent', channel: msg.channel, messageId };
     } catch (error) {

@@ -49,3 +49,17 @@ export function sayTwiml(text: string): string {
   const safe = escapeMarkup(text);
   return `<Response><Say>${safe}</Say><Pause length="1"/><Say>${safe}</Say></Response>`;
 }
+
+/**
+ * TwiML of a page call that takes a key: the page, then "press 1 to acknowledge, 2 to escalate", the
+ * key posted (signed by Twilio) to `keysUrl`; no key, and the page is said once more.
+ */
+export function pageCallTwiml(text: string, keysUrl: string): string {
+  const safe = escapeMarkup(text);
+  const prompt = 'Press 1 to acknowledge. Press 2 to escalate.';
+  return (
+    `<Response><Gather numDigits="1" timeout="8" method="POST" action="${escapeMarkup(keysUrl)}">` +
+    `<Say>${safe}</Say><Pause length="1"/><Say>${prompt}</Say></Gather>` +
+    `<Say>${safe}</Say><Say>No key was pressed. Goodbye.</Say></Response>`
+  );
+}

@@ -8,7 +8,7 @@
  * How an action's person was verified; `unverified` is `--as` over a direct Temporal connection;
  * `integration` is a monitor's key (an Events API acknowledgement), not a person.
  */
-export const VERIFICATIONS = ['token', 'ack-link', 'sms', 'chat', 'integration', 'unverified'] as const;
+export const VERIFICATIONS = ['token', 'ack-link', 'sms', 'voice-keypress', 'chat', 'integration', 'unverified'] as const;
 export type Verification = (typeof VERIFICATIONS)[number];
 export type VerifiedBy = Exclude<Verification, 'unverified'>;
 

@@ -76,3 +76,6 @@ export function ackLink(settings: AckLinkSettings, incidentId: string, contactId
   });
   return `${settings.publicUrl.replace(/\/$/, '')}/ack/${token}`;
 }
+
+/** Where a page call posts the key pressed: the acknowledge link's token, under /twilio/voice/keys/. */
+export const keysUrlOf = (ackUrl: string) => ackUrl.replace(/\/ack\/([^/]+)$/, '/twilio/voice/keys/$1');

@@ -6,7 +6,7 @@ import twilio from 'twilio';
 import { confirmToken, verifyAckToken, verifyConfirmToken } from '../security/ack-links';
 import { signProof } from '../security/identity';
 import type { ResponsePolicy } from '../policy/schema';
-import { ErrorType, acknowledgeUpdate, parseIncidentId } from '../contract';
+import { ErrorType, acknowledgeUpdate, escalateUpdate, parseIncidentId } from '../contract';
 import { IncidentError } from '../client/failures';
 import { findIncident } from '../client/temporal';
 import { executeUpdateRetrying } from '../client/transient';
@@ -34,7 +34,11 @@ async function acknowledgeAs(
   client: Client,
   incidentId: string,
   by: string,
-  options: { workflowId?: string; pagedContactId?: string; verified?: { secret?: string; person: string; via: 'ack-link' | 'sms' } } = {},
+  options: {
+    workflowId?: string;
+    pagedContactId?: string;
+    verified?: { secret?: string; person: string; via: 'ack-link' | 'sms' | 'voice-keypress' };
+  } = {},
 ): Promise<AckOutcome> {
   try {
     const ref = await findIncident(client, options.workflowId ?? incidentId);
@@ -67,6 +71,41 @@ async function acknowledgeAs(
   }
 }
 
+/** Escalates the incident a page call was for (its key 2), as the person called. */
+async function escalateAs(
+  client: Client,
+  incidentId: string,
+  by: string,
+  options: { workflowId: string; verified: { secret?: string; person: string } },
+): Promise<AckOutcome> {
+  try {
+    const ref = await findIncident(client, options.workflowId);
+    if (!ref.running || (parseIncidentId(ref.incidentId) !== undefined && ref.incidentId !== incidentId))
+      return { status: 403, message: `${incidentId} is already resolved; nothing was escalated.` };
+    const args = { by, reason: 'key 2 pressed on the page call' };
+    const { secret, person } = options.verified;
+    const proof =
+      secret &&
+      signProof(secret, {
+        person,
+        via: 'voice-keypress',
+        action: 'escalate',
+        workflowId: ref.handle.workflowId,
+        incidentId: ref.incidentId,
+        args,
+      });
+    await executeUpdateRetrying(ref.handle, escalateUpdate, [proof ? { ...args, proof } : args], 10_000);
+    return { status: 200, message: `${incidentId} escalated by ${by}: the next level is being paged.` };
+  } catch (error) {
+    if (error instanceof IncidentError && error.kind === ErrorType.NotFound) return { status: 404, message: `No incident ${incidentId}.` };
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure)
+      return { status: 403, message: error.cause.message };
+    if (error instanceof WorkflowNotFoundError)
+      return { status: 403, message: `${incidentId} is already resolved; nothing was escalated.` };
+    throw error;
+  }
+}
+
 const page = (title: string, message: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeMarkup(title)}</title></head><body><h1>${escapeMarkup(title)}</h1><p>${escapeMarkup(message)}</p></body></html>`;
 const confirmPage = (incidentId: string, who: string, action: string, confirm: string) =>
@@ -74,6 +113,7 @@ const confirmPage = (incidentId: string, who: string, action: string, confirm: s
   `<h1>Acknowledge ${escapeMarkup(incidentId)}?</h1><p>This link is for ${escapeMarkup(who)}. Acknowledging stops the escalation of ${escapeMarkup(incidentId)}.</p>` +
   `<form method="post" action="${escapeMarkup(action)}"><input type="hidden" name="confirm" value="${escapeMarkup(confirm)}">` +
   `<button type="submit">Acknowledge ${escapeMarkup(incidentId)}</button></form></body></html>`;
+const say = (message: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Say>${escapeMarkup(message)}</Say></Response>`;
 const twiml = (message: string) => `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escapeMarkup(message)}</Message></Response>`;
 
 /** Acknowledging from the page: a signed link in the email, or an SMS reply "ACK INC-42". */
@@ -106,6 +146,35 @@ export function registerAcknowledgeRoutes(app: FastifyInstance, deps: Acknowledg
       verified: contact && { secret: deps.identitySecret, person: contact.id, via: 'ack-link' },
     });
     return html(reply, outcome.status, page(outcome.status === 200 ? 'Acknowledged' : 'Not acknowledged', outcome.message));
+  });
+
+  // A key pressed on a page call: Twilio signs the post, the URL's token says who was called for which incident.
+  app.post<{ Params: { token: string } }>('/twilio/voice/keys/:token', async (request, reply) => {
+    const params = (request.body ?? {}) as Record<string, string>;
+    const signature = request.headers['x-twilio-signature'];
+    const url = `${deps.publicUrl.replace(/\/$/, '')}/twilio/voice/keys/${request.params.token}`;
+    if (!deps.twilioAuthToken || typeof signature !== 'string' || !twilio.validateRequest(deps.twilioAuthToken, signature, url, params)) {
+      return reply.code(403).type('text/plain').send('invalid Twilio signature');
+    }
+    reply.type('text/xml').header('cache-control', 'no-store');
+    const check = checkLink(request.params.token);
+    if (!check.ok) return say(`Nothing was done: ${check.reason}`);
+    const contact = deps.policy.contacts.find((c) => c.id === check.claim.c);
+    if (!contact) return say('Nothing was done: this call was for someone no longer on the incident response list.');
+    const verified = { secret: deps.identitySecret, person: contact.id };
+    if (params.Digits === '1') {
+      const outcome = await acknowledgeAs(deps.client, check.claim.i, contact.name, {
+        workflowId: check.claim.w,
+        pagedContactId: contact.id,
+        verified: { ...verified, via: 'voice-keypress' },
+      });
+      return say(outcome.message);
+    }
+    if (params.Digits === '2' && check.claim.w) {
+      const outcome = await escalateAs(deps.client, check.claim.i, contact.name, { workflowId: check.claim.w, verified });
+      return say(outcome.message);
+    }
+    return `<?xml version="1.0" encoding="UTF-8"?><Response><Gather numDigits="1" timeout="8" method="POST" action="${escapeMarkup(url)}"><Say>Press 1 to acknowledge. Press 2 to escalate.</Say></Gather><Say>Goodbye.</Say></Response>`;
   });
 
   app.post('/twilio/sms', async (request, reply) => {
