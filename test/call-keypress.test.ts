@@ -40,7 +40,7 @@ async function pageCall(incidentId: string) {
     'the page call',
   );
   const action = /<Gather[^>]* action="([^"]+)"/.exec(call.Twiml!)?.[1];
-  return { twiml: call.Twiml!, action: action!, to: call.To! };
+  return { twiml: call.Twiml!, action: action!, to: call.To };
 }
 
 /** Twilio posting the key pressed, signed for the URL as Twilio knows it. */
