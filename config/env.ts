@@ -62,6 +62,9 @@ export const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(3000),
+  /** Mail in (policy mailIn): the HTTP server also listens for mail here. Unset: no mail in. */
+  MAIL_IN_PORT: port.optional(),
+  MAIL_IN_HOST: z.string().min(1).optional(),
   WEBHOOK_TOKEN: optionalText,
   WEBHOOK_USER: optionalText,
   WEBHOOK_PASSWORD: optionalText,

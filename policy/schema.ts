@@ -279,6 +279,26 @@ export const policySchema = z
         digestRecipients: ['role:engineering-lead'],
       }),
     /** How Alertmanager alerts become incidents. */
+    /**
+     * Mail in (the plan's Security Team Email): each address opens or joins an incident for its service,
+     * threaded by Message-ID, from the sender domains listed only. Served where MAIL_IN_PORT is set.
+     */
+    mailIn: z
+      .object({
+        addresses: z
+          .array(
+            z.object({
+              address: z.email(),
+              service: z.string().min(1).max(100),
+              severity: SEVERITY.default('P2'),
+              senderDomains: z
+                .array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a mail domain such as example.com'))
+                .min(1),
+            }),
+          )
+          .default([]),
+      })
+      .default({ addresses: [] }),
     /** Generic webhooks: how each kind of sender's JSON maps to an incident (integrations of kind `webhook` name one). */
     webhookMappings: z.array(webhookMappingSchema).default([]),
     /** Integrations' events (the Events API v2): `payload.severity` → incident severity. */

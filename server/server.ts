@@ -17,6 +17,7 @@ import { IntegrationStore } from '../store/integration-store';
 import type { ChatRoutes } from '../chat/platform';
 import { CHAT_PLATFORM_MODULES } from '../chat/registry';
 import { buildApp } from './app';
+import { startMailIn } from './mail-in';
 import { offerAdminBootstrapInBackground } from './admin-bootstrap';
 import { createStoreMetrics } from './store-metrics';
 import type { WebhookAuth } from './auth';
@@ -116,12 +117,26 @@ export async function startHttpServer(
     },
   });
   const url = await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  // Mail in (policy mailIn), beside the HTTP server: the same Temporal client and task queue.
+  const mailIn =
+    config.MAIL_IN_PORT === undefined
+      ? undefined
+      : await startMailIn({
+          client,
+          taskQueue: config.TASK_QUEUE,
+          policy,
+          ...(mailer ? { mailer } : {}),
+          host: config.MAIL_IN_HOST ?? config.HTTP_HOST,
+          port: config.MAIL_IN_PORT,
+          log,
+        });
   const bootstrap = tokens && config.IDENTITY_SECRET ? offerAdminBootstrapInBackground(tokens, policy, config.DATA_DIR, log) : undefined;
   return {
     url,
     /** Graceful: stops accepting, finishes in-flight requests, then closes the Temporal connection. */
     async close() {
       bootstrap?.stop();
+      await mailIn?.close();
       await app.close();
       await connection.close();
       await pool?.end();
