@@ -291,9 +291,7 @@ export const policySchema = z
               address: z.email(),
               service: z.string().min(1).max(100),
               severity: SEVERITY.default('P2'),
-              senderDomains: z
-                .array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a mail domain such as example.com'))
-                .min(1),
+              senderDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'a mail domain such as example.com')).min(1),
             }),
           )
           .default([]),
