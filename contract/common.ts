@@ -18,8 +18,8 @@ export type Phase = (typeof PHASES)[number];
 export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-/** Where an incident came from: Alertmanager, a person, an integration's events, or a mail to a mail-in address. */
-export type IncidentSource = 'alertmanager' | 'manual' | 'integration' | 'mail';
+/** Where an incident came from: Alertmanager, a person, an integration's events, a mail to a mail-in address, or a hotline call. */
+export type IncidentSource = 'alertmanager' | 'manual' | 'integration' | 'mail' | 'phone';
 
 /** Failure types carried by ApplicationFailure.type; callers branch on these, never on message text. */
 export enum ErrorType {

@@ -8,7 +8,7 @@ import { durationMs, formatDuration } from './duration';
 import { loadPolicy, parsePolicy, PolicyError } from './load';
 import { onCallAt } from './oncall';
 import { planEscalation } from '../workflows/escalation';
-import { resolveTargets } from '../workflows/recipients';
+import { resolveTargets } from './recipients';
 
 const policy = loadPolicy();
 const parsePolicyWith = (oncall: object) => parsePolicy({ ...JSON.parse(JSON.stringify(policy)), oncall });

@@ -280,6 +280,27 @@ export const policySchema = z
       }),
     /** How Alertmanager alerts become incidents. */
     /**
+     * The plan's Emergency Hotline: Twilio voice numbers whose callers choose a severity, are put through
+     * to the on-call of the number's service, and open an incident (voicemail when nobody answers).
+     */
+    hotline: z
+      .object({
+        numbers: z
+          .array(
+            z.object({
+              number: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +15550100000'),
+              service: z.string().min(1).max(100),
+              greeting: z
+                .string()
+                .min(1)
+                .max(500)
+                .default('You have reached the incident hotline. Your call opens an incident and is put through to the engineer on call.'),
+            }),
+          )
+          .default([]),
+      })
+      .default({ numbers: [] }),
+    /**
      * Mail in (the plan's Security Team Email): each address opens or joins an incident for its service,
      * threaded by Message-ID, from the sender domains listed only. Served where MAIL_IN_PORT is set.
      */

@@ -9,6 +9,8 @@ import { compileRoutes } from '../policy/teams';
 import { INTAKE_SOURCES } from './intake/registry';
 import type { IntakeContext } from './intake/source';
 import type { IntegrationStore } from '../store/integration-store';
+import type { OnCallStore } from '../store/oncall-store';
+import { registerHotlineRoutes } from './hotline';
 import { registerApiRoutes, type ApiDeps } from './api';
 import { registerCalendarRoutes } from './calendar';
 import type { ShiftOverride } from '../policy/schedules';
@@ -46,6 +48,8 @@ export interface AppDeps {
   codec?: CodecRoutesDeps;
   /** Overrides per schedule for the calendar feeds (the store's); without them feeds show the layers alone. */
   calendarOverrides?: (scheduleIds: string[], fromMs: number, toMs: number) => Promise<Record<string, ShiftOverride[]>>;
+  /** The Emergency Hotline's Twilio callbacks (policy hotline), with the store's on-call. */
+  hotline?: { oncall: OnCallStore };
   /** Integrations and their keys (the Events API); without them /v2/enqueue answers 503. */
   integrations?: IntegrationStore;
   /** The authenticated API for incidentctl; see registerApiRoutes. */
@@ -235,6 +239,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
     registerAcknowledgeRoutes(scope, { client: deps.client, policy: deps.policy, publicUrl: 'http://127.0.0.1', ...deps.acknowledge });
+    if (deps.hotline)
+      registerHotlineRoutes(scope, {
+        client: deps.client,
+        taskQueue: deps.taskQueue,
+        policy: deps.policy,
+        oncall: deps.hotline.oncall,
+        twilioAuthToken: deps.acknowledge?.twilioAuthToken,
+        publicUrl: deps.acknowledge?.publicUrl ?? 'http://127.0.0.1',
+      });
     next();
   });
 

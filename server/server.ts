@@ -103,6 +103,7 @@ export async function startHttpServer(
     },
     api: { tokens, inbox: pool && new InboxStore(pool), integrations, identitySecret: config.IDENTITY_SECRET, approvalKey },
     ...(integrations ? { integrations } : {}),
+    ...(oncall ? { hotline: { oncall } } : {}),
     subscriptions: { store: pool && new SubscriberStore(pool), mailer },
     chat: chatRoutes(config, pool, approvalKey),
     storeMetrics: pool && createStoreMetrics(pool),

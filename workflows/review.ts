@@ -21,7 +21,7 @@ import {
 } from '../contract';
 import { incompleteSections } from './postmortem';
 import { verifiedActor, type VerifyActivity } from './identity';
-import { resolveTargets, type Recipient } from './recipients';
+import { resolveTargets, type Recipient } from '../policy/recipients';
 import { nowIso } from './clock';
 
 type Activities = ReturnType<typeof createActivities>;

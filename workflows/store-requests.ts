@@ -33,7 +33,7 @@ import {
   type ScheduleRequest,
   type TeamOnCall,
 } from '../contract';
-import { resolveTargets } from './recipients';
+import { resolveTargets } from '../policy/recipients';
 import { verifiedActor, type VerifyActivity } from './identity';
 import { nowIso } from './clock';
 

@@ -4,7 +4,7 @@
  */
 import { workflowInfo } from '@temporalio/workflow';
 import { pageMessage } from '../messages';
-import { resolveTargets } from '../recipients';
+import { resolveTargets } from '../../policy/recipients';
 import { dedupKeys } from './dedup-keys';
 import { applicableLevels } from './transitions';
 import { SYSTEM, record } from './state';

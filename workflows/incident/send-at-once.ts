@@ -6,7 +6,7 @@
  */
 import { CHANNEL_TRAITS, addressFor, missingAddress } from '../../contract/channels';
 import type { DeliveryOutcome, OnCallAnswer, OutboundMessage } from '../../contract';
-import type { Recipient } from '../recipients';
+import type { Recipient } from '../../policy/recipients';
 import { acts, oneLocalAtATime, withLocalSummary, withSummary } from './activity-proxies';
 import { dedupKeys } from './dedup-keys';
 import type { Channel } from '../../policy/schema';

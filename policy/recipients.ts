@@ -1,7 +1,8 @@
-import { onCallAt } from '../policy/oncall';
-import { scheduleAt } from '../policy/schedules';
-import { scheduleOf } from '../policy/teams';
-import type { Contact, ResponsePolicy } from '../policy/schema';
+// Pure: the workflows (whom a page or notice names) and the hotline (whom a caller is put through to) share it.
+import { onCallAt } from './oncall';
+import { scheduleAt } from './schedules';
+import { scheduleOf } from './teams';
+import type { Contact, ResponsePolicy } from './schema';
 
 export interface Recipient {
   contact: Contact;
