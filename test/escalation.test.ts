@@ -103,6 +103,8 @@ test('manual escalation pages the next level, and an update to a resolved incide
   // Automatic levels a minute apart: only the manual escalation moves the level here, however slow the machine.
   const slow = testPolicy();
   slow.escalation.levels = slow.escalation.levels.map((level, i) => ({ ...level, after: `${i * 60}s` }));
+  // And the P2 ack SLA (when level 1 is first due) a minute too: the acknowledgement comes first, however loaded the machine.
+  slow.severities.P2 = { ...slow.severities.P2, ackSla: '60s' };
   const { handle, state } = await declareIncident(h.env, taskQueue, { policy: slow, severity: 'P2' });
   const id = state.incidentId;
   await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'engineer-a' }] });

@@ -137,11 +137,18 @@ describe('the injection corpus executes nothing', () => {
     });
     expect(await runCli(cliEnv, 'runbook', state.incidentId, 'restart-service', '--as', 'ic')).toMatchObject({ code: 0 });
     await handle.executeUpdate(advancePhaseUpdate, { args: [{ by: 'ic', to: 'investigate' }] });
-    const steps = await waitFor(async () => {
-      const s = await runbookState(env, handle).catch(() => undefined);
-      const diagnostics = s?.steps.filter((r) => r.plan.phase !== 'contain') ?? [];
-      return diagnostics.length > 30 && diagnostics.every(finished) && !s!.steps.some((r) => r.status === 'running') ? s!.steps : undefined;
-    }, 'every diagnostic step to finish');
+    const steps = await waitFor(
+      async () => {
+        const s = await runbookState(env, handle).catch(() => undefined);
+        const diagnostics = s?.steps.filter((r) => r.plan.phase !== 'contain') ?? [];
+        return diagnostics.length > 30 && diagnostics.every(finished) && !s!.steps.some((r) => r.status === 'running')
+          ? s!.steps
+          : undefined;
+        // Some thirty steps over real hosts: on a loaded machine (or with the workflow cache off) it takes a while.
+      },
+      'every diagnostic step to finish',
+      70_000,
+    );
     return { handle, steps, incidentId: state.incidentId };
   }
 
