@@ -9,6 +9,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startMaintenance } from '../client/maintenance';
 import { workflowIdForGroup } from '../server/webhook/mapping';
+import { workflowIdForEvent } from '../server/intake/events-v2';
+import { IntegrationStore } from '../store/integration-store';
 import type { WebhookPayload } from '../server/webhook/payload';
 import defaultPolicy from '../policy/default-policy.json';
 import { parsePolicy } from '../policy/load';
@@ -200,7 +202,8 @@ async function main() {
     const http = new Proc(
       'http',
       'server/main.ts',
-      { ...common, HTTP_PORT: String(httpPort), WEBHOOK_TOKEN: TOKEN },
+      // The store: the Events API's integration keys.
+      { ...common, HTTP_PORT: String(httpPort), WEBHOOK_TOKEN: TOKEN, DATABASE_URL: dbUrl.toString(), DATA_DIR: dir },
       'HTTP server listening',
     );
     cleanups.push(
@@ -208,6 +211,14 @@ async function main() {
       () => http.kill('SIGTERM'),
     );
     await Promise.all([worker.start(), http.start()]);
+    // Half the storm comes through the Events API v2, as a monitor speaking PagerDuty's events would.
+    const events = await new IntegrationStore(db).create({
+      name: `drill-events-${run}`,
+      kind: 'events-v2',
+      service: 'drill',
+      ratePerMinute: 100_000,
+      createdBy: 'drill',
+    });
     log('system up');
 
     // --- posting like Alertmanager: 5xx and network errors are retried every 500 ms ---
@@ -255,10 +266,36 @@ async function main() {
       }
     };
 
+    /** An Events API v2 trigger, retried like Alertmanager retries: 5xx and network errors every 500 ms. */
+    const postEvent = async (dedupKey: string): Promise<number> => {
+      if (!firstSent.has(dedupKey)) firstSent.set(dedupKey, Date.now());
+      for (let attempt = 0; ; attempt++) {
+        const status = await fetch(`${base}/v2/enqueue`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            routing_key: events.key,
+            event_action: 'trigger',
+            dedup_key: dedupKey,
+            payload: { summary: `Drill storm ${dedupKey}`, source: 'drill', severity: 'error' },
+          }),
+        }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status === 202) return 200;
+        if ((status >= 400 && status < 500) || attempt > 180) return status;
+        await sleep(500);
+      }
+    };
+    /** A storm group's incident workflow: Alertmanager's group, or the Events API's dedup key. */
+    const viaEvents = (key: string) => key.startsWith('events:');
+    const workflowOf = (key: string) => (viaEvents(key) ? workflowIdForEvent(events, key) : workflowIdForGroup(key));
+
     // Alert to first page, by group: the page email of the group's incident.
     const incidentOf = async (groupKey: string) =>
       (
-        await db.query<{ incident_id: string }>('SELECT incident_id FROM incidents WHERE workflow_id = $1', [workflowIdForGroup(groupKey)])
+        await db.query<{ incident_id: string }>('SELECT incident_id FROM incidents WHERE workflow_id = $1', [workflowOf(groupKey)])
       ).rows.map((r) => r.incident_id);
     const pageMails = (incidentId: string) =>
       smtp.mails.filter((m) => m.subject.includes(`${incidentId}:`) && m.subject.includes('(page:'));
@@ -289,12 +326,16 @@ async function main() {
     log(`baseline: ${calm.length} first pages`);
 
     // --- the storm: 500 alerts over 100 groups at 50 alerts/s, with faults ---
-    const stormKeys = Array.from({ length: GROUPS }, (_, g) => `{}:{alertname="DrillStorm",run="${run}",g="${g}"}`);
+    // Even groups through Alertmanager's webhook (a fingerprint per alert), odd ones through the Events API
+    // (one dedup key per group: its triggers repeat the same event, one alert).
+    const stormKeys = Array.from({ length: GROUPS }, (_, g) =>
+      g % 2 ? `events:${run}-${g}` : `{}:{alertname="DrillStorm",run="${run}",g="${g}"}`,
+    );
     const alerts = stormKeys.flatMap((key, g) =>
-      Array.from({ length: ALERTS_PER_GROUP }, (_, a) => ({ key, fingerprint: `${run}-${g}-${a}` })),
+      Array.from({ length: ALERTS_PER_GROUP }, (_, a) => ({ key, fingerprint: viaEvents(key) ? key : `${run}-${g}-${a}`, order: a })),
     );
     // Interleave so every group fires early and keeps receiving alerts.
-    alerts.sort((x, y) => Number(x.fingerprint.split('-').pop()) - Number(y.fingerprint.split('-').pop()));
+    alerts.sort((x, y) => x.order - y.order);
     const stormStart = Date.now();
     // Slack rate-limits the workspace for a while (HTTP 429, Retry-After 1 s) as the storm begins.
     const SLACK_429 = 20;
@@ -379,7 +420,9 @@ async function main() {
     })();
     const posts = alerts.map(async (alert, i) => {
       await sleep(Math.max(0, stormStart + (i * 1000) / RATE - Date.now()));
-      return post(payload(alert.key, [{ fingerprint: alert.fingerprint, name: 'DrillStorm' }]));
+      return viaEvents(alert.key)
+        ? postEvent(alert.key)
+        : post(payload(alert.key, [{ fingerprint: alert.fingerprint, name: 'DrillStorm' }]));
     });
     const statuses = await Promise.all(posts);
     await faults;
@@ -390,7 +433,7 @@ async function main() {
     const rows = (
       await db.query<{ workflow_id: string; n: string }>(
         'SELECT workflow_id, count(*) AS n FROM incidents WHERE workflow_id = ANY($1) GROUP BY workflow_id',
-        [stormKeys.map(workflowIdForGroup)],
+        [stormKeys.map(workflowOf)],
       )
     ).rows;
     const opened = rows.length;
@@ -401,11 +444,11 @@ async function main() {
       let missing = 0;
       for (const key of stormKeys) {
         const state = await client.workflow
-          .getHandle(workflowIdForGroup(key))
+          .getHandle(workflowOf(key))
           .query(stateQuery)
           .catch(() => null);
         const have = new Set((state?.alerts ?? []).map((a) => a.fingerprint));
-        missing += alerts.filter((a) => a.key === key && !have.has(a.fingerprint)).length;
+        missing += new Set(alerts.filter((a) => a.key === key && !have.has(a.fingerprint)).map((a) => a.fingerprint)).size;
       }
       return missing;
     };
@@ -553,7 +596,11 @@ async function main() {
     const restartToOk = temporalBackAt && firstOkAfterRestart ? firstOkAfterRestart - temporalBackAt : NaN;
 
     const rowsOut: [string, string | number, boolean][] = [
-      ['Alerts posted (storm)', alerts.length, true],
+      [
+        'Alerts posted (storm): through Alertmanager / the Events API v2',
+        `${alerts.filter((a) => !viaEvents(a.key)).length} / ${alerts.filter((a) => viaEvents(a.key)).length}`,
+        true,
+      ],
       [
         'Store sessions terminated under the worker',
         sessionsEnded.join(' + '),
