@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ingest`: Alertmanager ingestion throughput and alert-to-first-page latency, against a
+ * `npm run bench:ingest`: Alertmanager and Events API v2 ingestion throughput and alert-to-first-page latency, against a
  * real Temporal dev server, PostgreSQL, worker, in-process SMTP server and the Twilio stand-in, all on
  * this machine. Runs twice in one go: on the dev server's SQLite file (what `npm start` uses) and on
  * its in-memory store. Prints a table; asserts nothing. The ceiling is raw signalWithStart from a
@@ -17,6 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from '../server/app';
 import { createMetrics } from '../server/metrics';
 import { mapGroup, workflowIdForGroup } from '../server/webhook/mapping';
+import { workflowIdForEvent } from '../server/intake/events-v2';
+import { IntegrationStore } from '../store/integration-store';
 import type { WebhookPayload } from '../server/webhook/payload';
 import { createSmtpMailer } from '../adapters/mailer';
 import { IncidentStore } from '../store/incident-store';
@@ -140,7 +142,22 @@ async function runOn(sqlite: boolean) {
     cleanups.push(() => connection.close());
     const client = new Client({ connection, dataConverter: ephemeralDataConverter() });
     const ingestMetrics = createMetrics();
-    const ingestApp = buildApp({ client, taskQueue: ingestQueue, policy, auth: { kind: 'bearer', token: TOKEN }, metrics: ingestMetrics });
+    const integrations = new IntegrationStore(db);
+    const events = await integrations.create({
+      name: 'bench-events',
+      kind: 'events-v2',
+      service: 'bench',
+      ratePerMinute: 1_000_000,
+      createdBy: 'bench',
+    });
+    const ingestApp = buildApp({
+      client,
+      taskQueue: ingestQueue,
+      policy,
+      auth: { kind: 'bearer', token: TOKEN },
+      metrics: ingestMetrics,
+      integrations,
+    });
     const ingestBase = await ingestApp.listen({ host: '127.0.0.1', port: 0 });
     cleanups.push(() => ingestApp.close());
     const liveApp = buildApp({ client, taskQueue, policy, auth: { kind: 'bearer', token: TOKEN } });
@@ -188,6 +205,18 @@ async function runOn(sqlite: boolean) {
     // 1 and 2: ceiling, webhook, ceiling again; the ceiling is the mean of the two runs around the webhook.
     const ceilingA = await ceiling('ceiling-a');
     const ingest = await postFromThread(ingestBase, TOKEN, mix('webhook'), { concurrency: CONCURRENCY });
+    // Counted now: the Events API's incidents below count under the same metric.
+    const started = ((await ingestMetrics.incidents.get()).values.find((v) => v.labels.outcome === 'started')?.value ?? 0) - startedBefore;
+    // The same mix as Events API v2 triggers (a group's key as the dedup key), between the two ceiling runs.
+    const asEvents = (items: WebhookPayload[]) =>
+      items.map((p) => ({
+        routing_key: events.key,
+        event_action: 'trigger',
+        dedup_key: p.groupKey,
+        payload: { summary: p.commonAnnotations.summary, source: p.alerts[0]!.fingerprint, severity: 'critical' },
+      }));
+    await postFromThread(ingestBase, TOKEN, asEvents(mix('warm-events').slice(0, 100)), { concurrency: CONCURRENCY, route: '/v2/enqueue' });
+    const viaEvents = await postFromThread(ingestBase, TOKEN, asEvents(mix('events')), { concurrency: CONCURRENCY, route: '/v2/enqueue' });
     const ceilingB = await ceiling('ceiling-b');
     const ceilingRate = (ceilingA + ceilingB) / 2;
     const unsealedRate = await ceiling('ceiling-unsealed', plainClient);
@@ -202,7 +231,6 @@ async function runOn(sqlite: boolean) {
     const latencies = ingest.results.map((r) => r.ms);
     const statuses = new Map<number, number>();
     for (const r of ingest.results) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-    const started = ((await ingestMetrics.incidents.get()).values.find((v) => v.labels.outcome === 'started')?.value ?? 0) - startedBefore;
     let lost = 0;
     let duplicates = 0;
     await pool(
@@ -215,6 +243,21 @@ async function runOn(sqlite: boolean) {
         if (runs.length > 1) duplicates += runs.length - 1;
       },
     );
+
+    let eventsLost = 0;
+    let eventsDuplicates = 0;
+    await pool(
+      Array.from({ length: GROUPS }, (_, i) => `events-${i}`),
+      16,
+      async (dedupKey) => {
+        const runs: string[] = [];
+        for await (const w of client.workflow.list({ query: `WorkflowId = "${workflowIdForEvent(events, dedupKey)}"` })) runs.push(w.runId);
+        if (runs.length === 0) eventsLost++;
+        if (runs.length > 1) eventsDuplicates += runs.length - 1;
+      },
+    );
+    const eventsRate = viaEvents.results.length / viaEvents.seconds;
+    const eventsAccepted = viaEvents.results.filter((r) => r.status === 202).length;
 
     // 3. Alert to first page at 10 groups/s (P1), with the worker running.
     const paced = Array.from({ length: 50 }, (_, i) => payload(`paced-${i}`, `pfp-${i}`));
@@ -258,6 +301,27 @@ async function runOn(sqlite: boolean) {
       duplicates,
       lost,
       webhook_latency_ms: { p50: round(pct(latencies, 50)), p99: round(pct(latencies, 99)) },
+      events_v2: {
+        per_s: round(eventsRate),
+        ratio_to_ceiling: round(eventsRate / ceilingRate, 2),
+        accepted: `${eventsAccepted}/${viaEvents.results.length}`,
+        lost: eventsLost,
+        duplicates: eventsDuplicates,
+        latency_ms: {
+          p50: round(
+            pct(
+              viaEvents.results.map((r) => r.ms),
+              50,
+            ),
+          ),
+          p99: round(
+            pct(
+              viaEvents.results.map((r) => r.ms),
+              99,
+            ),
+          ),
+        },
+      },
       alert_to_first_page_ms_at_10_groups_per_s: {
         paged: `${pageLatencies.length}/${paced.length}`,
         p50: round(pct(pageLatencies, 50)),
@@ -306,6 +370,12 @@ async function main() {
     ['Webhook (alerts/s), ratio to the ceiling', (r) => `${r.webhook_alerts_per_s}, ${r.ratio_to_ceiling}`],
     ['Webhook latency p50 / p99 (ms)', (r) => `${r.webhook_latency_ms.p50} / ${r.webhook_latency_ms.p99}`],
     ['Incidents started / lost / duplicates', (r) => `${r.incidents_started} / ${r.lost} / ${r.duplicates}`],
+    ['Events API v2 (events/s), ratio to the ceiling', (r) => `${r.events_v2.per_s}, ${r.events_v2.ratio_to_ceiling}`],
+    ['Events API v2 latency p50 / p99 (ms)', (r) => `${r.events_v2.latency_ms.p50} / ${r.events_v2.latency_ms.p99}`],
+    [
+      'Events API v2: 202 accepted; incidents lost / duplicates',
+      (r) => `${r.events_v2.accepted}; ${r.events_v2.lost} / ${r.events_v2.duplicates}`,
+    ],
     [
       'Alert → first page at 10 groups/s: paged, p50 / p99 (ms)',
       (r) => {

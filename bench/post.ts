@@ -9,12 +9,12 @@ export interface PostResult {
   ms: number;
 }
 
-/** Posts bodies from a worker thread: at `concurrency` in flight, or one every `intervalMs`. */
+/** Posts bodies from a worker thread: at `concurrency` in flight, or one every `intervalMs`; to `/alertmanager` unless `route` says. */
 export function postFromThread(
   base: string,
   token: string,
-  bodies: WebhookPayload[],
-  options: { concurrency?: number; intervalMs?: number },
+  bodies: (WebhookPayload | object)[],
+  options: { concurrency?: number; intervalMs?: number; route?: string },
 ) {
   return new Promise<{ results: PostResult[]; seconds: number }>((resolve, reject) => {
     const thread = new Thread(path.join(__dirname, 'poster.js'), {
@@ -24,6 +24,7 @@ export function postFromThread(
         bodies: bodies.map((b) => JSON.stringify(b)),
         concurrency: options.concurrency ?? 1,
         intervalMs: options.intervalMs,
+        route: options.route,
       },
     });
     thread.once('message', resolve);

@@ -1,12 +1,12 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
-// Load generator for bench-ingest, run in a worker thread so posting does not share the
+// Load generator for bench-ingest (Alertmanager's webhook, or another route such as the Events API), run in a worker thread so posting does not share the
 // server's event loop (Alertmanager is a separate process too). node:http with keep-alive,
 // which costs far less CPU than fetch on this 2-core machine. Plain JS: no build step.
 const http = require('node:http');
 const { parentPort, workerData } = require('node:worker_threads');
 
-const { base, token, bodies, concurrency, intervalMs } = workerData;
-const url = new URL(`${base}/alertmanager`);
+const { base, token, bodies, concurrency, intervalMs, route } = workerData;
+const url = new URL(`${base}${route ?? '/alertmanager'}`);
 const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(concurrency, 64) });
 
 function post(body) {

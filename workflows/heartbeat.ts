@@ -6,27 +6,24 @@
  * default). No polling loop: a worker restart changes nothing.
  */
 import {
-  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   setHandler,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
-  INCIDENT_WORKFLOW_TYPE,
   alertsSignal,
   heartbeatPingSignal,
   heartbeatStopSignal,
-  searchAttributes,
   type AlertRef,
   type HeartbeatInput,
   type IncidentInput,
 } from '../contract';
 import { formatDuration } from '../policy/duration';
 import { nowIso } from './clock';
+import { startIncidentChild } from './child-incident';
 
 /** Pings handled per run before continue-as-new (each is a signal and a workflow task in history). */
 const PINGS_PER_RUN = 500;
@@ -67,20 +64,7 @@ export async function heartbeatWorkflow(input: HeartbeatInput): Promise<string> 
         declaredBy: from,
         alerts: [alert('firing')],
       };
-      await startChild(INCIDENT_WORKFLOW_TYPE, {
-        workflowId: silent,
-        args: [incident],
-        memo: { title },
-        typedSearchAttributes: [
-          { key: searchAttributes.severity, value: settings.severity },
-          { key: searchAttributes.service, value: input.service },
-          { key: searchAttributes.phase, value: 'detect' },
-          { key: searchAttributes.status, value: 'open' },
-          { key: searchAttributes.title, value: title },
-        ],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: title,
-      });
+      await startIncidentChild(silent, incident);
     } else if (pinged && silent) {
       // The heartbeat is back: the silence's alert clears (an incident already resolved ignores it).
       await getExternalWorkflowHandle(silent)

@@ -5,26 +5,23 @@
  * when the Watchdog is back, that incident's alert clears, and it resolves itself (policy autoResolve).
  */
 import {
-  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   setHandler,
-  startChild,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
-  INCIDENT_WORKFLOW_TYPE,
   alertsSignal,
-  searchAttributes,
   watchdogBeatSignal,
   type AlertRef,
   type IncidentInput,
   type WatchdogInput,
 } from '../contract';
 import { nowIso } from './clock';
+import { startIncidentChild } from './child-incident';
 
 /** Beats handled per run before continue-as-new (each is a signal and a workflow task in history). */
 const BEATS_PER_RUN = 500;
@@ -54,20 +51,7 @@ export async function watchdogWorkflow(input: WatchdogInput): Promise<void> {
         declaredBy: 'watchdog',
         alerts: [alert('firing')],
       };
-      await startChild(INCIDENT_WORKFLOW_TYPE, {
-        workflowId: silent,
-        args: [incident],
-        memo: { title },
-        typedSearchAttributes: [
-          { key: searchAttributes.severity, value: input.severity },
-          { key: searchAttributes.service, value: 'monitoring' },
-          { key: searchAttributes.phase, value: 'detect' },
-          { key: searchAttributes.status, value: 'open' },
-          { key: searchAttributes.title, value: title },
-        ],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: title,
-      });
+      await startIncidentChild(silent, incident);
     } else if (beat && silent) {
       // The heartbeat is back: the silence's alert clears (an incident already resolved ignores it).
       const cleared = alert('resolved');

@@ -11,7 +11,7 @@ import {
 } from '../../contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatDuration } from '../../policy/duration';
-import { integrationKeys } from './integration-keys';
+import { integrationKeys, refuseKey } from './integration-keys';
 import type { IntakeContext, IntakeSource } from './source';
 
 async function ping(ctx: IntakeContext, integration: IntegrationRecord): Promise<'heartbeat'> {
@@ -34,17 +34,7 @@ export const heartbeat: IntakeSource = {
     const handler = async (request: FastifyRequest<{ Params: { key: string } }>, reply: FastifyReply) => {
       if (!check) return reply.code(503).send({ error: 'heartbeats need the store: set DATABASE_URL' });
       const checked = await check(request.params.key, 'heartbeat', request.ip);
-      if (!checked.ok) {
-        if (checked.why === 'unknown') return reply.code(404).send({ error: 'no such heartbeat' });
-        if (checked.why === 'store') {
-          request.log.warn({ err: checked.error }, 'integration lookup failed');
-          return reply.code(503).header('retry-after', '1').send({ error: 'the store did not answer; retry' });
-        }
-        return reply
-          .code(429)
-          .header('retry-after', String(checked.retryAfter ?? 1))
-          .send({ error: 'too many pings; retry later' });
-      }
+      if (!checked.ok) return refuseKey(reply, checked, 'heartbeat');
       const { integration } = checked;
       const outcome = await ctx.intoTemporal(reply, 'the ping', () => ping(ctx, integration));
       if (outcome === undefined) return reply;

@@ -3,6 +3,7 @@
  * within KEY_CACHE_MS), unknown keys counted per client address (keys are not guessed), and each
  * integration held to its own rate.
  */
+import type { FastifyReply } from 'fastify';
 import type { IntegrationKind, IntegrationRecord } from '../../contract';
 import type { IntegrationStore } from '../../store/integration-store';
 import { RateLimit } from '../rate-limit';
@@ -49,4 +50,21 @@ export function integrationKeys(store: IntegrationStore) {
     void store.touched(integration.id).catch(() => undefined);
     return { ok: true, integration };
   };
+}
+
+/**
+ * The answer to a key that did not check out, for routes whose URL is the key (heartbeats, posted
+ * webhooks): 404 for one nobody has (the same for a revoked one), 503 when the store did not answer,
+ * 429 with Retry-After past the integration's rate or while an address is guessing keys.
+ */
+export function refuseKey(reply: FastifyReply, checked: Exclude<KeyCheck, { ok: true }>, what: string) {
+  if (checked.why === 'unknown') return reply.code(404).send({ error: `no such ${what}` });
+  if (checked.why === 'store') {
+    reply.log.warn({ err: checked.error }, 'integration lookup failed');
+    return reply.code(503).header('retry-after', '1').send({ error: 'the store did not answer; retry' });
+  }
+  return reply
+    .code(429)
+    .header('retry-after', String(checked.retryAfter ?? 1))
+    .send({ error: `too many requests for this ${what}; retry later` });
 }

@@ -15,7 +15,7 @@ import { ingestGroup } from '../webhook/ingest';
 import { mapGroup, workflowIdForGroup, type GroupIngest } from '../webhook/mapping';
 import { alertSchema, webhookPayloadSchema, type WebhookPayload } from '../webhook/payload';
 import { workflowIdForEvent } from './events-v2';
-import { integrationKeys } from './integration-keys';
+import { integrationKeys, refuseKey } from './integration-keys';
 import type { IntakeSource } from './source';
 
 const labelSet = z.record(z.string(), z.string());
@@ -142,17 +142,7 @@ export const integrationWebhooks: IntakeSource = {
       scope.post<{ Params: { key: string }; Body: unknown }>('/integrations/:key', { bodyLimit: ctx.bodyLimit }, async (request, reply) => {
         if (!check) return reply.code(503).send({ error: 'integrations need the store: set DATABASE_URL' });
         const checked = await check(request.params.key, ['grafana', 'webhook'], request.ip);
-        if (!checked.ok) {
-          if (checked.why === 'unknown') return reply.code(404).send({ error: 'no such integration' });
-          if (checked.why === 'store') {
-            request.log.warn({ err: checked.error }, 'integration lookup failed');
-            return reply.code(503).header('retry-after', '1').send({ error: 'the store did not answer; retry' });
-          }
-          return reply
-            .code(429)
-            .header('retry-after', String(checked.retryAfter ?? 1))
-            .send({ error: 'too many posts for this integration; retry later' });
-        }
+        if (!checked.ok) return refuseKey(reply, checked, 'integration');
         const { integration } = checked;
         const receivedAt = new Date().toISOString();
         let group: GroupIngest;
