@@ -5,14 +5,7 @@
  * ping clears that incident's alert, which resolves it where the policy resolves cleared alerts (P3 by
  * default). No polling loop: a worker restart changes nothing.
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  getExternalWorkflowHandle,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   alertsSignal,
   heartbeatPingSignal,

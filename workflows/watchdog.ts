@@ -13,13 +13,7 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  alertsSignal,
-  watchdogBeatSignal,
-  type AlertRef,
-  type IncidentInput,
-  type WatchdogInput,
-} from '../contract';
+import { alertsSignal, watchdogBeatSignal, type AlertRef, type IncidentInput, type WatchdogInput } from '../contract';
 import { nowIso } from './clock';
 import { startIncidentChild } from './child-incident';
 
