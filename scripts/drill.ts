@@ -356,6 +356,18 @@ async function main() {
     ]);
     maintAlert.commonLabels.service = maintService;
     await post(maintAlert);
+    // A heartbeat pinged once, then silent: its timer (interval plus grace) runs out among the faults,
+    // and its silence must open exactly one incident.
+    const heartbeat = await new IntegrationStore(db).create({
+      name: `drill-heartbeat-${run}`,
+      kind: 'heartbeat',
+      service: 'drill',
+      ratePerMinute: 60,
+      createdBy: 'drill',
+      heartbeat: { everySeconds: Math.max(1, Math.round((0.4 * stormMs) / 1000)), graceSeconds: 1, severity: 'P3' },
+    });
+    const pinged = await fetch(`${base}/heartbeat/${heartbeat.key}`).then((r) => r.status);
+    if (pinged !== 200) throw new Error(`the drill's heartbeat ping was answered ${pinged}`);
     const restarts: Promise<void>[] = [];
     const sessionsEnded: number[] = [];
     const faults = (async () => {
@@ -589,6 +601,18 @@ async function main() {
       )
     ).rows[0];
     const endedLateMs = ended?.late_ms === null || ended?.late_ms === undefined ? NaN : Math.round(Number(ended.late_ms));
+    // The heartbeat's silence: one incident, once its window has passed (it may still be opening).
+    const silences = async () =>
+      Number(
+        (await db.query<{ n: string }>('SELECT count(*) AS n FROM incidents WHERE declared_by = $1', [`integration ${heartbeat.name}`]))
+          .rows[0]!.n,
+      );
+    const silenceBy = Date.now() + 30_000;
+    let heartbeatIncidents = await silences();
+    while (heartbeatIncidents === 0 && Date.now() < silenceBy) {
+      await sleep(500);
+      heartbeatIncidents = await silences();
+    }
     const [maintIncident] = await incidentOf(maintKey);
     const maintPages = maintIncident ? pageMails(maintIncident).length : NaN;
     for (const [error, n] of errorsAfterRestart) log(`after the restart, before the first 200: ${n}× ${error}`);
@@ -636,6 +660,7 @@ async function main() {
         ended?.ended_by === 'schedule' && endedLateMs >= 0 && endedLateMs < 30_000,
       ],
       ['Pages for an alert during maintenance', Number.isNaN(maintPages) ? 'no incident' : maintPages, maintPages === 0],
+      ['Incidents opened by a silent heartbeat, its timer among the faults', heartbeatIncidents, heartbeatIncidents === 1],
       ['Temporal restart to first 200 (ms)', Number.isNaN(restartToOk) ? 'n/a' : restartToOk, !Number.isNaN(restartToOk)],
       [
         'Alert → first page, no faults: p50 / p99 (ms)',
