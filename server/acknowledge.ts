@@ -84,6 +84,7 @@ async function escalateAs(
       return { status: 403, message: `${incidentId} is already resolved; nothing was escalated.` };
     const args = { by, reason: 'key 2 pressed on the page call' };
     const { secret, person } = options.verified;
+    // Signed for the incident the call was for (visibility may not carry its id yet): the workflow checks it holds that one.
     const proof =
       secret &&
       signProof(secret, {
@@ -91,7 +92,7 @@ async function escalateAs(
         via: 'voice-keypress',
         action: 'escalate',
         workflowId: ref.handle.workflowId,
-        incidentId: ref.incidentId,
+        incidentId,
         args,
       });
     await executeUpdateRetrying(ref.handle, escalateUpdate, [proof ? { ...args, proof } : args], 10_000);

@@ -127,6 +127,8 @@ export const loggedUrl = (url: string) =>
   redactCodecPath(
     url
       .replace(/^\/ack\/[^/?#]+/, '/ack/[redacted]')
+      // Heartbeat and integration URLs are their keys; a page call's key URL carries an acknowledge token.
+      .replace(/^\/(heartbeat|integrations|twilio\/voice\/keys)\/[^/?#]+/, '/$1/[redacted]')
       // Confirmation and unsubscribe links never expire: they are credentials too.
       .replace(/^\/status\/subscriptions\/([a-z]+)\/[^/?#]+/, '/status/subscriptions/$1/[redacted]'),
   );

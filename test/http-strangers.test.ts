@@ -146,6 +146,13 @@ test('/metrics needs its own token; request logs are structured and carry no ack
   await fetch(`${base}/codec/codec-token-that-must-not-be-logged/decode`, { method: 'POST' });
   await waitFor(() => logLines.some((l) => l.includes('/status/subscriptions/unsubscribe/[redacted]')), 'the subscription request log');
   await waitFor(() => logLines.some((l) => l.includes('/codec/[redacted]/decode')), 'the codec request log');
+  // Heartbeat and integration URLs are their keys; a page call's key URL carries an acknowledge token.
+  await fetch(`${base}/heartbeat/heartbeat-key-that-must-not-be-logged`);
+  await fetch(`${base}/integrations/integration-key-that-must-not-be-logged`, { method: 'POST', body: '{}' });
+  await fetch(`${base}/twilio/voice/keys/call-token-that-must-not-be-logged`, { method: 'POST' });
+  await waitFor(() => logLines.some((l) => l.includes('/heartbeat/[redacted]')), 'the heartbeat request log');
+  await waitFor(() => logLines.some((l) => l.includes('/integrations/[redacted]')), 'the integration request log');
+  await waitFor(() => logLines.some((l) => l.includes('/twilio/voice/keys/[redacted]')), 'the call key request log');
   expect(logLines.join('\n')).not.toContain('must-not-be-logged');
 });
 

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import { ValueError } from '@temporalio/common';
 import { DIGEST_SCHEDULE_ID, END_OF_DAY_SCHEDULE_ID } from '../contract';
 import type { ChatPolicy } from '../policy/schema';
@@ -28,18 +28,25 @@ async function ensureSchedule(
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
   }
   const handle = client.schedule.getHandle(scheduleId);
+  const createUnlessThere = () =>
+    create().catch((again: unknown) => {
+      if (!(again instanceof ScheduleAlreadyRunning)) throw again;
+    });
   try {
     await handle.update((previous) => ({ ...previous, spec, action }));
     return 'updated';
   } catch (error) {
+    // Deleted meanwhile by another worker replacing it (below): made again, by whichever comes first.
+    if (error instanceof ScheduleNotFoundError) {
+      await createUnlessThere();
+      return 'replaced';
+    }
     // Sealed with a payload key this worker does not hold (rotated out, or someone else's): it holds
     // nothing but its spec, which is ours to say, so it is made again with our key.
     if (!(error instanceof ValueError)) throw error;
     // Workers starting together race here: whoever deletes or creates first, one schedule results.
     await handle.delete().catch(() => undefined);
-    await create().catch((again: unknown) => {
-      if (!(again instanceof ScheduleAlreadyRunning)) throw again;
-    });
+    await createUnlessThere();
     return 'replaced';
   }
 }

@@ -43,9 +43,10 @@ export async function heartbeatWorkflow(input: HeartbeatInput): Promise<string> 
   while (!stoppedBy && pings < PINGS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
     const seen = pings;
     const windowMs = (settings.everySeconds + settings.graceSeconds) * 1000;
-    const pinged = await condition(() => pings !== seen || stoppedBy !== undefined, windowMs);
-    if (stoppedBy) break;
-    if (!pinged && !silent) {
+    const woken = await condition(() => pings !== seen || stoppedBy !== undefined, windowMs);
+    // A ping that came with the stop still counts: it clears the silence before the watch ends.
+    const pinged = pings !== seen;
+    if (!woken && !silent) {
       silences++;
       silent = `${workflowInfo().workflowId}-silence-${silences}`;
       const title = `${input.name}: no heartbeat for ${formatDuration(windowMs)}`;
@@ -72,6 +73,7 @@ export async function heartbeatWorkflow(input: HeartbeatInput): Promise<string> 
         .catch(() => undefined);
       silent = undefined;
     }
+    if (stoppedBy) break;
   }
   await condition(allHandlersFinished);
   if (stoppedBy) return `stopped: the integration was removed by ${stoppedBy}`;
