@@ -109,6 +109,13 @@ function backupsDueAt(m: IncidentModel): [contactId: string, atMs: number][] {
     .map(([id, at]) => [id, at + afterMs]);
 }
 
+/**
+ * Whether a later channel of a page still goes: never once resolved; after an acknowledgement only for
+ * pages that go on after one (brought in by hand).
+ */
+export const followUpStands = (m: IncidentModel, f: NonNullable<IncidentModel['book']['followUps']>[number]): boolean =>
+  m.state.status === 'open' || (m.state.status !== 'resolved' && !f.payload.stopIfAcknowledged);
+
 /** The people whose backup is due at `nowMs`. */
 export const dueBackups = (m: IncidentModel, nowMs: number): string[] =>
   backupsDueAt(m)
@@ -140,7 +147,7 @@ export function planDeadlines(m: IncidentModel): { deadlines: Deadlines; next?: 
       candidates.push({ atMs: Math.min(...backups), summary: `Unacknowledged for ${policy.backupAfter}: page the backup` });
   }
   if (state.status !== 'resolved') {
-    const followUps = (book.followUps ?? []).filter((f) => !f.payload.stopIfAcknowledged || state.status === 'open');
+    const followUps = (book.followUps ?? []).filter((f) => followUpStands(m, f));
     if (followUps.length) {
       const first = followUps.reduce((a, b) => (b.atMs < a.atMs ? b : a));
       candidates.push({ atMs: first.atMs, summary: `Notification rules: ${first.payload.channel} to ${first.payload.recipient.name}` });

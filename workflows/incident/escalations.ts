@@ -1,7 +1,7 @@
 /** Effects: the escalation pages due now (decided in transitions.takeDueEscalations), sent; and backups due. */
 import { workflowInfo } from '@temporalio/workflow';
 import { pageMessage } from '../messages';
-import { dueBackups } from './deadlines';
+import { dueBackups, followUpStands } from './deadlines';
 import { dedupKeys } from './dedup-keys';
 import { pageLevel, sendToTargets, type Effects } from './paging';
 import { deliverPlanned } from './send-at-once';
@@ -69,9 +69,9 @@ export async function runBackups(fx: Effects): Promise<void> {
  */
 export async function runFollowUps(fx: Effects): Promise<void> {
   const { m } = fx;
-  const { state, book } = m;
+  const { book } = m;
   if (!book.followUps?.length) return;
-  book.followUps = book.followUps.filter((f) => state.status === 'open' || (state.status !== 'resolved' && !f.payload.stopIfAcknowledged));
+  book.followUps = book.followUps.filter((f) => followUpStands(m, f));
   const now = fx.now();
   const due = book.followUps.filter((f) => f.atMs <= now);
   if (!due.length) return;

@@ -80,7 +80,7 @@ export async function sendAtOnce(fx: Effects, recipients: Recipient[], o: Target
   }));
   const planned: (Planned & { person: number })[] = [];
   // Each person's channels now: a page follows their notification rules (the later ones wait in the book).
-  const nowChannels = people.map((p) => {
+  const nowChannels = people.map((p, person) => {
     const plan = o.kind === 'page' ? personalChannels(p.r.contact, channels) : channels.map((channel) => ({ channel, afterMs: 0 }));
     const later: string[] = [];
     for (const { channel, afterMs } of plan) {
@@ -95,7 +95,7 @@ export async function sendAtOnce(fx: Effects, recipients: Recipient[], o: Target
         body: channelBody(state, o, channel),
         dedupKey: dedupKeys.channel(p.key, channel),
       };
-      if (afterMs === 0) planned.push({ payload, who: p.who, person: people.indexOf(p) });
+      if (afterMs === 0) planned.push({ payload, who: p.who, person });
       else {
         (m.book.followUps ??= []).push({ atMs: fx.now() + afterMs, who: p.who, payload });
         later.push(`${CHANNEL_TRAITS[channel].name} in ${formatDuration(afterMs)}`);
