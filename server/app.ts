@@ -8,6 +8,7 @@ import type { ResponsePolicy } from '../policy/schema';
 import { compileRoutes } from '../policy/teams';
 import { INTAKE_SOURCES } from './intake/registry';
 import type { IntakeContext } from './intake/source';
+import { integrationKeys } from './intake/integration-keys';
 import type { IntegrationStore } from '../store/integration-store';
 import type { OnCallStore } from '../store/oncall-store';
 import { registerHotlineRoutes } from './hotline';
@@ -306,7 +307,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     metrics,
     auth: deps.auth,
     bodyLimit,
-    ...(deps.integrations ? { integrations: deps.integrations } : {}),
+    ...(deps.integrations ? { checkKey: integrationKeys(deps.integrations) } : {}),
     ...(deps.api?.identitySecret ? { identitySecret: deps.api.identitySecret } : {}),
     async intoTemporal(reply, what, fn) {
       if (!(await breaker.allow())) {

@@ -16,7 +16,6 @@ import { routeService } from '../../policy/teams';
 import { signProof } from '../../security/identity';
 import { ingestGroup } from '../webhook/ingest';
 import type { GroupIngest } from '../webhook/mapping';
-import { integrationKeys } from './integration-keys';
 import type { IntakeContext, IntakeSource } from './source';
 
 export const V2_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
@@ -154,7 +153,7 @@ async function acknowledgeAs(ctx: IntakeContext, integration: IntegrationRecord,
 export const eventsV2: IntakeSource = {
   name: 'Events API v2',
   register(app, ctx) {
-    const check = ctx.integrations && integrationKeys(ctx.integrations);
+    const check = ctx.checkKey;
     const invalid = (reply: FastifyReply, errors: string[]) =>
       reply.code(400).send({ status: 'invalid event', message: 'Event object is invalid', errors });
     const throttled = (reply: FastifyReply, seconds: number) =>

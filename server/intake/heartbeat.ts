@@ -11,7 +11,7 @@ import {
 } from '../../contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatDuration } from '../../policy/duration';
-import { integrationKeys, refuseKey } from './integration-keys';
+import { refuseKey } from './integration-keys';
 import type { IntakeContext, IntakeSource } from './source';
 
 async function ping(ctx: IntakeContext, integration: IntegrationRecord): Promise<'heartbeat'> {
@@ -30,7 +30,7 @@ async function ping(ctx: IntakeContext, integration: IntegrationRecord): Promise
 export const heartbeat: IntakeSource = {
   name: 'Heartbeats',
   register(app, ctx) {
-    const check = ctx.integrations && integrationKeys(ctx.integrations);
+    const check = ctx.checkKey;
     const handler = async (request: FastifyRequest<{ Params: { key: string } }>, reply: FastifyReply) => {
       if (!check) return reply.code(503).send({ error: 'heartbeats need the store: set DATABASE_URL' });
       const checked = await check(request.params.key, 'heartbeat', request.ip);

@@ -18,6 +18,8 @@ export type KeyCheck =
   | { ok: false; why: 'guessing' | 'unknown' | 'throttled'; retryAfter?: number }
   | { ok: false; why: 'store'; error: unknown };
 
+export type KeyChecker = ReturnType<typeof integrationKeys>;
+
 export function integrationKeys(store: IntegrationStore) {
   const guesses = new RateLimit(GUESSES_PER_MINUTE, 60_000);
   const rates = new Map<string, RateLimit>();

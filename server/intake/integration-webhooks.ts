@@ -9,13 +9,13 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AlertRef, IntegrationRecord } from '../../contract';
 import type { ResponsePolicy } from '../../policy/schema';
-import { routeAlert, routeService, type CompiledRoute } from '../../policy/teams';
+import { routeService, type CompiledRoute } from '../../policy/teams';
 import type { WebhookMapping } from '../../policy/webhook-mapping-schema';
 import { ingestGroup } from '../webhook/ingest';
 import { mapGroup, workflowIdForGroup, type GroupIngest } from '../webhook/mapping';
 import { alertSchema, webhookPayloadSchema, type WebhookPayload } from '../webhook/payload';
 import { workflowIdForEvent } from './events-v2';
-import { integrationKeys, refuseKey } from './integration-keys';
+import { refuseKey } from './integration-keys';
 import type { IntakeSource } from './source';
 
 const labelSet = z.record(z.string(), z.string());
@@ -29,13 +29,6 @@ export const grafanaPayloadSchema = webhookPayloadSchema.extend({
   alerts: z.array(alertSchema.extend({ fingerprint: z.string().min(1).max(128) })).min(1),
 });
 
-/** The owner of what an integration sends: the labels' service or team when they name one, else the integration's service. */
-function ownerOf(policy: ResponsePolicy, integration: IntegrationRecord, routed: { service: string; team: string; via: string }) {
-  const from = `integration ${integration.name}`;
-  if (routed.via !== 'default') return { service: routed.service, team: routed.team, routedBy: `${from}, ${routed.via}` };
-  return { service: integration.service, team: routeService(policy, integration.service).team, routedBy: from };
-}
-
 export function mapGrafana(
   payload: z.infer<typeof grafanaPayloadSchema>,
   integration: IntegrationRecord,
@@ -45,9 +38,13 @@ export function mapGrafana(
 ): GroupIngest {
   const asAlertmanager = { ...payload, version: '4' } as WebhookPayload;
   const group = mapGroup(asAlertmanager, policy, receivedAt, routes);
-  const labels = { ...payload.alerts[0]!.labels, ...payload.commonLabels };
-  const owner = ownerOf(policy, integration, routeAlert(policy, labels, routes));
   const from = `integration ${integration.name}`;
+  // The labels chose a service or team when mapGroup's routing gave a team (a single-team policy takes the
+  // labels' service as it is); else the integration's service owns it.
+  const labelled = !policy.teams.length || group.input.team !== undefined;
+  const owner = labelled
+    ? { service: group.input.service, team: group.input.team, routedBy: `${from}, ${group.input.routedBy}` }
+    : { service: integration.service, team: routeService(policy, integration.service).team, routedBy: from };
   return {
     ...group,
     workflowId: workflowIdForGroup(`${integration.id}:${payload.groupKey}`),
@@ -125,7 +122,7 @@ export function mapWebhook(
 export const integrationWebhooks: IntakeSource = {
   name: 'Grafana and generic webhooks',
   register(app, ctx) {
-    const check = ctx.integrations && integrationKeys(ctx.integrations);
+    const check = ctx.checkKey;
     const invalid = (reply: FastifyReply, issues: string[]) => reply.code(400).send({ error: 'invalid payload', issues });
     void app.register((scope, _opts, next) => {
       scope.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {

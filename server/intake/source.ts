@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ResponsePolicy } from '../../policy/schema';
 import type { CompiledRoute } from '../../policy/teams';
-import type { IntegrationStore } from '../../store/integration-store';
+import type { KeyChecker } from './integration-keys';
 import type { WebhookAuth } from '../auth';
 import type { Metrics } from '../metrics';
 
@@ -22,8 +22,8 @@ export interface IntakeContext {
   auth: WebhookAuth;
   /** Alertmanager bodies over this many bytes get 413. */
   bodyLimit: number;
-  /** Integrations and their keys (the store's); without a store, sources that need one answer 503. */
-  integrations?: IntegrationStore;
+  /** Checks an integration's key (one cache, guess budget and rates for every source); without a store, absent and sources that need it answer 503. */
+  checkKey?: KeyChecker;
   /** Signs what an integration does on an incident (an acknowledgement), for the worker to check. */
   identitySecret?: string;
   /**
